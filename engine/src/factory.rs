@@ -1,0 +1,124 @@
+//! Factory wavetables computed in code from [`nwt_model::Shape`]s.
+
+use crate::wavetable::{TableError, WavetableSet};
+use nice_plug::prelude::Enum;
+use nwt_model::Shape;
+
+/// The factory tables, selectable with the `table` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum FactoryTable {
+    /// Sine → triangle → saw → square.
+    #[id = "basic"]
+    #[name = "Basic Shapes"]
+    Basic,
+    /// A single saw frame (the Init sound).
+    #[id = "saw"]
+    #[name = "Saw"]
+    Saw,
+    /// A pulse narrowing from 50 % to 3 % duty.
+    #[id = "pulse"]
+    #[name = "Pulse Width"]
+    Pulse,
+    /// Spectral tilt from dark to bright.
+    #[id = "tilt"]
+    #[name = "Harmonic Sweep"]
+    Tilt,
+    /// Odd harmonics only, dark to bright.
+    #[id = "odd"]
+    #[name = "Odd Harmonics"]
+    Odd,
+    /// Vowel formants a-e-i-o-u.
+    #[id = "formant"]
+    #[name = "Formant Vowels"]
+    Formant,
+    /// Organ drawbar registrations.
+    #[id = "organ"]
+    #[name = "Organ Drawbars"]
+    Organ,
+}
+
+impl FactoryTable {
+    /// Every factory table, in parameter order.
+    pub const ALL: [FactoryTable; 7] = [
+        FactoryTable::Basic,
+        FactoryTable::Saw,
+        FactoryTable::Pulse,
+        FactoryTable::Tilt,
+        FactoryTable::Odd,
+        FactoryTable::Formant,
+        FactoryTable::Organ,
+    ];
+
+    /// Position of this table in [`Self::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    /// The shapes this table's frames morph through, and how many frames it has.
+    fn recipe(self) -> (Vec<Shape>, usize) {
+        match self {
+            FactoryTable::Basic => (
+                vec![Shape::Sine, Shape::Triangle, Shape::Saw, Shape::Square],
+                4,
+            ),
+            FactoryTable::Saw => (vec![Shape::Saw], 1),
+            FactoryTable::Pulse => ((0..32).map(|i| Shape::Pulse(0.5 - 0.47 * i as f32 / 31.0)).collect(), 32),
+            FactoryTable::Tilt => ((0..32).map(|i| Shape::Tilted(2.5 - 2.0 * i as f32 / 31.0)).collect(), 32),
+            FactoryTable::Odd => ((0..16).map(|i| Shape::OddTilted(2.5 - 2.0 * i as f32 / 15.0)).collect(), 16),
+            FactoryTable::Formant => (
+                vec![
+                    Shape::Formant([7.0, 11.0, 25.0]),
+                    Shape::Formant([4.0, 18.0, 26.0]),
+                    Shape::Formant([2.5, 23.0, 30.0]),
+                    Shape::Formant([4.5, 8.0, 25.0]),
+                    Shape::Formant([3.0, 7.0, 24.0]),
+                ],
+                32,
+            ),
+            FactoryTable::Organ => (
+                vec![
+                    Shape::Drawbars([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+                    Shape::Drawbars([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]),
+                    Shape::Drawbars([0.8, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+                    Shape::Drawbars([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+                ],
+                8,
+            ),
+        }
+    }
+
+    /// Builds this table's frames (allocates; call off the audio thread).
+    pub fn build(self) -> Result<WavetableSet, TableError> {
+        let (shapes, frames) = self.recipe();
+        let spectra = if shapes.len() == frames {
+            shapes.iter().map(|s| s.harmonics()).collect()
+        } else {
+            Shape::morph(&shapes, frames)
+        };
+        WavetableSet::from_harmonics(&spectra)
+    }
+}
+
+/// Every factory table, built, indexed like [`FactoryTable::ALL`].
+pub fn build_bank() -> Vec<WavetableSet> {
+    FactoryTable::ALL
+        .iter()
+        .map(|t| t.build().expect("factory recipes stay within the table limits"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_factory_table_builds() {
+        let bank = build_bank();
+        assert_eq!(bank.len(), FactoryTable::ALL.len());
+        for (t, set) in FactoryTable::ALL.iter().zip(&bank) {
+            assert_eq!(set.frame_count(), t.recipe().1, "{t:?}");
+            let peak = set.frame(0).iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!((peak - 1.0).abs() < 1e-3, "{t:?} {peak}");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The wavetable oscillator's inner loop.
+//!
+//! Phase is a `u32` fraction of a cycle that wraps on overflow, so pitch never
+//! drifts (the increment's rounding error is below 10⁻⁴ cents at 44.1 kHz).
+//! Samples are read with Olli Niemitalo's optimal 4-point, 3rd-order
+//! interpolator for 4× oversampled data (mip levels are stored at least 4×
+//! oversampled), and neighbouring frames are crossfaded sample by sample.
+//! Because the interpolator is linear in its inputs, the frames are mixed
+//! first and interpolated once.
+
+use crate::wavetable::WavetableSet;
+use crate::CONTROL_BLOCK;
+
+/// Which two frames each sample of a control block reads, and how it mixes them.
+#[derive(Debug, Clone)]
+pub struct FrameRamp {
+    /// Offset of the first frame of the pair, per sample.
+    pub a: [usize; CONTROL_BLOCK],
+    /// Offset of the second frame of the pair, per sample.
+    pub b: [usize; CONTROL_BLOCK],
+    /// Weight of the second frame, per sample.
+    pub t: [f32; CONTROL_BLOCK],
+    /// True when every sample reads one frame alone (no crossfade needed).
+    pub single: bool,
+}
+
+impl FrameRamp {
+    /// Position `from` at the first sample moving linearly towards `to` after `n`
+    /// samples; positions are `0..=1` across the set's frames.
+    pub fn new(set: &WavetableSet, from: f32, to: f32, n: usize) -> Self {
+        let mut ramp = Self {
+            a: [0; CONTROL_BLOCK],
+            b: [0; CONTROL_BLOCK],
+            t: [0.0; CONTROL_BLOCK],
+            single: true,
+        };
+        let last = set.frame_count() - 1;
+        if last == 0 {
+            return ramp;
+        }
+        let stride = set.stride();
+        let n = n.clamp(1, CONTROL_BLOCK);
+        let step = (to - from) / n as f32;
+        for i in 0..n {
+            let pos = (from + step * i as f32).clamp(0.0, 1.0) * last as f32;
+            let a = (pos as usize).min(last - 1);
+            let t = pos - a as f32;
+            ramp.a[i] = a * stride;
+            ramp.b[i] = (a + 1) * stride;
+            ramp.t[i] = t;
+        }
+        ramp.single = false;
+        ramp
+    }
+}
+
+/// Niemitalo's optimal 4-point, 3rd-order interpolator for 4× oversampled input.
+#[inline(always)]
+fn interpolate(xm1: f32, x0: f32, x1: f32, x2: f32, frac: f32) -> f32 {
+    let z = frac - 0.5;
+    let even1 = x1 + x0;
+    let odd1 = x1 - x0;
+    let even2 = x2 + xm1;
+    let odd2 = x2 - xm1;
+    let c0 = even1 * 0.465_672_55 + even2 * 0.034_327_297;
+    let c1 = odd1 * 0.537_438_3 + odd2 * 0.154_294_63;
+    let c2 = even1 * -0.251_942_1 + even2 * 0.251_947_45;
+    let c3 = odd1 * -0.468_960_7 + odd2 * 0.155_788;
+    ((c3 * z + c2) * z + c1) * z + c0
+}
+
+/// Renders `out_l.len()` samples of one oscillator at mip level `level`, adding
+/// `gain_l`/`gain_r` times its output into the buffers. Returns the phase after
+/// the last sample.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn render(
+    set: &WavetableSet,
+    level: usize,
+    ramp: &FrameRamp,
+    mut phase: u32,
+    inc: u32,
+    gain_l: f32,
+    gain_r: f32,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) -> u32 {
+    let layout = set.level(level);
+    let data = set.data();
+    let bits = layout.bits;
+    let shift = 32 - bits;
+    let base = layout.offset;
+    const FRAC_SCALE: f32 = 1.0 / (1u32 << 24) as f32;
+    let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
+    if ramp.single {
+        let frame = &data[ramp.a[0] + base..];
+        for i in 0..n {
+            let idx = (phase >> shift) as usize;
+            let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
+            let x = &frame[idx..idx + 4];
+            let y = interpolate(x[0], x[1], x[2], x[3], frac);
+            out_l[i] += y * gain_l;
+            out_r[i] += y * gain_r;
+            phase = phase.wrapping_add(inc);
+        }
+    } else {
+        for i in 0..n {
+            let idx = (phase >> shift) as usize;
+            let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
+            let xa = &data[ramp.a[i] + base + idx..][..4];
+            let xb = &data[ramp.b[i] + base + idx..][..4];
+            let t = ramp.t[i];
+            let y = interpolate(
+                xa[0] + (xb[0] - xa[0]) * t,
+                xa[1] + (xb[1] - xa[1]) * t,
+                xa[2] + (xb[2] - xa[2]) * t,
+                xa[3] + (xb[3] - xa[3]) * t,
+                frac,
+            );
+            out_l[i] += y * gain_l;
+            out_r[i] += y * gain_r;
+            phase = phase.wrapping_add(inc);
+        }
+    }
+    phase
+}
+
+/// The phase increment for `freq` Hz at `sample_rate`, or `None` when the
+/// frequency is not below Nyquist (or not a number).
+pub fn increment(freq: f32, sample_rate: f32) -> Option<u32> {
+    let ratio = f64::from(freq) / f64::from(sample_rate);
+    (ratio.is_finite() && ratio > 0.0 && ratio < 0.5).then(|| (ratio * 4_294_967_296.0).round() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nwt_model::Shape;
+
+    #[test]
+    fn interpolator_reproduces_a_slow_sine() {
+        let set = WavetableSet::from_harmonics(&[Shape::Sine.harmonics()]).unwrap();
+        let ramp = FrameRamp::new(&set, 0.0, 0.0, CONTROL_BLOCK);
+        let inc = increment(440.0, 48_000.0).unwrap();
+        let (mut l, mut r) = ([0.0; CONTROL_BLOCK], [0.0; CONTROL_BLOCK]);
+        let mut phase = 0;
+        let mut worst = 0.0f64;
+        for block in 0..100 {
+            l.fill(0.0);
+            r.fill(0.0);
+            let start = phase;
+            phase = render(&set, 0, &ramp, phase, inc, 1.0, 0.5, &mut l, &mut r);
+            for i in 0..CONTROL_BLOCK {
+                let p = (start as f64 + (inc as f64) * i as f64) / 4_294_967_296.0;
+                let want = (std::f64::consts::TAU * p).sin();
+                worst = worst.max((l[i] as f64 - want).abs());
+                assert_eq!(r[i], l[i] * 0.5, "block {block}");
+            }
+        }
+        assert!(worst < 1e-5, "{worst}");
+    }
+
+    #[test]
+    fn frame_ramp_clamps_and_crossfades() {
+        let set = WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 5)).unwrap();
+        let ramp = FrameRamp::new(&set, 0.0, 1.0, 4);
+        assert_eq!(ramp.a[0], 0);
+        assert_eq!(ramp.t[0], 0.0);
+        assert_eq!(ramp.a[2], 2 * set.stride());
+        assert!((ramp.t[1] - 0.0).abs() < 1e-6 && ramp.a[1] == set.stride());
+        let over = FrameRamp::new(&set, 2.0, 2.0, 1);
+        assert_eq!(over.a[0], 3 * set.stride());
+        assert!((over.t[0] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn increment_rejects_nyquist_and_nan() {
+        assert!(increment(24_000.0, 48_000.0).is_none());
+        assert!(increment(f32::NAN, 48_000.0).is_none());
+        assert!(increment(440.0, 0.0).is_none());
+        assert_eq!(increment(12_000.0, 48_000.0), Some(1 << 30));
+    }
+}

@@ -1,0 +1,384 @@
+//! Every parameter of the synth, with stable string ids.
+//!
+//! Ids are part of saved presets and DAW sessions: never rename, renumber or
+//! reuse one. Parameters whose jumps are audible are smoothed; position,
+//! cutoff and pitch accept CLAP polyphonic modulation.
+
+use crate::factory::FactoryTable;
+use crate::filter::FilterMode;
+use crate::lfo::{LfoDivision, LfoShape};
+use nice_plug::prelude::*;
+use std::sync::Arc;
+
+/// Polyphonic modulation id of `position`.
+pub const POLY_POSITION: u32 = 0;
+/// Polyphonic modulation id of `cutoff`.
+pub const POLY_CUTOFF: u32 = 1;
+/// Polyphonic modulation id of `pitch`.
+pub const POLY_PITCH: u32 = 2;
+
+/// Start phase of each note's oscillators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum PhaseMode {
+    /// Every oscillator starts at the `phase` parameter.
+    #[id = "fixed"]
+    Fixed,
+    /// Every oscillator starts at a random phase.
+    #[id = "random"]
+    Random,
+}
+
+fn ms_range(min: f32, max: f32) -> FloatRange {
+    FloatRange::Skewed {
+        min,
+        max,
+        factor: FloatRange::skew_factor(-2.5),
+    }
+}
+
+fn time_param(name: &str, default: f32, min: f32) -> FloatParam {
+    FloatParam::new(name, default, ms_range(min, 10_000.0))
+        .with_unit(" ms")
+        .with_step_size(0.1)
+}
+
+fn unit_param(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
+        .with_smoother(SmoothingStyle::Linear(20.0))
+}
+
+fn bipolar_param(name: &str, unit: &'static str, range: f32) -> FloatParam {
+    FloatParam::new(name, 0.0, FloatRange::Linear { min: -range, max: range })
+        .with_smoother(SmoothingStyle::Linear(20.0))
+        .with_unit(unit)
+        .with_step_size(0.01)
+}
+
+/// All parameters of Neural Wavetable. The defaults are the `Init` sound: a
+/// plain saw, one unison voice, filter open, no modulation, instant attack,
+/// short release.
+#[derive(Params)]
+pub struct SynthParams {
+    /// Output level.
+    #[id = "gain"]
+    pub gain: FloatParam,
+
+    /// Which factory wavetable plays.
+    #[id = "table"]
+    pub table: EnumParam<FactoryTable>,
+    /// Position in the wavetable, 0 = first frame, 1 = last.
+    #[id = "position"]
+    pub position: FloatParam,
+    /// Transposition in semitones.
+    #[id = "pitch"]
+    pub pitch: FloatParam,
+    /// Unison oscillators per note.
+    #[id = "unison"]
+    pub unison: IntParam,
+    /// Detune of the outermost unison oscillators, in cents.
+    #[id = "detune"]
+    pub detune: FloatParam,
+    /// Stereo width of the unison oscillators.
+    #[id = "spread"]
+    pub spread: FloatParam,
+    /// Fixed or random start phase.
+    #[id = "phase_mode"]
+    pub phase_mode: EnumParam<PhaseMode>,
+    /// Start phase when `phase_mode` is fixed, in cycles.
+    #[id = "phase"]
+    pub phase: FloatParam,
+
+    /// Glide time from the previous note, 0 = off.
+    #[id = "glide"]
+    pub glide: FloatParam,
+    /// Pitch-bend range in semitones.
+    #[id = "bend_range"]
+    pub bend_range: IntParam,
+    /// How much velocity sets the level (0 = not at all, 1 = fully).
+    #[id = "vel_sens"]
+    pub velocity_sensitivity: FloatParam,
+
+    /// Amp envelope attack.
+    #[id = "amp_attack"]
+    pub amp_attack: FloatParam,
+    /// Amp envelope decay.
+    #[id = "amp_decay"]
+    pub amp_decay: FloatParam,
+    /// Amp envelope sustain level.
+    #[id = "amp_sustain"]
+    pub amp_sustain: FloatParam,
+    /// Amp envelope release.
+    #[id = "amp_release"]
+    pub amp_release: FloatParam,
+
+    /// Filter response.
+    #[id = "filter_mode"]
+    pub filter_mode: EnumParam<FilterMode>,
+    /// Filter cutoff.
+    #[id = "cutoff"]
+    pub cutoff: FloatParam,
+    /// Filter resonance.
+    #[id = "resonance"]
+    pub resonance: FloatParam,
+    /// How far the cutoff follows the note (1 = one octave per octave, around C4).
+    #[id = "key_track"]
+    pub key_track: FloatParam,
+    /// Filter envelope depth in semitones of cutoff.
+    #[id = "filter_env_amount"]
+    pub filter_env_amount: FloatParam,
+    /// Filter envelope attack.
+    #[id = "filter_attack"]
+    pub filter_attack: FloatParam,
+    /// Filter envelope decay.
+    #[id = "filter_decay"]
+    pub filter_decay: FloatParam,
+    /// Filter envelope sustain level.
+    #[id = "filter_sustain"]
+    pub filter_sustain: FloatParam,
+    /// Filter envelope release.
+    #[id = "filter_release"]
+    pub filter_release: FloatParam,
+
+    /// LFO waveform.
+    #[id = "lfo_shape"]
+    pub lfo_shape: EnumParam<LfoShape>,
+    /// LFO rate when not synced.
+    #[id = "lfo_rate"]
+    pub lfo_rate: FloatParam,
+    /// Sync the LFO to the host tempo.
+    #[id = "lfo_sync"]
+    pub lfo_sync: BoolParam,
+    /// LFO period when synced.
+    #[id = "lfo_division"]
+    pub lfo_division: EnumParam<LfoDivision>,
+    /// LFO depth on position (1 = the whole table).
+    #[id = "lfo_to_position"]
+    pub lfo_to_position: FloatParam,
+    /// LFO depth on cutoff, in semitones.
+    #[id = "lfo_to_cutoff"]
+    pub lfo_to_cutoff: FloatParam,
+}
+
+impl Default for SynthParams {
+    fn default() -> Self {
+        Self {
+            gain: FloatParam::new(
+                "Gain",
+                util::db_to_gain(-6.0),
+                FloatRange::Skewed {
+                    min: util::db_to_gain(-60.0),
+                    max: util::db_to_gain(6.0),
+                    factor: FloatRange::gain_skew_factor(-60.0, 6.0),
+                },
+            )
+            .with_smoother(SmoothingStyle::Logarithmic(20.0))
+            .with_unit(" dB")
+            .with_value_to_string(formatters::v2s_f32_gain_to_db(1))
+            .with_string_to_value(formatters::s2v_f32_gain_to_db()),
+
+            table: EnumParam::new("Table", FactoryTable::Saw),
+            position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
+            pitch: bipolar_param("Pitch", " st", 24.0)
+                .with_smoother(SmoothingStyle::Linear(10.0))
+                .with_poly_modulation_id(POLY_PITCH),
+            unison: IntParam::new("Unison", 1, IntRange::Linear { min: 1, max: 16 }),
+            detune: FloatParam::new("Detune", 20.0, FloatRange::Linear { min: 0.0, max: 100.0 })
+                .with_smoother(SmoothingStyle::Linear(20.0))
+                .with_unit(" ct")
+                .with_step_size(0.1),
+            spread: unit_param("Spread", 0.5),
+            phase_mode: EnumParam::new("Phase Mode", PhaseMode::Fixed),
+            phase: FloatParam::new("Phase", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }),
+
+            glide: time_param("Glide", 0.0, 0.0),
+            bend_range: IntParam::new("Bend Range", 2, IntRange::Linear { min: 0, max: 48 })
+                .with_unit(" st"),
+            velocity_sensitivity: FloatParam::new(
+                "Velocity",
+                1.0,
+                FloatRange::Linear { min: 0.0, max: 1.0 },
+            ),
+
+            amp_attack: time_param("Amp Attack", 0.0, 0.0),
+            amp_decay: time_param("Amp Decay", 300.0, 1.0),
+            amp_sustain: FloatParam::new("Amp Sustain", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 }),
+            amp_release: time_param("Amp Release", 40.0, 1.0),
+
+            filter_mode: EnumParam::new("Filter Mode", FilterMode::LowPass),
+            cutoff: FloatParam::new(
+                "Cutoff",
+                20_000.0,
+                FloatRange::Skewed {
+                    min: 20.0,
+                    max: 20_000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_smoother(SmoothingStyle::Logarithmic(20.0))
+            .with_unit(" Hz")
+            .with_step_size(0.1)
+            .with_poly_modulation_id(POLY_CUTOFF),
+            resonance: unit_param("Resonance", 0.0),
+            key_track: unit_param("Key Track", 0.0),
+            filter_env_amount: bipolar_param("Filter Env", " st", 96.0),
+            filter_attack: time_param("Filter Attack", 0.0, 0.0),
+            filter_decay: time_param("Filter Decay", 300.0, 1.0),
+            filter_sustain: FloatParam::new(
+                "Filter Sustain",
+                0.0,
+                FloatRange::Linear { min: 0.0, max: 1.0 },
+            ),
+            filter_release: time_param("Filter Release", 200.0, 1.0),
+
+            lfo_shape: EnumParam::new("LFO Shape", LfoShape::Sine),
+            lfo_rate: FloatParam::new(
+                "LFO Rate",
+                2.0,
+                FloatRange::Skewed {
+                    min: 0.01,
+                    max: 50.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_unit(" Hz")
+            .with_step_size(0.01),
+            lfo_sync: BoolParam::new("LFO Sync", false),
+            lfo_division: EnumParam::new("LFO Division", LfoDivision::Quarter),
+            lfo_to_position: bipolar_param("LFO > Position", "", 1.0),
+            lfo_to_cutoff: bipolar_param("LFO > Cutoff", " st", 96.0),
+        }
+    }
+}
+
+/// Errors setting a parameter by id.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ParamError {
+    /// No parameter has this id.
+    #[error("unknown parameter id `{0}`")]
+    UnknownId(String),
+    /// The value could not be parsed.
+    #[error("parameter `{id}` does not accept `{value}`")]
+    BadValue {
+        /// The parameter.
+        id: String,
+        /// The rejected text.
+        value: String,
+    },
+}
+
+impl SynthParams {
+    /// The stable ids of every parameter, in declaration order.
+    pub fn ids(&self) -> Vec<String> {
+        self.param_map().into_iter().map(|(id, _, _)| id).collect()
+    }
+
+    /// Sets a parameter by stable id from its display text or plain value
+    /// ("-12 dB", "440", "Low Pass", "lowpass", "0.5"), as a host would, with the
+    /// value clamped to the parameter's range. For offline rendering and tests;
+    /// the plugin's host sets values through nice-plug.
+    pub fn set_by_id(&self, id: &str, text: &str, sample_rate: f32) -> Result<(), ParamError> {
+        let map = self.param_map();
+        let (_, ptr, _) = map
+            .iter()
+            .find(|(pid, _, _)| pid == id)
+            .ok_or_else(|| ParamError::UnknownId(id.to_string()))?;
+        let bad = || ParamError::BadValue {
+            id: id.to_string(),
+            value: text.to_string(),
+        };
+        // SAFETY: the pointer comes from `self.param_map()` and `self` outlives this call.
+        let normalized = unsafe {
+            match ptr.string_to_normalized_value(text) {
+                Some(n) => n,
+                None => {
+                    let plain: f32 = text.trim().parse().map_err(|_| bad())?;
+                    ptr.preview_normalized(plain)
+                }
+            }
+        };
+        if !normalized.is_finite() {
+            return Err(bad());
+        }
+        self.set_normalized(ptr, normalized.clamp(0.0, 1.0), sample_rate);
+        Ok(())
+    }
+
+    /// Sets a parameter by stable id to a normalised value in `0..=1`
+    /// (non-finite values are ignored, others clamped).
+    pub fn set_normalized_by_id(&self, id: &str, normalized: f32, sample_rate: f32) -> Result<(), ParamError> {
+        let map = self.param_map();
+        let (_, ptr, _) = map
+            .iter()
+            .find(|(pid, _, _)| pid == id)
+            .ok_or_else(|| ParamError::UnknownId(id.to_string()))?;
+        if normalized.is_finite() {
+            self.set_normalized(ptr, normalized.clamp(0.0, 1.0), sample_rate);
+        }
+        Ok(())
+    }
+
+    fn set_normalized(&self, ptr: &ParamPtr, normalized: f32, sample_rate: f32) {
+        // SAFETY: as above; this mirrors what nice-plug's wrappers do on automation.
+        unsafe {
+            ptr._internal_set_normalized_value(normalized);
+            ptr._internal_update_smoother(sample_rate, false);
+        }
+    }
+
+    /// Snaps every smoother to its parameter's current value (used before an offline render).
+    pub fn reset_smoothers(&self, sample_rate: f32) {
+        for (_, ptr, _) in self.param_map() {
+            // SAFETY: as above.
+            unsafe { ptr._internal_update_smoother(sample_rate, true) };
+        }
+    }
+
+    /// Current value of every parameter as `(id, display text)`.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        self.param_map()
+            .into_iter()
+            // SAFETY: as above.
+            .map(|(id, ptr, _)| unsafe {
+                let text = ptr.normalized_value_to_string(ptr.unmodulated_normalized_value(), true);
+                (id, text)
+            })
+            .collect()
+    }
+}
+
+/// Shared handle to the parameters, as the plugin, editor and engine hold it.
+pub type SharedParams = Arc<SynthParams>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_stable() {
+        let params = SynthParams::default();
+        let ids = params.ids();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+        for id in ["gain", "table", "position", "cutoff", "unison", "amp_release", "lfo_to_cutoff"] {
+            assert!(ids.iter().any(|i| i == id), "{id}");
+        }
+    }
+
+    #[test]
+    fn set_by_id_parses_text_and_plain_values() {
+        let p = SynthParams::default();
+        p.set_by_id("cutoff", "1000", 48_000.0).unwrap();
+        assert!((p.cutoff.value() - 1000.0).abs() < 0.5);
+        p.set_by_id("filter_mode", "High Pass", 48_000.0).unwrap();
+        assert_eq!(p.filter_mode.value(), FilterMode::HighPass);
+        p.set_by_id("unison", "99", 48_000.0).unwrap();
+        assert_eq!(p.unison.value(), 16);
+        p.set_by_id("table", "Pulse Width", 48_000.0).unwrap();
+        assert_eq!(p.table.value(), FactoryTable::Pulse);
+        assert!(matches!(p.set_by_id("nope", "1", 48_000.0), Err(ParamError::UnknownId(_))));
+        assert!(matches!(p.set_by_id("cutoff", "loud", 48_000.0), Err(ParamError::BadValue { .. })));
+        assert!(p.set_by_id("cutoff", "NaN", 48_000.0).is_err());
+    }
+}

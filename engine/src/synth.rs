@@ -1,0 +1,564 @@
+//! The voice manager: note events in, stereo audio out.
+//!
+//! [`Synth::process`] renders any block length in control blocks of at most
+//! [`CONTROL_BLOCK`] samples, split exactly at event times. It allocates
+//! nothing, takes no lock and does no I/O: every buffer lives in the struct or
+//! on the stack, and the factory tables are built in [`Synth::new`].
+
+use crate::envelope::AdsrShape;
+use crate::factory;
+use crate::lfo::Lfo;
+use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
+use crate::rng::Rng;
+use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
+use crate::wavetable::WavetableSet;
+use crate::{CONTROL_BLOCK, MAX_UNISON, MAX_VOICES};
+use nice_plug::prelude::Param;
+use std::sync::Arc;
+
+/// Voices that may still be fading out after being stolen, beyond [`MAX_VOICES`].
+const FADE_SLOTS: usize = 16;
+/// Fade-out of a stolen voice, in seconds.
+const STEAL_FADE: f32 = 0.004;
+/// Fade-out of a choked voice, in seconds.
+const CHOKE_FADE: f32 = 0.001;
+/// Crossfade from one wavetable to the next, in seconds.
+const TABLE_FADE: f32 = 0.005;
+
+/// An input event for [`Synth::process`]; `timing` is the sample offset in the block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SynthEvent {
+    /// A note starts. `voice_id` is the host's note id if it sent one.
+    NoteOn {
+        /// Sample offset in the block.
+        timing: u32,
+        /// Host note id.
+        voice_id: Option<i32>,
+        /// MIDI channel.
+        channel: u8,
+        /// MIDI key.
+        key: u8,
+        /// Velocity `0..=1`.
+        velocity: f32,
+    },
+    /// A note is released.
+    NoteOff {
+        /// Sample offset in the block.
+        timing: u32,
+        /// Host note id.
+        voice_id: Option<i32>,
+        /// MIDI channel.
+        channel: u8,
+        /// MIDI key.
+        key: u8,
+    },
+    /// A note stops at once (after a 1 ms fade).
+    Choke {
+        /// Sample offset in the block.
+        timing: u32,
+        /// Host note id.
+        voice_id: Option<i32>,
+        /// MIDI channel.
+        channel: u8,
+        /// MIDI key.
+        key: u8,
+    },
+    /// Polyphonic modulation of one voice: a normalised offset for a parameter.
+    PolyModulation {
+        /// Sample offset in the block.
+        timing: u32,
+        /// Host note id of the voice.
+        voice_id: i32,
+        /// Which parameter ([`POLY_POSITION`], [`POLY_CUTOFF`] or [`POLY_PITCH`]).
+        poly_modulation_id: u32,
+        /// Normalised offset.
+        normalized_offset: f32,
+    },
+    /// Pitch bend for all notes, `-1..=1`.
+    PitchBend {
+        /// Sample offset in the block.
+        timing: u32,
+        /// Bend amount.
+        value: f32,
+    },
+    /// Release every note.
+    AllNotesOff {
+        /// Sample offset in the block.
+        timing: u32,
+    },
+}
+
+impl SynthEvent {
+    /// Sample offset of the event in its block.
+    pub fn timing(&self) -> u32 {
+        match *self {
+            SynthEvent::NoteOn { timing, .. }
+            | SynthEvent::NoteOff { timing, .. }
+            | SynthEvent::Choke { timing, .. }
+            | SynthEvent::PolyModulation { timing, .. }
+            | SynthEvent::PitchBend { timing, .. }
+            | SynthEvent::AllNotesOff { timing } => timing,
+        }
+    }
+}
+
+/// A voice that finished, for the host (CLAP needs this for polyphonic modulation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoiceEnd {
+    /// Sample offset in the block.
+    pub timing: u32,
+    /// Host note id.
+    pub voice_id: i32,
+    /// MIDI channel.
+    pub channel: u8,
+    /// MIDI key.
+    pub key: u8,
+}
+
+/// Host transport facts the synth uses (tempo sync of the LFO).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transport {
+    /// Tempo in beats per minute.
+    pub tempo: f64,
+    /// Song position in quarter notes at the block's first sample, when playing.
+    pub position_beats: Option<f64>,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self {
+            tempo: 120.0,
+            position_beats: None,
+        }
+    }
+}
+
+/// Smoothed global values at the end of the previous control block.
+#[derive(Debug, Clone, Copy, Default)]
+struct Previous {
+    position: Option<f32>,
+    gain: Option<f32>,
+}
+
+/// The synthesizer: voices, tables, LFO and the parameters they read.
+pub struct Synth {
+    params: Arc<SynthParams>,
+    sample_rate: f32,
+    bank: Vec<WavetableSet>,
+    table: usize,
+    fade_from: Option<(usize, f32)>,
+    voices: Vec<Voice>,
+    next_age: u64,
+    rng: Rng,
+    lfo: Lfo,
+    bend: f32,
+    last_pitch: Option<f32>,
+    previous: Previous,
+}
+
+/// `Some(id)` when the event names a note id; used to match events to voices.
+fn matches(voice: &Voice, voice_id: Option<i32>, channel: u8, key: u8) -> bool {
+    match voice_id {
+        Some(id) => voice.id == id,
+        None => voice.channel == channel && voice.key == key,
+    }
+}
+
+fn finite_or(v: f32, fallback: f32) -> f32 {
+    if v.is_finite() {
+        v
+    } else {
+        fallback
+    }
+}
+
+impl Synth {
+    /// Creates a synth for `sample_rate`, building the factory tables (allocates).
+    pub fn new(params: Arc<SynthParams>, sample_rate: f32) -> Self {
+        let table = params.table.value().index();
+        Self {
+            params,
+            sample_rate: sanitize_rate(sample_rate),
+            bank: factory::build_bank(),
+            table,
+            fade_from: None,
+            voices: vec![Voice::default(); MAX_VOICES + FADE_SLOTS],
+            next_age: 0,
+            rng: Rng::new(0x5eed),
+            lfo: Lfo::default(),
+            bend: 0.0,
+            last_pitch: None,
+            previous: Previous::default(),
+        }
+    }
+
+    /// The parameters this synth reads.
+    pub fn params(&self) -> &Arc<SynthParams> {
+        &self.params
+    }
+
+    /// Changes the sample rate (call when the host re-activates; no allocation).
+    pub fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.sample_rate = sanitize_rate(sample_rate);
+        self.reset();
+    }
+
+    /// The sample rate in use.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Silences every voice and clears modulation state (no allocation).
+    pub fn reset(&mut self) {
+        for v in &mut self.voices {
+            v.kill();
+        }
+        self.table = self.params.table.value().index();
+        self.fade_from = None;
+        self.lfo.reset();
+        self.bend = 0.0;
+        self.last_pitch = None;
+        self.previous = Previous::default();
+        self.rng = Rng::new(0x5eed);
+        self.next_age = 0;
+    }
+
+    /// Notes sounding (including releasing and fading voices).
+    pub fn active_voices(&self) -> usize {
+        self.voices.iter().filter(|v| v.active).count()
+    }
+
+    /// The table currently playing.
+    pub fn current_table(&self) -> &WavetableSet {
+        &self.bank[self.table]
+    }
+
+    /// Renders `left.len()` samples (the two buffers must be equally long; the
+    /// shorter length is used) into the buffers, overwriting them. `next_event`
+    /// yields events in timing order; finished voices are reported to `on_end`.
+    pub fn process(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        transport: Transport,
+        mut next_event: impl FnMut() -> Option<SynthEvent>,
+        mut on_end: impl FnMut(VoiceEnd),
+    ) {
+        let len = left.len().min(right.len());
+        left[..len].fill(0.0);
+        right[..len].fill(0.0);
+        self.sync_lfo(transport);
+        let mut pending = next_event();
+        let mut pos = 0;
+        while pos < len {
+            while let Some(event) = pending {
+                if event.timing() as usize > pos {
+                    break;
+                }
+                self.handle_event(event, pos as u32, &mut on_end);
+                pending = next_event();
+            }
+            let next_timing = pending.map_or(len, |e| (e.timing() as usize).clamp(pos + 1, len));
+            let end = next_timing.min(pos + CONTROL_BLOCK).min(len);
+            self.render_block(&mut left[pos..end], &mut right[pos..end], transport, pos as u32, &mut on_end);
+            pos = end;
+        }
+        // Events stamped past the end of the block still apply.
+        while let Some(event) = pending {
+            self.handle_event(event, len.saturating_sub(1) as u32, &mut on_end);
+            pending = next_event();
+        }
+    }
+
+    /// Applies one event.
+    pub fn handle_event(&mut self, event: SynthEvent, timing: u32, on_end: &mut impl FnMut(VoiceEnd)) {
+        match event {
+            SynthEvent::NoteOn {
+                voice_id,
+                channel,
+                key,
+                velocity,
+                ..
+            } => {
+                let key = key.min(127);
+                let id = voice_id.unwrap_or(i32::from(key) | (i32::from(channel) << 16));
+                self.note_on(id, channel, key, velocity, timing, on_end);
+            }
+            SynthEvent::NoteOff {
+                voice_id,
+                channel,
+                key,
+                ..
+            } => {
+                for v in self.voices.iter_mut().filter(|v| v.active && !v.released) {
+                    if matches(v, voice_id, channel, key) {
+                        v.release();
+                    }
+                }
+            }
+            SynthEvent::Choke {
+                voice_id,
+                channel,
+                key,
+                ..
+            } => {
+                let samples = (CHOKE_FADE * self.sample_rate) as usize;
+                for v in self.voices.iter_mut().filter(|v| v.active && !v.is_fading()) {
+                    if matches(v, voice_id, channel, key) {
+                        v.fade_out(samples);
+                    }
+                }
+            }
+            SynthEvent::PolyModulation {
+                voice_id,
+                poly_modulation_id,
+                normalized_offset,
+                ..
+            } => {
+                let offset = Some(finite_or(normalized_offset, 0.0).clamp(-1.0, 1.0));
+                for v in self.voices.iter_mut().filter(|v| v.active && v.id == voice_id) {
+                    match poly_modulation_id {
+                        POLY_POSITION => v.poly.position = offset,
+                        POLY_CUTOFF => v.poly.cutoff = offset,
+                        POLY_PITCH => v.poly.pitch = offset,
+                        _ => {}
+                    }
+                }
+            }
+            SynthEvent::PitchBend { value, .. } => {
+                self.bend = finite_or(value, 0.0).clamp(-1.0, 1.0);
+            }
+            SynthEvent::AllNotesOff { .. } => {
+                for v in self.voices.iter_mut().filter(|v| v.active) {
+                    v.release();
+                }
+            }
+        }
+    }
+
+    fn note_on(&mut self, id: i32, channel: u8, key: u8, velocity: f32, timing: u32, on_end: &mut impl FnMut(VoiceEnd)) {
+        let live = self.voices.iter().filter(|v| v.active && !v.is_fading()).count();
+        if live >= MAX_VOICES {
+            // Steal: the oldest released voice, else the oldest voice.
+            let victim = self
+                .voices
+                .iter_mut()
+                .filter(|v| v.active && !v.is_fading())
+                .min_by_key(|v| (!v.released, v.age));
+            if let Some(v) = victim {
+                v.fade_out((STEAL_FADE * self.sample_rate) as usize);
+            }
+        }
+        let slot = match self.voices.iter().position(|v| !v.active) {
+            Some(i) => i,
+            None => {
+                // Every slot busy: reuse the quietest fading voice at once.
+                let i = self
+                    .voices
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_fading())
+                    .min_by(|a, b| a.1.fade_gain().total_cmp(&b.1.fade_gain()))
+                    .map_or(0, |(i, _)| i);
+                let v = &self.voices[i];
+                on_end(VoiceEnd {
+                    timing,
+                    voice_id: v.id,
+                    channel: v.channel,
+                    key: v.key,
+                });
+                i
+            }
+        };
+        let glide_ms = finite_or(self.params.glide.value(), 0.0);
+        let glide_from = if glide_ms > 0.0 { self.last_pitch } else { None };
+        let mut phases = [0u32; MAX_UNISON];
+        match self.params.phase_mode.value() {
+            PhaseMode::Random => phases.iter_mut().for_each(|p| *p = self.rng.next_u32()),
+            PhaseMode::Fixed => {
+                let start = (finite_or(self.params.phase.value(), 0.0).clamp(0.0, 1.0) as f64 * 4_294_967_296.0) as u64;
+                phases.fill(start as u32);
+            }
+        }
+        self.next_age += 1;
+        self.voices[slot].start(
+            NoteStart {
+                id,
+                channel,
+                key,
+                velocity,
+                age: self.next_age,
+                glide_from,
+            },
+            phases,
+        );
+        self.last_pitch = Some(f32::from(key));
+    }
+
+    fn sync_lfo(&mut self, transport: Transport) {
+        let p = &self.params;
+        if p.lfo_sync.value() {
+            if let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) {
+                self.lfo.set_phase(beats / p.lfo_division.value().beats());
+            }
+        }
+    }
+
+    fn lfo_cycles_per_sample(&self, transport: Transport) -> f64 {
+        let p = &self.params;
+        let hz = if p.lfo_sync.value() {
+            let tempo = if transport.tempo.is_finite() { transport.tempo.clamp(1.0, 999.0) } else { 120.0 };
+            tempo / 60.0 / p.lfo_division.value().beats()
+        } else {
+            f64::from(finite_or(p.lfo_rate.value(), 1.0).clamp(0.0, 100.0))
+        };
+        hz / f64::from(self.sample_rate)
+    }
+
+    fn voice_mods(&self, voice: &Voice) -> VoiceMods {
+        let p = &self.params;
+        let delta = |param: &nice_plug::prelude::FloatParam, offset: Option<f32>| {
+            offset.map(|o| {
+                let base = param.modulated_normalized_value();
+                (param.preview_plain(base + o), param.preview_plain(base))
+            })
+        };
+        let mut mods = VoiceMods::default();
+        if let Some((with, without)) = delta(&p.position, voice.poly.position) {
+            mods.position = finite_or(with - without, 0.0);
+        }
+        if let Some((with, without)) = delta(&p.pitch, voice.poly.pitch) {
+            mods.pitch = finite_or(with - without, 0.0);
+        }
+        if let Some((with, without)) = delta(&p.cutoff, voice.poly.cutoff) {
+            mods.cutoff_ratio = finite_or(with / without.max(1.0), 1.0).clamp(1e-3, 1e3);
+        }
+        mods
+    }
+
+    fn render_block(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        transport: Transport,
+        offset: u32,
+        on_end: &mut impl FnMut(VoiceEnd),
+    ) {
+        let n = left.len();
+        let sr = self.sample_rate;
+        let p = self.params.clone();
+        let steps = n as u32;
+
+        // Table changes crossfade from the old table to the new one.
+        let wanted = p.table.value().index().min(self.bank.len() - 1);
+        if wanted != self.table {
+            self.fade_from = Some((self.table, 1.0));
+            self.table = wanted;
+        }
+        let fade_step = n as f32 / (TABLE_FADE * sr);
+        let previous = self.fade_from.map(|(from, w0)| {
+            let w1 = (w0 - fade_step).max(0.0);
+            (from, w0, w1)
+        });
+        self.fade_from = previous.and_then(|(from, _, w1)| (w1 > 0.0).then_some((from, w1)));
+
+        let lfo_shape = p.lfo_shape.value();
+        let lfo_start = self.lfo.value(lfo_shape);
+        self.lfo.advance(self.lfo_cycles_per_sample(transport) * n as f64);
+        let lfo_end = self.lfo.value(lfo_shape);
+
+        let pos_param = finite_or(p.position.smoothed.next_step(steps), 0.0);
+        let pos_param_start = self.previous.position.unwrap_or(pos_param);
+        self.previous.position = Some(pos_param);
+        let lfo_pos = finite_or(p.lfo_to_position.smoothed.next_step(steps), 0.0);
+        let position = (
+            (pos_param_start + lfo_start * lfo_pos).clamp(0.0, 1.0),
+            (pos_param + lfo_end * lfo_pos).clamp(0.0, 1.0),
+        );
+
+        let glide_s = finite_or(p.glide.value(), 0.0).max(0.0) * 1e-3;
+        let glide_coef = if glide_s * sr < 1.0 { 1.0 } else { 1.0 - (-(n as f32) / (glide_s * sr)).exp() };
+        let bend_range = p.bend_range.value().clamp(0, 48) as f32;
+
+        let ctx = BlockContext {
+            n,
+            sample_rate: sr,
+            table: &self.bank[self.table],
+            previous: previous.map(|(from, w0, w1)| (&self.bank[from], w0, w1)),
+            position,
+            pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0) + self.bend * bend_range,
+            unison: p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
+            detune: finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0),
+            spread: finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
+            filter_mode: p.filter_mode.value(),
+            cutoff: finite_or(p.cutoff.smoothed.next_step(steps), 20_000.0).clamp(20.0, 20_000.0),
+            resonance: finite_or(p.resonance.smoothed.next_step(steps), 0.0),
+            key_track: finite_or(p.key_track.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
+            filter_env_amount: finite_or(p.filter_env_amount.smoothed.next_step(steps), 0.0).clamp(-96.0, 96.0),
+            lfo_cutoff: finite_or(p.lfo_to_cutoff.smoothed.next_step(steps), 0.0).clamp(-96.0, 96.0) * lfo_end,
+            amp_shape: AdsrShape::new(
+                p.amp_attack.value(),
+                p.amp_decay.value(),
+                p.amp_sustain.value(),
+                p.amp_release.value(),
+                sr,
+            ),
+            filter_shape: AdsrShape::new(
+                p.filter_attack.value(),
+                p.filter_decay.value(),
+                p.filter_sustain.value(),
+                p.filter_release.value(),
+                sr,
+            ),
+            glide_coef,
+            velocity_sensitivity: finite_or(p.velocity_sensitivity.value(), 1.0),
+        };
+
+        let end_timing = offset + n as u32 - 1;
+        for i in 0..self.voices.len() {
+            if !self.voices[i].active {
+                continue;
+            }
+            let mods = self.voice_mods(&self.voices[i]);
+            let voice = &mut self.voices[i];
+            if !voice.render(&ctx, mods, left, right) {
+                on_end(VoiceEnd {
+                    timing: end_timing,
+                    voice_id: voice.id,
+                    channel: voice.channel,
+                    key: voice.key,
+                });
+            }
+        }
+
+        let gain_end = finite_or(p.gain.smoothed.next_step(steps), 0.5).clamp(0.0, 4.0);
+        let gain_start = self.previous.gain.unwrap_or(gain_end);
+        self.previous.gain = Some(gain_end);
+        let step = (gain_end - gain_start) / n as f32;
+        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            let g = gain_start + step * (i + 1) as f32;
+            *l = sanitize_sample(*l * g);
+            *r = sanitize_sample(*r * g);
+        }
+    }
+}
+
+/// Keeps the sample rate in a range the DSP handles (1 kHz to 1.536 MHz).
+fn sanitize_rate(sample_rate: f32) -> f32 {
+    if sample_rate.is_finite() {
+        sample_rate.clamp(1_000.0, 1_536_000.0)
+    } else {
+        48_000.0
+    }
+}
+
+/// Replaces NaN and infinity by silence and flushes denormals, so nothing
+/// non-finite ever reaches the host.
+#[inline]
+fn sanitize_sample(x: f32) -> f32 {
+    if x.is_finite() && x.abs() > 1e-30 {
+        x
+    } else {
+        0.0
+    }
+}

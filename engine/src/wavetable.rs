@@ -1,0 +1,316 @@
+//! Wavetable sets: 1..=256 frames, each stored as per-octave mip levels.
+//!
+//! Level `k` keeps harmonics `1..=H_k` with `H_0 = 1023` and `H_k = 1024 >> k`
+//! (so level 10 is a sine). A note of frequency `f` at sample rate `sr` reads
+//! the lowest level whose top harmonic stays below Nyquist, `H_k·f < sr/2`.
+//! Each level is stored at least 4× oversampled (`L_k = max(2048, 8·H_k)`
+//! samples) so the 4-point interpolator in [`crate::oscillator`] keeps its
+//! images more than 100 dB down. Levels are built with rustfft from the
+//! frame's harmonic spectrum, off the audio thread.
+
+use crate::{FRAME_LEN, MAX_FRAMES};
+use nwt_model::{Harmonics, MAX_HARMONIC};
+use rustfft::{num_complex::Complex32, FftPlanner};
+
+/// Number of mip levels per frame.
+pub const NUM_LEVELS: usize = 11;
+/// Samples stored before and after each level's cycle so the interpolator never wraps.
+const GUARD: usize = 4;
+
+/// Highest harmonic kept at mip level `k`.
+pub const fn level_harmonics(k: usize) -> usize {
+    let h = 1024 >> k;
+    if h > MAX_HARMONIC {
+        MAX_HARMONIC
+    } else {
+        h
+    }
+}
+
+/// log2 of the stored cycle length of mip level `k`.
+pub const fn level_bits(k: usize) -> u32 {
+    let len = level_harmonics(k) * 8;
+    let mut bits = 11; // 2048 samples at least
+    while (1usize << bits) < len {
+        bits += 1;
+    }
+    bits
+}
+
+/// The mip level a note of `freq / sample_rate = ratio` reads, or `None` when
+/// even the fundamental is at or above Nyquist (the oscillator is then silent).
+pub fn level_for(ratio: f32) -> Option<usize> {
+    (0..NUM_LEVELS).find(|&k| level_harmonics(k) as f32 * ratio < 0.5)
+}
+
+/// Where a level sits inside a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelLayout {
+    /// Offset of the level's first stored sample (the guard sample `x[-1]`) in the frame.
+    pub offset: usize,
+    /// log2 of the cycle length.
+    pub bits: u32,
+}
+
+/// Errors building a wavetable set.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TableError {
+    /// Zero frames, or more than [`MAX_FRAMES`].
+    #[error("a wavetable needs 1..={MAX_FRAMES} frames, got {0}")]
+    FrameCount(usize),
+    /// A time-domain frame of the wrong length.
+    #[error("frame {index} has {len} samples, expected {FRAME_LEN}")]
+    FrameLength {
+        /// Which frame.
+        index: usize,
+        /// Its length.
+        len: usize,
+    },
+    /// A frame holding NaN or infinity.
+    #[error("frame {0} holds a non-finite sample")]
+    NonFinite(usize),
+}
+
+/// A band-limited multi-frame wavetable, ready for the audio thread.
+#[derive(Debug, Clone)]
+pub struct WavetableSet {
+    data: Vec<f32>,
+    frames: usize,
+    stride: usize,
+    levels: [LevelLayout; NUM_LEVELS],
+}
+
+fn layout() -> ([LevelLayout; NUM_LEVELS], usize) {
+    let mut levels = [LevelLayout { offset: 0, bits: 0 }; NUM_LEVELS];
+    let mut offset = 0;
+    for (k, level) in levels.iter_mut().enumerate() {
+        let bits = level_bits(k);
+        *level = LevelLayout { offset, bits };
+        offset += (1 << bits) + GUARD;
+    }
+    (levels, offset)
+}
+
+impl WavetableSet {
+    /// Builds a set from harmonic spectra, one per frame. Each frame is made
+    /// DC-free and peak-normalised (a silent frame stays silent).
+    pub fn from_harmonics(frames: &[Harmonics]) -> Result<Self, TableError> {
+        if frames.is_empty() || frames.len() > MAX_FRAMES {
+            return Err(TableError::FrameCount(frames.len()));
+        }
+        let (levels, stride) = layout();
+        let mut data = vec![0.0f32; stride * frames.len()];
+        let mut planner = FftPlanner::<f32>::new();
+        let mut spectrum = Vec::new();
+        for (i, h) in frames.iter().enumerate() {
+            if h.cos.iter().chain(&h.sin).any(|v| !v.is_finite()) {
+                return Err(TableError::NonFinite(i));
+            }
+            let frame = &mut data[i * stride..(i + 1) * stride];
+            for (k, level) in levels.iter().enumerate() {
+                let len = 1usize << level.bits;
+                spectrum.clear();
+                spectrum.resize(len, Complex32::new(0.0, 0.0));
+                for n in 1..=level_harmonics(k).min(h.cos.len() - 1) {
+                    let c = Complex32::new(h.cos[n] * 0.5, -h.sin[n] * 0.5);
+                    spectrum[n] = c;
+                    spectrum[len - n] = c.conj();
+                }
+                planner.plan_fft_inverse(len).process(&mut spectrum);
+                let cycle = &mut frame[level.offset + 1..level.offset + 1 + len];
+                for (dst, src) in cycle.iter_mut().zip(&spectrum) {
+                    *dst = src.re;
+                }
+            }
+            normalise_frame(frame, &levels);
+        }
+        Ok(Self {
+            data,
+            frames: frames.len(),
+            stride,
+            levels,
+        })
+    }
+
+    /// Builds a set from time-domain frames of [`FRAME_LEN`] samples each.
+    pub fn from_frames<F: AsRef<[f32]>>(frames: &[F]) -> Result<Self, TableError> {
+        if frames.is_empty() || frames.len() > MAX_FRAMES {
+            return Err(TableError::FrameCount(frames.len()));
+        }
+        let mut planner = FftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(FRAME_LEN);
+        let mut spectra = Vec::with_capacity(frames.len());
+        let mut buf = vec![Complex32::new(0.0, 0.0); FRAME_LEN];
+        for (index, frame) in frames.iter().enumerate() {
+            let frame = frame.as_ref();
+            if frame.len() != FRAME_LEN {
+                return Err(TableError::FrameLength {
+                    index,
+                    len: frame.len(),
+                });
+            }
+            if frame.iter().any(|v| !v.is_finite()) {
+                return Err(TableError::NonFinite(index));
+            }
+            for (b, &x) in buf.iter_mut().zip(frame) {
+                *b = Complex32::new(x, 0.0);
+            }
+            fft.process(&mut buf);
+            let scale = 2.0 / FRAME_LEN as f32;
+            let mut h = Harmonics::silent();
+            for n in 1..=MAX_HARMONIC {
+                h.cos[n] = buf[n].re * scale;
+                h.sin[n] = -buf[n].im * scale;
+            }
+            spectra.push(h);
+        }
+        Self::from_harmonics(&spectra)
+    }
+
+    /// Number of frames.
+    pub fn frame_count(&self) -> usize {
+        self.frames
+    }
+
+    /// Samples between the starts of consecutive frames in [`Self::data`].
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// All samples of all frames and levels.
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Where mip level `k` sits inside each frame.
+    pub fn level(&self, k: usize) -> LevelLayout {
+        self.levels[k.min(NUM_LEVELS - 1)]
+    }
+
+    /// One cycle of mip level `level` of frame `frame`.
+    pub fn cycle(&self, frame: usize, level: usize) -> &[f32] {
+        let l = self.level(level);
+        let start = frame.min(self.frames - 1) * self.stride + l.offset + 1;
+        &self.data[start..start + (1 << l.bits)]
+    }
+
+    /// Frame `frame` at full bandwidth as [`FRAME_LEN`] samples.
+    pub fn frame(&self, frame: usize) -> Vec<f32> {
+        let cycle = self.cycle(frame, 0);
+        let step = cycle.len() / FRAME_LEN;
+        cycle.iter().step_by(step).copied().collect()
+    }
+}
+
+/// Scales every level of one frame by the inverse of level 0's peak and fills the guards.
+fn normalise_frame(frame: &mut [f32], levels: &[LevelLayout; NUM_LEVELS]) {
+    let top = levels[0];
+    let peak = frame[top.offset + 1..top.offset + 1 + (1 << top.bits)]
+        .iter()
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    let gain = if peak > 1e-9 { 1.0 / peak } else { 0.0 };
+    for level in levels {
+        let len = 1usize << level.bits;
+        let stored = &mut frame[level.offset..level.offset + len + GUARD];
+        for x in stored[1..=len].iter_mut() {
+            *x *= gain;
+        }
+        stored[0] = stored[len];
+        for g in 0..GUARD - 1 {
+            stored[len + 1 + g] = stored[1 + g];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nwt_model::Shape;
+
+    #[test]
+    fn levels_halve_harmonics_and_stay_oversampled() {
+        assert_eq!(level_harmonics(0), 1023);
+        assert_eq!(level_harmonics(1), 512);
+        assert_eq!(level_harmonics(10), 1);
+        for k in 0..NUM_LEVELS {
+            assert!((1usize << level_bits(k)) >= 8 * level_harmonics(k));
+        }
+    }
+
+    #[test]
+    fn level_choice_keeps_top_harmonic_below_nyquist() {
+        for midi in 0..128 {
+            let f = 440.0 * 2f32.powf((midi as f32 - 69.0) / 12.0);
+            for sr in [8000.0, 44100.0, 48000.0, 96000.0] {
+                match level_for(f / sr) {
+                    Some(k) => {
+                        assert!(level_harmonics(k) as f32 * f < sr / 2.0);
+                        if k > 0 {
+                            assert!(level_harmonics(k - 1) as f32 * f >= sr / 2.0);
+                        }
+                    }
+                    None => assert!(f >= sr / 2.0),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sine_frame_is_peak_normalised_with_guards() {
+        let set = WavetableSet::from_harmonics(&[Shape::Sine.harmonics()]).unwrap();
+        for k in 0..NUM_LEVELS {
+            let l = set.level(k);
+            let len = 1usize << l.bits;
+            let stored = &set.data()[l.offset..l.offset + len + GUARD];
+            let peak = stored[1..=len].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!((peak - 1.0).abs() < 1e-3, "level {k}: {peak}");
+            assert_eq!(stored[0], stored[len]);
+            assert_eq!(stored[len + 1], stored[1]);
+            assert_eq!(stored[len + 2], stored[2]);
+        }
+    }
+
+    #[test]
+    fn mip_levels_remove_harmonics_above_their_limit() {
+        let set = WavetableSet::from_harmonics(&[Shape::Saw.harmonics()]).unwrap();
+        let cycle = set.cycle(0, 3);
+        let len = cycle.len();
+        let mut planner = FftPlanner::<f32>::new();
+        let mut buf: Vec<Complex32> = cycle.iter().map(|&x| Complex32::new(x, 0.0)).collect();
+        planner.plan_fft_forward(len).process(&mut buf);
+        let mag = |n: usize| buf[n].norm() * 2.0 / len as f32;
+        assert!(mag(level_harmonics(3)) > 1e-3);
+        let above = (level_harmonics(3) + 1..len / 2).map(mag).fold(0.0, f32::max);
+        assert!(above < 1e-5, "{above}");
+    }
+
+    #[test]
+    fn time_domain_frames_round_trip() {
+        let set = WavetableSet::from_harmonics(&[Shape::Triangle.harmonics()]).unwrap();
+        let frame = set.frame(0);
+        let again = WavetableSet::from_frames(&[frame.clone()]).unwrap();
+        let err = frame
+            .iter()
+            .zip(again.frame(0))
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(err < 1e-4, "{err}");
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert_eq!(
+            WavetableSet::from_harmonics(&[]).unwrap_err(),
+            TableError::FrameCount(0)
+        );
+        assert!(matches!(
+            WavetableSet::from_frames(&[vec![0.0; 100]]),
+            Err(TableError::FrameLength { len: 100, .. })
+        ));
+        let mut nan = vec![0.0; FRAME_LEN];
+        nan[5] = f32::NAN;
+        assert_eq!(
+            WavetableSet::from_frames(&[nan]).unwrap_err(),
+            TableError::NonFinite(0)
+        );
+    }
+}

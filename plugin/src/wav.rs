@@ -1,0 +1,366 @@
+//! WAV file input and output for the `nwt` command-line tool.
+//!
+//! Output is always 32-bit IEEE float; input accepts any PCM or float WAV
+//! that `hound` can decode.
+
+use std::path::{Path, PathBuf};
+
+use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
+
+/// Most sample data bytes a WAV file can hold: RIFF sizes are 32-bit, and the
+/// header (at most a few dozen bytes) counts towards the limit too.
+const MAX_DATA_BYTES: u64 = u32::MAX as u64 - 4096;
+
+/// Samples reserved up front per channel when reading, however long the file
+/// claims to be (the header is untrusted input).
+const MAX_RESERVE_PER_CHANNEL: usize = 1 << 22;
+
+/// Why a WAV file could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum WavError {
+    /// The channels of a stereo write have different lengths.
+    #[error("left channel has {left} samples but right channel has {right}")]
+    ChannelLengthMismatch {
+        /// Samples in the left channel.
+        left: usize,
+        /// Samples in the right channel.
+        right: usize,
+    },
+    /// A sample rate of 0 Hz was given to a writer or found in a file.
+    #[error("sample rate must be greater than 0 Hz")]
+    ZeroSampleRate,
+    /// The audio does not fit into a WAV file's 4 GiB data limit.
+    #[error("{frames} frames of {channels}-channel 32-bit audio exceed the 4 GiB WAV size limit")]
+    TooLong {
+        /// Frames (samples per channel) requested.
+        frames: usize,
+        /// Channel count.
+        channels: u16,
+    },
+    /// Creating or writing the file failed.
+    #[error("cannot write WAV file {}: {source}", path.display())]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: hound::Error,
+    },
+    /// Opening or decoding the file failed.
+    #[error("cannot read WAV file {}: {source}", path.display())]
+    Read {
+        /// The file being read.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: hound::Error,
+    },
+    /// The file holds a sample format this reader does not convert.
+    #[error("WAV file {} has unsupported {bits}-bit {format} samples", path.display())]
+    UnsupportedFormat {
+        /// The file being read.
+        path: PathBuf,
+        /// Bits per sample.
+        bits: u16,
+        /// "integer" or "float".
+        format: &'static str,
+    },
+}
+
+/// Writes interleaved stereo 32-bit float WAV; `left` and `right` must have
+/// the same length. Samples are stored as given (no clipping).
+pub fn write_stereo_f32(
+    path: &Path,
+    sample_rate: u32,
+    left: &[f32],
+    right: &[f32],
+) -> Result<(), WavError> {
+    if left.len() != right.len() {
+        return Err(WavError::ChannelLengthMismatch {
+            left: left.len(),
+            right: right.len(),
+        });
+    }
+    let frames = left.iter().zip(right).flat_map(|(&l, &r)| [l, r]);
+    write_f32(path, sample_rate, 2, left.len(), frames)
+}
+
+/// Writes mono 32-bit float WAV. Samples are stored as given (no clipping).
+pub fn write_mono_f32(path: &Path, sample_rate: u32, samples: &[f32]) -> Result<(), WavError> {
+    write_f32(path, sample_rate, 1, samples.len(), samples.iter().copied())
+}
+
+/// Writes `frames` frames of interleaved float samples.
+fn write_f32(
+    path: &Path,
+    sample_rate: u32,
+    channels: u16,
+    frames: usize,
+    interleaved: impl Iterator<Item = f32>,
+) -> Result<(), WavError> {
+    check_write_size(sample_rate, channels, frames)?;
+    let spec = WavSpec {
+        channels,
+        sample_rate,
+        bits_per_sample: 32,
+        sample_format: SampleFormat::Float,
+    };
+    let write_error = |source| WavError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut writer = WavWriter::create(path, spec).map_err(write_error)?;
+    for sample in interleaved {
+        writer.write_sample(sample).map_err(write_error)?;
+    }
+    writer.finalize().map_err(write_error)
+}
+
+/// Rejects a zero sample rate and audio too long for the WAV format.
+fn check_write_size(sample_rate: u32, channels: u16, frames: usize) -> Result<(), WavError> {
+    if sample_rate == 0 {
+        return Err(WavError::ZeroSampleRate);
+    }
+    let bytes = (frames as u64)
+        .checked_mul(u64::from(channels) * 4)
+        .filter(|bytes| *bytes <= MAX_DATA_BYTES);
+    match bytes {
+        Some(_) => Ok(()),
+        None => Err(WavError::TooLong { frames, channels }),
+    }
+}
+
+/// Reads a PCM (8/16/24/32-bit integer) or 32-bit float WAV file.
+///
+/// Returns the sample rate and one `Vec` per channel. Integer samples are
+/// scaled by 2^-(bits-1), so full scale maps to -1..1 (the most negative
+/// value to exactly -1); float samples are returned unchanged.
+pub fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), WavError> {
+    let read_error = |source| WavError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = WavReader::open(path).map_err(read_error)?;
+    let spec = reader.spec();
+    if spec.sample_rate == 0 {
+        return Err(WavError::ZeroSampleRate);
+    }
+    let frames = usize::try_from(reader.duration()).unwrap_or(usize::MAX);
+    let mut channels = empty_channels(spec.channels, frames);
+    match (spec.sample_format, spec.bits_per_sample) {
+        (SampleFormat::Float, 32) => {
+            deinterleave(reader.samples::<f32>(), &mut channels).map_err(read_error)?;
+        }
+        (SampleFormat::Int, bits @ 1..=32) => {
+            let scale = 1.0 / f64::from(1u32 << (bits - 1));
+            let samples = reader
+                .samples::<i32>()
+                .map(|sample| sample.map(|value| (f64::from(value) * scale) as f32));
+            deinterleave(samples, &mut channels).map_err(read_error)?;
+        }
+        (format, bits) => {
+            return Err(WavError::UnsupportedFormat {
+                path: path.to_owned(),
+                bits,
+                format: match format {
+                    SampleFormat::Float => "float",
+                    SampleFormat::Int => "integer",
+                },
+            });
+        }
+    }
+    Ok((spec.sample_rate, channels))
+}
+
+/// One empty `Vec` per channel, with capacity for (a bounded part of) `frames`.
+fn empty_channels(channels: u16, frames: usize) -> Vec<Vec<f32>> {
+    let capacity = frames.min(MAX_RESERVE_PER_CHANNEL);
+    (0..channels)
+        .map(|_| Vec::with_capacity(capacity))
+        .collect()
+}
+
+/// Distributes interleaved samples round-robin over `channels`.
+fn deinterleave(
+    samples: impl Iterator<Item = Result<f32, hound::Error>>,
+    channels: &mut [Vec<f32>],
+) -> Result<(), hound::Error> {
+    if channels.is_empty() {
+        return Ok(());
+    }
+    for (channel, sample) in (0..channels.len()).cycle().zip(samples) {
+        if let Some(out) = channels.get_mut(channel) {
+            out.push(sample?);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A temporary file path unique to this process and call; removed on drop.
+    struct TempPath(PathBuf);
+
+    impl TempPath {
+        fn new(name: &str) -> TempPath {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let file = format!("nwt-wav-test-{}-{n}-{name}.wav", std::process::id());
+            TempPath(std::env::temp_dir().join(file))
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn test_signal(len: usize, phase: f32) -> Vec<f32> {
+        let mut samples: Vec<f32> = (0..len)
+            .map(|i| (i as f32 * 0.1 + phase).sin() * 0.9)
+            .collect();
+        samples.extend_from_slice(&[-1.0, 1.0, 0.0, -0.0, 1e-38, 1.5, -2.25, f32::MIN_POSITIVE]);
+        samples
+    }
+
+    #[test]
+    fn stereo_round_trip_is_exact() {
+        let path = TempPath::new("stereo");
+        let left = test_signal(1000, 0.0);
+        let right = test_signal(1000, 1.0);
+        write_stereo_f32(&path.0, 48_000, &left, &right).unwrap();
+        let (rate, channels) = read_wav(&path.0).unwrap();
+        assert_eq!(rate, 48_000);
+        assert_eq!(channels.len(), 2);
+        assert_eq!(bits(&channels[0]), bits(&left));
+        assert_eq!(bits(&channels[1]), bits(&right));
+        let spec = WavReader::open(&path.0).unwrap().spec();
+        assert_eq!(
+            (spec.bits_per_sample, spec.sample_format),
+            (32, SampleFormat::Float)
+        );
+    }
+
+    fn bits(samples: &[f32]) -> Vec<u32> {
+        samples.iter().map(|s| s.to_bits()).collect()
+    }
+
+    #[test]
+    fn mono_round_trip_is_exact() {
+        let path = TempPath::new("mono");
+        let samples = test_signal(777, 0.5);
+        write_mono_f32(&path.0, 44_100, &samples).unwrap();
+        let (rate, channels) = read_wav(&path.0).unwrap();
+        assert_eq!(rate, 44_100);
+        assert_eq!(channels.len(), 1);
+        assert_eq!(bits(&channels[0]), bits(&samples));
+    }
+
+    #[test]
+    fn empty_audio_round_trips() {
+        let path = TempPath::new("empty");
+        write_stereo_f32(&path.0, 22_050, &[], &[]).unwrap();
+        assert_eq!(read_wav(&path.0).unwrap(), (22_050, vec![vec![], vec![]]));
+    }
+
+    #[test]
+    fn bad_write_arguments_are_errors() {
+        let path = TempPath::new("bad-args");
+        assert!(matches!(
+            write_stereo_f32(&path.0, 48_000, &[0.0; 3], &[0.0; 2]),
+            Err(WavError::ChannelLengthMismatch { left: 3, right: 2 })
+        ));
+        assert!(matches!(
+            write_mono_f32(&path.0, 0, &[0.0]),
+            Err(WavError::ZeroSampleRate)
+        ));
+        assert!(matches!(
+            check_write_size(48_000, 2, usize::MAX),
+            Err(WavError::TooLong { .. })
+        ));
+        assert!(check_write_size(48_000, 2, 500_000_000).is_ok());
+        assert!(!path.0.exists());
+    }
+
+    #[test]
+    fn unwritable_path_is_an_error() {
+        let dir = TempPath::new("missing-dir");
+        let path = dir.0.join("out.wav");
+        let error = write_mono_f32(&path, 48_000, &[0.0]).unwrap_err();
+        assert!(matches!(error, WavError::Write { .. }));
+        assert!(error.to_string().contains("out.wav"), "{error}");
+    }
+
+    /// Writes integer samples with hound directly.
+    fn write_int(path: &Path, bits: u16, channels: u16, samples: &[i32]) {
+        let spec = WavSpec {
+            channels,
+            sample_rate: 8_000,
+            bits_per_sample: bits,
+            sample_format: SampleFormat::Int,
+        };
+        let mut writer = WavWriter::create(path, spec).unwrap();
+        for &sample in samples {
+            writer.write_sample(sample).unwrap();
+        }
+        writer.finalize().unwrap();
+    }
+
+    #[test]
+    fn integer_files_are_scaled_to_unit_range() {
+        let cases: [(u16, &[i32], &[f32]); 4] = [
+            (8, &[-128, 0, 64, 127], &[-1.0, 0.0, 0.5, 127.0 / 128.0]),
+            (
+                16,
+                &[-32768, 0, 16384, 32767],
+                &[-1.0, 0.0, 0.5, 32767.0 / 32768.0],
+            ),
+            (
+                24,
+                &[-8_388_608, 0, -4_194_304, 8_388_607],
+                &[-1.0, 0.0, -0.5, 8_388_607.0 / 8_388_608.0],
+            ),
+            (
+                32,
+                &[i32::MIN, 0, 1 << 30, -(1 << 29)],
+                &[-1.0, 0.0, 0.5, -0.25],
+            ),
+        ];
+        for (bit_depth, raw, expected) in cases {
+            let path = TempPath::new(&format!("int{bit_depth}"));
+            // Stereo: even samples left, odd samples right.
+            write_int(&path.0, bit_depth, 2, raw);
+            let (rate, channels) = read_wav(&path.0).unwrap();
+            assert_eq!(rate, 8_000);
+            assert_eq!(
+                channels,
+                vec![
+                    vec![expected[0], expected[2]],
+                    vec![expected[1], expected[3]]
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_files_are_errors() {
+        let missing = TempPath::new("missing");
+        assert!(matches!(read_wav(&missing.0), Err(WavError::Read { .. })));
+
+        let garbage = TempPath::new("garbage");
+        std::fs::write(&garbage.0, b"RIFF\x10\0\0\0WAVEnot really a wav file").unwrap();
+        assert!(matches!(read_wav(&garbage.0), Err(WavError::Read { .. })));
+
+        let truncated = TempPath::new("truncated");
+        write_mono_f32(&truncated.0, 48_000, &[0.25; 100]).unwrap();
+        let bytes = std::fs::read(&truncated.0).unwrap();
+        for len in [0, 4, 12, 30, 44, bytes.len() - 3] {
+            std::fs::write(&truncated.0, &bytes[..len]).unwrap();
+            assert!(read_wav(&truncated.0).is_err(), "prefix of {len} bytes");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+fn main() -> anyhow::Result<()> { nice_plug_xtask::main() }
