@@ -39,13 +39,29 @@ pub struct AdsrShape {
 
 impl AdsrShape {
     /// Times in milliseconds, sustain level in `0..=1`.
-    pub fn new(attack_ms: f32, decay_ms: f32, sustain: f32, release_ms: f32, sample_rate: f32) -> Self {
-        let s = |ms: f32| if ms.is_finite() { ms.max(0.0) * 1e-3 } else { 0.0 };
+    pub fn new(
+        attack_ms: f32,
+        decay_ms: f32,
+        sustain: f32,
+        release_ms: f32,
+        sample_rate: f32,
+    ) -> Self {
+        let s = |ms: f32| {
+            if ms.is_finite() {
+                ms.max(0.0) * 1e-3
+            } else {
+                0.0
+            }
+        };
         Self {
             attack: Segment::new(s(attack_ms), sample_rate, ATTACK_RATIO),
             decay: Segment::new(s(decay_ms), sample_rate, DECAY_RATIO),
             release: Segment::new(s(release_ms), sample_rate, DECAY_RATIO),
-            sustain: if sustain.is_finite() { sustain.clamp(0.0, 1.0) } else { 1.0 },
+            sustain: if sustain.is_finite() {
+                sustain.clamp(0.0, 1.0)
+            } else {
+                1.0
+            },
         }
     }
 }
@@ -181,12 +197,21 @@ mod tests {
         let shape = AdsrShape::new(10.0, 100.0, 0.5, 50.0, SR);
         let mut env = Adsr::default();
         env.trigger();
-        let attack = (0..SR as usize).position(|_| env.next(&shape) >= 1.0).unwrap();
+        let attack = (0..SR as usize)
+            .position(|_| env.next(&shape) >= 1.0)
+            .unwrap();
         assert!((470..=490).contains(&attack), "attack {attack}");
-        let decay = (0..SR as usize).position(|_| env.next(&shape) <= 0.5).unwrap();
+        let decay = (0..SR as usize)
+            .position(|_| env.next(&shape) <= 0.5)
+            .unwrap();
         assert!((4700..=4900).contains(&decay), "decay {decay}");
         env.release();
-        let release = (0..SR as usize).position(|_| !{ env.next(&shape); env.is_active() }).unwrap();
+        let release = (0..SR as usize)
+            .position(|_| !{
+                env.next(&shape);
+                env.is_active()
+            })
+            .unwrap();
         // From 0.5 an exponential release to 0 takes a little less than the full time.
         assert!((1500..=2400).contains(&release), "release {release}");
         assert_eq!(env.level(), 0.0);

@@ -62,9 +62,24 @@ impl FactoryTable {
                 4,
             ),
             FactoryTable::Saw => (vec![Shape::Saw], 1),
-            FactoryTable::Pulse => ((0..32).map(|i| Shape::Pulse(0.5 - 0.47 * i as f32 / 31.0)).collect(), 32),
-            FactoryTable::Tilt => ((0..32).map(|i| Shape::Tilted(2.5 - 2.0 * i as f32 / 31.0)).collect(), 32),
-            FactoryTable::Odd => ((0..16).map(|i| Shape::OddTilted(2.5 - 2.0 * i as f32 / 15.0)).collect(), 16),
+            FactoryTable::Pulse => (
+                (0..32)
+                    .map(|i| Shape::Pulse(0.5 - 0.47 * i as f32 / 31.0))
+                    .collect(),
+                32,
+            ),
+            FactoryTable::Tilt => (
+                (0..32)
+                    .map(|i| Shape::Tilted(2.5 - 2.0 * i as f32 / 31.0))
+                    .collect(),
+                32,
+            ),
+            FactoryTable::Odd => (
+                (0..16)
+                    .map(|i| Shape::OddTilted(2.5 - 2.0 * i as f32 / 15.0))
+                    .collect(),
+                16,
+            ),
             FactoryTable::Formant => (
                 vec![
                     Shape::Formant([7.0, 11.0, 25.0]),
@@ -103,7 +118,10 @@ impl FactoryTable {
 pub fn build_bank() -> Vec<WavetableSet> {
     FactoryTable::ALL
         .iter()
-        .map(|t| t.build().expect("factory recipes stay within the table limits"))
+        .map(|t| {
+            t.build()
+                .expect("factory recipes stay within the table limits")
+        })
         .collect()
 }
 

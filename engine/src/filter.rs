@@ -36,13 +36,23 @@ impl SvfCoefs {
     pub fn new(mode: FilterMode, cutoff: f32, resonance: f32, sample_rate: f32) -> Self {
         let cutoff = if cutoff.is_finite() { cutoff } else { 20_000.0 };
         let fc = cutoff.clamp(5.0, 0.45 * sample_rate);
-        let res = if resonance.is_finite() { resonance.clamp(0.0, 1.0) } else { 0.0 };
+        let res = if resonance.is_finite() {
+            resonance.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let g = (std::f32::consts::PI * fc / sample_rate).tan();
         let k = std::f32::consts::SQRT_2 * (1.0 - 0.97 * res);
         let a1 = 1.0 / (1.0 + g * (g + k));
         let a2 = g * a1;
         let a3 = g * a2;
-        Self { a1, a2, a3, k, mode }
+        Self {
+            a1,
+            a2,
+            a3,
+            k,
+            mode,
+        }
     }
 }
 
@@ -113,7 +123,9 @@ mod tests {
                 let c = SvfCoefs::new(FilterMode::LowPass, cutoff, 1.0, sr);
                 let mut f = Svf::default();
                 for n in 0..10_000 {
-                    assert!(f.process(&c, if n % 50 < 25 { 1.0 } else { -1.0 }).is_finite());
+                    assert!(f
+                        .process(&c, if n % 50 < 25 { 1.0 } else { -1.0 })
+                        .is_finite());
                 }
             }
         }

@@ -159,7 +159,12 @@ mod tests {
 
     #[test]
     fn shapes_span_minus_one_to_one() {
-        for shape in [LfoShape::Sine, LfoShape::Triangle, LfoShape::Saw, LfoShape::Square] {
+        for shape in [
+            LfoShape::Sine,
+            LfoShape::Triangle,
+            LfoShape::Saw,
+            LfoShape::Square,
+        ] {
             let mut lfo = Lfo::default();
             let (mut lo, mut hi) = (f32::MAX, f32::MIN);
             for _ in 0..1000 {
@@ -168,7 +173,10 @@ mod tests {
                 hi = hi.max(v);
                 lfo.advance(0.001);
             }
-            assert!(lo < -0.99 && hi > 0.99 && lo >= -1.0 && hi <= 1.0, "{shape:?} {lo} {hi}");
+            assert!(
+                lo < -0.99 && hi > 0.99 && lo >= -1.0 && hi <= 1.0,
+                "{shape:?} {lo} {hi}"
+            );
         }
     }
 

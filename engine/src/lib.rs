@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod factory;
 pub mod filter;
 pub mod lfo;
+pub mod offline;
 pub mod oscillator;
 pub mod params;
 pub mod rng;
@@ -22,7 +23,7 @@ pub mod voice;
 pub mod wavetable;
 
 pub use params::SynthParams;
-pub use synth::{Synth, SynthEvent, Transport, VoiceEnd};
+pub use synth::{EventIo, SliceEvents, Synth, SynthEvent, Transport, VoiceEnd};
 pub use wavetable::WavetableSet;
 
 /// Samples in one frame of a wavetable.

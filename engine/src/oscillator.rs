@@ -129,7 +129,8 @@ pub fn render(
 /// frequency is not below Nyquist (or not a number).
 pub fn increment(freq: f32, sample_rate: f32) -> Option<u32> {
     let ratio = f64::from(freq) / f64::from(sample_rate);
-    (ratio.is_finite() && ratio > 0.0 && ratio < 0.5).then(|| (ratio * 4_294_967_296.0).round() as u32)
+    (ratio.is_finite() && ratio > 0.0 && ratio < 0.5)
+        .then(|| (ratio * 4_294_967_296.0).round() as u32)
 }
 
 #[cfg(test)]
@@ -162,7 +163,8 @@ mod tests {
 
     #[test]
     fn frame_ramp_clamps_and_crossfades() {
-        let set = WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 5)).unwrap();
+        let set =
+            WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 5)).unwrap();
         let ramp = FrameRamp::new(&set, 0.0, 1.0, 4);
         assert_eq!(ramp.a[0], 0);
         assert_eq!(ramp.t[0], 0.0);

@@ -48,10 +48,17 @@ fn unit_param(name: &str, default: f32) -> FloatParam {
 }
 
 fn bipolar_param(name: &str, unit: &'static str, range: f32) -> FloatParam {
-    FloatParam::new(name, 0.0, FloatRange::Linear { min: -range, max: range })
-        .with_smoother(SmoothingStyle::Linear(20.0))
-        .with_unit(unit)
-        .with_step_size(0.01)
+    FloatParam::new(
+        name,
+        0.0,
+        FloatRange::Linear {
+            min: -range,
+            max: range,
+        },
+    )
+    .with_smoother(SmoothingStyle::Linear(20.0))
+    .with_unit(unit)
+    .with_step_size(0.01)
 }
 
 /// All parameters of Neural Wavetable. The defaults are the `Init` sound: a
@@ -59,7 +66,7 @@ fn bipolar_param(name: &str, unit: &'static str, range: f32) -> FloatParam {
 /// short release.
 #[derive(Params)]
 pub struct SynthParams {
-    /// Output level.
+    /// Output level in dB.
     #[id = "gain"]
     pub gain: FloatParam,
 
@@ -164,17 +171,15 @@ impl Default for SynthParams {
         Self {
             gain: FloatParam::new(
                 "Gain",
-                util::db_to_gain(-6.0),
-                FloatRange::Skewed {
-                    min: util::db_to_gain(-60.0),
-                    max: util::db_to_gain(6.0),
-                    factor: FloatRange::gain_skew_factor(-60.0, 6.0),
+                -6.0,
+                FloatRange::Linear {
+                    min: -60.0,
+                    max: 6.0,
                 },
             )
-            .with_smoother(SmoothingStyle::Logarithmic(20.0))
+            .with_smoother(SmoothingStyle::Linear(20.0))
             .with_unit(" dB")
-            .with_value_to_string(formatters::v2s_f32_gain_to_db(1))
-            .with_string_to_value(formatters::s2v_f32_gain_to_db()),
+            .with_step_size(0.1),
 
             table: EnumParam::new("Table", FactoryTable::Saw),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
@@ -182,10 +187,17 @@ impl Default for SynthParams {
                 .with_smoother(SmoothingStyle::Linear(10.0))
                 .with_poly_modulation_id(POLY_PITCH),
             unison: IntParam::new("Unison", 1, IntRange::Linear { min: 1, max: 16 }),
-            detune: FloatParam::new("Detune", 20.0, FloatRange::Linear { min: 0.0, max: 100.0 })
-                .with_smoother(SmoothingStyle::Linear(20.0))
-                .with_unit(" ct")
-                .with_step_size(0.1),
+            detune: FloatParam::new(
+                "Detune",
+                20.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 100.0,
+                },
+            )
+            .with_smoother(SmoothingStyle::Linear(20.0))
+            .with_unit(" ct")
+            .with_step_size(0.1),
             spread: unit_param("Spread", 0.5),
             phase_mode: EnumParam::new("Phase Mode", PhaseMode::Fixed),
             phase: FloatParam::new("Phase", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }),
@@ -201,7 +213,11 @@ impl Default for SynthParams {
 
             amp_attack: time_param("Amp Attack", 0.0, 0.0),
             amp_decay: time_param("Amp Decay", 300.0, 1.0),
-            amp_sustain: FloatParam::new("Amp Sustain", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 }),
+            amp_sustain: FloatParam::new(
+                "Amp Sustain",
+                1.0,
+                FloatRange::Linear { min: 0.0, max: 1.0 },
+            ),
             amp_release: time_param("Amp Release", 40.0, 1.0),
 
             filter_mode: EnumParam::new("Filter Mode", FilterMode::LowPass),
@@ -272,10 +288,10 @@ impl SynthParams {
         self.param_map().into_iter().map(|(id, _, _)| id).collect()
     }
 
-    /// Sets a parameter by stable id from its display text or plain value
-    /// ("-12 dB", "440", "Low Pass", "lowpass", "0.5"), as a host would, with the
-    /// value clamped to the parameter's range. For offline rendering and tests;
-    /// the plugin's host sets values through nice-plug.
+    /// Sets a parameter by stable id from a plain value ("-12", "440", "0.5"; an
+    /// enum's variant index) or, failing that, its display text ("Low Pass",
+    /// "-12 dB"), with the value clamped to the parameter's range. For offline
+    /// rendering and tests; a host sets values through nice-plug.
     pub fn set_by_id(&self, id: &str, text: &str, sample_rate: f32) -> Result<(), ParamError> {
         let map = self.param_map();
         let (_, ptr, _) = map
@@ -288,12 +304,10 @@ impl SynthParams {
         };
         // SAFETY: the pointer comes from `self.param_map()` and `self` outlives this call.
         let normalized = unsafe {
-            match ptr.string_to_normalized_value(text) {
-                Some(n) => n,
-                None => {
-                    let plain: f32 = text.trim().parse().map_err(|_| bad())?;
-                    ptr.preview_normalized(plain)
-                }
+            match text.trim().parse::<f32>() {
+                Ok(plain) if plain.is_finite() => ptr.preview_normalized(plain),
+                Ok(_) => return Err(bad()),
+                Err(_) => ptr.string_to_normalized_value(text).ok_or_else(bad)?,
             }
         };
         if !normalized.is_finite() {
@@ -305,7 +319,12 @@ impl SynthParams {
 
     /// Sets a parameter by stable id to a normalised value in `0..=1`
     /// (non-finite values are ignored, others clamped).
-    pub fn set_normalized_by_id(&self, id: &str, normalized: f32, sample_rate: f32) -> Result<(), ParamError> {
+    pub fn set_normalized_by_id(
+        &self,
+        id: &str,
+        normalized: f32,
+        sample_rate: f32,
+    ) -> Result<(), ParamError> {
         let map = self.param_map();
         let (_, ptr, _) = map
             .iter()
@@ -361,7 +380,15 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), ids.len());
-        for id in ["gain", "table", "position", "cutoff", "unison", "amp_release", "lfo_to_cutoff"] {
+        for id in [
+            "gain",
+            "table",
+            "position",
+            "cutoff",
+            "unison",
+            "amp_release",
+            "lfo_to_cutoff",
+        ] {
             assert!(ids.iter().any(|i| i == id), "{id}");
         }
     }
@@ -377,8 +404,14 @@ mod tests {
         assert_eq!(p.unison.value(), 16);
         p.set_by_id("table", "Pulse Width", 48_000.0).unwrap();
         assert_eq!(p.table.value(), FactoryTable::Pulse);
-        assert!(matches!(p.set_by_id("nope", "1", 48_000.0), Err(ParamError::UnknownId(_))));
-        assert!(matches!(p.set_by_id("cutoff", "loud", 48_000.0), Err(ParamError::BadValue { .. })));
+        assert!(matches!(
+            p.set_by_id("nope", "1", 48_000.0),
+            Err(ParamError::UnknownId(_))
+        ));
+        assert!(matches!(
+            p.set_by_id("cutoff", "loud", 48_000.0),
+            Err(ParamError::BadValue { .. })
+        ));
         assert!(p.set_by_id("cutoff", "NaN", 48_000.0).is_err());
     }
 }

@@ -133,6 +133,50 @@ impl Default for Transport {
     }
 }
 
+/// Where [`Synth::process`] takes its events from and reports ended voices to.
+pub trait EventIo {
+    /// The next event of the block, in timing order.
+    fn next_event(&mut self) -> Option<SynthEvent>;
+    /// A voice finished; hosts with polyphonic modulation need to hear of it.
+    fn voice_ended(&mut self, end: VoiceEnd);
+}
+
+/// An [`EventIo`] over a slice of events that counts ended voices and keeps
+/// them in a buffer reserved up front (it never grows past its capacity, so
+/// it does not allocate while processing).
+#[derive(Debug)]
+pub struct SliceEvents<'a> {
+    events: std::slice::Iter<'a, SynthEvent>,
+    /// Every voice end reported, up to the buffer's capacity.
+    pub ended: Vec<VoiceEnd>,
+    /// How many voice ends were reported in total.
+    pub ended_count: usize,
+}
+
+impl<'a> SliceEvents<'a> {
+    /// Events from `events`, keeping up to `capacity` voice ends.
+    pub fn new(events: &'a [SynthEvent], capacity: usize) -> Self {
+        Self {
+            events: events.iter(),
+            ended: Vec::with_capacity(capacity),
+            ended_count: 0,
+        }
+    }
+}
+
+impl EventIo for SliceEvents<'_> {
+    fn next_event(&mut self) -> Option<SynthEvent> {
+        self.events.next().copied()
+    }
+
+    fn voice_ended(&mut self, end: VoiceEnd) {
+        self.ended_count += 1;
+        if self.ended.len() < self.ended.capacity() {
+            self.ended.push(end);
+        }
+    }
+}
+
 /// Smoothed global values at the end of the previous control block.
 #[derive(Debug, Clone, Copy, Default)]
 struct Previous {
@@ -233,45 +277,57 @@ impl Synth {
         &self.bank[self.table]
     }
 
-    /// Renders `left.len()` samples (the two buffers must be equally long; the
-    /// shorter length is used) into the buffers, overwriting them. `next_event`
-    /// yields events in timing order; finished voices are reported to `on_end`.
+    /// Renders `left.len()` samples (the two buffers should be equally long; the
+    /// shorter length is used) into the buffers, overwriting them. `io` yields
+    /// the block's events in timing order and hears of every voice that ends.
     pub fn process(
         &mut self,
         left: &mut [f32],
         right: &mut [f32],
         transport: Transport,
-        mut next_event: impl FnMut() -> Option<SynthEvent>,
-        mut on_end: impl FnMut(VoiceEnd),
+        io: &mut impl EventIo,
     ) {
         let len = left.len().min(right.len());
         left[..len].fill(0.0);
         right[..len].fill(0.0);
         self.sync_lfo(transport);
-        let mut pending = next_event();
+        let mut pending = io.next_event();
         let mut pos = 0;
         while pos < len {
             while let Some(event) = pending {
                 if event.timing() as usize > pos {
                     break;
                 }
-                self.handle_event(event, pos as u32, &mut on_end);
-                pending = next_event();
+                self.handle_event(event, pos as u32, &mut |e| io.voice_ended(e));
+                pending = io.next_event();
             }
             let next_timing = pending.map_or(len, |e| (e.timing() as usize).clamp(pos + 1, len));
             let end = next_timing.min(pos + CONTROL_BLOCK).min(len);
-            self.render_block(&mut left[pos..end], &mut right[pos..end], transport, pos as u32, &mut on_end);
+            self.render_block(
+                &mut left[pos..end],
+                &mut right[pos..end],
+                transport,
+                pos as u32,
+                &mut |e| io.voice_ended(e),
+            );
             pos = end;
         }
         // Events stamped past the end of the block still apply.
         while let Some(event) = pending {
-            self.handle_event(event, len.saturating_sub(1) as u32, &mut on_end);
-            pending = next_event();
+            self.handle_event(event, len.saturating_sub(1) as u32, &mut |e| {
+                io.voice_ended(e)
+            });
+            pending = io.next_event();
         }
     }
 
     /// Applies one event.
-    pub fn handle_event(&mut self, event: SynthEvent, timing: u32, on_end: &mut impl FnMut(VoiceEnd)) {
+    pub fn handle_event(
+        &mut self,
+        event: SynthEvent,
+        timing: u32,
+        on_end: &mut impl FnMut(VoiceEnd),
+    ) {
         match event {
             SynthEvent::NoteOn {
                 voice_id,
@@ -303,7 +359,11 @@ impl Synth {
                 ..
             } => {
                 let samples = (CHOKE_FADE * self.sample_rate) as usize;
-                for v in self.voices.iter_mut().filter(|v| v.active && !v.is_fading()) {
+                for v in self
+                    .voices
+                    .iter_mut()
+                    .filter(|v| v.active && !v.is_fading())
+                {
                     if matches(v, voice_id, channel, key) {
                         v.fade_out(samples);
                     }
@@ -316,7 +376,11 @@ impl Synth {
                 ..
             } => {
                 let offset = Some(finite_or(normalized_offset, 0.0).clamp(-1.0, 1.0));
-                for v in self.voices.iter_mut().filter(|v| v.active && v.id == voice_id) {
+                for v in self
+                    .voices
+                    .iter_mut()
+                    .filter(|v| v.active && v.id == voice_id)
+                {
                     match poly_modulation_id {
                         POLY_POSITION => v.poly.position = offset,
                         POLY_CUTOFF => v.poly.cutoff = offset,
@@ -336,8 +400,20 @@ impl Synth {
         }
     }
 
-    fn note_on(&mut self, id: i32, channel: u8, key: u8, velocity: f32, timing: u32, on_end: &mut impl FnMut(VoiceEnd)) {
-        let live = self.voices.iter().filter(|v| v.active && !v.is_fading()).count();
+    fn note_on(
+        &mut self,
+        id: i32,
+        channel: u8,
+        key: u8,
+        velocity: f32,
+        timing: u32,
+        on_end: &mut impl FnMut(VoiceEnd),
+    ) {
+        let live = self
+            .voices
+            .iter()
+            .filter(|v| v.active && !v.is_fading())
+            .count();
         if live >= MAX_VOICES {
             // Steal: the oldest released voice, else the oldest voice.
             let victim = self
@@ -371,12 +447,17 @@ impl Synth {
             }
         };
         let glide_ms = finite_or(self.params.glide.value(), 0.0);
-        let glide_from = if glide_ms > 0.0 { self.last_pitch } else { None };
+        let glide_from = if glide_ms > 0.0 {
+            self.last_pitch
+        } else {
+            None
+        };
         let mut phases = [0u32; MAX_UNISON];
         match self.params.phase_mode.value() {
             PhaseMode::Random => phases.iter_mut().for_each(|p| *p = self.rng.next_u32()),
             PhaseMode::Fixed => {
-                let start = (finite_or(self.params.phase.value(), 0.0).clamp(0.0, 1.0) as f64 * 4_294_967_296.0) as u64;
+                let start = (finite_or(self.params.phase.value(), 0.0).clamp(0.0, 1.0) as f64
+                    * 4_294_967_296.0) as u64;
                 phases.fill(start as u32);
             }
         }
@@ -407,7 +488,11 @@ impl Synth {
     fn lfo_cycles_per_sample(&self, transport: Transport) -> f64 {
         let p = &self.params;
         let hz = if p.lfo_sync.value() {
-            let tempo = if transport.tempo.is_finite() { transport.tempo.clamp(1.0, 999.0) } else { 120.0 };
+            let tempo = if transport.tempo.is_finite() {
+                transport.tempo.clamp(1.0, 999.0)
+            } else {
+                120.0
+            };
             tempo / 60.0 / p.lfo_division.value().beats()
         } else {
             f64::from(finite_or(p.lfo_rate.value(), 1.0).clamp(0.0, 100.0))
@@ -464,7 +549,8 @@ impl Synth {
 
         let lfo_shape = p.lfo_shape.value();
         let lfo_start = self.lfo.value(lfo_shape);
-        self.lfo.advance(self.lfo_cycles_per_sample(transport) * n as f64);
+        self.lfo
+            .advance(self.lfo_cycles_per_sample(transport) * n as f64);
         let lfo_end = self.lfo.value(lfo_shape);
 
         let pos_param = finite_or(p.position.smoothed.next_step(steps), 0.0);
@@ -477,7 +563,11 @@ impl Synth {
         );
 
         let glide_s = finite_or(p.glide.value(), 0.0).max(0.0) * 1e-3;
-        let glide_coef = if glide_s * sr < 1.0 { 1.0 } else { 1.0 - (-(n as f32) / (glide_s * sr)).exp() };
+        let glide_coef = if glide_s * sr < 1.0 {
+            1.0
+        } else {
+            1.0 - (-(n as f32) / (glide_s * sr)).exp()
+        };
         let bend_range = p.bend_range.value().clamp(0, 48) as f32;
 
         let ctx = BlockContext {
@@ -486,7 +576,8 @@ impl Synth {
             table: &self.bank[self.table],
             previous: previous.map(|(from, w0, w1)| (&self.bank[from], w0, w1)),
             position,
-            pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0) + self.bend * bend_range,
+            pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0)
+                + self.bend * bend_range,
             unison: p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
             detune: finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0),
             spread: finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
@@ -494,8 +585,11 @@ impl Synth {
             cutoff: finite_or(p.cutoff.smoothed.next_step(steps), 20_000.0).clamp(20.0, 20_000.0),
             resonance: finite_or(p.resonance.smoothed.next_step(steps), 0.0),
             key_track: finite_or(p.key_track.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
-            filter_env_amount: finite_or(p.filter_env_amount.smoothed.next_step(steps), 0.0).clamp(-96.0, 96.0),
-            lfo_cutoff: finite_or(p.lfo_to_cutoff.smoothed.next_step(steps), 0.0).clamp(-96.0, 96.0) * lfo_end,
+            filter_env_amount: finite_or(p.filter_env_amount.smoothed.next_step(steps), 0.0)
+                .clamp(-96.0, 96.0),
+            lfo_cutoff: finite_or(p.lfo_to_cutoff.smoothed.next_step(steps), 0.0)
+                .clamp(-96.0, 96.0)
+                * lfo_end,
             amp_shape: AdsrShape::new(
                 p.amp_attack.value(),
                 p.amp_decay.value(),
@@ -531,7 +625,8 @@ impl Synth {
             }
         }
 
-        let gain_end = finite_or(p.gain.smoothed.next_step(steps), 0.5).clamp(0.0, 4.0);
+        let gain_db = finite_or(p.gain.smoothed.next_step(steps), -6.0).clamp(-60.0, 6.0);
+        let gain_end = 10f32.powf(gain_db / 20.0);
         let gain_start = self.previous.gain.unwrap_or(gain_end);
         self.previous.gain = Some(gain_end);
         let step = (gain_end - gain_start) / n as f32;

@@ -138,9 +138,16 @@ impl Voice {
             released: false,
             age: note.age,
             poly: PolyOffsets::default(),
-            velocity: if note.velocity.is_finite() { note.velocity.clamp(0.0, 1.0) } else { 1.0 },
+            velocity: if note.velocity.is_finite() {
+                note.velocity.clamp(0.0, 1.0)
+            } else {
+                1.0
+            },
             phases,
-            pitch: note.glide_from.filter(|p| p.is_finite()).unwrap_or(key_pitch),
+            pitch: note
+                .glide_from
+                .filter(|p| p.is_finite())
+                .unwrap_or(key_pitch),
             target_pitch: key_pitch,
             ..Self::default()
         };
@@ -187,7 +194,13 @@ impl Voice {
 
     /// Renders one control block, adding into `out_l`/`out_r`. Returns false once
     /// the voice has finished (envelope or fade at zero).
-    pub fn render(&mut self, ctx: &BlockContext, mods: VoiceMods, out_l: &mut [f32], out_r: &mut [f32]) -> bool {
+    pub fn render(
+        &mut self,
+        ctx: &BlockContext,
+        mods: VoiceMods,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) -> bool {
         let n = ctx.n.min(CONTROL_BLOCK).min(out_l.len()).min(out_r.len());
         self.pitch += (self.target_pitch - self.pitch) * ctx.glide_coef;
         let pitch = self.pitch + ctx.pitch_offset + mods.pitch;
@@ -200,11 +213,27 @@ impl Voice {
         let mut osc_l = [0.0f32; CONTROL_BLOCK];
         let mut osc_r = [0.0f32; CONTROL_BLOCK];
         let start_phases = self.phases;
-        self.phases = self.render_oscillators(ctx, ctx.table, pitch, (pos_start, pos_end), &start_phases, &mut osc_l[..n], &mut osc_r[..n]);
+        self.phases = self.render_oscillators(
+            ctx,
+            ctx.table,
+            pitch,
+            (pos_start, pos_end),
+            &start_phases,
+            &mut osc_l[..n],
+            &mut osc_r[..n],
+        );
         if let Some((old, w0, w1)) = ctx.previous {
             let mut old_l = [0.0f32; CONTROL_BLOCK];
             let mut old_r = [0.0f32; CONTROL_BLOCK];
-            self.render_oscillators(ctx, old, pitch, (pos_start, pos_end), &start_phases, &mut old_l[..n], &mut old_r[..n]);
+            self.render_oscillators(
+                ctx,
+                old,
+                pitch,
+                (pos_start, pos_end),
+                &start_phases,
+                &mut old_l[..n],
+                &mut old_r[..n],
+            );
             let step = (w1 - w0) / n as f32;
             for i in 0..n {
                 let w = w0 + step * i as f32;
@@ -214,7 +243,9 @@ impl Voice {
         }
 
         let env = self.filter_env.advance(&ctx.filter_shape, n);
-        let semis = ctx.key_track * (f32::from(self.key) - 60.0) + ctx.filter_env_amount * env + ctx.lfo_cutoff;
+        let semis = ctx.key_track * (f32::from(self.key) - 60.0)
+            + ctx.filter_env_amount * env
+            + ctx.lfo_cutoff;
         let cutoff = ctx.cutoff * mods.cutoff_ratio * (semis / 12.0).exp2();
         let coefs = SvfCoefs::new(ctx.filter_mode, cutoff, ctx.resonance, ctx.sample_rate);
 
@@ -254,15 +285,23 @@ impl Voice {
         let unison = ctx.unison.clamp(1, MAX_UNISON);
         let norm = 1.0 / (unison as f32).sqrt();
         for (j, phase) in after.iter_mut().enumerate().take(unison) {
-            let spread = if unison > 1 { 2.0 * j as f32 / (unison - 1) as f32 - 1.0 } else { 0.0 };
+            let spread = if unison > 1 {
+                2.0 * j as f32 / (unison - 1) as f32 - 1.0
+            } else {
+                0.0
+            };
             let freq = 440.0 * ((pitch + ctx.detune * spread * 0.01 - 69.0) / 12.0).exp2();
-            let (Some(inc), Some(level)) = (oscillator::increment(freq, ctx.sample_rate), level_for(freq / ctx.sample_rate)) else {
+            let (Some(inc), Some(level)) = (
+                oscillator::increment(freq, ctx.sample_rate),
+                level_for(freq / ctx.sample_rate),
+            ) else {
                 continue;
             };
             let angle = (ctx.spread * spread + 1.0) * std::f32::consts::FRAC_PI_4;
             let gain_l = angle.cos() * std::f32::consts::SQRT_2 * norm;
             let gain_r = angle.sin() * std::f32::consts::SQRT_2 * norm;
-            *phase = oscillator::render(set, level, &ramp, *phase, inc, gain_l, gain_r, out_l, out_r);
+            *phase =
+                oscillator::render(set, level, &ramp, *phase, inc, gain_l, gain_r, out_l, out_r);
         }
         after
     }

@@ -280,7 +280,9 @@ mod tests {
         planner.plan_fft_forward(len).process(&mut buf);
         let mag = |n: usize| buf[n].norm() * 2.0 / len as f32;
         assert!(mag(level_harmonics(3)) > 1e-3);
-        let above = (level_harmonics(3) + 1..len / 2).map(mag).fold(0.0, f32::max);
+        let above = (level_harmonics(3) + 1..len / 2)
+            .map(mag)
+            .fold(0.0, f32::max);
         assert!(above < 1e-5, "{above}");
     }
 

@@ -1,1 +1,77 @@
-//! placeholder
+//! nwt-gui: Neural Wavetable's editor, drawn with egui through nice-plug-egui.
+//!
+//! For now a plain editor that lists every parameter as a slider with its
+//! value; the full musician's editor replaces it later.
+
+use nice_plug::context::gui::GuiContext;
+use nice_plug::editor::dpi::LogicalSize;
+use nice_plug_egui::widgets::generic_ui::{self, GenericSlider};
+use nice_plug_egui::{
+    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
+    RepaintNotifier,
+};
+use nwt_engine::SynthParams;
+use std::sync::Arc;
+
+/// The editor's default size in logical pixels.
+pub const DEFAULT_SIZE: (f32, f32) = (420.0, 640.0);
+
+/// The editor window's state (size, scale, open or not).
+pub fn default_state() -> Arc<EguiEditorState> {
+    EguiEditorState::from_size(LogicalSize::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1), 1.0)
+}
+
+/// The editor application: draws every parameter of [`SynthParams`].
+pub struct EditorApp {
+    params: Arc<SynthParams>,
+    gui: Option<GuiContext>,
+}
+
+impl EditorApp {
+    /// An editor for `params`.
+    pub fn new(params: Arc<SynthParams>) -> Self {
+        Self { params, gui: None }
+    }
+}
+
+impl NiceEguiApp for EditorApp {
+    fn build(
+        &mut self,
+        _egui_ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.gui = Some(gui);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        ui.heading("Neural Wavetable");
+        ui.label("Every parameter of the synth. Drag to change; double-click to reset.");
+        ui.separator();
+        if let Some(gui) = &self.gui {
+            let setter = gui.param_setter();
+            generic_ui::create(ui, self.params.clone(), &setter, GenericSlider);
+        }
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+    }
+}
+
+/// Creates the editor for the plugin.
+pub fn create(
+    params: Arc<SynthParams>,
+    state: Arc<EguiEditorState>,
+) -> Option<EguiEditor<EditorApp>> {
+    create_egui_editor(
+        state,
+        RepaintNotifier::new(),
+        EguiNiceSettings {
+            title: "Neural Wavetable".to_string(),
+            ..Default::default()
+        },
+        EditorApp::new(params),
+    )
+}

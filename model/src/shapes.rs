@@ -66,9 +66,7 @@ impl Shape {
                     (a * shift.cos(), a * shift.sin())
                 })
             }
-            Shape::Tilted(tilt) => {
-                Harmonics::from_fn(|h| (0.0, (h as f64).powf(-f64::from(tilt))))
-            }
+            Shape::Tilted(tilt) => Harmonics::from_fn(|h| (0.0, (h as f64).powf(-f64::from(tilt)))),
             Shape::OddTilted(tilt) => Harmonics::from_fn(|h| {
                 if h % 2 == 0 {
                     (0.0, 0.0)
@@ -134,7 +132,11 @@ mod tests {
     fn saw_rises_through_zero_at_phase_zero() {
         let saw = Shape::Saw.harmonics();
         assert!(saw.eval(0.0).abs() < 1e-9);
-        assert!(saw.eval(0.1) > 0.15 && saw.eval(0.1) < 0.25, "{}", saw.eval(0.1));
+        assert!(
+            saw.eval(0.1) > 0.15 && saw.eval(0.1) < 0.25,
+            "{}",
+            saw.eval(0.1)
+        );
         assert!(saw.eval(0.9) < -0.15);
     }
 

@@ -1,1 +1,227 @@
+//! Neural Wavetable's plugin glue: the nice-plug [`Plugin`] (CLAP, VST3 and the
+//! standalone app), plus what the `nwt` command-line tool shares with it
+//! (presets, note lists, WAV files). Thin by design: the DSP lives in
+//! `nwt-engine`, the editor in `nwt-gui`.
 
+use nice_plug::prelude::*;
+use nwt_engine::{EventIo, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub mod preset;
+pub mod score;
+pub mod wav;
+
+/// Samples processed by every instance in this process (the standalone app reports it).
+pub static SAMPLES_PROCESSED: AtomicU64 = AtomicU64::new(0);
+/// When set, the plugin offers no editor (the standalone app sets it when there is no display).
+pub static HEADLESS: AtomicBool = AtomicBool::new(false);
+
+/// The Neural Wavetable plugin.
+pub struct NeuralWavetable {
+    params: Arc<SynthParams>,
+    synth: Synth,
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+}
+
+impl Default for NeuralWavetable {
+    fn default() -> Self {
+        let params = Arc::new(SynthParams::default());
+        Self {
+            synth: Synth::new(params.clone(), 48_000.0),
+            params,
+            editor_state: nwt_gui::default_state(),
+        }
+    }
+}
+
+/// Converts a nice-plug note event into the engine's event, if the engine uses it.
+pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
+    let channel = |c: nice_plug::midi::Channel| c.number().unwrap_or(0);
+    match event {
+        NoteEvent::NoteOn {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            velocity,
+        } => Some(SynthEvent::NoteOn {
+            timing,
+            voice_id: voice_id.id(),
+            channel: channel(ch),
+            key: key.number()?,
+            velocity,
+        }),
+        NoteEvent::NoteOff {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            ..
+        } => Some(SynthEvent::NoteOff {
+            timing,
+            voice_id: voice_id.id(),
+            channel: channel(ch),
+            key: key.number_or_middle_c(),
+        }),
+        NoteEvent::Choke {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+        } => Some(SynthEvent::Choke {
+            timing,
+            voice_id: voice_id.id(),
+            channel: channel(ch),
+            key: key.number_or_middle_c(),
+        }),
+        NoteEvent::PolyModulation {
+            timing,
+            voice_id,
+            poly_modulation_id,
+            normalized_offset,
+        } => Some(SynthEvent::PolyModulation {
+            timing,
+            voice_id,
+            poly_modulation_id,
+            normalized_offset,
+        }),
+        NoteEvent::MidiPitchBend { timing, value, .. } => Some(SynthEvent::PitchBend {
+            timing,
+            value: value * 2.0 - 1.0,
+        }),
+        NoteEvent::MidiCC { timing, cc, .. }
+            if cc == control_change::ALL_NOTES_OFF || cc == control_change::ALL_SOUND_OFF =>
+        {
+            Some(SynthEvent::AllNotesOff { timing })
+        }
+        _ => None,
+    }
+}
+
+/// Feeds the host's events to the engine and tells the host of ended voices.
+struct HostEvents<'a, C: ProcessContext<NeuralWavetable>> {
+    context: &'a mut C,
+}
+
+impl<C: ProcessContext<NeuralWavetable>> EventIo for HostEvents<'_, C> {
+    fn next_event(&mut self) -> Option<SynthEvent> {
+        while let Some(event) = self.context.next_event() {
+            if let Some(e) = engine_event(event) {
+                return Some(e);
+            }
+        }
+        None
+    }
+
+    fn voice_ended(&mut self, end: VoiceEnd) {
+        // A full host queue drops the notification; nothing else can be done on the audio thread.
+        let _ = self.context.try_send_event(NoteEvent::VoiceTerminated {
+            timing: end.timing,
+            voice_id: nice_plug::midi::VoiceID::ID(end.voice_id),
+            channel: nice_plug::midi::Channel::Number(end.channel),
+            key: nice_plug::midi::Key::Number(end.key),
+        });
+    }
+}
+
+impl Plugin for NeuralWavetable {
+    const NAME: &'static str = "Neural Wavetable";
+    const VENDOR: &'static str = "Neural Wavetable";
+    const URL: &'static str = "https://neural-wavetable.invalid";
+    const EMAIL: &'static str = "info@neural-wavetable.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AudioIOLayout {
+        main_input_channels: None,
+        main_output_channels: NonZeroU32::new(2),
+        ..AudioIOLayout::const_default()
+    }];
+
+    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type SysExMessage = ();
+    type BackgroundTask = ();
+    type Editor = nice_plug_egui::EguiEditor<nwt_gui::EditorApp>;
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        if HEADLESS.load(Ordering::Relaxed) {
+            return None;
+        }
+        nwt_gui::create(self.params.clone(), self.editor_state.clone())
+    }
+
+    fn activate(
+        &mut self,
+        _audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.synth.set_sample_rate(buffer_config.sample_rate);
+        true
+    }
+
+    fn reset(&mut self) {
+        self.synth.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let transport = context.transport();
+        let engine_transport = EngineTransport {
+            tempo: transport.tempo.unwrap_or(120.0),
+            position_beats: if transport.playing {
+                transport.pos_beats()
+            } else {
+                None
+            },
+        };
+        let samples = buffer.samples();
+        let channels = buffer.as_slice();
+        let (left, rest) = channels
+            .split_first_mut()
+            .expect("the layout has two output channels");
+        let right = &mut rest[0];
+        let mut io = HostEvents { context };
+        self.synth.process(left, right, engine_transport, &mut io);
+        SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
+        ProcessStatus::KeepAlive
+    }
+}
+
+impl ClapPlugin for NeuralWavetable {
+    const CLAP_ID: &'static str = "org.neural-wavetable.synth";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("A neural wavetable synthesizer");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::Instrument,
+        ClapFeature::Synthesizer,
+        ClapFeature::Stereo,
+    ];
+    const CLAP_POLY_MODULATION_CONFIG: Option<PolyModulationConfig> = Some(PolyModulationConfig {
+        max_voice_capacity: nwt_engine::MAX_VOICES as u32,
+        supports_overlapping_voices: true,
+    });
+}
+
+impl Vst3Plugin for NeuralWavetable {
+    const VST3_CLASS_ID: [u8; 16] = *b"NeuralWavetable1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Instrument,
+        Vst3SubCategory::Synth,
+        Vst3SubCategory::Stereo,
+    ];
+}
+
+nice_export_clap!(NeuralWavetable);
+nice_export_vst3!(NeuralWavetable);

@@ -1,0 +1,311 @@
+//! Presets: a versioned JSON file holding every parameter by its stable id.
+//!
+//! Values are stored as plain values (Hz, ms, semitones; an enum's variant
+//! index; 0/1 for switches). Loading validates the whole file before touching
+//! a parameter, so a broken or newer file changes nothing.
+
+use nwt_engine::SynthParams;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The preset format this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The `format` field of every preset file.
+pub const FORMAT_NAME: &str = "neural-wavetable-preset";
+/// Largest preset file read, in bytes.
+pub const MAX_PRESET_BYTES: u64 = 1 << 20;
+
+/// A saved sound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// Format version, [`FORMAT_VERSION`] when written by this build.
+    pub version: u32,
+    /// The sound's name.
+    pub name: String,
+    /// Bass, lead, pad, pluck, keys, FX, ...
+    #[serde(default)]
+    pub category: String,
+    /// Who made it.
+    #[serde(default)]
+    pub author: String,
+    /// Plain value of every parameter by stable id.
+    pub params: BTreeMap<String, f32>,
+}
+
+/// Why a preset could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    /// The file could not be read.
+    #[error("cannot read preset {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Bigger than [`MAX_PRESET_BYTES`].
+    #[error("preset file is {0} bytes; the limit is {MAX_PRESET_BYTES}")]
+    TooLarge(u64),
+    /// Not JSON of the right shape.
+    #[error("not a Neural Wavetable preset: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// The `format` field is wrong.
+    #[error("not a Neural Wavetable preset (format is `{0}`)")]
+    WrongFormat(String),
+    /// Written by a newer version.
+    #[error("preset format version {0} is newer than this build reads ({FORMAT_VERSION}); update Neural Wavetable")]
+    TooNew(u32),
+    /// A parameter id this build does not know.
+    #[error("preset sets unknown parameter `{0}`")]
+    UnknownParam(String),
+    /// A value that is not a finite number.
+    #[error("preset value for `{0}` is not a finite number")]
+    BadValue(String),
+    /// No factory preset has this name.
+    #[error("no factory preset named `{0}` (known: {known})", known = factory_names().join(", "))]
+    UnknownFactory(String),
+}
+
+/// A factory preset recipe: name, category, and the parameters that differ from the defaults.
+struct Recipe {
+    name: &'static str,
+    category: &'static str,
+    settings: &'static [(&'static str, &'static str)],
+}
+
+/// The factory presets; `Init` (the plugin's default) is the defaults themselves.
+const FACTORY: &[Recipe] = &[
+    Recipe {
+        name: "Init",
+        category: "Init",
+        settings: &[],
+    },
+    Recipe {
+        name: "Super Saw",
+        category: "Lead",
+        settings: &[
+            ("unison", "7"),
+            ("detune", "25"),
+            ("spread", "1"),
+            ("phase_mode", "Random"),
+            ("amp_release", "250"),
+        ],
+    },
+    Recipe {
+        name: "Pulse Bass",
+        category: "Bass",
+        settings: &[
+            ("table", "Pulse Width"),
+            ("position", "0.4"),
+            ("cutoff", "600"),
+            ("resonance", "0.3"),
+            ("filter_env_amount", "36"),
+            ("filter_decay", "250"),
+            ("amp_release", "80"),
+        ],
+    },
+    Recipe {
+        name: "Vowel Pad",
+        category: "Pad",
+        settings: &[
+            ("table", "Formant Vowels"),
+            ("unison", "4"),
+            ("detune", "12"),
+            ("phase_mode", "Random"),
+            ("amp_attack", "600"),
+            ("amp_release", "1500"),
+            ("lfo_rate", "0.2"),
+            ("lfo_to_position", "0.5"),
+            ("position", "0.5"),
+        ],
+    },
+    Recipe {
+        name: "Organ Keys",
+        category: "Keys",
+        settings: &[
+            ("table", "Organ Drawbars"),
+            ("position", "0.6"),
+            ("amp_release", "120"),
+        ],
+    },
+    Recipe {
+        name: "Sweep Pluck",
+        category: "Pluck",
+        settings: &[
+            ("table", "Harmonic Sweep"),
+            ("position", "1"),
+            ("amp_decay", "400"),
+            ("amp_sustain", "0"),
+            ("amp_release", "300"),
+            ("cutoff", "300"),
+            ("filter_env_amount", "60"),
+            ("filter_decay", "200"),
+        ],
+    },
+];
+
+/// Names of every factory preset.
+pub fn factory_names() -> Vec<&'static str> {
+    FACTORY.iter().map(|r| r.name).collect()
+}
+
+impl Preset {
+    /// Captures the current values of `params`.
+    pub fn capture(params: &SynthParams, name: &str, category: &str, author: &str) -> Self {
+        use nice_plug::prelude::Params;
+        let values = params
+            .param_map()
+            .into_iter()
+            // SAFETY: the pointers come from `params`, which outlives this call.
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_plain_value() }))
+            .collect();
+        Self {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            name: name.to_string(),
+            category: category.to_string(),
+            author: author.to_string(),
+            params: values,
+        }
+    }
+
+    /// The factory preset called `name` (case-insensitive).
+    pub fn factory(name: &str) -> Result<Self, PresetError> {
+        let recipe = FACTORY
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| PresetError::UnknownFactory(name.to_string()))?;
+        let params = SynthParams::default();
+        for (id, value) in recipe.settings {
+            params
+                .set_by_id(id, value, 48_000.0)
+                .expect("factory presets name real parameters and values");
+        }
+        Ok(Self::capture(
+            &params,
+            recipe.name,
+            recipe.category,
+            "Neural Wavetable",
+        ))
+    }
+
+    /// Parses preset JSON, checking format and version.
+    pub fn from_json(text: &str) -> Result<Self, PresetError> {
+        let preset: Preset = serde_json::from_str(text)?;
+        if preset.format != FORMAT_NAME {
+            return Err(PresetError::WrongFormat(preset.format));
+        }
+        if preset.version > FORMAT_VERSION {
+            return Err(PresetError::TooNew(preset.version));
+        }
+        Ok(preset)
+    }
+
+    /// Reads a preset file.
+    pub fn load(path: &Path) -> Result<Self, PresetError> {
+        let io = |source| PresetError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_PRESET_BYTES {
+            return Err(PresetError::TooLarge(size));
+        }
+        Self::from_json(&std::fs::read_to_string(path).map_err(io)?)
+    }
+
+    /// The preset as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a preset always serialises")
+    }
+
+    /// Sets every parameter the preset names, after checking them all; on
+    /// error nothing has changed. Parameters the preset omits keep their value.
+    pub fn apply(&self, params: &SynthParams, sample_rate: f32) -> Result<(), PresetError> {
+        let ids = params.ids();
+        for (id, value) in &self.params {
+            if !ids.contains(id) {
+                return Err(PresetError::UnknownParam(id.clone()));
+            }
+            if !value.is_finite() {
+                return Err(PresetError::BadValue(id.clone()));
+            }
+        }
+        for (id, value) in &self.params {
+            params
+                .set_by_id(id, &value.to_string(), sample_rate)
+                .expect("ids and values were checked above");
+        }
+        Ok(())
+    }
+}
+
+/// Loads `name_or_path`: a factory preset's name, or else a preset file.
+pub fn resolve(name_or_path: &str) -> Result<Preset, PresetError> {
+    match Preset::factory(name_or_path) {
+        Ok(p) => Ok(p),
+        Err(e) if !Path::new(name_or_path).exists() => Err(e),
+        Err(_) => Preset::load(Path::new(name_or_path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_is_the_default_sound() {
+        let init = Preset::factory("init").unwrap();
+        let defaults = Preset::capture(&SynthParams::default(), "Init", "Init", "Neural Wavetable");
+        assert_eq!(init, defaults);
+    }
+
+    #[test]
+    fn every_factory_preset_round_trips_through_json() {
+        for name in factory_names() {
+            let preset = Preset::factory(name).unwrap();
+            let again = Preset::from_json(&preset.to_json()).unwrap();
+            assert_eq!(preset, again);
+            let params = SynthParams::default();
+            again.apply(&params, 48_000.0).unwrap();
+            let captured = Preset::capture(&params, name, &preset.category, &preset.author);
+            for (id, v) in &preset.params {
+                let got = captured.params[id];
+                assert!(
+                    (got - v).abs() <= 1e-4 * v.abs().max(1.0),
+                    "{name} {id}: {v} vs {got}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn broken_presets_change_nothing() {
+        let params = SynthParams::default();
+        let before = Preset::capture(&params, "x", "", "");
+        let mut bad = Preset::factory("Pulse Bass").unwrap();
+        bad.params.insert("no_such_param".into(), 1.0);
+        assert!(matches!(
+            bad.apply(&params, 48_000.0),
+            Err(PresetError::UnknownParam(_))
+        ));
+        assert_eq!(Preset::capture(&params, "x", "", ""), before);
+        let mut newer = Preset::factory("Init").unwrap();
+        newer.version = FORMAT_VERSION + 1;
+        assert!(matches!(
+            Preset::from_json(&newer.to_json()),
+            Err(PresetError::TooNew(_))
+        ));
+        assert!(matches!(
+            Preset::from_json("{\"format\": 3"),
+            Err(PresetError::Parse(_))
+        ));
+        assert!(matches!(
+            resolve("Nonexistent Sound"),
+            Err(PresetError::UnknownFactory(_))
+        ));
+    }
+}
