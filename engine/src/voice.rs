@@ -6,6 +6,11 @@ use crate::oscillator::{self, FrameRamp};
 use crate::wavetable::{level_for, WavetableSet};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 
+/// Cutoff (Hz) above which an open low-pass starts to leave the signal path.
+const OPEN_FROM_HZ: f32 = 16_000.0;
+/// Cutoff (Hz) at which an open low-pass is bypassed completely.
+const OPEN_AT_HZ: f32 = 19_500.0;
+
 /// Everything a voice needs for one control block that is the same for all voices.
 #[derive(Debug, Clone, Copy)]
 pub struct BlockContext<'a> {
@@ -248,6 +253,23 @@ impl Voice {
             + ctx.lfo_cutoff;
         let cutoff = ctx.cutoff * mods.cutoff_ratio * (semis / 12.0).exp2();
         let coefs = SvfCoefs::new(ctx.filter_mode, cutoff, ctx.resonance, ctx.sample_rate);
+        // A low-pass opened to the top of its range fades out of the signal path
+        // entirely, so an open filter colours nothing (and costs nothing).
+        let dry = match ctx.filter_mode {
+            FilterMode::LowPass => {
+                ((cutoff - OPEN_FROM_HZ) / (OPEN_AT_HZ - OPEN_FROM_HZ)).clamp(0.0, 1.0)
+            }
+            _ => 0.0,
+        };
+        if dry >= 1.0 {
+            self.svf.iter_mut().for_each(Svf::reset);
+        } else {
+            for i in 0..n {
+                let (l, r) = (osc_l[i], osc_r[i]);
+                osc_l[i] = l + (self.svf[0].process(&coefs, l) - l) * (1.0 - dry);
+                osc_r[i] = r + (self.svf[1].process(&coefs, r) - r) * (1.0 - dry);
+            }
+        }
 
         let sens = ctx.velocity_sensitivity.clamp(0.0, 1.0);
         let velocity_gain = 1.0 - sens + sens * self.velocity;
@@ -257,8 +279,8 @@ impl Voice {
                 gain *= fade.gain;
                 fade.gain = (fade.gain - fade.step).max(0.0);
             }
-            out_l[i] += self.svf[0].process(&coefs, osc_l[i]) * gain;
-            out_r[i] += self.svf[1].process(&coefs, osc_r[i]) * gain;
+            out_l[i] += osc_l[i] * gain;
+            out_r[i] += osc_r[i] * gain;
         }
 
         let finished = !self.amp.is_active() || self.fade.is_some_and(|f| f.gain <= 0.0);

@@ -1,0 +1,168 @@
+//! Shared helpers of the engine's integration tests: rendering and measuring audio.
+#![allow(dead_code)]
+
+use nwt_engine::offline::{self, OfflineNote, RenderOptions, Rendered};
+use nwt_engine::{Synth, SynthParams};
+use rustfft::{num_complex::Complex64, FftPlanner};
+use std::sync::Arc;
+
+/// A synth with default (Init) parameters plus `settings` (id, value) applied.
+pub fn synth_with(settings: &[(&str, &str)], sample_rate: f32) -> Synth {
+    let params = Arc::new(SynthParams::default());
+    for (id, value) in settings {
+        params.set_by_id(id, value, sample_rate).unwrap();
+    }
+    params.reset_smoothers(sample_rate);
+    Synth::new(params, sample_rate)
+}
+
+/// One note from `start` to `end` seconds.
+pub fn note(key: u8, start: f64, end: f64, velocity: f32, sample_rate: f32) -> OfflineNote {
+    let sr = f64::from(sample_rate);
+    OfflineNote {
+        key,
+        start: (start * sr).round() as u64,
+        end: (end * sr).round() as u64,
+        velocity,
+    }
+}
+
+/// Renders notes with the given block size and no parameter changes.
+pub fn render(synth: &mut Synth, notes: &[OfflineNote], block: usize) -> Rendered {
+    let mut options = RenderOptions::new(synth.sample_rate());
+    options.block_size = block;
+    offline::render(synth, notes, options, |_, _| {})
+}
+
+/// Frequency of a note in equal temperament (A4 = 440 Hz).
+pub fn midi_hz(key: f64) -> f64 {
+    440.0 * 2f64.powf((key - 69.0) / 12.0)
+}
+
+/// Modified Bessel function of the first kind, order 0 (for the Kaiser window).
+fn bessel_i0(x: f64) -> f64 {
+    let mut sum = 1.0;
+    let mut term = 1.0;
+    let half = x / 2.0;
+    for k in 1..200 {
+        term *= (half / k as f64) * (half / k as f64);
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    sum
+}
+
+/// Kaiser window of length `n` with shape `beta` (β = 20: side lobes below -150 dB).
+pub fn kaiser(n: usize, beta: f64) -> Vec<f64> {
+    let denom = bessel_i0(beta);
+    (0..n)
+        .map(|i| {
+            let r = 2.0 * i as f64 / (n - 1) as f64 - 1.0;
+            bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / denom
+        })
+        .collect()
+}
+
+/// Power spectrum (|X|², bins 0..=n/2) of `x` under a Kaiser β = 20 window.
+pub fn power_spectrum(x: &[f32]) -> Vec<f64> {
+    let n = x.len();
+    let w = kaiser(n, 20.0);
+    let mut buf: Vec<Complex64> = x
+        .iter()
+        .zip(&w)
+        .map(|(&s, &w)| Complex64::new(f64::from(s) * w, 0.0))
+        .collect();
+    FftPlanner::<f64>::new()
+        .plan_fft_forward(n)
+        .process(&mut buf);
+    buf[..=n / 2].iter().map(|c| c.norm_sqr()).collect()
+}
+
+/// Energy outside the harmonics of `f0` relative to the energy at them, in dB.
+/// Bins within ±`guard` bins of a harmonic k·f0 (k ≥ 1) count as harmonic; the
+/// rest (including DC) count as non-harmonic.
+pub fn non_harmonic_db(x: &[f32], f0: f64, sample_rate: f64, guard: f64) -> f64 {
+    let spectrum = power_spectrum(x);
+    let bin_hz = sample_rate / x.len() as f64;
+    let (mut harmonic, mut other) = (0.0, 0.0);
+    for (bin, p) in spectrum.iter().enumerate() {
+        let f = bin as f64 * bin_hz;
+        let k = (f / f0).round();
+        if k >= 1.0 && ((f - k * f0) / bin_hz).abs() <= guard {
+            harmonic += p;
+        } else {
+            other += p;
+        }
+    }
+    10.0 * (other / harmonic).log10()
+}
+
+/// Magnitude of the windowed DFT of `x` at frequency `f` (any real frequency).
+fn dft_magnitude(x: &[f32], w: &[f64], f: f64, sample_rate: f64) -> f64 {
+    let step = std::f64::consts::TAU * f / sample_rate;
+    let (mut re, mut im) = (0.0, 0.0);
+    // Rotate a phasor instead of calling sin/cos per sample; renormalise now and then.
+    let (mut c, mut s) = (1.0f64, 0.0f64);
+    let (dc, ds) = (step.cos(), -step.sin());
+    for (i, (&v, &wi)) in x.iter().zip(w).enumerate() {
+        let v = f64::from(v) * wi;
+        re += v * c;
+        im += v * s;
+        let nc = c * dc - s * ds;
+        s = c * ds + s * dc;
+        c = nc;
+        if i % 1024 == 1023 {
+            let norm = (c * c + s * s).sqrt();
+            c /= norm;
+            s /= norm;
+        }
+    }
+    (re * re + im * im).sqrt()
+}
+
+/// The frequency of the strongest partial within ±`span` Hz of `guess`: a
+/// golden-section search for the maximum of the Kaiser-windowed DTFT. On a
+/// second or more of steady audio it resolves far better than 0.01 Hz.
+pub fn estimate_frequency(x: &[f32], sample_rate: f64, guess: f64, span: f64) -> f64 {
+    let w = kaiser(x.len(), 12.0);
+    // Coarse scan first so the golden search starts on the main lobe.
+    let coarse = (0..=200)
+        .map(|i| guess - span + 2.0 * span * i as f64 / 200.0)
+        .max_by(|a, b| {
+            dft_magnitude(x, &w, *a, sample_rate).total_cmp(&dft_magnitude(x, &w, *b, sample_rate))
+        })
+        .unwrap();
+    let step = 2.0 * span / 200.0;
+    let (mut lo, mut hi) = (coarse - step, coarse + step);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..60 {
+        let a = hi - g * (hi - lo);
+        let b = lo + g * (hi - lo);
+        if dft_magnitude(x, &w, a, sample_rate) > dft_magnitude(x, &w, b, sample_rate) {
+            hi = b;
+        } else {
+            lo = a;
+        }
+    }
+    (lo + hi) / 2.0
+}
+
+/// Cents between two frequencies.
+pub fn cents(f: f64, reference: f64) -> f64 {
+    1200.0 * (f / reference).log2()
+}
+
+/// Largest sample-to-sample step `|x[n] - x[n-1]|` in `x`.
+pub fn max_jump(x: &[f32]) -> f32 {
+    x.windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
+}
+
+/// Peak level of `x` in dBFS.
+pub fn peak_dbfs(x: &[f32]) -> f64 {
+    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    20.0 * f64::from(peak.max(1e-30)).log10()
+}

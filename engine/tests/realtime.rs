@@ -1,0 +1,153 @@
+//! Real-time safety: `Synth::process` runs inside nice-plug's
+//! `assert_process_allocs` guard (nice-assert-no-alloc: any allocation or
+//! deallocation aborts the process) through note storms, polyphonic
+//! modulation, pitch bend, automation of every parameter with wild values and
+//! block sizes from 1 to 4096. A second test proves the guard is armed by
+//! running an allocating probe in a child process and watching it abort.
+
+mod common;
+use nice_assert_no_alloc::assert_no_alloc;
+use nwt_engine::rng::Rng;
+use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
+use std::sync::Arc;
+
+const SR: f32 = 48_000.0;
+
+fn storm(rng: &mut Rng, block: usize, events: &mut Vec<SynthEvent>) {
+    events.clear();
+    let count = (rng.next_u32() % 24) as usize;
+    let mut timings: Vec<u32> = (0..count).map(|_| rng.next_u32() % block as u32).collect();
+    timings.sort_unstable();
+    for timing in timings {
+        let key = (rng.next_u32() % 128) as u8;
+        let voice_id = Some((rng.next_u32() % 200) as i32);
+        let event = match rng.next_u32() % 10 {
+            0..=3 => SynthEvent::NoteOn {
+                timing,
+                voice_id,
+                channel: (rng.next_u32() % 16) as u8,
+                key,
+                velocity: rng.bipolar().abs(),
+            },
+            4..=5 => SynthEvent::NoteOff {
+                timing,
+                voice_id,
+                channel: 0,
+                key,
+            },
+            6 => SynthEvent::Choke {
+                timing,
+                voice_id: None,
+                channel: 0,
+                key,
+            },
+            7 => SynthEvent::PolyModulation {
+                timing,
+                voice_id: voice_id.unwrap(),
+                poly_modulation_id: rng.next_u32() % 4,
+                normalized_offset: rng.bipolar() * 1.5,
+            },
+            8 => SynthEvent::PitchBend {
+                timing,
+                value: rng.bipolar(),
+            },
+            _ => {
+                if rng.next_u32() % 8 == 0 {
+                    SynthEvent::AllNotesOff { timing }
+                } else {
+                    SynthEvent::NoteOn {
+                        timing,
+                        voice_id: None,
+                        channel: 0,
+                        key,
+                        velocity: 1.0,
+                    }
+                }
+            }
+        };
+        events.push(event);
+    }
+}
+
+#[test]
+fn process_never_allocates() {
+    if std::env::var_os("NWT_ALLOC_PROBE").is_some() {
+        return;
+    }
+    let params = Arc::new(SynthParams::default());
+    let mut synth = Synth::new(params.clone(), SR);
+    let ids = params.ids();
+    let mut rng = Rng::new(42);
+    let (mut left, mut right) = (vec![0.0f32; 4096], vec![0.0f32; 4096]);
+    let mut events = Vec::with_capacity(64);
+    let sizes = [
+        1usize, 2, 3, 7, 16, 31, 32, 33, 64, 100, 128, 256, 511, 512, 1024, 2048, 4096,
+    ];
+    let mut automated = vec![false; ids.len()];
+    let mut rendered = 0usize;
+    for round in 0..300 {
+        let block = if round % 2 == 0 {
+            sizes[(round / 2) % sizes.len()]
+        } else {
+            1 + (rng.next_u32() % 4096) as usize
+        };
+        // Automation, applied between blocks as a host wrapper does.
+        for k in 0..4 {
+            let which = (round * 4 + k) % ids.len();
+            let value = match rng.next_u32() % 6 {
+                0 => f32::NAN,
+                1 => -3.0,
+                2 => 7.0,
+                _ => rng.bipolar().abs(),
+            };
+            params.set_normalized_by_id(&ids[which], value, SR).unwrap();
+            automated[which] = true;
+        }
+        storm(&mut rng, block, &mut events);
+        let mut io = SliceEvents::new(&events, 256);
+        let transport = Transport {
+            tempo: 60.0 + f64::from(rng.next_u32() % 200),
+            position_beats: Some(round as f64),
+        };
+        let (l, r) = (&mut left[..block], &mut right[..block]);
+        assert_no_alloc(|| synth.process(l, r, transport, &mut io));
+        assert!(
+            l.iter()
+                .chain(r.iter())
+                .all(|x| x.is_finite() && x.abs() < 100.0),
+            "round {round}"
+        );
+        rendered += block;
+    }
+    assert!(
+        automated.iter().all(|&a| a),
+        "every parameter was automated"
+    );
+    println!("rendered {rendered} samples under the allocation guard");
+}
+
+#[test]
+fn alloc_guard_is_armed() {
+    if std::env::var_os("NWT_ALLOC_PROBE").is_some() {
+        // The child: allocate under the guard; this must abort.
+        let v = assert_no_alloc(|| Vec::<u64>::with_capacity(1000));
+        println!("allocation of {} slots was not caught", v.capacity());
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "alloc_guard_is_armed",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("NWT_ALLOC_PROBE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the probe allocated under the guard and survived"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("was not caught"));
+}
