@@ -1,1 +1,50 @@
-fn main() {}
+//! Cost of one oscillator-sample: one unison voice reading a 32-frame table
+//! with the frame crossfade on (the position moves every block).
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use nwt_engine::factory::FactoryTable;
+use nwt_engine::oscillator::{increment, render, FrameRamp};
+use nwt_engine::wavetable::level_for;
+use nwt_engine::CONTROL_BLOCK;
+
+fn oscillator(c: &mut Criterion) {
+    let set = FactoryTable::Pulse.build().unwrap();
+    let sr = 48_000.0;
+    let freq = 220.0;
+    let inc = increment(freq, sr).unwrap();
+    let level = level_for(freq / sr).unwrap();
+    const BLOCKS: usize = 64;
+    let mut group = c.benchmark_group("oscillator");
+    group.throughput(Throughput::Elements((BLOCKS * CONTROL_BLOCK) as u64));
+    group.bench_function("crossfaded_sample", |b| {
+        let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+        let mut phase = 0u32;
+        b.iter(|| {
+            for block in 0..BLOCKS {
+                let from = block as f32 / BLOCKS as f32 * 0.9 + 0.013;
+                let ramp = FrameRamp::new(&set, from, from + 0.01, CONTROL_BLOCK);
+                phase = render(&set, level, &ramp, phase, inc, 0.7, 0.7, &mut l, &mut r);
+            }
+            black_box(&l);
+        })
+    });
+    group.bench_function("single_frame_sample", |b| {
+        let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+        let ramp = FrameRamp::new(&set, 0.0, 0.0, CONTROL_BLOCK);
+        let ramp = FrameRamp {
+            single: true,
+            ..ramp
+        };
+        let mut phase = 0u32;
+        b.iter(|| {
+            for _ in 0..BLOCKS {
+                phase = render(&set, level, &ramp, phase, inc, 0.7, 0.7, &mut l, &mut r);
+            }
+            black_box(&l);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, oscillator);
+criterion_main!(benches);

@@ -62,7 +62,7 @@ fn interpolate(xm1: f32, x0: f32, x1: f32, x2: f32, frac: f32) -> f32 {
     let odd1 = x1 - x0;
     let even2 = x2 + xm1;
     let odd2 = x2 - xm1;
-    let c0 = even1 * 0.465_672_55 + even2 * 0.034_327_297;
+    let c0 = even1 * 0.465_672_55 + even2 * 0.034_327_3;
     let c1 = odd1 * 0.537_438_3 + odd2 * 0.154_294_63;
     let c2 = even1 * -0.251_942_1 + even2 * 0.251_947_45;
     let c3 = odd1 * -0.468_960_7 + odd2 * 0.155_788;

@@ -107,8 +107,9 @@ impl SynthEvent {
 pub struct VoiceEnd {
     /// Sample offset in the block.
     pub timing: u32,
-    /// Host note id.
-    pub voice_id: i32,
+    /// The host's note id, `None` when the host started the note without one
+    /// (plain MIDI): then the host must hear no id back.
+    pub voice_id: Option<i32>,
     /// MIDI channel.
     pub channel: u8,
     /// MIDI key.
@@ -203,7 +204,7 @@ pub struct Synth {
 /// `Some(id)` when the event names a note id; used to match events to voices.
 fn matches(voice: &Voice, voice_id: Option<i32>, channel: u8, key: u8) -> bool {
     match voice_id {
-        Some(id) => voice.id == id,
+        Some(id) => voice.id == Some(id),
         None => voice.channel == channel && voice.key == key,
     }
 }
@@ -336,9 +337,7 @@ impl Synth {
                 velocity,
                 ..
             } => {
-                let key = key.min(127);
-                let id = voice_id.unwrap_or(i32::from(key) | (i32::from(channel) << 16));
-                self.note_on(id, channel, key, velocity, timing, on_end);
+                self.note_on(voice_id, channel, key.min(127), velocity, timing, on_end);
             }
             SynthEvent::NoteOff {
                 voice_id,
@@ -379,7 +378,7 @@ impl Synth {
                 for v in self
                     .voices
                     .iter_mut()
-                    .filter(|v| v.active && v.id == voice_id)
+                    .filter(|v| v.active && v.id == Some(voice_id))
                 {
                     match poly_modulation_id {
                         POLY_POSITION => v.poly.position = offset,
@@ -402,7 +401,7 @@ impl Synth {
 
     fn note_on(
         &mut self,
-        id: i32,
+        id: Option<i32>,
         channel: u8,
         key: u8,
         velocity: f32,

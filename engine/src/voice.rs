@@ -97,7 +97,7 @@ struct Fade {
 #[derive(Debug, Clone, Default)]
 pub struct Voice {
     pub(crate) active: bool,
-    pub(crate) id: i32,
+    pub(crate) id: Option<i32>,
     pub(crate) channel: u8,
     pub(crate) key: u8,
     pub(crate) released: bool,
@@ -117,8 +117,8 @@ pub struct Voice {
 /// How a new note starts.
 #[derive(Debug, Clone, Copy)]
 pub struct NoteStart {
-    /// Host note id (or a fallback made of key and channel).
-    pub id: i32,
+    /// The host's note id, if it sent one.
+    pub id: Option<i32>,
     /// MIDI channel.
     pub channel: u8,
     /// MIDI key.

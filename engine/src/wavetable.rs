@@ -158,9 +158,9 @@ impl WavetableSet {
             fft.process(&mut buf);
             let scale = 2.0 / FRAME_LEN as f32;
             let mut h = Harmonics::silent();
-            for n in 1..=MAX_HARMONIC {
-                h.cos[n] = buf[n].re * scale;
-                h.sin[n] = -buf[n].im * scale;
+            for (n, bin) in buf.iter().enumerate().take(MAX_HARMONIC + 1).skip(1) {
+                h.cos[n] = bin.re * scale;
+                h.sin[n] = -bin.im * scale;
             }
             spectra.push(h);
         }
@@ -290,7 +290,7 @@ mod tests {
     fn time_domain_frames_round_trip() {
         let set = WavetableSet::from_harmonics(&[Shape::Triangle.harmonics()]).unwrap();
         let frame = set.frame(0);
-        let again = WavetableSet::from_frames(&[frame.clone()]).unwrap();
+        let again = WavetableSet::from_frames(std::slice::from_ref(&frame)).unwrap();
         let err = frame
             .iter()
             .zip(again.frame(0))

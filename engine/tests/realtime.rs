@@ -20,7 +20,8 @@ fn storm(rng: &mut Rng, block: usize, events: &mut Vec<SynthEvent>) {
     timings.sort_unstable();
     for timing in timings {
         let key = (rng.next_u32() % 128) as u8;
-        let voice_id = Some((rng.next_u32() % 200) as i32);
+        let id = (rng.next_u32() % 200) as i32;
+        let voice_id = Some(id);
         let event = match rng.next_u32() % 10 {
             0..=3 => SynthEvent::NoteOn {
                 timing,
@@ -43,7 +44,7 @@ fn storm(rng: &mut Rng, block: usize, events: &mut Vec<SynthEvent>) {
             },
             7 => SynthEvent::PolyModulation {
                 timing,
-                voice_id: voice_id.unwrap(),
+                voice_id: id,
                 poly_modulation_id: rng.next_u32() % 4,
                 normalized_offset: rng.bipolar() * 1.5,
             },
@@ -52,7 +53,7 @@ fn storm(rng: &mut Rng, block: usize, events: &mut Vec<SynthEvent>) {
                 value: rng.bipolar(),
             },
             _ => {
-                if rng.next_u32() % 8 == 0 {
+                if rng.next_u32().is_multiple_of(8) {
                     SynthEvent::AllNotesOff { timing }
                 } else {
                     SynthEvent::NoteOn {

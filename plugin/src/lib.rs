@@ -118,7 +118,10 @@ impl<C: ProcessContext<NeuralWavetable>> EventIo for HostEvents<'_, C> {
         // A full host queue drops the notification; nothing else can be done on the audio thread.
         let _ = self.context.try_send_event(NoteEvent::VoiceTerminated {
             timing: end.timing,
-            voice_id: nice_plug::midi::VoiceID::ID(end.voice_id),
+            voice_id: end.voice_id.map_or(
+                nice_plug::midi::VoiceID::Wildcard,
+                nice_plug::midi::VoiceID::ID,
+            ),
             channel: nice_plug::midi::Channel::Number(end.channel),
             key: nice_plug::midi::Key::Number(end.key),
         });

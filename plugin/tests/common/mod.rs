@@ -555,6 +555,16 @@ impl Audio {
     /// Processes `total` frames in blocks of `block` frames, sending `events` (sorted, with
     /// times relative to the first block) in the first block; returns the stereo output.
     pub fn render(&mut self, total: usize, block: usize, events: &EventBuffer) -> Stereo {
+        let first_block = block.min(total);
+        if let Some(late) = events
+            .iter()
+            .find(|e| e.header().time() as usize >= first_block)
+        {
+            panic!(
+                "render(): event at frame {} is outside the first block",
+                late.header().time()
+            );
+        }
         on_audio_thread(self, |audio| {
             let mut out = Stereo::with_capacity(total);
             let empty = EventBuffer::new();
