@@ -5,7 +5,8 @@
 
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
-use nice_plug_egui::widgets::generic_ui::{self, GenericSlider};
+use nice_plug::prelude::Params;
+use nice_plug_egui::widgets::generic_ui::{GenericSlider, ParamWidget};
 use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
     RepaintNotifier,
@@ -14,12 +15,15 @@ use nwt_engine::SynthParams;
 use std::sync::Arc;
 
 /// The editor's default size in logical pixels.
-pub const DEFAULT_SIZE: (f32, f32) = (420.0, 640.0);
+pub const DEFAULT_SIZE: (f32, f32) = (760.0, 560.0);
 
 /// The editor window's state (size, scale, open or not).
 pub fn default_state() -> Arc<EguiEditorState> {
     EguiEditorState::from_size(LogicalSize::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1), 1.0)
 }
+
+/// Columns of parameters in the plain editor.
+const COLUMNS: usize = 3;
 
 /// The editor application: draws every parameter of [`SynthParams`].
 pub struct EditorApp {
@@ -49,10 +53,26 @@ impl NiceEguiApp for EditorApp {
         ui.heading("Neural Wavetable");
         ui.label("Every parameter of the synth. Drag to change; double-click to reset.");
         ui.separator();
-        if let Some(gui) = &self.gui {
-            let setter = gui.param_setter();
-            generic_ui::create(ui, self.params.clone(), &setter, GenericSlider);
-        }
+        let Some(gui) = &self.gui else { return };
+        let setter = gui.param_setter();
+        let params = self.params.param_map();
+        let per_column = params.len().div_ceil(COLUMNS);
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.columns(COLUMNS, |columns| {
+                    for (column, chunk) in columns.iter_mut().zip(params.chunks(per_column)) {
+                        for (_, ptr, _) in chunk {
+                            // SAFETY: the pointers come from `self.params`, which outlives this frame.
+                            unsafe {
+                                column.label(ptr.name());
+                                GenericSlider.add_widget_raw(column, ptr, &setter);
+                            }
+                            column.add_space(4.0);
+                        }
+                    }
+                });
+            });
     }
 
     fn editor_closed(&mut self) {

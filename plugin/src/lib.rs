@@ -5,7 +5,7 @@
 
 use nice_plug::prelude::*;
 use nwt_engine::{EventIo, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub mod preset;
@@ -14,6 +14,8 @@ pub mod wav;
 
 /// Samples processed by every instance in this process (the standalone app reports it).
 pub static SAMPLES_PROCESSED: AtomicU64 = AtomicU64::new(0);
+/// Sample rate of the most recently activated instance (the standalone app reports with it).
+pub static SAMPLE_RATE: AtomicU32 = AtomicU32::new(48_000);
 /// When set, the plugin offers no editor (the standalone app sets it when there is no display).
 pub static HEADLESS: AtomicBool = AtomicBool::new(false);
 
@@ -166,6 +168,7 @@ impl Plugin for NeuralWavetable {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.synth.set_sample_rate(buffer_config.sample_rate);
+        SAMPLE_RATE.store(buffer_config.sample_rate as u32, Ordering::Relaxed);
         true
     }
 

@@ -12,7 +12,7 @@
 //! `--run-for SECONDS` quits after that long; `--demo-wav PATH` sets where
 //! the demo is written.
 
-use neural_wavetable::{NeuralWavetable, HEADLESS, SAMPLES_PROCESSED};
+use neural_wavetable::{NeuralWavetable, HEADLESS, SAMPLES_PROCESSED, SAMPLE_RATE};
 use nice_plug::prelude::nice_export_standalone_with_args;
 use nwt_engine::offline::{self, OfflineNote, RenderOptions};
 use nwt_engine::{Synth, SynthParams};
@@ -107,6 +107,12 @@ fn render_demo(path: &Path) -> Result<f64, String> {
     Ok(out.left.len() as f64 / f64::from(sr))
 }
 
+/// Seconds of audio the plugin has processed so far.
+fn audio_seconds() -> f64 {
+    SAMPLES_PROCESSED.load(Ordering::Relaxed) as f64
+        / f64::from(SAMPLE_RATE.load(Ordering::Relaxed).max(1))
+}
+
 fn main() {
     let mut options = match parse_app_options() {
         Ok(o) => o,
@@ -154,6 +160,13 @@ fn main() {
             // The wrapper closes cleanly on SIGINT, as on Ctrl-C.
             // SAFETY: raising a signal in our own process.
             unsafe { libc::raise(libc::SIGINT) };
+            // An open editor window does not watch for SIGINT: give it a moment, then leave.
+            std::thread::sleep(Duration::from_secs(2));
+            println!(
+                "Neural Wavetable: --run-for elapsed; quitting; processed {:.1} s of audio.",
+                audio_seconds()
+            );
+            std::process::exit(0);
         });
     }
     if !wants_help {
@@ -168,7 +181,7 @@ fn main() {
         println!(
             "Neural Wavetable: stopped after {:.1} s; processed {:.1} s of audio.",
             started.elapsed().as_secs_f64(),
-            SAMPLES_PROCESSED.load(Ordering::Relaxed) as f64 / 48_000.0
+            audio_seconds()
         );
     }
     std::process::exit(if ok { 0 } else { 1 });
