@@ -92,13 +92,40 @@ pub fn render(
     let base = layout.offset;
     const FRAC_SCALE: f32 = 1.0 / (1u32 << 24) as f32;
     let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
+    if n == 0 {
+        return phase;
+    }
+    let len = 1usize << bits;
+    // Every read below is `cycle[idx..idx + 4]` with `idx < len` (the top `bits`
+    // bits of the phase), inside a cycle stored with its guards as `len + 4`
+    // samples; frame offsets come from a `FrameRamp` built for this set.
+    let cycle = |frame: usize| &data[frame + base..frame + base + len + 4];
     if ramp.single {
-        let frame = &data[ramp.a[0] + base..];
+        let x = cycle(ramp.a[0]);
         for i in 0..n {
             let idx = (phase >> shift) as usize;
             let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
-            let x = &frame[idx..idx + 4];
-            let y = interpolate(x[0], x[1], x[2], x[3], frac);
+            let w = &x[idx..idx + 4];
+            let y = interpolate(w[0], w[1], w[2], w[3], frac);
+            out_l[i] += y * gain_l;
+            out_r[i] += y * gain_r;
+            phase = phase.wrapping_add(inc);
+        }
+    } else if ramp.a[0] == ramp.a[n - 1] {
+        // The common case: one frame pair for the whole block, only the mix moves.
+        let (xa, xb) = (cycle(ramp.a[0]), cycle(ramp.b[0]));
+        for i in 0..n {
+            let idx = (phase >> shift) as usize;
+            let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
+            let (a, b) = (&xa[idx..idx + 4], &xb[idx..idx + 4]);
+            let t = ramp.t[i];
+            let y = interpolate(
+                a[0] + (b[0] - a[0]) * t,
+                a[1] + (b[1] - a[1]) * t,
+                a[2] + (b[2] - a[2]) * t,
+                a[3] + (b[3] - a[3]) * t,
+                frac,
+            );
             out_l[i] += y * gain_l;
             out_r[i] += y * gain_r;
             phase = phase.wrapping_add(inc);
@@ -107,14 +134,13 @@ pub fn render(
         for i in 0..n {
             let idx = (phase >> shift) as usize;
             let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
-            let xa = &data[ramp.a[i] + base + idx..][..4];
-            let xb = &data[ramp.b[i] + base + idx..][..4];
+            let (a, b) = (&cycle(ramp.a[i])[idx..idx + 4], &cycle(ramp.b[i])[idx..idx + 4]);
             let t = ramp.t[i];
             let y = interpolate(
-                xa[0] + (xb[0] - xa[0]) * t,
-                xa[1] + (xb[1] - xa[1]) * t,
-                xa[2] + (xb[2] - xa[2]) * t,
-                xa[3] + (xb[3] - xa[3]) * t,
+                a[0] + (b[0] - a[0]) * t,
+                a[1] + (b[1] - a[1]) * t,
+                a[2] + (b[2] - a[2]) * t,
+                a[3] + (b[3] - a[3]) * t,
                 frac,
             );
             out_l[i] += y * gain_l;
