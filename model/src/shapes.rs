@@ -58,10 +58,10 @@ impl Shape {
             }),
             Shape::Pulse(width) => {
                 let w = f64::from(width.clamp(0.01, 0.99));
-                // A pulse high on [0, w): centred on w/2, its cosine series shifted by -w/2.
+                // A ±1 pulse high on [0, w) (DC removed): a cosine series centred on w/2.
                 Harmonics::from_fn(|h| {
                     let hf = h as f64;
-                    let a = 2.0 / (PI * hf) * (PI * hf * w).sin();
+                    let a = 4.0 / (PI * hf) * (PI * hf * w).sin();
                     let shift = 2.0 * PI * hf * w / 2.0;
                     (a * shift.cos(), a * shift.sin())
                 })
