@@ -134,7 +134,10 @@ pub fn render(
         for i in 0..n {
             let idx = (phase >> shift) as usize;
             let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
-            let (a, b) = (&cycle(ramp.a[i])[idx..idx + 4], &cycle(ramp.b[i])[idx..idx + 4]);
+            let (a, b) = (
+                &cycle(ramp.a[i])[idx..idx + 4],
+                &cycle(ramp.b[i])[idx..idx + 4],
+            );
             let t = ramp.t[i];
             let y = interpolate(
                 a[0] + (b[0] - a[0]) * t,

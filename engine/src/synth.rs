@@ -218,9 +218,11 @@ fn finite_or(v: f32, fallback: f32) -> f32 {
 }
 
 impl Synth {
-    /// Creates a synth for `sample_rate`, building the factory tables (allocates).
+    /// Creates a synth for `sample_rate`, building the factory tables and
+    /// snapping the parameter smoothers to their values (allocates).
     pub fn new(params: Arc<SynthParams>, sample_rate: f32) -> Self {
         let table = params.table.value().index();
+        params.reset_smoothers(sanitize_rate(sample_rate));
         Self {
             params,
             sample_rate: sanitize_rate(sample_rate),
@@ -242,9 +244,11 @@ impl Synth {
         &self.params
     }
 
-    /// Changes the sample rate (call when the host re-activates; no allocation).
+    /// Changes the sample rate and snaps the parameter smoothers (call when the
+    /// host activates the plugin, off the audio thread).
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
         self.sample_rate = sanitize_rate(sample_rate);
+        self.params.reset_smoothers(self.sample_rate);
         self.reset();
     }
 

@@ -140,3 +140,17 @@ fn extreme_parameter_values_stay_finite() {
         }
     }
 }
+
+#[test]
+fn a_fresh_synth_plays_at_its_set_level_at_once() {
+    // No smoother reset by the caller: the synth must snap them itself.
+    let sr = 48_000.0;
+    let params = Arc::new(SynthParams::default());
+    params.set_by_id("table", "Basic Shapes", sr).unwrap();
+    let mut synth = Synth::new(params, sr);
+    let out = render(&mut synth, &[note(69, 0.0, 0.2, 1.0, sr)], 128);
+    // A sine at velocity 1 and the default -6 dB, from the first millisecond on.
+    let early = &out.left[48..(0.02 * sr) as usize];
+    let peak = early.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!((peak - 0.501).abs() < 0.01, "{peak}");
+}

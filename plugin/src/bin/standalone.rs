@@ -98,10 +98,14 @@ fn render_demo(path: &Path) -> Result<f64, String> {
             key,
             start: (start * sr) as u64,
             end: ((start + dur) * sr) as u64,
-            velocity: 0.7,
+            velocity: 0.45,
         })
         .collect();
     let out = offline::render(&mut synth, &notes, RenderOptions::new(sr), |_, _| {});
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
     neural_wavetable::wav::write_stereo_f32(path, sr as u32, &out.left, &out.right)
         .map_err(|e| e.to_string())?;
     Ok(out.left.len() as f64 / f64::from(sr))
@@ -137,7 +141,10 @@ fn main() {
                 "Neural Wavetable: no audio device found; rendered a {secs:.1} s demo of the default sound to {}",
                 options.demo_wav.display()
             ),
-            Err(e) => eprintln!("Neural Wavetable: no audio device, and the demo render failed: {e}"),
+            Err(e) => {
+                eprintln!("Neural Wavetable: no audio device, and the demo render failed: {e}");
+                std::process::exit(1);
+            }
         }
         if !display {
             println!("Neural Wavetable: no display either; run `neural-wavetable --backend dummy` to start the app anyway.");
