@@ -47,6 +47,18 @@ fn unit_param(name: &str, default: f32) -> FloatParam {
         .with_smoother(SmoothingStyle::Linear(20.0))
 }
 
+/// Displays a value with `decimals` digits and never as "-0.00" (a value that
+/// rounds to zero shows as zero, so text round-trips exactly).
+fn no_negative_zero(decimals: usize) -> Arc<dyn Fn(f32) -> String + Send + Sync> {
+    Arc::new(move |v| {
+        let text = format!("{v:.decimals$}");
+        match text.strip_prefix('-') {
+            Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+            _ => text,
+        }
+    })
+}
+
 fn bipolar_param(name: &str, unit: &'static str, range: f32) -> FloatParam {
     FloatParam::new(
         name,
@@ -59,6 +71,7 @@ fn bipolar_param(name: &str, unit: &'static str, range: f32) -> FloatParam {
     .with_smoother(SmoothingStyle::Linear(20.0))
     .with_unit(unit)
     .with_step_size(0.01)
+    .with_value_to_string(no_negative_zero(2))
 }
 
 /// All parameters of Neural Wavetable. The defaults are the `Init` sound: a
@@ -179,7 +192,8 @@ impl Default for SynthParams {
             )
             .with_smoother(SmoothingStyle::Linear(20.0))
             .with_unit(" dB")
-            .with_step_size(0.1),
+            .with_step_size(0.1)
+            .with_value_to_string(no_negative_zero(1)),
 
             table: EnumParam::new("Table", FactoryTable::Saw),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
@@ -391,6 +405,27 @@ mod tests {
         ] {
             assert!(ids.iter().any(|i| i == id), "{id}");
         }
+    }
+
+    #[test]
+    fn values_near_zero_never_display_as_negative_zero() {
+        let p = SynthParams::default();
+        p.set_by_id("lfo_to_position", "-0.001", 48_000.0).unwrap();
+        let text = p
+            .describe()
+            .into_iter()
+            .find(|(id, _)| id == "lfo_to_position")
+            .unwrap()
+            .1;
+        assert_eq!(text, "0.00");
+        p.set_by_id("gain", "-0.02", 48_000.0).unwrap();
+        let text = p
+            .describe()
+            .into_iter()
+            .find(|(id, _)| id == "gain")
+            .unwrap()
+            .1;
+        assert_eq!(text, "0.0 dB");
     }
 
     #[test]
