@@ -38,6 +38,31 @@ impl Harmonics {
         out
     }
 
+    /// The spectrum of one cycle given as any number of samples (at least 4):
+    /// harmonics up to the cycle's own Nyquist (and at most [`MAX_HARMONIC`]).
+    /// Non-finite samples count as zero.
+    pub fn from_cycle(samples: &[f32]) -> Self {
+        use rustfft::{num_complex::Complex64, FftPlanner};
+        let n = samples.len();
+        let mut out = Self::silent();
+        if n < 4 {
+            return out;
+        }
+        let mut buf: Vec<Complex64> = samples
+            .iter()
+            .map(|&x| Complex64::new(if x.is_finite() { f64::from(x) } else { 0.0 }, 0.0))
+            .collect();
+        FftPlanner::<f64>::new()
+            .plan_fft_forward(n)
+            .process(&mut buf);
+        let top = ((n - 1) / 2).min(MAX_HARMONIC);
+        for (h, bin) in buf.iter().enumerate().take(top + 1).skip(1) {
+            out.cos[h] = (2.0 * bin.re / n as f64) as f32;
+            out.sin[h] = (-2.0 * bin.im / n as f64) as f32;
+        }
+        out
+    }
+
     /// The magnitude of harmonic `h` (zero past [`MAX_HARMONIC`]).
     pub fn magnitude(&self, h: usize) -> f32 {
         if h == 0 || h > MAX_HARMONIC {
@@ -64,6 +89,31 @@ impl Harmonics {
         Self {
             cos: mix(&self.cos, &other.cos),
             sin: mix(&self.sin, &other.sin),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_cycle_finds_harmonics_of_any_length() {
+        for n in [100usize, 441, 2048, 3001] {
+            let x: Vec<f32> = (0..n)
+                .map(|i| {
+                    let t = i as f64 / n as f64;
+                    (0.5 * (std::f64::consts::TAU * t).sin()
+                        + 0.25 * (std::f64::consts::TAU * 3.0 * t).cos()) as f32
+                })
+                .collect();
+            let h = Harmonics::from_cycle(&x);
+            assert!(
+                (h.sin[1] - 0.5).abs() < 1e-5 && h.cos[1].abs() < 1e-5,
+                "{n}"
+            );
+            assert!((h.cos[3] - 0.25).abs() < 1e-5, "{n}");
+            assert!(h.magnitude(2) < 1e-5);
         }
     }
 }

@@ -1,15 +1,30 @@
-//! nwt-model: the waveform side of Neural Wavetable.
+//! nwt-model: the neural side of Neural Wavetable.
 //!
-//! This crate knows single-cycle waveforms and, later, the autoencoder that
-//! learns their space. It knows nothing of audio threads or plugin formats.
+//! This crate knows single-cycle waveforms and the autoencoder that learns
+//! their space. It knows nothing of audio threads or plugin formats.
 //!
 //! - [`harmonics`]: the harmonic-spectrum representation every frame is built from.
 //! - [`shapes`]: band-limited factory shapes (classic waves, pulses, additive spectra).
+//! - [`families`]: seeded procedural waveform families for training.
+//! - [`sf2`]: real instrument cycles cut from a SoundFont.
+//! - [`dataset`]: the training set with disjoint splits.
+//! - [`vae`]: the network; [`model`]: loading weights and the inference API.
+//! - [`eval`]: measuring a model; `train` (feature `train`): training in candle on the CPU.
 
+pub mod dataset;
+pub mod eval;
+pub mod families;
 pub mod harmonics;
+pub mod model;
+pub mod rng;
+pub mod sf2;
 pub mod shapes;
+#[cfg(feature = "train")]
+pub mod train;
+pub mod vae;
 
 pub use harmonics::Harmonics;
+pub use model::{Latent, Model, ModelError};
 pub use shapes::Shape;
 
 /// Samples in one single-cycle frame (the Serum/Vital frame size).

@@ -55,6 +55,23 @@ pub enum WavError {
         #[source]
         source: hound::Error,
     },
+    /// Writing a wavetable file failed.
+    #[error("cannot write wavetable file {}: {source}", path.display())]
+    WriteTable {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A wavetable needs 1..=256 frames of equal length.
+    #[error("a wavetable needs 1..=256 frames of {frame_len} samples, got {frames}")]
+    BadTable {
+        /// Frames given.
+        frames: usize,
+        /// Samples per frame expected.
+        frame_len: usize,
+    },
     /// The file holds a sample format this reader does not convert.
     #[error("WAV file {} has unsupported {bits}-bit {format} samples", path.display())]
     UnsupportedFormat {
@@ -362,5 +379,84 @@ mod tests {
             std::fs::write(&truncated.0, &bytes[..len]).unwrap();
             assert!(read_wav(&truncated.0).is_err(), "prefix of {len} bytes");
         }
+    }
+}
+
+/// Samples per frame in the wavetable files this tool writes.
+pub const TABLE_FRAME_LEN: usize = 2048;
+
+/// Writes a wavetable: mono 32-bit float WAV, `frames` of 2048 samples one
+/// after another, with a `clm ` chunk `<!>2048 ...` that Serum, Vital and
+/// Surge read as the frame size.
+pub fn write_wavetable(path: &Path, sample_rate: u32, frames: &[Vec<f32>]) -> Result<(), WavError> {
+    if frames.is_empty() || frames.len() > 256 || frames.iter().any(|f| f.len() != TABLE_FRAME_LEN)
+    {
+        return Err(WavError::BadTable {
+            frames: frames.len(),
+            frame_len: TABLE_FRAME_LEN,
+        });
+    }
+    if sample_rate == 0 {
+        return Err(WavError::ZeroSampleRate);
+    }
+    // An even-length text, so no reader has to honour the RIFF pad byte.
+    let clm: &[u8] = b"<!>2048 00000000 wavetable (Neural Wavetable) ";
+    let data_len = (frames.len() * TABLE_FRAME_LEN * 4) as u32;
+    let clm_len = clm.len() as u32;
+    let padded_clm = clm_len + (clm_len & 1);
+    let mut out = Vec::with_capacity(data_len as usize + 128);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(4 + (8 + 16) + (8 + padded_clm) + (8 + data_len)).to_le_bytes());
+    out.extend_from_slice(b"WAVE");
+    out.extend_from_slice(b"fmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&sample_rate.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * 4).to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&32u16.to_le_bytes());
+    out.extend_from_slice(b"clm ");
+    out.extend_from_slice(&clm_len.to_le_bytes());
+    out.extend_from_slice(clm);
+    if clm_len & 1 == 1 {
+        out.push(0);
+    }
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for x in frames.iter().flatten() {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(path, out).map_err(|source| WavError::WriteTable {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod wavetable_tests {
+    use super::*;
+
+    #[test]
+    fn wavetables_have_a_clm_chunk_and_read_back_exactly() {
+        let frames: Vec<Vec<f32>> = (0..3)
+            .map(|f| {
+                (0..TABLE_FRAME_LEN)
+                    .map(|i| ((i * (f + 1)) as f32 * 0.001).sin())
+                    .collect()
+            })
+            .collect();
+        let path = std::env::temp_dir().join(format!("nwt-table-{}.wav", std::process::id()));
+        write_wavetable(&path, 48_000, &frames).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes
+            .windows(8)
+            .any(|w| w == b"clm <!>2" || w == b"<!>2048 "));
+        let (sr, channels) = read_wav(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(sr, 48_000);
+        assert_eq!(channels[0], frames.concat());
+        assert!(write_wavetable(&path, 48_000, &[]).is_err());
+        assert!(write_wavetable(&path, 48_000, &[vec![0.0; 10]]).is_err());
     }
 }

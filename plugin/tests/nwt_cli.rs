@@ -129,3 +129,124 @@ fn help_explains_every_option() {
     }
     assert!(nwt(&["--help"]).status.success());
 }
+
+/// Writes one cycle of a band-limited saw-like wave (`n` samples, 16-bit PCM at 44.1 kHz).
+fn write_cycle(name: &str, n: usize, harmonics: usize) -> PathBuf {
+    let path = temp_wav(name);
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..n {
+        let t = i as f64 / n as f64;
+        let x: f64 = (1..=harmonics)
+            .map(|h| (std::f64::consts::TAU * h as f64 * t).sin() / h as f64)
+            .sum();
+        w.write_sample((x * 0.5 * 32767.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
+#[test]
+fn model_commands_round_trip_cycles_and_tables() {
+    let saw = write_cycle("saw-cycle", 300, 40);
+    let sine = write_cycle("sine-cycle", 523, 1);
+    let latent = std::env::temp_dir().join(format!("nwt-cli-{}-latent.json", std::process::id()));
+    let decoded = temp_wav("decoded");
+    let again = temp_wav("again");
+    let table = temp_wav("table");
+    let run = |args: &[&str]| {
+        let out = nwt(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "encode",
+        saw.to_str().unwrap(),
+        "-o",
+        latent.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&latent).unwrap()).unwrap();
+    assert_eq!(json["latent"].as_array().unwrap().len(), 16);
+    run(&[
+        "decode",
+        latent.to_str().unwrap(),
+        "-o",
+        decoded.to_str().unwrap(),
+    ]);
+    run(&[
+        "reconstruct",
+        saw.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    for file in [&decoded, &again] {
+        let (_, channels) = neural_wavetable::wav::read_wav(file).unwrap();
+        assert_eq!(channels.len(), 1);
+        assert_eq!(channels[0].len(), 2048);
+        let peak = channels[0].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!((peak - 1.0).abs() < 1e-3, "peak-normalised: {peak}");
+        // A saw-like cycle comes back with its fundamental on top.
+        let h = nwt_model::Harmonics::from_cycle(&channels[0]);
+        assert!(h.magnitude(1) > h.magnitude(2) && h.magnitude(2) > h.magnitude(8));
+    }
+    run(&[
+        "table",
+        "--anchors",
+        &format!("{},{}", sine.display(), saw.display()),
+        "--frames",
+        "16",
+        "-o",
+        table.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&table).unwrap();
+    assert!(bytes.windows(8).any(|w| w == b"<!>2048 "), "clm chunk");
+    let (_, channels) = neural_wavetable::wav::read_wav(&table).unwrap();
+    assert_eq!(channels[0].len(), 16 * 2048);
+    // The first frame is sine-like, the last saw-like.
+    let first = nwt_model::Harmonics::from_cycle(&channels[0][..2048]);
+    let last = nwt_model::Harmonics::from_cycle(&channels[0][15 * 2048..]);
+    let brightness =
+        |h: &nwt_model::Harmonics| (2..=20).map(|k| h.magnitude(k)).sum::<f32>() / h.magnitude(1);
+    assert!(
+        brightness(&last) > 2.0 * brightness(&first),
+        "{} vs {}",
+        brightness(&last),
+        brightness(&first)
+    );
+    // Bad input: a silent cycle, a latent of the wrong size, five anchors.
+    let silent = write_cycle("silent", 100, 0);
+    assert!(!nwt(&[
+        "encode",
+        silent.to_str().unwrap(),
+        "-o",
+        latent.to_str().unwrap()
+    ])
+    .status
+    .success());
+    std::fs::write(&latent, r#"{"model": "x", "latent": [1.0, 2.0]}"#).unwrap();
+    let out = nwt(&[
+        "decode",
+        latent.to_str().unwrap(),
+        "-o",
+        decoded.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("latent values"));
+    let five = [saw.to_str().unwrap(); 5].join(",");
+    assert!(
+        !nwt(&["table", "--anchors", &five, "-o", table.to_str().unwrap()])
+            .status
+            .success()
+    );
+    for f in [saw, sine, silent, latent, decoded, again, table] {
+        std::fs::remove_file(f).ok();
+    }
+}

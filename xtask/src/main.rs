@@ -3,6 +3,8 @@
 //! - `cargo xtask bundle neural-wavetable --release`: builds the plugin and
 //!   writes `Neural Wavetable.clap` and `Neural Wavetable.vst3` to
 //!   target/bundled/ (nice-plug-xtask).
+//! - `cargo xtask dataset`, `train`, `eval`: build the training data, train
+//!   the autoencoder into assets/model.safetensors, and measure it.
 //! - `cargo xtask install`: copies those bundles into the user's plugin
 //!   folders (~/.clap and ~/.vst3 on Linux; the platform's usual folders
 //!   elsewhere). Run `bundle` first.
@@ -10,13 +12,24 @@
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
+mod model_tasks;
+
 fn main() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
         Some("install") => install(),
+        Some(task @ ("dataset" | "train" | "eval")) => {
+            nice_plug_xtask::chdir_workspace_root()?;
+            match task {
+                "dataset" => model_tasks::dataset(rest),
+                "train" => model_tasks::train(rest),
+                _ => model_tasks::eval(rest),
+            }
+        }
         Some(_) => nice_plug_xtask::main(),
         None => {
-            eprintln!("usage: cargo xtask <bundle PACKAGE [--release] | install>");
+            eprintln!("usage: cargo xtask <bundle PACKAGE [--release] | install | dataset | train | eval>");
             nice_plug_xtask::main()
         }
     }

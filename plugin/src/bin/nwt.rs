@@ -8,6 +8,7 @@ use neural_wavetable::preset::{self, Preset};
 use neural_wavetable::{score, wav};
 use nwt_engine::offline::{self, OfflineNote, RenderOptions};
 use nwt_engine::{Synth, SynthParams};
+use nwt_model::Model;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -34,12 +35,119 @@ enum Command {
     Render(RenderArgs),
     /// List the factory presets.
     Presets,
+    /// Encode one cycle (a WAV file of any length, rate and bit depth; mono or
+    /// the first channel) into a latent vector, written as JSON.
+    Encode {
+        /// The cycle.
+        input: PathBuf,
+        /// Latent JSON file.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Decode a latent vector (JSON from `nwt encode`) into one 2048-sample cycle (32-bit float WAV).
+    Decode {
+        /// Latent JSON file.
+        input: PathBuf,
+        /// Output WAV.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Encode then decode one cycle: hear what the model makes of it.
+    Reconstruct {
+        /// The cycle (any length, sample rate or bit depth; mono or the first channel).
+        input: PathBuf,
+        /// Output WAV: one 2048-sample cycle, 32-bit float mono.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Decode a wavetable along the path through 1..=4 anchor cycles and write it
+    /// as a Serum/Vital/Surge wavetable WAV (2048 samples a frame, `clm ` chunk).
+    Table {
+        /// Anchor cycles, comma-separated WAV files (1 to 4).
+        #[arg(long, value_delimiter = ',')]
+        anchors: Vec<PathBuf>,
+        /// Frames in the table (1..=256).
+        #[arg(long, default_value_t = 64)]
+        frames: usize,
+        /// Output wavetable WAV.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// List every parameter's stable id and its value in a preset (default Init).
     Params {
         /// Factory preset name or preset file.
         #[arg(long, default_value = "Init")]
         preset: String,
     },
+}
+
+/// Which model to use.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// A weights file (safetensors) to use instead of the model built into nwt.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    fn load(&self) -> Result<Model> {
+        Ok(match &self.weights {
+            Some(path) => {
+                Model::load(path).with_context(|| format!("loading {}", path.display()))?
+            }
+            None => Model::embedded()?,
+        })
+    }
+}
+
+/// A latent vector as stored by `nwt encode`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LatentFile {
+    /// Id of the model that made it.
+    model: String,
+    /// The latent coordinates.
+    latent: Vec<f32>,
+}
+
+/// Reads one cycle from a WAV file (first channel) as a spectrum.
+fn read_cycle(path: &std::path::Path) -> Result<nwt_model::Harmonics> {
+    let (_, channels) = wav::read_wav(path)?;
+    let samples = channels.into_iter().next().unwrap_or_default();
+    if samples.len() < 4 {
+        bail!(
+            "{} holds {} samples; a cycle needs at least 4",
+            path.display(),
+            samples.len()
+        );
+    }
+    if samples.len() > 1 << 20 {
+        bail!(
+            "{} is too long to be one cycle ({} samples)",
+            path.display(),
+            samples.len()
+        );
+    }
+    let h = nwt_model::Harmonics::from_cycle(&samples);
+    if (1..=nwt_model::MAX_HARMONIC).all(|k| h.magnitude(k) < 1e-6) {
+        bail!(
+            "{} is silent (or pure DC): nothing to encode",
+            path.display()
+        );
+    }
+    Ok(h)
+}
+
+/// One 2048-sample cycle of a spectrum.
+fn frame_of(h: &nwt_model::Harmonics) -> Vec<f32> {
+    nwt_model::families::harmonics_to_frame(h)
 }
 
 #[derive(clap::Args)]
@@ -80,6 +188,97 @@ fn main() -> Result<()> {
                 let p = Preset::factory(name)?;
                 println!("{:<14} {}", p.name, p.category);
             }
+            Ok(())
+        }
+        Command::Encode {
+            input,
+            output,
+            model,
+        } => {
+            let model = model.load()?;
+            let latent = model.encode(&read_cycle(&input)?)?;
+            let file = LatentFile {
+                model: model.id().to_string(),
+                latent: latent.to_vec(),
+            };
+            std::fs::write(&output, serde_json::to_string_pretty(&file)?)?;
+            println!(
+                "wrote {} ({} latent values, model {})",
+                output.display(),
+                latent.len(),
+                model.id()
+            );
+            Ok(())
+        }
+        Command::Decode {
+            input,
+            output,
+            model,
+        } => {
+            let model = model.load()?;
+            let text = std::fs::read_to_string(&input)
+                .with_context(|| format!("reading {}", input.display()))?;
+            let file: LatentFile = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a latent file", input.display()))?;
+            let latent: nwt_model::Latent = file.latent.as_slice().try_into().map_err(|_| {
+                anyhow::anyhow!(
+                    "{} has {} latent values; this model takes {}",
+                    input.display(),
+                    file.latent.len(),
+                    nwt_model::vae::LATENT
+                )
+            })?;
+            if latent.iter().any(|v| !v.is_finite()) {
+                bail!("{} holds a non-finite latent value", input.display());
+            }
+            if file.model != model.id() {
+                eprintln!(
+                    "note: {} was made by model {}, decoding with {}",
+                    input.display(),
+                    file.model,
+                    model.id()
+                );
+            }
+            let frame = frame_of(&model.decode(&[latent])?[0]);
+            wav::write_mono_f32(&output, 48_000, &frame)?;
+            println!("wrote {}: one 2048-sample cycle", output.display());
+            Ok(())
+        }
+        Command::Reconstruct {
+            input,
+            output,
+            model,
+        } => {
+            let model = model.load()?;
+            let h = read_cycle(&input)?;
+            let decoded = model.decode(&[model.encode(&h)?])?;
+            wav::write_mono_f32(&output, 48_000, &frame_of(&decoded[0]))?;
+            println!("wrote {}: one 2048-sample cycle", output.display());
+            Ok(())
+        }
+        Command::Table {
+            anchors,
+            frames,
+            output,
+            model,
+        } => {
+            if anchors.is_empty() || anchors.len() > 4 {
+                bail!("--anchors takes 1 to 4 WAV files, got {}", anchors.len());
+            }
+            let model = model.load()?;
+            let cycles = anchors
+                .iter()
+                .map(|p| read_cycle(p))
+                .collect::<Result<Vec<_>>>()?;
+            let latents = model.encode_batch(&cycles)?;
+            let table = model.table(&latents, frames)?;
+            let frames_td: Vec<Vec<f32>> = table.iter().map(frame_of).collect();
+            wav::write_wavetable(&output, 48_000, &frames_td)?;
+            println!(
+                "wrote {}: {} frames of 2048 samples with a clm chunk",
+                output.display(),
+                frames_td.len()
+            );
             Ok(())
         }
         Command::Params { preset } => {

@@ -1,0 +1,33 @@
+//! The neural decoder on the CPU, one thread: latents to playable wavetable
+//! sets (decode in one batched call, then the FFT mip levels).
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use nwt_engine::WavetableSet;
+use nwt_model::model::{path_latents, Model, MACROS};
+
+fn decode(c: &mut Criterion) {
+    let model = Model::embedded().expect("shipped weights");
+    let a = model.macros_to_latent(&[0.5; MACROS]);
+    let b = model.macros_to_latent(&[-0.5; MACROS]);
+    let mut group = c.benchmark_group("decode");
+    group.bench_function("one_frame_with_mips", |bench| {
+        bench.iter(|| {
+            let frames = model.decode(&[a]).unwrap();
+            black_box(WavetableSet::from_harmonics(&frames).unwrap())
+        })
+    });
+    let path = path_latents(&[a, b], 64);
+    group.bench_function("table_64_frames_with_mips", |bench| {
+        bench.iter(|| {
+            let frames = model.decode(&path).unwrap();
+            black_box(WavetableSet::from_harmonics(&frames).unwrap())
+        })
+    });
+    group.bench_function("table_64_frames_decode_only", |bench| {
+        bench.iter(|| black_box(model.decode(&path).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);

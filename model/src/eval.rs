@@ -1,0 +1,226 @@
+//! Measuring the model (feature `train`): harmonic-magnitude error, waveform
+//! SNR after the best circular shift, the classic shapes, and interpolation
+//! smoothness along latent paths.
+
+use crate::dataset::{Dataset, Split};
+use crate::families::harmonics_to_frame;
+use crate::model::{coeffs_to_harmonics, path_latents, Model, ModelError};
+use crate::rng::Rng;
+use crate::{Harmonics, Shape};
+use rustfft::{num_complex::Complex64, FftPlanner};
+use std::collections::BTreeMap;
+
+/// Harmonics compared by the magnitude error.
+pub const EVAL_HARMONICS: usize = 256;
+/// Harmonics below this level (dB re the strongest) are left out of the error.
+pub const EVAL_FLOOR_DB: f64 = -60.0;
+
+/// Magnitude error in dB of each harmonic 1..=256 whose reference level is
+/// above -60 dB re the strongest harmonic.
+pub fn harmonic_errors_db(reference: &Harmonics, decoded: &Harmonics) -> Vec<f64> {
+    let strongest = (1..=EVAL_HARMONICS)
+        .map(|h| reference.magnitude(h))
+        .fold(0.0f32, f32::max);
+    if strongest <= 0.0 {
+        return Vec::new();
+    }
+    let db = |m: f32| 20.0 * f64::from(m.max(1e-9)).log10();
+    (1..=EVAL_HARMONICS)
+        .filter(|&h| db(reference.magnitude(h)) - db(strongest) > EVAL_FLOOR_DB)
+        .map(|h| (db(decoded.magnitude(h)) - db(reference.magnitude(h))).abs())
+        .collect()
+}
+
+/// Waveform SNR in dB of `decoded` against `reference` (2048-sample renderings)
+/// after the circular shift that best aligns them.
+pub fn snr_best_shift(reference: &Harmonics, decoded: &Harmonics) -> f64 {
+    let a = harmonics_to_frame(reference);
+    let b = harmonics_to_frame(decoded);
+    let n = a.len();
+    let mut planner = FftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let ifft = planner.plan_fft_inverse(n);
+    let mut fa: Vec<Complex64> = a
+        .iter()
+        .map(|&x| Complex64::new(f64::from(x), 0.0))
+        .collect();
+    let mut fb: Vec<Complex64> = b
+        .iter()
+        .map(|&x| Complex64::new(f64::from(x), 0.0))
+        .collect();
+    fft.process(&mut fa);
+    fft.process(&mut fb);
+    let mut xc: Vec<Complex64> = fa.iter().zip(&fb).map(|(x, y)| x * y.conj()).collect();
+    ifft.process(&mut xc);
+    let shift = (0..n)
+        .max_by(|&i, &j| xc[i].re.total_cmp(&xc[j].re))
+        .unwrap_or(0);
+    let signal: f64 = a.iter().map(|&x| f64::from(x).powi(2)).sum();
+    let noise: f64 = (0..n)
+        .map(|i| (f64::from(a[(i + shift) % n]) - f64::from(b[i])).powi(2))
+        .sum();
+    10.0 * (signal / noise.max(1e-30)).log10()
+}
+
+/// Statistics of one family.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FamilyStats {
+    /// Frames measured.
+    pub frames: usize,
+    /// Mean harmonic-magnitude error, dB.
+    pub mean_db: f64,
+    /// 95th percentile of the harmonic-magnitude error, dB.
+    pub p95_db: f64,
+    /// Mean waveform SNR after the best shift, dB.
+    pub mean_snr_db: f64,
+}
+
+/// The whole evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Per family, and "all".
+    pub families: BTreeMap<String, FamilyStats>,
+    /// Reconstruction of sine, triangle, saw and square: (name, SNR dB, mean error dB).
+    pub classic: Vec<(String, f64, f64)>,
+    /// Largest over mean spectral step along each 64-step path: (median, worst).
+    pub smoothness: (f64, f64),
+}
+
+fn stats(errors: &mut [f64], snrs: &[f64], frames: usize) -> FamilyStats {
+    errors.sort_by(f64::total_cmp);
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    FamilyStats {
+        frames,
+        mean_db: mean(errors),
+        p95_db: errors
+            .get((errors.len() as f64 * 0.95) as usize)
+            .copied()
+            .unwrap_or(0.0),
+        mean_snr_db: mean(snrs),
+    }
+}
+
+/// Reconstructs spectra through the model (encode, then decode the mean).
+pub fn reconstruct(model: &Model, frames: &[Harmonics]) -> Result<Vec<Harmonics>, ModelError> {
+    model.decode(&model.encode_batch(frames)?)
+}
+
+/// Mean absolute difference in dB between two spectra's harmonics 1..=256 (floored at -80 dB).
+fn spectral_step(a: &Harmonics, b: &Harmonics) -> f64 {
+    let db = |m: f32| 20.0 * f64::from(m.max(1e-4)).log10();
+    (1..=EVAL_HARMONICS)
+        .map(|h| (db(a.magnitude(h)) - db(b.magnitude(h))).abs())
+        .sum::<f64>()
+        / EVAL_HARMONICS as f64
+}
+
+/// Evaluates on a split, at most `per_family` frames of each family.
+pub fn evaluate(
+    model: &Model,
+    data: &Dataset,
+    split: Split,
+    per_family: usize,
+    paths: usize,
+) -> Result<Report, ModelError> {
+    let mut by_family: BTreeMap<String, Vec<Harmonics>> = BTreeMap::new();
+    for e in data.split(split) {
+        let list = by_family.entry(e.family.clone()).or_default();
+        if list.len() < per_family {
+            list.push(coeffs_to_harmonics(&e.coeffs));
+        }
+    }
+    let mut report = Report::default();
+    let (mut all_err, mut all_snr, mut all_frames) = (Vec::new(), Vec::new(), 0);
+    for (family, frames) in &by_family {
+        let decoded = reconstruct(model, frames)?;
+        let mut errors = Vec::new();
+        let mut snrs = Vec::new();
+        for (r, d) in frames.iter().zip(&decoded) {
+            errors.extend(harmonic_errors_db(r, d));
+            snrs.push(snr_best_shift(r, d));
+        }
+        all_err.extend_from_slice(&errors);
+        all_snr.extend_from_slice(&snrs);
+        all_frames += frames.len();
+        report
+            .families
+            .insert(family.clone(), stats(&mut errors, &snrs, frames.len()));
+    }
+    report
+        .families
+        .insert("all".into(), stats(&mut all_err, &all_snr, all_frames));
+
+    for (name, shape) in [
+        ("sine", Shape::Sine),
+        ("triangle", Shape::Triangle),
+        ("saw", Shape::Saw),
+        ("square", Shape::Square),
+    ] {
+        let mut h = shape.harmonics();
+        crate::families::align_phase(&mut h);
+        crate::families::normalise(&mut h, crate::vae::HARMONICS);
+        let d = &reconstruct(model, std::slice::from_ref(&h))?[0];
+        let errors = harmonic_errors_db(&h, d);
+        let mean = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
+        report
+            .classic
+            .push((name.to_string(), snr_best_shift(&h, d), mean));
+    }
+
+    let test: Vec<Harmonics> = data
+        .split(split)
+        .iter()
+        .map(|e| coeffs_to_harmonics(&e.coeffs))
+        .collect();
+    if test.len() >= 2 && paths > 0 {
+        let mut rng = Rng::new(64);
+        let mut ratios = Vec::new();
+        for _ in 0..paths {
+            let i = (rng.next_u64() % test.len() as u64) as usize;
+            let j = (rng.next_u64() % test.len() as u64) as usize;
+            let ends = model.encode_batch(&[test[i].clone(), test[j].clone()])?;
+            let frames = model.decode(&path_latents(&ends, 64))?;
+            let steps: Vec<f64> = frames
+                .windows(2)
+                .map(|w| spectral_step(&w[0], &w[1]))
+                .collect();
+            let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+            if mean > 1e-6 {
+                ratios.push(steps.iter().copied().fold(0.0, f64::max) / mean);
+            }
+        }
+        ratios.sort_by(f64::total_cmp);
+        if !ratios.is_empty() {
+            report.smoothness = (ratios[ratios.len() / 2], ratios[ratios.len() - 1]);
+        }
+    }
+    Ok(report)
+}
+
+impl Report {
+    /// The report as Markdown tables.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| family | frames | mean error (dB) | p95 error (dB) | mean SNR (dB) |\n| --- | ---: | ---: | ---: | ---: |\n");
+        for (name, s) in &self.families {
+            out += &format!(
+                "| {name} | {} | {:.2} | {:.2} | {:.1} |\n",
+                s.frames, s.mean_db, s.p95_db, s.mean_snr_db
+            );
+        }
+        out += "\n| classic shape | SNR (dB) | mean error (dB) |\n| --- | ---: | ---: |\n";
+        for (name, snr, err) in &self.classic {
+            out += &format!("| {name} | {snr:.1} | {err:.2} |\n");
+        }
+        out += &format!(
+            "\nInterpolation smoothness (largest / mean spectral step along 64-step paths between random test pairs): median {:.2}, worst {:.2}.\n",
+            self.smoothness.0, self.smoothness.1
+        );
+        out
+    }
+}

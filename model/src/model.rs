@@ -1,0 +1,368 @@
+//! The trained model: loading and validating weights, and the inference API
+//! (batched decode, encode, macro knobs, tables along a path of anchors).
+
+use crate::families::{align_phase, normalise};
+use crate::vae::{layer_shapes, Vae, COEFFS, HARMONICS, LATENT};
+use crate::Harmonics;
+use candle_core::{DType, Device, Tensor};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A point in the latent space.
+pub type Latent = [f32; LATENT];
+/// Number of macro knobs.
+pub const MACROS: usize = 8;
+/// Weights format version this build reads and writes.
+pub const WEIGHTS_VERSION: u32 = 1;
+/// Latents decoded per forward pass (candle is fastest on CPU in chunks of this size).
+const CHUNK: usize = 64;
+/// Most anchors a table path may have.
+pub const MAX_ANCHORS: usize = 4;
+/// Most frames a table may have.
+pub const MAX_TABLE_FRAMES: usize = 256;
+
+#[cfg(nwt_embedded_weights)]
+const EMBEDDED: Option<&[u8]> = Some(include_bytes!(env!("NWT_WEIGHTS")));
+#[cfg(not(nwt_embedded_weights))]
+const EMBEDDED: Option<&[u8]> = None;
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error("cannot read weights file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not a safetensors file.
+    #[error("not a weights file (safetensors): {0}")]
+    Format(String),
+    /// A tensor the model needs is absent.
+    #[error("weights file lacks tensor `{0}`")]
+    Missing(String),
+    /// A tensor of the wrong shape.
+    #[error("tensor `{name}` has shape {got:?}, expected {expected:?}")]
+    Shape {
+        /// The tensor.
+        name: String,
+        /// What the model needs.
+        expected: Vec<usize>,
+        /// What the file holds.
+        got: Vec<usize>,
+    },
+    /// A tensor of the wrong element type.
+    #[error("tensor `{name}` is {got}, expected f32")]
+    DType {
+        /// The tensor.
+        name: String,
+        /// Its type.
+        got: String,
+    },
+    /// Written for another version of the model.
+    #[error("weights format version {got}, this build reads version {WEIGHTS_VERSION}")]
+    Version {
+        /// The file's version.
+        got: f32,
+    },
+    /// A weight that is NaN or infinite.
+    #[error("tensor `{0}` holds NaN or infinite values")]
+    NonFinite(String),
+    /// No weights were embedded in this build.
+    #[error(
+        "this build has no embedded model (assets/model.safetensors was missing when it was built)"
+    )]
+    NoEmbeddedWeights,
+    /// Bad arguments to a model call.
+    #[error("{0}")]
+    Argument(String),
+    /// An error inside candle.
+    #[error("inference failed: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// The 8 macro knobs: the top principal directions of the training latents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacroAxes {
+    /// Mean of the training latents.
+    pub mean: Latent,
+    /// Unit directions, strongest first.
+    pub axes: [Latent; MACROS],
+    /// Standard deviation of the training latents along each direction.
+    pub sigma: [f32; MACROS],
+}
+
+/// A loaded autoencoder.
+#[derive(Debug, Clone)]
+pub struct Model {
+    vae: Vae,
+    device: Device,
+    macros: MacroAxes,
+    id: String,
+}
+
+fn tensor_names() -> Vec<(String, Vec<usize>)> {
+    let mut names = Vec::new();
+    for (layer, out, inp) in layer_shapes() {
+        names.push((format!("{layer}.weight"), vec![out, inp]));
+        names.push((format!("{layer}.bias"), vec![out]));
+    }
+    names.push(("macros.mean".into(), vec![LATENT]));
+    names.push(("macros.axes".into(), vec![MACROS, LATENT]));
+    names.push(("macros.sigma".into(), vec![MACROS]));
+    names
+}
+
+/// FNV-1a hash of the weights, as the model's id.
+fn fingerprint(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("nwt-vae-v{WEIGHTS_VERSION}-{hash:016x}")
+}
+
+fn checked(
+    tensors: &HashMap<String, Tensor>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Tensor, ModelError> {
+    let t = tensors
+        .get(name)
+        .ok_or_else(|| ModelError::Missing(name.to_string()))?;
+    if t.dtype() != DType::F32 {
+        return Err(ModelError::DType {
+            name: name.to_string(),
+            got: format!("{:?}", t.dtype()),
+        });
+    }
+    if t.dims() != shape {
+        return Err(ModelError::Shape {
+            name: name.to_string(),
+            expected: shape.to_vec(),
+            got: t.dims().to_vec(),
+        });
+    }
+    if t.flatten_all()?
+        .to_vec1::<f32>()?
+        .iter()
+        .any(|v| !v.is_finite())
+    {
+        return Err(ModelError::NonFinite(name.to_string()));
+    }
+    Ok(t.clone())
+}
+
+impl Model {
+    /// The model shipped in assets/ and embedded in the binary.
+    pub fn embedded() -> Result<Self, ModelError> {
+        Self::from_bytes(EMBEDDED.ok_or(ModelError::NoEmbeddedWeights)?)
+    }
+
+    /// Loads a weights file (safetensors), checking version, names, shapes, dtypes and values.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Loads weights from memory (see [`Model::load`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let device = Device::Cpu;
+        let tensors = candle_core::safetensors::load_buffer(bytes, &device)
+            .map_err(|e| ModelError::Format(e.to_string()))?;
+        let version = tensors
+            .get("meta.version")
+            .ok_or_else(|| ModelError::Missing("meta.version".into()))?
+            .to_dtype(DType::F32)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        if version.first() != Some(&(WEIGHTS_VERSION as f32)) {
+            return Err(ModelError::Version {
+                got: version.first().copied().unwrap_or(f32::NAN),
+            });
+        }
+        let mut checked_tensors = HashMap::new();
+        for (name, shape) in tensor_names() {
+            checked_tensors.insert(name.clone(), checked(&tensors, &name, &shape)?);
+        }
+        let layers = layer_shapes()
+            .into_iter()
+            .map(|(layer, _, _)| {
+                (
+                    checked_tensors[&format!("{layer}.weight")].clone(),
+                    checked_tensors[&format!("{layer}.bias")].clone(),
+                )
+            })
+            .collect();
+        let row = |name: &str| -> Result<Vec<f32>, ModelError> {
+            Ok(checked_tensors[name].flatten_all()?.to_vec1::<f32>()?)
+        };
+        let mean = row("macros.mean")?;
+        let axes = row("macros.axes")?;
+        let sigma = row("macros.sigma")?;
+        let macros = MacroAxes {
+            mean: std::array::from_fn(|i| mean[i]),
+            axes: std::array::from_fn(|k| std::array::from_fn(|i| axes[k * LATENT + i])),
+            sigma: std::array::from_fn(|k| sigma[k]),
+        };
+        Ok(Self {
+            vae: Vae::from_layers(layers),
+            device,
+            macros,
+            id: fingerprint(bytes),
+        })
+    }
+
+    /// Builds a model from an already-checked network (training uses this).
+    pub fn from_parts(vae: Vae, macros: MacroAxes, id: String) -> Self {
+        Self {
+            vae,
+            device: Device::Cpu,
+            macros,
+            id,
+        }
+    }
+
+    /// The model's id (format version and a hash of its weights), stored in presets.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The macro axes.
+    pub fn macros(&self) -> &MacroAxes {
+        &self.macros
+    }
+
+    /// The underlying network.
+    pub fn vae(&self) -> &Vae {
+        &self.vae
+    }
+
+    /// Decodes latents into band-limited, DC-free, peak-normalised spectra, in
+    /// batches of up to 64 latents per forward pass.
+    pub fn decode(&self, latents: &[Latent]) -> Result<Vec<Harmonics>, ModelError> {
+        let mut out = Vec::with_capacity(latents.len());
+        for chunk in latents.chunks(CHUNK) {
+            let flat: Vec<f32> = chunk
+                .iter()
+                .flat_map(|z| z.iter().map(|v| if v.is_finite() { *v } else { 0.0 }))
+                .collect();
+            let z = Tensor::from_vec(flat, (chunk.len(), LATENT), &self.device)?;
+            let rows = self.vae.decode(&z)?.to_vec2::<f32>()?;
+            out.extend(rows.iter().map(|row| {
+                let mut h = coeffs_to_harmonics(row);
+                normalise(&mut h, HARMONICS);
+                h
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Encodes one frame (its spectrum; normalised and phase-aligned first) to
+    /// the mean of its latent distribution.
+    pub fn encode(&self, frame: &Harmonics) -> Result<Latent, ModelError> {
+        Ok(self.encode_batch(std::slice::from_ref(frame))?[0])
+    }
+
+    /// Encodes many frames at once.
+    pub fn encode_batch(&self, frames: &[Harmonics]) -> Result<Vec<Latent>, ModelError> {
+        let mut out = Vec::with_capacity(frames.len());
+        for chunk in frames.chunks(CHUNK) {
+            let flat: Vec<f32> = chunk
+                .iter()
+                .flat_map(|f| {
+                    let mut h = f.clone();
+                    align_phase(&mut h);
+                    normalise(&mut h, HARMONICS);
+                    harmonics_to_coeffs(&h)
+                })
+                .collect();
+            let x = Tensor::from_vec(flat, (chunk.len(), COEFFS), &self.device)?;
+            let (mu, _) = self.vae.encode(&x)?;
+            out.extend(
+                mu.to_vec2::<f32>()?
+                    .iter()
+                    .map(|r| std::array::from_fn(|i| r[i])),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The latent for macro knob settings in `-1..=1` (each ±1 is ±3σ along its axis).
+    pub fn macros_to_latent(&self, knobs: &[f32; MACROS]) -> Latent {
+        let m = &self.macros;
+        std::array::from_fn(|i| {
+            m.mean[i]
+                + (0..MACROS)
+                    .map(|k| knobs[k].clamp(-1.0, 1.0) * 3.0 * m.sigma[k] * m.axes[k][i])
+                    .sum::<f32>()
+        })
+    }
+
+    /// The macro knob settings closest to a latent (its projection on the axes).
+    pub fn latent_to_macros(&self, latent: &Latent) -> [f32; MACROS] {
+        let m = &self.macros;
+        std::array::from_fn(|k| {
+            let along: f32 = (0..LATENT)
+                .map(|i| (latent[i] - m.mean[i]) * m.axes[k][i])
+                .sum();
+            (along / (3.0 * m.sigma[k].max(1e-9))).clamp(-1.0, 1.0)
+        })
+    }
+
+    /// A table of `frames` spectra along the piecewise-linear path through 1..=4
+    /// anchors, decoded in one batched call.
+    pub fn table(&self, anchors: &[Latent], frames: usize) -> Result<Vec<Harmonics>, ModelError> {
+        if anchors.is_empty() || anchors.len() > MAX_ANCHORS {
+            return Err(ModelError::Argument(format!(
+                "a table needs 1..={MAX_ANCHORS} anchors, got {}",
+                anchors.len()
+            )));
+        }
+        if frames == 0 || frames > MAX_TABLE_FRAMES {
+            return Err(ModelError::Argument(format!(
+                "a table needs 1..={MAX_TABLE_FRAMES} frames, got {frames}"
+            )));
+        }
+        self.decode(&path_latents(anchors, frames))
+    }
+}
+
+/// `frames` latents evenly spaced along the piecewise-linear path through `anchors`.
+pub fn path_latents(anchors: &[Latent], frames: usize) -> Vec<Latent> {
+    let segments = anchors.len().saturating_sub(1);
+    (0..frames)
+        .map(|i| {
+            if segments == 0 || frames == 1 {
+                return anchors[0];
+            }
+            let x = i as f32 / (frames - 1) as f32 * segments as f32;
+            let s = (x.floor() as usize).min(segments - 1);
+            let t = x - s as f32;
+            std::array::from_fn(|d| anchors[s][d] + (anchors[s + 1][d] - anchors[s][d]) * t)
+        })
+        .collect()
+}
+
+/// A coefficient row `[cos_1..cos_H, sin_1..sin_H]` as a spectrum.
+pub fn coeffs_to_harmonics(row: &[f32]) -> Harmonics {
+    let mut h = Harmonics::silent();
+    let n = HARMONICS.min(row.len() / 2);
+    h.cos[1..=n].copy_from_slice(&row[..n]);
+    h.sin[1..=n].copy_from_slice(&row[HARMONICS..HARMONICS + n]);
+    h
+}
+
+/// A spectrum's first [`HARMONICS`] harmonics as a coefficient row.
+pub fn harmonics_to_coeffs(h: &Harmonics) -> Vec<f32> {
+    let mut row = vec![0.0; COEFFS];
+    for k in 0..HARMONICS {
+        row[k] = h.cos.get(k + 1).copied().unwrap_or(0.0);
+        row[HARMONICS + k] = h.sin.get(k + 1).copied().unwrap_or(0.0);
+    }
+    row
+}

@@ -1,0 +1,165 @@
+//! `cargo xtask dataset | train | eval`: building the training data, training
+//! the autoencoder and measuring it.
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use nwt_model::dataset::{Dataset, DatasetConfig, Split, SOUNDFONT};
+use nwt_model::train::{self, TrainConfig};
+use nwt_model::{eval, Model};
+use std::path::{Path, PathBuf};
+
+/// Default dataset location (not committed: it is rebuilt from code and the soundfont).
+pub const DATASET: &str = "target/nwt-dataset.bin";
+/// Shipped weights.
+pub const WEIGHTS: &str = "assets/model.safetensors";
+
+fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .with_context(|| format!("{name} needs a value"))?
+            .parse()
+            .map_err(|_| anyhow::anyhow!("bad value for {name}")),
+        None => Ok(default),
+    }
+}
+
+/// Installs Debian's fluid-soundfont-gm when the soundfont is missing.
+fn ensure_soundfont() -> Result<PathBuf> {
+    let path = PathBuf::from(SOUNDFONT);
+    if !path.exists() {
+        println!("{SOUNDFONT} is missing: installing Debian's fluid-soundfont-gm (MIT licence)");
+        let ok = std::process::Command::new("apt-get")
+            .args(["install", "-y", "-q", "fluid-soundfont-gm"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok || !path.exists() {
+            bail!("could not install fluid-soundfont-gm; install it (apt-get install fluid-soundfont-gm) and retry");
+        }
+    }
+    Ok(path)
+}
+
+/// `cargo xtask dataset [--per-family N] [--cycles C] [--seed S] [--out FILE]`
+pub fn dataset(args: &[String]) -> Result<()> {
+    let config = DatasetConfig {
+        per_family: flag(args, "--per-family", 2000)?,
+        seed: flag(args, "--seed", 2018)?,
+        cycles_per_sample: flag(args, "--cycles", 6)?,
+        soundfont: Some(ensure_soundfont()?),
+    };
+    let out: PathBuf = flag(args, "--out", PathBuf::from(DATASET))?;
+    let started = std::time::Instant::now();
+    let data = Dataset::build(&config)?;
+    print!("{}", data.describe());
+    data.save(&out)?;
+    println!(
+        "wrote {} frames to {} in {:.1} s",
+        data.examples.len(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn load_dataset(args: &[String]) -> Result<Dataset> {
+    let path: PathBuf = flag(args, "--dataset", PathBuf::from(DATASET))?;
+    Dataset::load(&path).with_context(|| {
+        format!(
+            "reading {} (run `cargo xtask dataset` first)",
+            path.display()
+        )
+    })
+}
+
+/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--out FILE]`
+pub fn train(args: &[String]) -> Result<()> {
+    let data = load_dataset(args)?;
+    let defaults = TrainConfig::default();
+    let config = TrainConfig {
+        epochs: flag(args, "--epochs", defaults.epochs)?,
+        seed: flag(args, "--seed", defaults.seed)?,
+        time_limit_s: flag(args, "--minutes", defaults.time_limit_s / 60.0)? * 60.0,
+        ..defaults
+    };
+    let out: PathBuf = flag(args, "--out", PathBuf::from(WEIGHTS))?;
+    println!(
+        "training on {} frames: {config:?}",
+        data.split(Split::Train).len()
+    );
+    let bar = ProgressBar::new(1);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")?
+            .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let (weights, history) = train::train(&data, &config, |p| {
+        bar.set_length(p.total_steps as u64);
+        bar.set_position(p.step as u64);
+        let val = p.validation.map_or(String::new(), |v| {
+            format!(" | val wave {:.5} spec {:.3}", v.wave, v.spectral)
+        });
+        bar.set_message(format!(
+            "epoch {} wave {:.5} spec {:.3} kl {:.1}{val}",
+            p.epoch + 1,
+            p.train.wave,
+            p.train.spectral,
+            p.train.kl
+        ));
+    })?;
+    bar.finish();
+    for (epoch, (t, v)) in history.iter().enumerate() {
+        println!(
+            "epoch {:3}: train wave {:.5} spec {:.4} kl {:.2} | val wave {:.5} spec {:.4}",
+            epoch + 1,
+            t.wave,
+            t.spectral,
+            t.kl,
+            v.wave,
+            v.spectral
+        );
+    }
+    let model = train::model_from_weights(&weights, &data)?;
+    train::save_weights(&weights, model.macros(), &out)?;
+    let size = std::fs::metadata(&out)?.len();
+    println!(
+        "wrote {} ({:.1} MB) after {:.1} min",
+        out.display(),
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64() / 60.0
+    );
+    Model::load(&out).context("the written weights do not load back")?;
+    Ok(())
+}
+
+/// `cargo xtask eval [--weights FILE] [--per-family N] [--write]`: prints the
+/// report; `--write` also puts it into assets/MODEL.md between markers.
+pub fn eval(args: &[String]) -> Result<()> {
+    let data = load_dataset(args)?;
+    let weights: PathBuf = flag(args, "--weights", PathBuf::from(WEIGHTS))?;
+    let model = Model::load(&weights)?;
+    let per_family = flag(args, "--per-family", 400)?;
+    let report = eval::evaluate(&model, &data, Split::Test, per_family, 50)?;
+    let text = report.markdown();
+    println!("{text}");
+    if args.iter().any(|a| a == "--write") {
+        write_into_model_md(Path::new("assets/MODEL.md"), &text)?;
+        println!("updated assets/MODEL.md");
+    }
+    Ok(())
+}
+
+fn write_into_model_md(path: &Path, text: &str) -> Result<()> {
+    const START: &str = "<!-- eval:start -->";
+    const END: &str = "<!-- eval:end -->";
+    let doc = std::fs::read_to_string(path).unwrap_or_default();
+    let block = format!("{START}\n{text}{END}");
+    let new = match (doc.find(START), doc.find(END)) {
+        (Some(a), Some(b)) if b > a => format!("{}{}{}", &doc[..a], block, &doc[b + END.len()..]),
+        _ => format!("{doc}\n## Measured quality (cargo xtask eval)\n\n{block}\n"),
+    };
+    std::fs::write(path, new)?;
+    Ok(())
+}
