@@ -111,25 +111,6 @@ pub fn render(
             out_r[i] += y * gain_r;
             phase = phase.wrapping_add(inc);
         }
-    } else if ramp.a[0] == ramp.a[n - 1] {
-        // The common case: one frame pair for the whole block, only the mix moves.
-        let (xa, xb) = (cycle(ramp.a[0]), cycle(ramp.b[0]));
-        for i in 0..n {
-            let idx = (phase >> shift) as usize;
-            let frac = ((phase << bits) >> 8) as f32 * FRAC_SCALE;
-            let (a, b) = (&xa[idx..idx + 4], &xb[idx..idx + 4]);
-            let t = ramp.t[i];
-            let y = interpolate(
-                a[0] + (b[0] - a[0]) * t,
-                a[1] + (b[1] - a[1]) * t,
-                a[2] + (b[2] - a[2]) * t,
-                a[3] + (b[3] - a[3]) * t,
-                frac,
-            );
-            out_l[i] += y * gain_l;
-            out_r[i] += y * gain_r;
-            phase = phase.wrapping_add(inc);
-        }
     } else {
         for i in 0..n {
             let idx = (phase >> shift) as usize;

@@ -57,18 +57,8 @@ pub enum Family {
     Mixture,
 }
 
-/// The families a [`Family::Mixture`] draws from (all but itself).
-const SOURCES: [Family; 9] = [
-    Family::Classic,
-    Family::PulseWidth,
-    Family::Additive,
-    Family::OddHarmonic,
-    Family::FmPm,
-    Family::Waveshaped,
-    Family::HardSync,
-    Family::PhaseDistortion,
-    Family::NoiseSeeded,
-];
+/// The families a [`Family::Mixture`] draws from: all but itself (the last of [`Family::ALL`]).
+const SOURCES: &[Family] = Family::ALL.split_at(Family::ALL.len() - 1).0;
 
 impl Family {
     /// Every family, in a fixed order.
