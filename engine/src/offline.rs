@@ -104,7 +104,7 @@ pub fn render(
         block_events.clear();
         while next < timeline.len() && timeline[next].0 < end {
             let (at, mut event) = timeline[next];
-            set_timing(&mut event, (at - pos) as u32);
+            *event.timing_mut() = (at - pos) as u32;
             block_events.push(event);
             next += 1;
         }
@@ -122,15 +122,4 @@ pub fn render(
         pos = end;
     }
     out
-}
-
-fn set_timing(event: &mut SynthEvent, t: u32) {
-    match event {
-        SynthEvent::NoteOn { timing, .. }
-        | SynthEvent::NoteOff { timing, .. }
-        | SynthEvent::Choke { timing, .. }
-        | SynthEvent::PolyModulation { timing, .. }
-        | SynthEvent::PitchBend { timing, .. }
-        | SynthEvent::AllNotesOff { timing } => *timing = t,
-    }
 }

@@ -307,11 +307,7 @@ impl SynthParams {
     /// "-12 dB"), with the value clamped to the parameter's range. For offline
     /// rendering and tests; a host sets values through nice-plug.
     pub fn set_by_id(&self, id: &str, text: &str, sample_rate: f32) -> Result<(), ParamError> {
-        let map = self.param_map();
-        let (_, ptr, _) = map
-            .iter()
-            .find(|(pid, _, _)| pid == id)
-            .ok_or_else(|| ParamError::UnknownId(id.to_string()))?;
+        let ptr = &self.ptr(id)?;
         let bad = || ParamError::BadValue {
             id: id.to_string(),
             value: text.to_string(),
@@ -339,15 +335,20 @@ impl SynthParams {
         normalized: f32,
         sample_rate: f32,
     ) -> Result<(), ParamError> {
-        let map = self.param_map();
-        let (_, ptr, _) = map
-            .iter()
-            .find(|(pid, _, _)| pid == id)
-            .ok_or_else(|| ParamError::UnknownId(id.to_string()))?;
+        let ptr = &self.ptr(id)?;
         if normalized.is_finite() {
             self.set_normalized(ptr, normalized.clamp(0.0, 1.0), sample_rate);
         }
         Ok(())
+    }
+
+    /// The parameter with stable id `id`.
+    fn ptr(&self, id: &str) -> Result<ParamPtr, ParamError> {
+        self.param_map()
+            .into_iter()
+            .find(|(pid, _, _)| pid == id)
+            .map(|(_, ptr, _)| ptr)
+            .ok_or_else(|| ParamError::UnknownId(id.to_string()))
     }
 
     fn set_normalized(&self, ptr: &ParamPtr, normalized: f32, sample_rate: f32) {

@@ -91,7 +91,13 @@ pub enum SynthEvent {
 impl SynthEvent {
     /// Sample offset of the event in its block.
     pub fn timing(&self) -> u32 {
-        match *self {
+        let mut copy = *self;
+        *copy.timing_mut()
+    }
+
+    /// The event's sample offset, to move it to another block position.
+    pub fn timing_mut(&mut self) -> &mut u32 {
+        match self {
             SynthEvent::NoteOn { timing, .. }
             | SynthEvent::NoteOff { timing, .. }
             | SynthEvent::Choke { timing, .. }

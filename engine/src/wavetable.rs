@@ -137,10 +137,7 @@ impl WavetableSet {
         if frames.is_empty() || frames.len() > MAX_FRAMES {
             return Err(TableError::FrameCount(frames.len()));
         }
-        let mut planner = FftPlanner::<f32>::new();
-        let fft = planner.plan_fft_forward(FRAME_LEN);
         let mut spectra = Vec::with_capacity(frames.len());
-        let mut buf = vec![Complex32::new(0.0, 0.0); FRAME_LEN];
         for (index, frame) in frames.iter().enumerate() {
             let frame = frame.as_ref();
             if frame.len() != FRAME_LEN {
@@ -152,17 +149,7 @@ impl WavetableSet {
             if frame.iter().any(|v| !v.is_finite()) {
                 return Err(TableError::NonFinite(index));
             }
-            for (b, &x) in buf.iter_mut().zip(frame) {
-                *b = Complex32::new(x, 0.0);
-            }
-            fft.process(&mut buf);
-            let scale = 2.0 / FRAME_LEN as f32;
-            let mut h = Harmonics::silent();
-            for (n, bin) in buf.iter().enumerate().take(MAX_HARMONIC + 1).skip(1) {
-                h.cos[n] = bin.re * scale;
-                h.sin[n] = -bin.im * scale;
-            }
-            spectra.push(h);
+            spectra.push(Harmonics::from_cycle(frame));
         }
         Self::from_harmonics(&spectra)
     }

@@ -3,6 +3,7 @@
 
 use crate::families::{align_phase, normalise, Family};
 use crate::model::harmonics_to_coeffs;
+use crate::rng::{fnv1a, mix};
 use crate::sf2;
 use crate::vae::{COEFFS, HARMONICS};
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ pub enum Split {
 impl Split {
     /// Stable split for a grouping key: 80 % train, 10 % validation, 10 % test.
     pub fn of(key: u64) -> Self {
-        match splitmix(key) % 10 {
+        match mix(key) % 10 {
             0 => Split::Test,
             1 => Split::Validation,
             _ => Split::Train,
@@ -47,17 +48,8 @@ impl Split {
     }
 }
 
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 fn hash_str(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    fnv1a(s.as_bytes())
 }
 
 /// One frame of the dataset.
@@ -124,7 +116,7 @@ impl Dataset {
         let mut examples = Vec::new();
         for family in Family::ALL {
             for i in 0..config.per_family {
-                let seed = splitmix(config.seed ^ hash_str(family.name())).wrapping_add(i as u64);
+                let seed = mix(config.seed ^ hash_str(family.name())).wrapping_add(i as u64);
                 examples.push(example(
                     family.name(),
                     &seed.to_string(),

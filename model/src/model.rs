@@ -117,10 +117,10 @@ fn tensor_names() -> Vec<(String, Vec<usize>)> {
 
 /// FNV-1a hash of the weights, as the model's id.
 fn fingerprint(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    format!("nwt-vae-v{WEIGHTS_VERSION}-{hash:016x}")
+    format!(
+        "nwt-vae-v{WEIGHTS_VERSION}-{:016x}",
+        crate::rng::fnv1a(bytes)
+    )
 }
 
 fn checked(

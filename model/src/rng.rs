@@ -39,3 +39,16 @@ impl Rng {
         }
     }
 }
+
+/// One SplitMix64 step from `x`: a well-mixed hash of a 64-bit key
+/// (the first output of `Rng::new(x)`).
+pub fn mix(x: u64) -> u64 {
+    Rng::new(x).next_u64()
+}
+
+/// 64-bit FNV-1a hash of bytes (names, weights files).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
