@@ -193,7 +193,12 @@ impl HostHandlers for TestHost {
     type AudioProcessor<'a> = ();
 }
 
-/// Finds the plugin library built by cargo.
+/// Builds the plugin's CLAP library (`cargo build --lib`, same profile and target folder as
+/// this test) and returns its path.
+///
+/// `cargo test` links integration tests against the rlib only and never writes the cdylib, so
+/// the test asks cargo for it; when it is up to date this costs a second. Set
+/// `NWT_CLAP_PLUGIN` to test another build of the library instead.
 fn built_plugin_path() -> PathBuf {
     if let Some(path) = std::env::var_os("NWT_CLAP_PLUGIN") {
         let path = PathBuf::from(path);
@@ -206,35 +211,41 @@ fn built_plugin_path() -> PathBuf {
     }
 
     const LIB: &str = "libneural_wavetable.so";
-    let mut candidates = Vec::new();
-    // The test binary lives in target/<profile>/deps/.
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
-            candidates.push(profile_dir.join(LIB));
-        }
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    if let Some(target_dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        let target_dir = PathBuf::from(target_dir);
-        let target_dir = if target_dir.is_absolute() {
-            target_dir
-        } else {
-            workspace.join(target_dir)
-        };
-        candidates.push(target_dir.join("debug").join(LIB));
-    }
-    candidates.push(workspace.join("target").join("debug").join(LIB));
-
-    candidates
-        .iter()
-        .find(|path| path.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "the CLAP plugin library was not found; build it with `cargo test -p \
-                 neural-wavetable` (or `cargo build -p neural-wavetable`). Looked at: {candidates:#?}"
-            )
-        })
+    // The test binary lives in <target>/<profile>/deps/.
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in <target>/<profile>/deps")
+        .to_path_buf();
+    let target_dir = profile_dir
+        .parent()
+        .expect("the profile folder has a parent")
+        .to_path_buf();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev".to_string(),
+        Some(name) => name.to_string(),
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "-p", "neural-wavetable", "--lib", "--profile"])
+        .arg(&profile)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the CLAP plugin library: {e}"));
+    assert!(
+        status.success(),
+        "`cargo build -p neural-wavetable --lib --profile {profile}` failed: {status}"
+    );
+    let path = profile_dir.join(LIB);
+    assert!(
+        path.is_file(),
+        "cargo built the plugin library but {} does not exist",
+        path.display()
+    );
+    path
 }
 
 /// The plugin's CLAP entry, loaded once per test process from a copy named like a bundle.
