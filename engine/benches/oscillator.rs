@@ -2,13 +2,13 @@
 //! with the frame crossfade on (the position moves every block).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use nwt_engine::factory::FactoryTable;
+use nwt_engine::factory::TableSource;
 use nwt_engine::oscillator::{increment, render, FrameRamp};
 use nwt_engine::wavetable::level_for;
 use nwt_engine::CONTROL_BLOCK;
 
 fn oscillator(c: &mut Criterion) {
-    let set = FactoryTable::Pulse.build().unwrap();
+    let set = TableSource::Pulse.build().unwrap();
     let sr = 48_000.0;
     let freq = 220.0;
     let inc = increment(freq, sr).unwrap();

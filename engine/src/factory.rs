@@ -1,12 +1,18 @@
-//! Factory wavetables computed in code from [`nwt_model::Shape`]s.
+//! Where the oscillator's table comes from: the neural decoder, or one of the
+//! factory wavetables computed in code from [`nwt_model::Shape`]s.
 
 use crate::wavetable::{TableError, WavetableSet};
 use nice_plug::prelude::Enum;
 use nwt_model::Shape;
 
-/// The factory tables, selectable with the `table` parameter.
+/// The `table` parameter: the neural table decoded from the anchors and
+/// macros, or a factory table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum FactoryTable {
+pub enum TableSource {
+    /// The table the decoder worker builds from the anchors and macro knobs.
+    #[id = "neural"]
+    #[name = "Neural"]
+    Neural,
     /// Sine → triangle → saw → square.
     #[id = "basic"]
     #[name = "Basic Shapes"]
@@ -37,50 +43,52 @@ pub enum FactoryTable {
     Organ,
 }
 
-impl FactoryTable {
-    /// Every factory table, in parameter order.
-    pub const ALL: [FactoryTable; 7] = [
-        FactoryTable::Basic,
-        FactoryTable::Saw,
-        FactoryTable::Pulse,
-        FactoryTable::Tilt,
-        FactoryTable::Odd,
-        FactoryTable::Formant,
-        FactoryTable::Organ,
+impl TableSource {
+    /// Every factory (code-built) table, in parameter order.
+    pub const ALL: [TableSource; 7] = [
+        TableSource::Basic,
+        TableSource::Saw,
+        TableSource::Pulse,
+        TableSource::Tilt,
+        TableSource::Odd,
+        TableSource::Formant,
+        TableSource::Organ,
     ];
 
-    /// Position of this table in [`Self::ALL`].
-    pub fn index(self) -> usize {
-        Self::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    /// Position of this factory table in [`Self::ALL`] (`None` for [`TableSource::Neural`]).
+    pub fn index(self) -> Option<usize> {
+        Self::ALL.iter().position(|&t| t == self)
     }
 
     /// The shapes this table's frames morph through, and how many frames it has.
     fn recipe(self) -> (Vec<Shape>, usize) {
         match self {
-            FactoryTable::Basic => (
+            // Not built here; until the decoder delivers, the synth plays the saw.
+            TableSource::Neural => (vec![Shape::Saw], 1),
+            TableSource::Basic => (
                 vec![Shape::Sine, Shape::Triangle, Shape::Saw, Shape::Square],
                 4,
             ),
-            FactoryTable::Saw => (vec![Shape::Saw], 1),
-            FactoryTable::Pulse => (
+            TableSource::Saw => (vec![Shape::Saw], 1),
+            TableSource::Pulse => (
                 (0..32)
                     .map(|i| Shape::Pulse(0.5 - 0.47 * i as f32 / 31.0))
                     .collect(),
                 32,
             ),
-            FactoryTable::Tilt => (
+            TableSource::Tilt => (
                 (0..32)
                     .map(|i| Shape::Tilted(2.5 - 2.0 * i as f32 / 31.0))
                     .collect(),
                 32,
             ),
-            FactoryTable::Odd => (
+            TableSource::Odd => (
                 (0..16)
                     .map(|i| Shape::OddTilted(2.5 - 2.0 * i as f32 / 15.0))
                     .collect(),
                 16,
             ),
-            FactoryTable::Formant => (
+            TableSource::Formant => (
                 vec![
                     Shape::Formant([7.0, 11.0, 25.0]),
                     Shape::Formant([4.0, 18.0, 26.0]),
@@ -90,7 +98,7 @@ impl FactoryTable {
                 ],
                 32,
             ),
-            FactoryTable::Organ => (
+            TableSource::Organ => (
                 vec![
                     Shape::Drawbars([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
                     Shape::Drawbars([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]),
@@ -114,9 +122,9 @@ impl FactoryTable {
     }
 }
 
-/// Every factory table, built, indexed like [`FactoryTable::ALL`].
+/// Every factory table, built, indexed like [`TableSource::ALL`].
 pub fn build_bank() -> Vec<WavetableSet> {
-    FactoryTable::ALL
+    TableSource::ALL
         .iter()
         .map(|t| {
             t.build()
@@ -132,8 +140,8 @@ mod tests {
     #[test]
     fn every_factory_table_builds() {
         let bank = build_bank();
-        assert_eq!(bank.len(), FactoryTable::ALL.len());
-        for (t, set) in FactoryTable::ALL.iter().zip(&bank) {
+        assert_eq!(bank.len(), TableSource::ALL.len());
+        for (t, set) in TableSource::ALL.iter().zip(&bank) {
             assert_eq!(set.frame_count(), t.recipe().1, "{t:?}");
             let peak = set.frame(0).iter().fold(0.0f32, |m, x| m.max(x.abs()));
             assert!((peak - 1.0).abs() < 1e-3, "{t:?} {peak}");

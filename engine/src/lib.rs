@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod factory;
 pub mod filter;
 pub mod lfo;
+pub mod neural;
 pub mod offline;
 pub mod oscillator;
 pub mod params;

@@ -4,11 +4,13 @@
 //! reuse one. Parameters whose jumps are audible are smoothed; position,
 //! cutoff and pitch accept CLAP polyphonic modulation.
 
-use crate::factory::FactoryTable;
+use crate::factory::TableSource;
 use crate::filter::FilterMode;
 use crate::lfo::{LfoDivision, LfoShape};
+use crate::neural::{Anchors, MacroMode};
 use nice_plug::prelude::*;
-use std::sync::Arc;
+use nwt_model::model::MACROS;
+use std::sync::{Arc, RwLock};
 
 /// Polyphonic modulation id of `position`.
 pub const POLY_POSITION: u32 = 0;
@@ -74,6 +76,19 @@ fn bipolar_param(name: &str, unit: &'static str, range: f32) -> FloatParam {
     .with_value_to_string(no_negative_zero(2))
 }
 
+fn macro_param(n: usize) -> FloatParam {
+    FloatParam::new(
+        format!("Macro {n}"),
+        0.0,
+        FloatRange::Linear {
+            min: -1.0,
+            max: 1.0,
+        },
+    )
+    .with_step_size(0.001)
+    .with_value_to_string(no_negative_zero(3))
+}
+
 /// All parameters of Neural Wavetable. The defaults are the `Init` sound: a
 /// plain saw, one unison voice, filter open, no modulation, instant attack,
 /// short release.
@@ -83,9 +98,42 @@ pub struct SynthParams {
     #[id = "gain"]
     pub gain: FloatParam,
 
-    /// Which factory wavetable plays.
+    /// Where the table comes from: the neural decoder or a factory table.
     #[id = "table"]
-    pub table: EnumParam<FactoryTable>,
+    pub table: EnumParam<TableSource>,
+    /// Macro knob 1 (the strongest principal direction of the latent space), `-1..=1` = ±3σ.
+    #[id = "macro_1"]
+    pub macro_1: FloatParam,
+    /// Macro knob 2.
+    #[id = "macro_2"]
+    pub macro_2: FloatParam,
+    /// Macro knob 3.
+    #[id = "macro_3"]
+    pub macro_3: FloatParam,
+    /// Macro knob 4.
+    #[id = "macro_4"]
+    pub macro_4: FloatParam,
+    /// Macro knob 5.
+    #[id = "macro_5"]
+    pub macro_5: FloatParam,
+    /// Macro knob 6.
+    #[id = "macro_6"]
+    pub macro_6: FloatParam,
+    /// Macro knob 7.
+    #[id = "macro_7"]
+    pub macro_7: FloatParam,
+    /// Macro knob 8.
+    #[id = "macro_8"]
+    pub macro_8: FloatParam,
+    /// How the macro knobs apply: to every anchor, or growing along the path.
+    #[id = "macro_mode"]
+    pub macro_mode: EnumParam<MacroMode>,
+    /// Frames in the neural table (the path through the anchors is sampled this often).
+    #[id = "frames"]
+    pub frames: IntParam,
+    /// The anchor slots A–D (saved with the DAW session; never read by the audio thread).
+    #[persist = "anchors"]
+    pub anchors: RwLock<Anchors>,
     /// Position in the wavetable, 0 = first frame, 1 = last.
     #[id = "position"]
     pub position: FloatParam,
@@ -195,7 +243,18 @@ impl Default for SynthParams {
             .with_step_size(0.1)
             .with_value_to_string(no_negative_zero(1)),
 
-            table: EnumParam::new("Table", FactoryTable::Saw),
+            table: EnumParam::new("Table", TableSource::Neural),
+            macro_1: macro_param(1),
+            macro_2: macro_param(2),
+            macro_3: macro_param(3),
+            macro_4: macro_param(4),
+            macro_5: macro_param(5),
+            macro_6: macro_param(6),
+            macro_7: macro_param(7),
+            macro_8: macro_param(8),
+            macro_mode: EnumParam::new("Macro Mode", MacroMode::Anchors),
+            frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
+            anchors: RwLock::new(Anchors::default()),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
             pitch: bipolar_param("Pitch", " st", 24.0)
                 .with_smoother(SmoothingStyle::Linear(10.0))
@@ -297,6 +356,55 @@ pub enum ParamError {
 }
 
 impl SynthParams {
+    /// The macro knobs.
+    pub fn macro_params(&self) -> [&FloatParam; MACROS] {
+        [
+            &self.macro_1,
+            &self.macro_2,
+            &self.macro_3,
+            &self.macro_4,
+            &self.macro_5,
+            &self.macro_6,
+            &self.macro_7,
+            &self.macro_8,
+        ]
+    }
+
+    /// The macro knobs' current values, each `-1..=1` (non-finite values read as 0).
+    pub fn macro_values(&self) -> [f32; MACROS] {
+        self.macro_params().map(|p| {
+            let v = p.value();
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// Frames in the neural table.
+    pub fn frame_count(&self) -> usize {
+        self.frames.value().clamp(8, crate::MAX_FRAMES as i32) as usize
+    }
+
+    /// A copy of the anchor slots (GUI and worker threads only).
+    pub fn anchors_snapshot(&self) -> Anchors {
+        self.anchors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the anchor slots equal `other` (GUI and worker threads only).
+    pub fn anchors_equal(&self, other: &Anchors) -> bool {
+        *self.anchors.read().unwrap_or_else(|e| e.into_inner()) == *other
+    }
+
+    /// Replaces the anchor slots (GUI, preset loading, command line).
+    pub fn set_anchors(&self, anchors: Anchors) {
+        *self.anchors.write().unwrap_or_else(|e| e.into_inner()) = anchors;
+    }
+
     /// The stable ids of every parameter, in declaration order.
     pub fn ids(&self) -> Vec<String> {
         self.param_map().into_iter().map(|(id, _, _)| id).collect()
@@ -403,6 +511,10 @@ mod tests {
             "unison",
             "amp_release",
             "lfo_to_cutoff",
+            "macro_1",
+            "macro_8",
+            "macro_mode",
+            "frames",
         ] {
             assert!(ids.iter().any(|i| i == id), "{id}");
         }
@@ -439,7 +551,7 @@ mod tests {
         p.set_by_id("unison", "99", 48_000.0).unwrap();
         assert_eq!(p.unison.value(), 16);
         p.set_by_id("table", "Pulse Width", 48_000.0).unwrap();
-        assert_eq!(p.table.value(), FactoryTable::Pulse);
+        assert_eq!(p.table.value(), TableSource::Pulse);
         assert!(matches!(
             p.set_by_id("nope", "1", 48_000.0),
             Err(ParamError::UnknownId(_))

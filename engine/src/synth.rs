@@ -7,7 +7,9 @@
 
 use crate::envelope::AdsrShape;
 use crate::factory;
+use crate::factory::TableSource;
 use crate::lfo::Lfo;
+use crate::neural::TableLink;
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
 use crate::rng::Rng;
 use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
@@ -191,13 +193,52 @@ struct Previous {
     gain: Option<f32>,
 }
 
+/// Which table a slot of the synth refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableSlot {
+    /// A factory table in the bank.
+    Bank(usize),
+    /// The newest neural table.
+    Neural,
+    /// The neural table being faded out after a swap.
+    Retired,
+}
+
+/// Bank index played while the neural table has not arrived yet (the saw).
+fn fallback_index() -> usize {
+    TableSource::Saw.index().unwrap_or(0)
+}
+
+fn resolve<'a>(
+    bank: &'a [WavetableSet],
+    neural: &'a Option<Box<WavetableSet>>,
+    retired: &'a Option<Box<WavetableSet>>,
+    slot: TableSlot,
+) -> &'a WavetableSet {
+    let fallback = &bank[fallback_index()];
+    match slot {
+        TableSlot::Bank(i) => bank.get(i).unwrap_or(fallback),
+        TableSlot::Neural => neural.as_deref().unwrap_or(fallback),
+        TableSlot::Retired => retired.as_deref().unwrap_or(fallback),
+    }
+}
+
 /// The synthesizer: voices, tables, LFO and the parameters they read.
+///
+/// Neural tables arrive from the decoder worker over a [`TableLink`]: at the
+/// start of each `process` call the synth takes the newest set (when no fade
+/// is running), crossfades from the old one over [`TABLE_FADE`] and hands the
+/// old one back for the worker to free. It never waits and never frees a set.
 pub struct Synth {
     params: Arc<SynthParams>,
     sample_rate: f32,
     bank: Vec<WavetableSet>,
-    table: usize,
-    fade_from: Option<(usize, f32)>,
+    neural: Option<Box<WavetableSet>>,
+    retired: Option<Box<WavetableSet>>,
+    link: Option<TableLink>,
+    swaps: u64,
+    current: TableSlot,
+    fade: Option<(TableSlot, f32)>,
     voices: Vec<Voice>,
     next_age: u64,
     rng: Rng,
@@ -227,14 +268,21 @@ impl Synth {
     /// Creates a synth for `sample_rate`, building the factory tables and
     /// snapping the parameter smoothers to their values (allocates).
     pub fn new(params: Arc<SynthParams>, sample_rate: f32) -> Self {
-        let table = params.table.value().index();
         params.reset_smoothers(sanitize_rate(sample_rate));
+        let current = match params.table.value().index() {
+            Some(i) => TableSlot::Bank(i),
+            None => TableSlot::Bank(fallback_index()),
+        };
         Self {
             params,
             sample_rate: sanitize_rate(sample_rate),
             bank: factory::build_bank(),
-            table,
-            fade_from: None,
+            neural: None,
+            retired: None,
+            link: None,
+            swaps: 0,
+            current,
+            fade: None,
             voices: vec![Voice::default(); MAX_VOICES + FADE_SLOTS],
             next_age: 0,
             rng: Rng::new(0x5eed),
@@ -268,8 +316,8 @@ impl Synth {
         for v in &mut self.voices {
             v.kill();
         }
-        self.table = self.params.table.value().index();
-        self.fade_from = None;
+        self.current = self.wanted_table();
+        self.fade = None;
         self.lfo.reset();
         self.bend = 0.0;
         self.last_pitch = None;
@@ -285,7 +333,74 @@ impl Synth {
 
     /// The table currently playing.
     pub fn current_table(&self) -> &WavetableSet {
-        &self.bank[self.table]
+        resolve(&self.bank, &self.neural, &self.retired, self.current)
+    }
+
+    /// Connects the synth to a decoder worker's queues (call off the audio
+    /// thread, e.g. when the plugin is activated). `None` disconnects.
+    pub fn set_table_link(&mut self, link: Option<TableLink>) {
+        self.link = link;
+    }
+
+    /// Installs a neural table directly, without a worker and without a fade
+    /// (call off the audio thread). Returns the set it replaces.
+    pub fn install_neural_table(&mut self, set: Box<WavetableSet>) -> Option<Box<WavetableSet>> {
+        let old = self.neural.replace(set);
+        self.fade = None;
+        self.current = self.wanted_table();
+        old
+    }
+
+    /// The serial of the table playing now (see [`WavetableSet::serial`]).
+    pub fn playing_serial(&self) -> u64 {
+        self.current_table().serial()
+    }
+
+    /// Neural tables taken from the worker so far.
+    pub fn table_swaps(&self) -> u64 {
+        self.swaps
+    }
+
+    /// The table the parameters ask for: a factory table, the neural table, or
+    /// the saw while the first neural table is still being decoded.
+    fn wanted_table(&self) -> TableSlot {
+        match self.params.table.value().index() {
+            Some(i) => TableSlot::Bank(i.min(self.bank.len() - 1)),
+            None if self.neural.is_some() => TableSlot::Neural,
+            None => TableSlot::Bank(fallback_index()),
+        }
+    }
+
+    /// At a block boundary: hands back a faded-out set and takes the newest
+    /// set from the worker. Lock-free and allocation-free; a full return queue
+    /// keeps the set for the next block rather than freeing it here.
+    fn receive_table(&mut self) {
+        let Some(link) = &self.link else {
+            return;
+        };
+        if self.fade.is_none() {
+            if let Some(old) = self.retired.take() {
+                if let Err(old) = link.returns.push(old) {
+                    self.retired = Some(old);
+                }
+            }
+        }
+        if self.fade.is_some() || self.retired.is_some() {
+            return;
+        }
+        let Some(new) = link.incoming.pop() else {
+            return;
+        };
+        self.swaps += 1;
+        let audible = self.current == TableSlot::Neural && self.active_voices() > 0;
+        if let Some(old) = self.neural.replace(new) {
+            if audible {
+                self.retired = Some(old);
+                self.fade = Some((TableSlot::Retired, 1.0));
+            } else if let Err(old) = link.returns.push(old) {
+                self.retired = Some(old);
+            }
+        }
     }
 
     /// Renders `left.len()` samples (the two buffers should be equally long; the
@@ -301,6 +416,7 @@ impl Synth {
         let len = left.len().min(right.len());
         left[..len].fill(0.0);
         right[..len].fill(0.0);
+        self.receive_table();
         self.sync_lfo(transport);
         let mut pending = io.next_event();
         let mut pos = 0;
@@ -543,18 +659,22 @@ impl Synth {
         let p = self.params.clone();
         let steps = n as u32;
 
-        // Table changes crossfade from the old table to the new one.
-        let wanted = p.table.value().index().min(self.bank.len() - 1);
-        if wanted != self.table {
-            self.fade_from = Some((self.table, 1.0));
-            self.table = wanted;
+        // Table changes crossfade from the old table to the new one (a change
+        // asked for during a fade waits for it to end; with nothing sounding
+        // the switch is immediate).
+        let wanted = self.wanted_table();
+        if wanted != self.current && self.fade.is_none() {
+            if self.active_voices() > 0 {
+                self.fade = Some((self.current, 1.0));
+            }
+            self.current = wanted;
         }
         let fade_step = n as f32 / (TABLE_FADE * sr);
-        let previous = self.fade_from.map(|(from, w0)| {
+        let previous = self.fade.map(|(from, w0)| {
             let w1 = (w0 - fade_step).max(0.0);
             (from, w0, w1)
         });
-        self.fade_from = previous.and_then(|(from, _, w1)| (w1 > 0.0).then_some((from, w1)));
+        self.fade = previous.and_then(|(from, _, w1)| (w1 > 0.0).then_some((from, w1)));
 
         let lfo_shape = p.lfo_shape.value();
         let lfo_start = self.lfo.value(lfo_shape);
@@ -582,8 +702,14 @@ impl Synth {
         let ctx = BlockContext {
             n,
             sample_rate: sr,
-            table: &self.bank[self.table],
-            previous: previous.map(|(from, w0, w1)| (&self.bank[from], w0, w1)),
+            table: resolve(&self.bank, &self.neural, &self.retired, self.current),
+            previous: previous.map(|(from, w0, w1)| {
+                (
+                    resolve(&self.bank, &self.neural, &self.retired, from),
+                    w0,
+                    w1,
+                )
+            }),
             position,
             pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0)
                 + self.bend * bend_range,

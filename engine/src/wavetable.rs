@@ -78,6 +78,7 @@ pub struct WavetableSet {
     frames: usize,
     stride: usize,
     levels: [LevelLayout; NUM_LEVELS],
+    serial: u64,
 }
 
 fn layout() -> ([LevelLayout; NUM_LEVELS], usize) {
@@ -129,6 +130,7 @@ impl WavetableSet {
             frames: frames.len(),
             stride,
             levels,
+            serial: 0,
         })
     }
 
@@ -152,6 +154,17 @@ impl WavetableSet {
             spectra.push(Harmonics::from_cycle(frame));
         }
         Self::from_harmonics(&spectra)
+    }
+
+    /// The serial number the decoder worker gave this set (0 for sets built elsewhere).
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// Tags the set with a serial number, so the table a synth plays can be traced
+    /// back to the decode that made it.
+    pub fn set_serial(&mut self, serial: u64) {
+        self.serial = serial;
     }
 
     /// Number of frames.

@@ -24,7 +24,7 @@ pub mod train;
 pub mod vae;
 
 pub use harmonics::Harmonics;
-pub use model::{Latent, Model, ModelError};
+pub use model::{select_device, Latent, Model, ModelError, GPU_BUILD};
 pub use shapes::Shape;
 
 /// Samples in one single-cycle frame (the Serum/Vital frame size).

@@ -26,6 +26,27 @@ const EMBEDDED: Option<&[u8]> = Some(include_bytes!(env!("NWT_WEIGHTS")));
 #[cfg(not(nwt_embedded_weights))]
 const EMBEDDED: Option<&[u8]> = None;
 
+/// Picks the device inference should run on: with `prefer_gpu` and a GPU back
+/// end compiled in (cargo feature `cuda` or `metal`), the first GPU that
+/// answers; otherwise, or when none does, the CPU. Returns the device and a
+/// name for logs and the GUI ("CPU", "CUDA 0", "Metal 0").
+pub fn select_device(prefer_gpu: bool) -> (Device, String) {
+    if prefer_gpu {
+        #[cfg(feature = "cuda")]
+        if let Ok(device) = Device::new_cuda(0) {
+            return (device, "CUDA 0".to_string());
+        }
+        #[cfg(feature = "metal")]
+        if let Ok(device) = Device::new_metal(0) {
+            return (device, "Metal 0".to_string());
+        }
+    }
+    (Device::Cpu, "CPU".to_string())
+}
+
+/// Whether this build has a GPU back end compiled in.
+pub const GPU_BUILD: bool = cfg!(any(feature = "cuda", feature = "metal"));
+
 /// Why a model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -225,6 +246,21 @@ impl Model {
             macros,
             id,
         }
+    }
+
+    /// The same model running on `device` (weights copied there).
+    pub fn to_device(&self, device: &Device) -> Result<Self, ModelError> {
+        Ok(Self {
+            vae: self.vae.to_device(device)?,
+            device: device.clone(),
+            macros: self.macros.clone(),
+            id: self.id.clone(),
+        })
+    }
+
+    /// The device inference runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The model's id (format version and a hash of its weights), stored in presets.

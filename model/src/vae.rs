@@ -66,6 +66,20 @@ impl Vae {
         }
     }
 
+    /// The same network with its weights copied to `device`.
+    pub fn to_device(&self, device: &candle_core::Device) -> Result<Self> {
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| {
+                let w = l.weight().to_device(device)?;
+                let b = l.bias().map(|b| b.to_device(device)).transpose()?;
+                Ok(Linear::new(w, b))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { layers })
+    }
+
     /// Encoder: coefficient rows `[B, COEFFS]` to `(μ, log σ²)`, each `[B, LATENT]`.
     pub fn encode(&self, coeffs: &Tensor) -> Result<(Tensor, Tensor)> {
         let ln_floor = LOG_FLOOR.ln();

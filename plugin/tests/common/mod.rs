@@ -228,7 +228,14 @@ fn built_plugin_path() -> PathBuf {
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "-p", "neural-wavetable", "--lib", "--profile"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "neural-wavetable",
+            "--lib",
+            "--profile",
+        ])
         .arg(&profile)
         .arg("--target-dir")
         .arg(&target_dir)

@@ -1,0 +1,217 @@
+//! Anchor slots A–D: the latents the neural table's path runs through.
+//!
+//! An anchor is a factory shape (encoded by the worker), a waveform the user
+//! imported (its source cycle is kept and encoded by the worker, so a new model
+//! re-encodes it), or a latent vector (the captured current sound, or one read
+//! from a preset). Anchors are shared between the GUI, the host's state and
+//! the decoder worker; the audio thread never touches them.
+
+use nwt_model::model::MAX_ANCHORS;
+use nwt_model::{Harmonics, Shape};
+use serde::{Deserialize, Serialize};
+
+/// Slot names, in path order.
+pub const SLOT_NAMES: [&str; MAX_ANCHORS] = ["A", "B", "C", "D"];
+
+/// A factory shape an anchor can start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorShape {
+    /// A pure sine.
+    Sine,
+    /// A triangle.
+    Triangle,
+    /// A saw (the Init sound).
+    Saw,
+    /// A square.
+    Square,
+    /// A pulse with 25 % duty.
+    Pulse25,
+    /// A narrow pulse with 10 % duty.
+    Pulse10,
+    /// All harmonics falling as 1/h² (dark, round).
+    Dark,
+    /// All harmonics falling as 1/h^0.6 (bright, buzzy).
+    Bright,
+    /// Odd harmonics falling as 1/h^1.5 (hollow, clarinet-like).
+    Hollow,
+    /// A vowel "ah".
+    VowelA,
+    /// A vowel "oh".
+    VowelO,
+    /// An organ registration.
+    Organ,
+}
+
+impl AnchorShape {
+    /// Every factory anchor shape.
+    pub const ALL: [AnchorShape; 12] = [
+        AnchorShape::Sine,
+        AnchorShape::Triangle,
+        AnchorShape::Saw,
+        AnchorShape::Square,
+        AnchorShape::Pulse25,
+        AnchorShape::Pulse10,
+        AnchorShape::Dark,
+        AnchorShape::Bright,
+        AnchorShape::Hollow,
+        AnchorShape::VowelA,
+        AnchorShape::VowelO,
+        AnchorShape::Organ,
+    ];
+
+    /// The name used on the command line and in files (`saw`, `vowel_a`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            AnchorShape::Sine => "sine",
+            AnchorShape::Triangle => "triangle",
+            AnchorShape::Saw => "saw",
+            AnchorShape::Square => "square",
+            AnchorShape::Pulse25 => "pulse25",
+            AnchorShape::Pulse10 => "pulse10",
+            AnchorShape::Dark => "dark",
+            AnchorShape::Bright => "bright",
+            AnchorShape::Hollow => "hollow",
+            AnchorShape::VowelA => "vowel_a",
+            AnchorShape::VowelO => "vowel_o",
+            AnchorShape::Organ => "organ",
+        }
+    }
+
+    /// The shape named `id` (case-insensitive), if any.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.id().eq_ignore_ascii_case(id.trim()))
+    }
+
+    /// The shape's exact spectrum.
+    pub fn harmonics(self) -> Harmonics {
+        let shape = match self {
+            AnchorShape::Sine => Shape::Sine,
+            AnchorShape::Triangle => Shape::Triangle,
+            AnchorShape::Saw => Shape::Saw,
+            AnchorShape::Square => Shape::Square,
+            AnchorShape::Pulse25 => Shape::Pulse(0.25),
+            AnchorShape::Pulse10 => Shape::Pulse(0.1),
+            AnchorShape::Dark => Shape::Tilted(2.0),
+            AnchorShape::Bright => Shape::Tilted(0.6),
+            AnchorShape::Hollow => Shape::OddTilted(1.5),
+            AnchorShape::VowelA => Shape::Formant([7.0, 11.0, 25.0]),
+            AnchorShape::VowelO => Shape::Formant([4.5, 8.0, 25.0]),
+            AnchorShape::Organ => Shape::Drawbars([1.0, 1.0, 0.6, 0.8, 0.0, 0.5, 0.0, 0.3, 0.2]),
+        };
+        shape.harmonics()
+    }
+}
+
+/// What one anchor slot holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Anchor {
+    /// A factory shape, encoded by the worker.
+    Shape {
+        /// The shape.
+        shape: AnchorShape,
+    },
+    /// An imported single cycle (any length), encoded by the worker.
+    Wave {
+        /// Where it came from (a file name), for display.
+        name: String,
+        /// The cycle's samples.
+        samples: Vec<f32>,
+    },
+    /// A point in the latent space (the captured current sound, or from a preset).
+    Latent {
+        /// A label for display.
+        name: String,
+        /// The latent vector (the model's latent size).
+        latent: Vec<f32>,
+    },
+}
+
+impl Anchor {
+    /// A factory-shape anchor.
+    pub fn shape(shape: AnchorShape) -> Self {
+        Anchor::Shape { shape }
+    }
+
+    /// A short label for lists and logs.
+    pub fn label(&self) -> String {
+        match self {
+            Anchor::Shape { shape } => shape.id().to_string(),
+            Anchor::Wave { name, .. } | Anchor::Latent { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// The four anchor slots; the table's path runs through the filled ones in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anchors {
+    /// Slots A, B, C, D.
+    pub slots: [Option<Anchor>; MAX_ANCHORS],
+}
+
+impl Default for Anchors {
+    /// The Init sound: a saw in slot A, the other slots empty.
+    fn default() -> Self {
+        Self {
+            slots: [Some(Anchor::shape(AnchorShape::Saw)), None, None, None],
+        }
+    }
+}
+
+impl Anchors {
+    /// Anchors filled from factory shapes, in slot order (at most four are used).
+    pub fn from_shapes(shapes: &[AnchorShape]) -> Self {
+        let mut slots: [Option<Anchor>; MAX_ANCHORS] = Default::default();
+        for (slot, shape) in slots.iter_mut().zip(shapes) {
+            *slot = Some(Anchor::shape(*shape));
+        }
+        Self { slots }
+    }
+
+    /// The index of a slot named `A`..`D` (case-insensitive).
+    pub fn slot_index(name: &str) -> Option<usize> {
+        SLOT_NAMES
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The filled slots, in order.
+    pub fn filled(&self) -> impl Iterator<Item = &Anchor> {
+        self.slots.iter().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_ids_round_trip() {
+        for shape in AnchorShape::ALL {
+            assert_eq!(AnchorShape::from_id(shape.id()), Some(shape));
+        }
+        assert_eq!(AnchorShape::from_id("Vowel_A"), Some(AnchorShape::VowelA));
+        assert_eq!(AnchorShape::from_id("kazoo"), None);
+    }
+
+    #[test]
+    fn anchors_serialise_and_parse_back() {
+        let mut anchors = Anchors::from_shapes(&[AnchorShape::Sine, AnchorShape::Square]);
+        anchors.slots[2] = Some(Anchor::Latent {
+            name: "captured".into(),
+            latent: vec![0.5; 16],
+        });
+        anchors.slots[3] = Some(Anchor::Wave {
+            name: "cello.wav".into(),
+            samples: vec![0.0, 1.0, 0.0, -1.0],
+        });
+        let json = serde_json::to_string(&anchors).unwrap();
+        let back: Anchors = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, anchors);
+        assert_eq!(Anchors::slot_index("c"), Some(2));
+        assert_eq!(Anchors::slot_index("E"), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! Live neural tables: the anchors and macro knobs, the table they describe,
+//! and the decoder worker that builds it off the audio thread.
+//!
+//! Data flow (DESIGN.md, "Threads and data flow"): the worker polls the
+//! parameters (atomics) and the anchors (shared state the audio thread never
+//! touches) about every millisecond, decodes the newest state only, builds the
+//! mip levels and hands a `Box<WavetableSet>` to the audio thread over a
+//! lock-free [`crossbeam::queue::ArrayQueue`]; the audio thread crossfades to
+//! it at a block boundary and hands the old set back on a second queue for the
+//! worker to free.
+
+pub mod anchors;
+pub mod worker;
+
+pub use anchors::{Anchor, AnchorShape, Anchors};
+pub use worker::{DecoderWorker, TableLink, WorkerOptions, WorkerStatus};
+
+use crate::params::SynthParams;
+use crate::wavetable::{TableError, WavetableSet};
+use nice_plug::prelude::Enum;
+use nwt_model::model::{path_latents, MACROS};
+use nwt_model::{Harmonics, Latent, Model, ModelError};
+use std::collections::HashMap;
+
+/// How the macro knobs move the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum MacroMode {
+    /// The macro offset is added to every anchor, so every frame of the table
+    /// moves by the same amount.
+    #[id = "anchors"]
+    #[name = "Every Anchor"]
+    Anchors,
+    /// The macro offset grows along the path, from nothing at the first frame
+    /// to all of it at the last: the knobs bend where the scan ends up while
+    /// its start stays on anchor A. (With a straight path, an offset added to
+    /// the whole path equally would be the same table as "Every Anchor".)
+    #[id = "path"]
+    #[name = "Along Path"]
+    Path,
+}
+
+/// Everything the neural table depends on: a snapshot the worker compares
+/// against the last one it decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRequest {
+    /// Macro knobs, each `-1..=1`.
+    pub macros: [f32; MACROS],
+    /// Frames in the table.
+    pub frames: usize,
+    /// How the macros apply.
+    pub mode: MacroMode,
+    /// The anchor slots.
+    pub anchors: Anchors,
+}
+
+impl TableRequest {
+    /// Reads the current state from the parameters (atomics) and the anchors
+    /// (a short read lock; never called on the audio thread).
+    pub fn read(params: &SynthParams) -> Self {
+        Self {
+            macros: params.macro_values(),
+            frames: params.frame_count(),
+            mode: params.macro_mode.value(),
+            anchors: params.anchors_snapshot(),
+        }
+    }
+
+    /// Whether the parameters and anchors still describe this request
+    /// (compares without cloning the anchors).
+    pub fn is_current(&self, params: &SynthParams) -> bool {
+        self.macros == params.macro_values()
+            && self.frames == params.frame_count()
+            && self.mode == params.macro_mode.value()
+            && params.anchors_equal(&self.anchors)
+    }
+}
+
+/// Why a neural table could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum NeuralError {
+    /// The model failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The decoded frames did not make a table.
+    #[error(transparent)]
+    Table(#[from] TableError),
+    /// An anchor could not be used.
+    #[error("anchor {slot}: {reason}")]
+    Anchor {
+        /// Slot name.
+        slot: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Turns anchors into latents, encoding factory shapes and imported waves once
+/// and remembering the result.
+#[derive(Debug, Default)]
+pub struct AnchorEncoder {
+    shapes: HashMap<AnchorShape, Latent>,
+    waves: HashMap<u64, Latent>,
+}
+
+fn hash_samples(samples: &[f32]) -> u64 {
+    let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+    nwt_model::rng::fnv1a(&bytes)
+}
+
+impl AnchorEncoder {
+    /// The latent of one anchor.
+    pub fn latent(
+        &mut self,
+        model: &Model,
+        slot: usize,
+        anchor: &Anchor,
+    ) -> Result<Latent, NeuralError> {
+        let slot_name = anchors::SLOT_NAMES[slot.min(anchors::SLOT_NAMES.len() - 1)];
+        let bad = |reason: String| NeuralError::Anchor {
+            slot: slot_name,
+            reason,
+        };
+        match anchor {
+            Anchor::Shape { shape } => {
+                if let Some(z) = self.shapes.get(shape) {
+                    return Ok(*z);
+                }
+                let z = model.encode(&shape.harmonics())?;
+                self.shapes.insert(*shape, z);
+                Ok(z)
+            }
+            Anchor::Wave { samples, .. } => {
+                if samples.len() < 4 || samples.iter().any(|v| !v.is_finite()) {
+                    return Err(bad(format!(
+                        "the imported cycle needs at least 4 finite samples (has {})",
+                        samples.len()
+                    )));
+                }
+                let key = hash_samples(samples);
+                if let Some(z) = self.waves.get(&key) {
+                    return Ok(*z);
+                }
+                let z = model.encode(&Harmonics::from_cycle(samples))?;
+                self.waves.insert(key, z);
+                Ok(z)
+            }
+            Anchor::Latent { latent, .. } => {
+                if latent.len() != nwt_model::vae::LATENT {
+                    return Err(bad(format!(
+                        "the latent has {} values, the model needs {}",
+                        latent.len(),
+                        nwt_model::vae::LATENT
+                    )));
+                }
+                if latent.iter().any(|v| !v.is_finite()) {
+                    return Err(bad("the latent holds a non-finite value".into()));
+                }
+                Ok(std::array::from_fn(|i| latent[i]))
+            }
+        }
+    }
+}
+
+/// The latents of every frame of the table `request` describes: the path
+/// through the filled anchors (a saw when none is filled) with the macro
+/// offset applied.
+pub fn table_latents(
+    model: &Model,
+    encoder: &mut AnchorEncoder,
+    request: &TableRequest,
+) -> Result<Vec<Latent>, NeuralError> {
+    let mut anchors = Vec::new();
+    for (slot, anchor) in request.anchors.slots.iter().enumerate() {
+        if let Some(anchor) = anchor {
+            anchors.push(encoder.latent(model, slot, anchor)?);
+        }
+    }
+    if anchors.is_empty() {
+        anchors.push(encoder.latent(model, 0, &Anchor::shape(AnchorShape::Saw))?);
+    }
+    let frames = request.frames.clamp(1, crate::MAX_FRAMES);
+    let centre = model.macros_to_latent(&[0.0; MACROS]);
+    let knobs = model.macros_to_latent(&request.macros);
+    let offset: Latent = std::array::from_fn(|i| knobs[i] - centre[i]);
+    let mut path = path_latents(&anchors, frames);
+    for (i, z) in path.iter_mut().enumerate() {
+        let weight = match request.mode {
+            MacroMode::Anchors => 1.0,
+            MacroMode::Path if frames > 1 => i as f32 / (frames - 1) as f32,
+            MacroMode::Path => 1.0,
+        };
+        for (v, o) in z.iter_mut().zip(&offset) {
+            *v += o * weight;
+        }
+    }
+    Ok(path)
+}
+
+/// Decodes the table `request` describes (all frames in one batched call) and
+/// builds its mip levels.
+pub fn build_table(
+    model: &Model,
+    encoder: &mut AnchorEncoder,
+    request: &TableRequest,
+) -> Result<WavetableSet, NeuralError> {
+    let latents = table_latents(model, encoder, request)?;
+    let spectra = model.decode(&latents)?;
+    Ok(WavetableSet::from_harmonics(&spectra)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(shapes: &[AnchorShape], frames: usize) -> TableRequest {
+        TableRequest {
+            macros: [0.0; MACROS],
+            frames,
+            mode: MacroMode::Anchors,
+            anchors: Anchors::from_shapes(shapes),
+        }
+    }
+
+    #[test]
+    fn macro_modes_differ_only_along_the_path() {
+        let model = Model::embedded().unwrap();
+        let mut enc = AnchorEncoder::default();
+        let mut req = request(&[AnchorShape::Sine, AnchorShape::Saw], 8);
+        req.macros[0] = 0.7;
+        let every = table_latents(&model, &mut enc, &req).unwrap();
+        req.mode = MacroMode::Path;
+        let along = table_latents(&model, &mut enc, &req).unwrap();
+        req.macros[0] = 0.0;
+        let plain = table_latents(&model, &mut enc, &req).unwrap();
+        // Along the path the first frame is untouched and the last gets the full offset.
+        assert_eq!(along[0], plain[0]);
+        assert_eq!(along[7], every[7]);
+        assert_ne!(every[0], plain[0]);
+    }
+
+    #[test]
+    fn bad_anchors_are_named_errors() {
+        let model = Model::embedded().unwrap();
+        let mut enc = AnchorEncoder::default();
+        let mut req = request(&[AnchorShape::Sine], 8);
+        req.anchors.slots[1] = Some(Anchor::Latent {
+            name: "short".into(),
+            latent: vec![0.0; 3],
+        });
+        let err = build_table(&model, &mut enc, &req).unwrap_err().to_string();
+        assert!(
+            err.contains("anchor B") && err.contains("3 values"),
+            "{err}"
+        );
+        req.anchors.slots[1] = Some(Anchor::Wave {
+            name: "nan.wav".into(),
+            samples: vec![f32::NAN; 64],
+        });
+        assert!(build_table(&model, &mut enc, &req).is_err());
+    }
+
+    #[test]
+    fn empty_anchors_fall_back_to_a_saw() {
+        let model = Model::embedded().unwrap();
+        let mut enc = AnchorEncoder::default();
+        let mut req = request(&[], 8);
+        req.anchors.slots = Default::default();
+        let set = build_table(&model, &mut enc, &req).unwrap();
+        assert_eq!(set.frame_count(), 8);
+    }
+}

@@ -1,0 +1,287 @@
+//! The decoder worker: one thread per plugin instance that owns the model and
+//! turns parameter and anchor changes into wavetable sets.
+
+use super::{build_table, AnchorEncoder, TableRequest};
+use crate::params::SynthParams;
+use crate::wavetable::WavetableSet;
+use crossbeam::queue::ArrayQueue;
+use nwt_model::Model;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often the worker looks at the parameters when nothing wakes it.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(1);
+/// Sets the audio thread may hand back before the worker frees them.
+const RETURN_CAPACITY: usize = 8;
+/// Decodes remembered for tracing a played table back to its request.
+const HISTORY: usize = 256;
+
+/// The two lock-free queues between the worker and the audio thread.
+#[derive(Clone)]
+pub struct TableLink {
+    /// New sets, worker to audio thread (holds at most one: a newer set replaces an unplayed one).
+    pub incoming: Arc<ArrayQueue<Box<WavetableSet>>>,
+    /// Sets the audio thread is done with, audio thread to worker (which frees them).
+    pub returns: Arc<ArrayQueue<Box<WavetableSet>>>,
+}
+
+impl TableLink {
+    /// A fresh pair of queues.
+    pub fn new() -> Self {
+        Self {
+            incoming: Arc::new(ArrayQueue::new(1)),
+            returns: Arc::new(ArrayQueue::new(RETURN_CAPACITY)),
+        }
+    }
+}
+
+impl Default for TableLink {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for TableLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableLink")
+            .field("incoming", &self.incoming.len())
+            .field("returns", &self.returns.len())
+            .finish()
+    }
+}
+
+/// How to start a worker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkerOptions {
+    /// Run inference on a GPU when the build has one (cargo feature `cuda` or
+    /// `metal`) and one answers; the CPU otherwise.
+    pub prefer_gpu: bool,
+}
+
+/// What the worker has done, for logs, the GUI and tests.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerStatus {
+    /// The device inference runs on ("CPU", "CUDA 0", ...).
+    pub device: String,
+    /// Tables built so far.
+    pub tables_built: u64,
+    /// Time the last table took, request read to set queued.
+    pub last_build: Duration,
+    /// The last failure, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+struct Progress {
+    /// The last request handled (built or failed).
+    completed: Option<TableRequest>,
+    status: WorkerStatus,
+    /// `(serial, when its request was read)` of recent tables.
+    history: VecDeque<(u64, Instant)>,
+}
+
+struct Shared {
+    params: Arc<SynthParams>,
+    stop: AtomicBool,
+    progress: Mutex<Progress>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn progress(&self) -> MutexGuard<'_, Progress> {
+        // A panic while holding the lock cannot leave Progress inconsistent.
+        self.progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running decoder worker. Dropping it stops the thread and waits for it
+/// (at most the length of one decode).
+pub struct DecoderWorker {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for DecoderWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecoderWorker")
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+impl DecoderWorker {
+    /// Starts a worker thread that owns `model`, reads `params` and feeds `link`.
+    pub fn spawn(
+        params: Arc<SynthParams>,
+        model: Model,
+        link: TableLink,
+        options: WorkerOptions,
+    ) -> std::io::Result<Self> {
+        let (device, device_name) = nwt_model::select_device(options.prefer_gpu);
+        let (model, device_name) = match model.to_device(&device) {
+            Ok(m) => (m, device_name),
+            Err(_) => (model, "CPU".to_string()),
+        };
+        let shared = Arc::new(Shared {
+            params,
+            stop: AtomicBool::new(false),
+            progress: Mutex::new(Progress {
+                completed: None,
+                status: WorkerStatus {
+                    device: device_name,
+                    ..WorkerStatus::default()
+                },
+                history: VecDeque::with_capacity(HISTORY),
+            }),
+            changed: Condvar::new(),
+        });
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("nwt-decoder".into())
+            .spawn(move || run(&thread_shared, &model, &link))?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Connects `synth` to a new worker that reads the synth's parameters
+    /// (call off the audio thread; replaces any earlier link).
+    pub fn attach(
+        synth: &mut crate::Synth,
+        model: Model,
+        options: WorkerOptions,
+    ) -> std::io::Result<Self> {
+        let link = TableLink::new();
+        let worker = Self::spawn(synth.params().clone(), model, link.clone(), options)?;
+        synth.set_table_link(Some(link));
+        Ok(worker)
+    }
+
+    /// Asks the worker to look at the parameters now instead of at its next poll.
+    pub fn wake(&self) {
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
+    }
+
+    /// Waits until the worker has handled the current parameters and anchors
+    /// (the table is queued, or the attempt failed) or `timeout` passes.
+    /// Returns whether it settled. Offline renders call this before each block
+    /// so the same inputs give the same audio, bit for bit.
+    pub fn settle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        self.wake();
+        let mut progress = self.shared.progress();
+        loop {
+            let done = progress
+                .completed
+                .as_ref()
+                .is_some_and(|r| r.is_current(&self.shared.params));
+            if done {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline || self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                return false;
+            }
+            // Wake up now and then: a parameter may change without anyone notifying us.
+            let wait = (deadline - now).min(Duration::from_millis(5));
+            progress = self
+                .shared
+                .changed
+                .wait_timeout(progress, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            self.wake();
+        }
+    }
+
+    /// The worker's status.
+    pub fn status(&self) -> WorkerStatus {
+        self.shared.progress().status.clone()
+    }
+
+    /// The device inference runs on.
+    pub fn device_name(&self) -> String {
+        self.status().device
+    }
+
+    /// When the request behind the table with this serial was read (recent tables only).
+    pub fn requested_at(&self, serial: u64) -> Option<Instant> {
+        self.shared
+            .progress()
+            .history
+            .iter()
+            .find(|(s, _)| *s == serial)
+            .map(|(_, t)| *t)
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            // A panic in the worker has already been reported by the panic hook.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for DecoderWorker {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn run(shared: &Shared, model: &Model, link: &TableLink) {
+    let mut encoder = AnchorEncoder::default();
+    let mut last: Option<TableRequest> = None;
+    let mut serial = 0u64;
+    while !shared.stop.load(Ordering::Acquire) {
+        // Free the sets the audio thread has finished with.
+        while let Some(old) = link.returns.pop() {
+            drop(old);
+        }
+        let stale = last.as_ref().is_none_or(|r| !r.is_current(&shared.params));
+        if stale {
+            // Coalescing: only the newest state is decoded; changes made while
+            // this decode runs are picked up by the next pass.
+            let read_at = Instant::now();
+            let request = TableRequest::read(&shared.params);
+            let result = build_table(model, &mut encoder, &request);
+            let mut progress = shared.progress();
+            match result {
+                Ok(mut set) => {
+                    serial += 1;
+                    set.set_serial(serial);
+                    if progress.history.len() == HISTORY {
+                        progress.history.pop_front();
+                    }
+                    progress.history.push_back((serial, read_at));
+                    // A newer set replaces one the audio thread has not taken yet.
+                    if let Some(unplayed) = link.incoming.force_push(Box::new(set)) {
+                        drop(unplayed);
+                    }
+                    progress.status.tables_built += 1;
+                    progress.status.last_build = read_at.elapsed();
+                    progress.status.error = None;
+                }
+                Err(e) => {
+                    progress.status.error = Some(e.to_string());
+                }
+            }
+            progress.completed = Some(request.clone());
+            drop(progress);
+            shared.changed.notify_all();
+            last = Some(request);
+        }
+        std::thread::park_timeout(POLL_INTERVAL);
+    }
+}
