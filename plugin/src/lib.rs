@@ -4,10 +4,13 @@
 //! `nwt-engine`, the editor in `nwt-gui`.
 
 use nice_plug::prelude::*;
+use nwt_engine::neural::{DecoderWorker, WorkerOptions};
 use nwt_engine::{EventIo, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd};
+use nwt_model::Model;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
+pub mod automation;
 pub mod preset;
 pub mod score;
 pub mod wav;
@@ -19,21 +22,80 @@ pub static SAMPLE_RATE: AtomicU32 = AtomicU32::new(48_000);
 /// When set, the plugin offers no editor (the standalone app sets it when there is no display).
 pub static HEADLESS: AtomicBool = AtomicBool::new(false);
 
+/// Set to prefer a GPU for inference (`NWT_DEVICE=gpu`) in builds with the
+/// `cuda` or `metal` feature; the CPU is the default and the fallback.
+pub const DEVICE_ENV: &str = "NWT_DEVICE";
+
+/// Worker options from the environment ([`DEVICE_ENV`]).
+pub fn worker_options_from_env() -> WorkerOptions {
+    WorkerOptions {
+        prefer_gpu: std::env::var(DEVICE_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("gpu")),
+    }
+}
+
 /// The Neural Wavetable plugin.
 pub struct NeuralWavetable {
     params: Arc<SynthParams>,
     synth: Synth,
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    /// The model, loaded once per instance and handed to each worker.
+    model: Option<Model>,
+    /// The decoder worker, running while the plugin is active.
+    worker: Option<DecoderWorker>,
+    /// The device the worker runs on, for the editor ("CPU", "CUDA 0"; empty while inactive).
+    device: Arc<RwLock<String>>,
 }
 
 impl Default for NeuralWavetable {
     fn default() -> Self {
         let params = Arc::new(SynthParams::default());
+        let model = match Model::embedded() {
+            Ok(model) => Some(model),
+            Err(e) => {
+                nice_error!("the neural model did not load ({e}); the synth plays factory tables");
+                None
+            }
+        };
         Self {
             synth: Synth::new(params.clone(), 48_000.0),
             params,
             editor_state: nwt_gui::default_state(),
+            model,
+            worker: None,
+            device: Arc::new(RwLock::new(String::new())),
         }
+    }
+}
+
+impl NeuralWavetable {
+    /// Starts the decoder worker if it is not running (main thread).
+    fn start_worker(&mut self) {
+        if self.worker.is_some() {
+            return;
+        }
+        let Some(model) = self.model.clone() else {
+            return;
+        };
+        match DecoderWorker::attach(&mut self.synth, model, worker_options_from_env()) {
+            Ok(worker) => {
+                let device = worker.device_name();
+                nice_log!("neural decoder running on {device}");
+                *self.device.write().unwrap_or_else(|e| e.into_inner()) = device;
+                self.worker = Some(worker);
+            }
+            Err(e) => nice_error!("cannot start the decoder thread: {e}"),
+        }
+    }
+
+    /// Stops the decoder worker (main thread); waits at most one decode.
+    fn stop_worker(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.stop();
+        }
+        self.device
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -169,7 +231,12 @@ impl Plugin for NeuralWavetable {
     ) -> bool {
         self.synth.set_sample_rate(buffer_config.sample_rate);
         SAMPLE_RATE.store(buffer_config.sample_rate as u32, Ordering::Relaxed);
+        self.start_worker();
         true
+    }
+
+    fn deactivate(&mut self) {
+        self.stop_worker();
     }
 
     fn reset(&mut self) {

@@ -1,16 +1,23 @@
-//! Presets: a versioned JSON file holding every parameter by its stable id.
+//! Presets: a versioned JSON file holding every parameter by its stable id and
+//! the anchor slots.
 //!
 //! Values are stored as plain values (Hz, ms, semitones; an enum's variant
 //! index; 0/1 for switches). Loading validates the whole file before touching
 //! a parameter, so a broken or newer file changes nothing.
+//!
+//! Versions: 1 had no neural table (no anchors; `table` 0 was the first
+//! factory table). 2 added the `Neural` table source in front of the factory
+//! tables, the macro knobs and the anchors; a version-1 file is migrated on
+//! load by shifting `table` by one, so it keeps sounding as it did.
 
+use nwt_engine::neural::{AnchorShape, Anchors};
 use nwt_engine::SynthParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The preset format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The `format` field of every preset file.
 pub const FORMAT_NAME: &str = "neural-wavetable-preset";
 /// Largest preset file read, in bytes.
@@ -33,6 +40,9 @@ pub struct Preset {
     pub author: String,
     /// Plain value of every parameter by stable id.
     pub params: BTreeMap<String, f32>,
+    /// The anchor slots A–D (absent in version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchors: Option<Anchors>,
 }
 
 /// Why a preset could not be loaded.
@@ -73,6 +83,7 @@ pub enum PresetError {
 struct Recipe {
     name: &'static str,
     category: &'static str,
+    anchors: &'static [AnchorShape],
     settings: &'static [(&'static str, &'static str)],
 }
 
@@ -81,11 +92,13 @@ const FACTORY: &[Recipe] = &[
     Recipe {
         name: "Init",
         category: "Init",
+        anchors: &[AnchorShape::Saw],
         settings: &[],
     },
     Recipe {
         name: "Super Saw",
         category: "Lead",
+        anchors: &[AnchorShape::Saw, AnchorShape::Bright],
         settings: &[
             ("unison", "7"),
             ("detune", "25"),
@@ -97,8 +110,12 @@ const FACTORY: &[Recipe] = &[
     Recipe {
         name: "Pulse Bass",
         category: "Bass",
+        anchors: &[
+            AnchorShape::Square,
+            AnchorShape::Pulse25,
+            AnchorShape::Pulse10,
+        ],
         settings: &[
-            ("table", "Pulse Width"),
             ("position", "0.4"),
             ("cutoff", "600"),
             ("resonance", "0.3"),
@@ -110,8 +127,12 @@ const FACTORY: &[Recipe] = &[
     Recipe {
         name: "Vowel Pad",
         category: "Pad",
+        anchors: &[
+            AnchorShape::VowelA,
+            AnchorShape::VowelO,
+            AnchorShape::Hollow,
+        ],
         settings: &[
-            ("table", "Formant Vowels"),
             ("unison", "4"),
             ("detune", "12"),
             ("phase_mode", "Random"),
@@ -125,17 +146,14 @@ const FACTORY: &[Recipe] = &[
     Recipe {
         name: "Organ Keys",
         category: "Keys",
-        settings: &[
-            ("table", "Organ Drawbars"),
-            ("position", "0.6"),
-            ("amp_release", "120"),
-        ],
+        anchors: &[AnchorShape::Organ, AnchorShape::Sine],
+        settings: &[("position", "0.3"), ("amp_release", "120")],
     },
     Recipe {
         name: "Sweep Pluck",
         category: "Pluck",
+        anchors: &[AnchorShape::Bright, AnchorShape::Saw, AnchorShape::Dark],
         settings: &[
-            ("table", "Harmonic Sweep"),
             ("position", "1"),
             ("amp_decay", "400"),
             ("amp_sustain", "0"),
@@ -169,6 +187,7 @@ impl Preset {
             category: category.to_string(),
             author: author.to_string(),
             params: values,
+            anchors: Some(params.anchors_snapshot()),
         }
     }
 
@@ -179,6 +198,7 @@ impl Preset {
             .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| PresetError::UnknownFactory(name.to_string()))?;
         let params = SynthParams::default();
+        params.set_anchors(Anchors::from_shapes(recipe.anchors));
         for (id, value) in recipe.settings {
             params
                 .set_by_id(id, value, 48_000.0)
@@ -192,14 +212,22 @@ impl Preset {
         ))
     }
 
-    /// Parses preset JSON, checking format and version.
+    /// Parses preset JSON, checking format and version, and migrates older
+    /// versions to the current one.
     pub fn from_json(text: &str) -> Result<Self, PresetError> {
-        let preset: Preset = serde_json::from_str(text)?;
+        let mut preset: Preset = serde_json::from_str(text)?;
         if preset.format != FORMAT_NAME {
             return Err(PresetError::WrongFormat(preset.format));
         }
         if preset.version > FORMAT_VERSION {
             return Err(PresetError::TooNew(preset.version));
+        }
+        if preset.version < 2 {
+            // Version 2 put the `Neural` source before the factory tables.
+            if let Some(table) = preset.params.get_mut("table") {
+                *table += 1.0;
+            }
+            preset.version = FORMAT_VERSION;
         }
         Ok(preset)
     }
@@ -238,6 +266,9 @@ impl Preset {
             params
                 .set_by_id(id, &value.to_string(), sample_rate)
                 .expect("ids and values were checked above");
+        }
+        if let Some(anchors) = &self.anchors {
+            params.set_anchors(anchors.clone());
         }
         Ok(())
     }
@@ -307,5 +338,42 @@ mod tests {
             resolve("Nonexistent Sound"),
             Err(PresetError::UnknownFactory(_))
         ));
+    }
+
+    #[test]
+    fn version_1_presets_keep_their_factory_table() {
+        // Written by version 1: `table` 2 was "Pulse Width" (0 = Basic Shapes).
+        let v1 = r#"{"format": "neural-wavetable-preset", "version": 1, "name": "Old Bass",
+                     "params": {"table": 2, "cutoff": 600}}"#;
+        let preset = Preset::from_json(v1).unwrap();
+        assert_eq!(preset.version, FORMAT_VERSION);
+        assert_eq!(preset.anchors, None);
+        let params = SynthParams::default();
+        let anchors_before = params.anchors_snapshot();
+        preset.apply(&params, 48_000.0).unwrap();
+        assert_eq!(
+            params.table.value(),
+            nwt_engine::factory::TableSource::Pulse
+        );
+        assert_eq!(params.anchors_snapshot(), anchors_before);
+    }
+
+    #[test]
+    fn presets_carry_their_anchors() {
+        let pad = Preset::factory("Vowel Pad").unwrap();
+        let params = SynthParams::default();
+        pad.apply(&params, 48_000.0).unwrap();
+        assert_eq!(
+            params.anchors_snapshot(),
+            Anchors::from_shapes(&[
+                AnchorShape::VowelA,
+                AnchorShape::VowelO,
+                AnchorShape::Hollow
+            ])
+        );
+        assert_eq!(
+            params.table.value(),
+            nwt_engine::factory::TableSource::Neural
+        );
     }
 }

@@ -46,9 +46,13 @@
 //! is more accurate than interpolating between FFT bins, which would need heavy zero padding to
 //! reach the same resolution.
 //!
-//! The plugin is located next to this test binary (`target/<profile>/`), then under
-//! `$CARGO_TARGET_DIR/debug`, then under `<workspace>/target/debug`; `NWT_CLAP_PLUGIN` may name
-//! another `.so`/`.clap` file to test instead (for example a release bundle).
+//! * [`macro_knobs_reach_the_sound`]: a host automation event on `Macro 1` while a note is
+//!   held changes the harmonic levels of the played note once the decoder worker has delivered
+//!   the new table (blocks paced at wall-clock speed, as a host would run them).
+//!
+//! The tests run `cargo build -p neural-wavetable --lib` (same profile and target folder) to
+//! get the plugin's `.so`, because `cargo test` never writes the cdylib; `NWT_CLAP_PLUGIN` may
+//! name another `.so`/`.clap` file to test instead (for example a release bundle).
 
 mod common;
 
@@ -59,6 +63,7 @@ use clack_host::events::Match;
 use clack_host::prelude::*;
 use common::{note_off, note_on, on_audio_thread, ParamInfo, Synth, MAX_FRAMES, SAMPLE_RATE};
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 const SR: usize = 48_000;
 
@@ -753,4 +758,79 @@ fn process_is_realtime_safe_under_stress() {
     );
 
     synth.stop(audio);
+}
+
+/// Level in dB of harmonics 1..=count of `f0` in `samples` (Hann window).
+fn harmonic_levels_db(samples: &[f32], f0: f64, count: usize) -> Vec<f64> {
+    let n = samples.len();
+    let windowed: Vec<f64> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (n - 1) as f64).cos();
+            f64::from(x) * w
+        })
+        .collect();
+    (1..=count)
+        .map(|k| {
+            10.0 * dtft_power(&windowed, f0 * k as f64, SAMPLE_RATE)
+                .max(1e-30)
+                .log10()
+        })
+        .collect()
+}
+
+#[test]
+fn macro_knobs_reach_the_sound() {
+    let mut synth = Synth::new();
+    let params = synth.params();
+    let macro_1 = params
+        .iter()
+        .find(|p| p.name == "Macro 1")
+        .expect("the plugin has a Macro 1 parameter")
+        .clone();
+    let mut audio = synth.start(MAX_FRAMES);
+    const BLOCK: usize = 256;
+    let block_time = Duration::from_secs_f64(BLOCK as f64 / SAMPLE_RATE);
+    // Runs blocks at wall-clock pace, as a host's audio thread does.
+    let paced = |audio: &mut common::Audio, blocks: usize, events: &EventBuffer| {
+        on_audio_thread(audio, |audio| {
+            let mut out = Vec::with_capacity(blocks * BLOCK);
+            let empty = EventBuffer::new();
+            let start = Instant::now();
+            for b in 0..blocks {
+                audio.process(BLOCK, if b == 0 { events } else { &empty });
+                out.extend_from_slice(&audio.left[..BLOCK]);
+                let due = start + block_time * (b as u32 + 1);
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+            out
+        })
+    };
+    let mut events = EventBuffer::new();
+    events.push(&note_on(0, 0, 48, 1, 0.8));
+    // Half a second for the first neural table to arrive and the note to settle.
+    let before = paced(&mut audio, SR / 2 / BLOCK, &events);
+    let mut events = EventBuffer::new();
+    events.push(&ParamValueEvent::new(
+        0,
+        ClapId::new(macro_1.id),
+        Pckn::match_all(),
+        macro_1.max,
+    ));
+    let after = paced(&mut audio, SR / 2 / BLOCK, &events);
+    synth.stop(audio);
+
+    let f0 = 440.0 * 2f64.powf((48.0 - 69.0) / 12.0);
+    let tail = |x: &[f32]| x[x.len() - 8192..].to_vec();
+    let a = harmonic_levels_db(&tail(&before), f0, 24);
+    let b = harmonic_levels_db(&tail(&after), f0, 24);
+    let mean_change = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len() as f64;
+    eprintln!("Macro 1 to max: harmonics 1..24 moved by {mean_change:.2} dB on average");
+    assert!(
+        mean_change > 2.0,
+        "Macro 1 barely changed the sound: {mean_change:.2} dB"
+    );
 }

@@ -4,13 +4,16 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use neural_wavetable::automation::{parse_automation, AutomationPlayer};
 use neural_wavetable::preset::{self, Preset};
 use neural_wavetable::{score, wav};
+use nwt_engine::neural::{Anchor, AnchorShape, Anchors, DecoderWorker, WorkerOptions};
 use nwt_engine::offline::{self, OfflineNote, RenderOptions};
 use nwt_engine::{Synth, SynthParams};
 use nwt_model::Model;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Neural Wavetable's command-line tool.
 #[derive(Parser)]
@@ -23,6 +26,11 @@ through the same engine the CLAP/VST3 plugin and the standalone app run.\n\n\
 Example:\n  nwt render --notes \"A4@0:1,C#6@0.5:1.5\" -o out.wav"
 )]
 struct Cli {
+    /// Where the neural model runs: `cpu`, or `gpu` (CUDA or Metal in builds
+    /// with the `cuda`/`metal` feature; falls back to the CPU when none
+    /// answers). The device used is printed.
+    #[arg(long, global = true, default_value = "cpu", value_parser = ["cpu", "gpu"])]
+    device: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,6 +106,7 @@ struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// Loads the model onto the CPU.
     fn load(&self) -> Result<Model> {
         Ok(match &self.weights {
             Some(path) => {
@@ -105,6 +114,15 @@ impl ModelArgs {
             }
             None => Model::embedded()?,
         })
+    }
+
+    /// Loads the model onto the device `--device` asks for, printing which one runs it.
+    fn load_on(&self, device: &str) -> Result<Model> {
+        let model = self.load()?;
+        let (device, name) = nwt_model::select_device(device == "gpu");
+        let model = model.to_device(&device)?;
+        eprintln!("model runs on {name}");
+        Ok(model)
     }
 }
 
@@ -175,14 +193,74 @@ struct RenderArgs {
     /// Samples per processing block, as a host would use (1..=4096).
     #[arg(long, default_value_t = 512)]
     block_size: usize,
+    /// Move parameters during the render: PARAM@SECONDS=VALUE, comma-separated
+    /// and repeatable, e.g. --automate "macro_1@0.5=0.8,macro_1@1.5=-0.8". A
+    /// point applies at the first block that starts at or after its time.
+    #[arg(long, value_name = "PARAM@SECONDS=VALUE,...")]
+    automate: Vec<String>,
+    /// Set an anchor slot (A..D) of the neural table: a factory shape (sine,
+    /// triangle, saw, square, pulse25, pulse10, dark, bright, hollow, vowel_a,
+    /// vowel_o, organ), a WAV file holding one cycle, or `none`. Repeatable;
+    /// applied after the preset, e.g. --anchor A=sine --anchor B=cello.wav.
+    #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
+    anchors: Vec<String>,
+    /// Pace the render block by block at wall-clock speed with the decoder
+    /// working as in a host, so the audio shows the real knob-to-sound delay.
+    /// Without it, each block waits until the decoder has caught up with the
+    /// parameters, so the same inputs always render the same samples.
+    #[arg(long)]
+    realtime: bool,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Output WAV file.
     #[arg(short, long)]
     output: PathBuf,
 }
 
+/// Applies `--anchor SLOT=SOURCE` settings to `params`.
+fn apply_anchor_args(params: &SynthParams, specs: &[String]) -> Result<()> {
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let mut anchors: Anchors = params.anchors_snapshot();
+    for spec in specs {
+        let (slot, source) = spec
+            .split_once('=')
+            .with_context(|| format!("--anchor takes SLOT=SOURCE, got `{spec}`"))?;
+        let index = Anchors::slot_index(slot)
+            .with_context(|| format!("--anchor `{spec}`: the slot is A, B, C or D"))?;
+        let source = source.trim();
+        anchors.slots[index] = if source.eq_ignore_ascii_case("none") {
+            None
+        } else if let Some(shape) = AnchorShape::from_id(source) {
+            Some(Anchor::shape(shape))
+        } else if Path::new(source).is_file() {
+            let (_, channels) = wav::read_wav(Path::new(source))?;
+            let samples = channels.into_iter().next().unwrap_or_default();
+            read_cycle(Path::new(source))?;
+            Some(Anchor::Wave {
+                name: Path::new(source)
+                    .file_name()
+                    .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned()),
+                samples,
+            })
+        } else {
+            let shapes: Vec<&str> = AnchorShape::ALL.iter().map(|s| s.id()).collect();
+            bail!(
+                "--anchor `{spec}`: `{source}` is neither a shape ({}) nor a WAV file",
+                shapes.join(", ")
+            );
+        };
+    }
+    params.set_anchors(anchors);
+    Ok(())
+}
+
 fn main() -> Result<()> {
-    match Cli::parse().command {
-        Command::Render(args) => render(args),
+    let cli = Cli::parse();
+    let device = cli.device;
+    match cli.command {
+        Command::Render(args) => render(args, &device),
         Command::Presets => {
             for name in preset::factory_names() {
                 let p = Preset::factory(name)?;
@@ -195,7 +273,7 @@ fn main() -> Result<()> {
             output,
             model,
         } => {
-            let model = model.load()?;
+            let model = model.load_on(&device)?;
             let latent = model.encode(&read_cycle(&input)?)?;
             let file = LatentFile {
                 model: model.id().to_string(),
@@ -215,7 +293,7 @@ fn main() -> Result<()> {
             output,
             model,
         } => {
-            let model = model.load()?;
+            let model = model.load_on(&device)?;
             let text = std::fs::read_to_string(&input)
                 .with_context(|| format!("reading {}", input.display()))?;
             let file: LatentFile = serde_json::from_str(&text)
@@ -249,7 +327,7 @@ fn main() -> Result<()> {
             output,
             model,
         } => {
-            let model = model.load()?;
+            let model = model.load_on(&device)?;
             let h = read_cycle(&input)?;
             let decoded = model.decode(&[model.encode(&h)?])?;
             wav::write_mono_f32(&output, 48_000, &frame_of(&decoded[0]))?;
@@ -265,7 +343,7 @@ fn main() -> Result<()> {
             if anchors.is_empty() || anchors.len() > 4 {
                 bail!("--anchors takes 1 to 4 WAV files, got {}", anchors.len());
             }
-            let model = model.load()?;
+            let model = model.load_on(&device)?;
             let cycles = anchors
                 .iter()
                 .map(|p| read_cycle(p))
@@ -292,7 +370,7 @@ fn main() -> Result<()> {
     }
 }
 
-fn render(args: RenderArgs) -> Result<()> {
+fn render(args: RenderArgs, device: &str) -> Result<()> {
     if !(8_000..=384_000).contains(&args.sample_rate) {
         bail!(
             "--sample-rate must be between 8000 and 384000 Hz, got {}",
@@ -328,6 +406,15 @@ fn render(args: RenderArgs) -> Result<()> {
             .with_context(|| format!("--set takes PARAM=VALUE, got `{assignment}`"))?;
         params.set_by_id(id.trim(), value.trim(), sr)?;
     }
+    apply_anchor_args(&params, &args.anchors)?;
+    let mut points = Vec::new();
+    for spec in &args.automate {
+        points.extend(parse_automation(spec).context("in --automate")?);
+    }
+    points.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let mut automation = AutomationPlayer::new(points);
+    // Points at time 0 are part of the starting sound.
+    automation.apply_until(0.0, &params, sr);
     params.reset_smoothers(sr);
 
     let to_samples = |s: f64| (s * f64::from(sr)).round() as u64;
@@ -342,6 +429,21 @@ fn render(args: RenderArgs) -> Result<()> {
         .collect();
 
     let mut synth = Synth::new(params.clone(), sr);
+    let worker = DecoderWorker::attach(
+        &mut synth,
+        args.model.load()?,
+        WorkerOptions {
+            prefer_gpu: device == "gpu",
+        },
+    )?;
+    eprintln!("neural decoder runs on {}", worker.device_name());
+    const SETTLE: Duration = Duration::from_secs(120);
+    if !worker.settle(SETTLE) {
+        bail!("the neural decoder did not finish the first table");
+    }
+    if let Some(error) = worker.status().error {
+        bail!("the neural table could not be built: {error}");
+    }
     let mut options = RenderOptions::new(sr);
     options.block_size = args.block_size;
     let expected = to_samples(score::end_time(&notes))
@@ -355,10 +457,30 @@ fn render(args: RenderArgs) -> Result<()> {
     if expected < to_samples(5.0) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let rendered = offline::render(&mut synth, &offline_notes, options, |pos, _| {
+    let started = Instant::now();
+    let mut unsettled = 0usize;
+    let rendered = offline::render(&mut synth, &offline_notes, options, |pos, params| {
         bar.set_position(pos.min(expected));
+        let seconds = pos as f64 / f64::from(sr);
+        automation.apply_until(seconds, params, sr);
+        if args.realtime {
+            let due = started + Duration::from_secs_f64(seconds);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        } else if !worker.settle(SETTLE) {
+            unsettled += 1;
+        }
     });
     bar.finish_and_clear();
+    if unsettled > 0 {
+        eprintln!("warning: the decoder fell behind at {unsettled} blocks; the render may not be reproducible");
+    }
+    if let Some(error) = worker.status().error {
+        eprintln!("warning: a neural table could not be built: {error}");
+    }
+    let swaps = synth.table_swaps();
+    drop(worker);
 
     wav::write_stereo_f32(
         &args.output,
@@ -372,13 +494,14 @@ fn render(args: RenderArgs) -> Result<()> {
         .chain(&rendered.right)
         .fold(0.0f32, |m, x| m.max(x.abs()));
     println!(
-        "wrote {}: {:.2} s at {} Hz, stereo 32-bit float, {} notes, preset {}, peak {:.1} dBFS",
+        "wrote {}: {:.2} s at {} Hz, stereo 32-bit float, {} notes, preset {}, peak {:.1} dBFS, {} neural tables",
         args.output.display(),
         rendered.left.len() as f64 / f64::from(sr),
         args.sample_rate,
         notes.len(),
         preset.name,
-        20.0 * peak.max(1e-10).log10()
+        20.0 * peak.max(1e-10).log10(),
+        swaps
     );
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! `clack-extensions` is not a dependency, so the C structs of the two plugin extensions used
 //! (`clap/ext/params.h` and `clap/ext/state.h`) are mirrored in `ffi`, with the `clap_plugin`
 //! and stream pointers passed as `*const c_void` (ABI compatible).
+#![allow(dead_code)] // each test binary uses a different part of the host
 
 use clack_host::events::event_types::{NoteEndEvent, NoteOffEvent, NoteOnEvent};
 use clack_host::events::Match;

@@ -1,0 +1,143 @@
+//! Knob-to-sound latency: a macro knob moves while 64 voices play; the time
+//! from the parameter change to the first `process` call that renders a table
+//! decoded after it. The audio thread runs 128-sample blocks at 48 kHz paced
+//! at wall-clock speed (as a host drives it), the decoder worker runs on its
+//! own thread with 64-frame tables, as in the plugin.
+//!
+//! Criterion reports the mean; the bench also prints p50 and p99 of every
+//! change it measured.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
+use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
+use nwt_model::Model;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SR: f32 = 48_000.0;
+const BLOCK: usize = 128;
+
+struct Rig {
+    synth: Synth,
+    worker: DecoderWorker,
+    left: Vec<f32>,
+    right: Vec<f32>,
+    deadline: Instant,
+    flip: bool,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let params = Arc::new(SynthParams::default());
+        params.set_anchors(Anchors::from_shapes(&[
+            AnchorShape::Saw,
+            AnchorShape::VowelA,
+            AnchorShape::Square,
+        ]));
+        params.set_by_id("frames", "64", SR).unwrap();
+        let mut synth = Synth::new(params, SR);
+        let worker = DecoderWorker::attach(
+            &mut synth,
+            Model::embedded().expect("shipped weights"),
+            WorkerOptions::default(),
+        )
+        .unwrap();
+        assert!(worker.settle(Duration::from_secs(60)));
+        let notes: Vec<SynthEvent> = (0..64u8)
+            .map(|i| SynthEvent::NoteOn {
+                timing: 0,
+                voice_id: Some(i32::from(i)),
+                channel: 0,
+                key: 30 + i,
+                velocity: 0.7,
+            })
+            .collect();
+        let mut rig = Self {
+            synth,
+            worker,
+            left: vec![0.0; BLOCK],
+            right: vec![0.0; BLOCK],
+            deadline: Instant::now(),
+            flip: false,
+        };
+        rig.block(&notes);
+        assert_eq!(rig.synth.active_voices(), 64);
+        rig
+    }
+
+    /// One block at wall-clock pace; returns when it started.
+    fn block(&mut self, events: &[SynthEvent]) -> Instant {
+        self.deadline += Duration::from_secs_f64(BLOCK as f64 / f64::from(SR));
+        if let Some(wait) = self.deadline.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        } else {
+            self.deadline = Instant::now();
+        }
+        let start = Instant::now();
+        let mut io = SliceEvents::new(events, 64);
+        self.synth.process(
+            &mut self.left,
+            &mut self.right,
+            Transport::default(),
+            &mut io,
+        );
+        start
+    }
+
+    /// Moves a macro knob and plays until a table decoded after the move sounds.
+    fn change(&mut self) -> Duration {
+        self.flip = !self.flip;
+        let value = if self.flip { "0.7" } else { "-0.7" };
+        self.synth.params().set_by_id("macro_1", value, SR).unwrap();
+        let changed = Instant::now();
+        loop {
+            let start = self.block(&[]);
+            let serial = self.synth.playing_serial();
+            if self
+                .worker
+                .requested_at(serial)
+                .is_some_and(|t| t >= changed)
+            {
+                let latency = start - changed;
+                // Let the crossfade finish before the next change.
+                for _ in 0..3 {
+                    self.block(&[]);
+                }
+                return latency;
+            }
+        }
+    }
+}
+
+fn latency(c: &mut Criterion) {
+    let mut rig = Rig::new();
+    let mut all = Vec::new();
+    let mut group = c.benchmark_group("knob_to_sound");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function("64_voices_64_frames_128_block", |bench| {
+        bench.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let l = rig.change();
+                all.push(l);
+                total += l;
+            }
+            total
+        })
+    });
+    group.finish();
+    all.sort();
+    let pct = |p: usize| all[(all.len() * p).div_ceil(100).saturating_sub(1)];
+    println!(
+        "knob-to-sound over {} changes on {}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        all.len(),
+        rig.worker.device_name(),
+        pct(50).as_secs_f64() * 1e3,
+        pct(99).as_secs_f64() * 1e3,
+        all.last().unwrap().as_secs_f64() * 1e3
+    );
+}
+
+criterion_group!(benches, latency);
+criterion_main!(benches);
