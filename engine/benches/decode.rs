@@ -12,18 +12,21 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode");
     group.bench_function("one_frame_with_mips", |bench| {
         bench.iter(|| {
-            let frames = model.decode(&[a]).unwrap();
+            let frames = model.decode_unnormalised(&[a]).unwrap();
             black_box(WavetableSet::from_harmonics(&frames).unwrap())
         })
     });
     let path = path_latents(&[a, b], 64);
     group.bench_function("table_64_frames_with_mips", |bench| {
         bench.iter(|| {
-            let frames = model.decode(&path).unwrap();
+            let frames = model.decode_unnormalised(&path).unwrap();
             black_box(WavetableSet::from_harmonics(&frames).unwrap())
         })
     });
     group.bench_function("table_64_frames_decode_only", |bench| {
+        bench.iter(|| black_box(model.decode_unnormalised(&path).unwrap()))
+    });
+    group.bench_function("table_64_frames_decode_normalised", |bench| {
         bench.iter(|| black_box(model.decode(&path).unwrap()))
     });
     group.finish();

@@ -226,8 +226,8 @@ fn resolve<'a>(
 /// The synthesizer: voices, tables, LFO and the parameters they read.
 ///
 /// Neural tables arrive from the decoder worker over a [`TableLink`]: at the
-/// start of each `process` call the synth takes the newest set (when no fade
-/// is running), crossfades from the old one over [`TABLE_FADE`] and hands the
+/// start of each control block (at most [`CONTROL_BLOCK`] samples) the synth
+/// takes the newest set (when no fade is running), crossfades from the old one over [`TABLE_FADE`] and hands the
 /// old one back for the worker to free. It never waits and never frees a set.
 pub struct Synth {
     params: Arc<SynthParams>,
@@ -416,7 +416,6 @@ impl Synth {
         let len = left.len().min(right.len());
         left[..len].fill(0.0);
         right[..len].fill(0.0);
-        self.receive_table();
         self.sync_lfo(transport);
         let mut pending = io.next_event();
         let mut pos = 0;
@@ -430,6 +429,7 @@ impl Synth {
             }
             let next_timing = pending.map_or(len, |e| (e.timing() as usize).clamp(pos + 1, len));
             let end = next_timing.min(pos + CONTROL_BLOCK).min(len);
+            self.receive_table();
             self.render_block(
                 &mut left[pos..end],
                 &mut right[pos..end],

@@ -3,19 +3,30 @@
 //! Level `k` keeps harmonics `1..=H_k` with `H_0 = 1023` and `H_k = 1024 >> k`
 //! (so level 10 is a sine). A note of frequency `f` at sample rate `sr` reads
 //! the lowest level whose top harmonic stays below Nyquist, `H_k·f < sr/2`.
-//! Each level is stored at least 4× oversampled (`L_k = max(2048, 8·H_k)`
-//! samples) so the 4-point interpolator in [`crate::oscillator`] keeps its
-//! images more than 100 dB down. Levels are built with rustfft from the
-//! frame's harmonic spectrum, off the audio thread.
+//! Each level is stored oversampled so the 4-point interpolator in
+//! [`crate::oscillator`] keeps its images more than 100 dB down: `L_k = 8·H_k`
+//! samples above 256 harmonics, `16·H_k` from 256 down to 65 harmonics and
+//! `32·H_k` (at least 128) from 64 harmonics down. (The interpolator's image energy relative to a saw's grows as `1/H`
+//! at a fixed oversampling ratio, 3 dB per octave up the keyboard; doubling
+//! the ratio buys 48 dB, so the narrow levels get the larger ratio.) Levels are built with rustfft from the
+//! frame's harmonic spectrum, off the audio thread. When a set's spectra stop
+//! below a level's limit, that level would equal the next one down; it then
+//! shares the next level's storage instead of being built again (the neural
+//! decoder's 512 harmonics make level 0 a copy of level 1, for example).
 
 use crate::{FRAME_LEN, MAX_FRAMES};
 use nwt_model::{Harmonics, MAX_HARMONIC};
-use rustfft::{num_complex::Complex32, FftPlanner};
+use realfft::RealFftPlanner;
+use rustfft::num_complex::Complex32;
+#[cfg(test)]
+use rustfft::FftPlanner;
 
 /// Number of mip levels per frame.
 pub const NUM_LEVELS: usize = 11;
 /// Samples stored before and after each level's cycle so the interpolator never wraps.
 const GUARD: usize = 4;
+/// log2 of the shortest stored cycle.
+const MIN_LEVEL_BITS: u32 = 7;
 
 /// Highest harmonic kept at mip level `k`.
 pub const fn level_harmonics(k: usize) -> usize {
@@ -29,8 +40,13 @@ pub const fn level_harmonics(k: usize) -> usize {
 
 /// log2 of the stored cycle length of mip level `k`.
 pub const fn level_bits(k: usize) -> u32 {
-    let len = level_harmonics(k) * 8;
-    let mut bits = 11; // 2048 samples at least
+    let h = level_harmonics(k);
+    let len = match h {
+        257.. => h * 8,
+        65..=256 => h * 16,
+        _ => h * 32,
+    };
+    let mut bits = MIN_LEVEL_BITS;
     while (1usize << bits) < len {
         bits += 1;
     }
@@ -81,15 +97,45 @@ pub struct WavetableSet {
     serial: u64,
 }
 
-fn layout() -> ([LevelLayout; NUM_LEVELS], usize) {
+/// The levels' places in a frame for spectra whose highest harmonic is
+/// `top_harmonic`, and the frame's stride. Level `k` shares level `k + 1`'s
+/// storage when that level already holds every harmonic and at least
+/// [`FRAME_LEN`] samples (so level 0 always holds a full-length cycle).
+fn layout(top_harmonic: usize) -> ([LevelLayout; NUM_LEVELS], usize) {
     let mut levels = [LevelLayout { offset: 0, bits: 0 }; NUM_LEVELS];
     let mut offset = 0;
-    for (k, level) in levels.iter_mut().enumerate() {
-        let bits = level_bits(k);
-        *level = LevelLayout { offset, bits };
-        offset += (1 << bits) + GUARD;
+    for k in (0..NUM_LEVELS).rev() {
+        let shares_next = k + 1 < NUM_LEVELS
+            && level_harmonics(k + 1) >= top_harmonic
+            && (1usize << levels[k + 1].bits) >= FRAME_LEN;
+        if shares_next {
+            levels[k] = levels[k + 1];
+        } else {
+            let bits = level_bits(k);
+            levels[k] = LevelLayout { offset, bits };
+            offset += (1 << bits) + GUARD;
+        }
     }
     (levels, offset)
+}
+
+/// Whether level `k` has storage of its own (rather than sharing level `k + 1`'s).
+fn owns_storage(levels: &[LevelLayout; NUM_LEVELS], k: usize) -> bool {
+    k + 1 == NUM_LEVELS || levels[k] != levels[k + 1]
+}
+
+/// The highest harmonic with any energy in any of `frames` (0 when all are silent).
+fn top_harmonic(frames: &[Harmonics]) -> usize {
+    frames
+        .iter()
+        .map(|h| {
+            (1..h.cos.len().min(h.sin.len()))
+                .rev()
+                .find(|&n| h.cos[n] != 0.0 || h.sin[n] != 0.0)
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 impl WavetableSet {
@@ -99,9 +145,10 @@ impl WavetableSet {
         if frames.is_empty() || frames.len() > MAX_FRAMES {
             return Err(TableError::FrameCount(frames.len()));
         }
-        let (levels, stride) = layout();
+        let (levels, stride) = layout(top_harmonic(frames));
         let mut data = vec![0.0f32; stride * frames.len()];
-        let mut planner = FftPlanner::<f32>::new();
+        // Real-output inverse FFTs: half the work of complex ones on a Hermitian spectrum.
+        let mut planner = RealFftPlanner::<f32>::new();
         let mut spectrum = Vec::new();
         for (i, h) in frames.iter().enumerate() {
             if h.cos.iter().chain(&h.sin).any(|v| !v.is_finite()) {
@@ -109,19 +156,21 @@ impl WavetableSet {
             }
             let frame = &mut data[i * stride..(i + 1) * stride];
             for (k, level) in levels.iter().enumerate() {
+                if !owns_storage(&levels, k) {
+                    continue;
+                }
                 let len = 1usize << level.bits;
+                let inverse = planner.plan_fft_inverse(len);
                 spectrum.clear();
-                spectrum.resize(len, Complex32::new(0.0, 0.0));
-                for n in 1..=level_harmonics(k).min(h.cos.len() - 1) {
-                    let c = Complex32::new(h.cos[n] * 0.5, -h.sin[n] * 0.5);
-                    spectrum[n] = c;
-                    spectrum[len - n] = c.conj();
+                spectrum.resize(len / 2 + 1, Complex32::new(0.0, 0.0));
+                let top = level_harmonics(k).min(h.cos.len() - 1).min(len / 2 - 1);
+                for (n, bin) in spectrum.iter_mut().enumerate().take(top + 1).skip(1) {
+                    *bin = Complex32::new(h.cos[n] * 0.5, -h.sin[n] * 0.5);
                 }
-                planner.plan_fft_inverse(len).process(&mut spectrum);
                 let cycle = &mut frame[level.offset + 1..level.offset + 1 + len];
-                for (dst, src) in cycle.iter_mut().zip(&spectrum) {
-                    *dst = src.re;
-                }
+                inverse
+                    .process(&mut spectrum, cycle)
+                    .expect("buffer lengths match the plan");
             }
             normalise_frame(frame, &levels);
         }
@@ -209,7 +258,10 @@ fn normalise_frame(frame: &mut [f32], levels: &[LevelLayout; NUM_LEVELS]) {
         .iter()
         .fold(0.0f32, |m, x| m.max(x.abs()));
     let gain = if peak > 1e-9 { 1.0 / peak } else { 0.0 };
-    for level in levels {
+    for (k, level) in levels.iter().enumerate() {
+        if !owns_storage(levels, k) {
+            continue;
+        }
         let len = 1usize << level.bits;
         let stored = &mut frame[level.offset..level.offset + len + GUARD];
         for x in stored[1..=len].iter_mut() {
@@ -235,6 +287,23 @@ mod tests {
         for k in 0..NUM_LEVELS {
             assert!((1usize << level_bits(k)) >= 8 * level_harmonics(k));
         }
+    }
+
+    #[test]
+    fn band_limited_sets_share_levels_that_would_be_equal() {
+        // 512 harmonics (the decoder's output): level 0 is level 1.
+        let limited = Harmonics::from_fn(|h| (0.0, if h <= 512 { 1.0 / h as f64 } else { 0.0 }));
+        let set = WavetableSet::from_harmonics(&[limited]).unwrap();
+        assert_eq!(set.level(0), set.level(1));
+        assert_ne!(set.level(1), set.level(2));
+        // A full-band saw keeps every level.
+        let full = WavetableSet::from_harmonics(&[Shape::Saw.harmonics()]).unwrap();
+        assert!(full.stride() > set.stride());
+        // A sine shares down to the shortest level that still holds a full frame.
+        let sine = WavetableSet::from_harmonics(&[Shape::Sine.harmonics()]).unwrap();
+        assert_eq!(sine.level(0), sine.level(2));
+        assert_eq!(1usize << sine.level(0).bits, FRAME_LEN);
+        assert_eq!(sine.frame(0).len(), FRAME_LEN);
     }
 
     #[test]

@@ -147,8 +147,10 @@ fn knob_to_sound_latency_while_a_chord_plays() {
     for change in 0..24 {
         let value = if change % 2 == 0 { 0.8 } else { -0.8 };
         let knob = ["macro_1", "macro_2", "macro_3"][change % 3];
-        params.set_by_id(knob, &value.to_string(), SR).unwrap();
+        // Stamped before the store: a table whose request was read at or after
+        // this instant includes the change.
         let changed_at = Instant::now();
+        params.set_by_id(knob, &value.to_string(), SR).unwrap();
         let mut heard = None;
         // Play on at wall-clock pace (as a host would) until the new table sounds.
         for _ in 0..400 {

@@ -1,7 +1,8 @@
 //! nwt-gui: Neural Wavetable's editor, drawn with egui through nice-plug-egui.
 //!
-//! For now a plain editor that lists every parameter as a slider with its
-//! value; the full musician's editor replaces it later.
+//! For now a plain editor: the anchor slots, the decoder's device, and every
+//! parameter as a slider with its value; the full musician's editor replaces
+//! it later.
 
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
@@ -11,8 +12,9 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
     RepaintNotifier,
 };
+use nwt_engine::neural::{Anchor, AnchorShape};
 use nwt_engine::SynthParams;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// The editor's default size in logical pixels.
 pub const DEFAULT_SIZE: (f32, f32) = (760.0, 560.0);
@@ -28,13 +30,54 @@ const COLUMNS: usize = 3;
 /// The editor application: draws every parameter of [`SynthParams`].
 pub struct EditorApp {
     params: Arc<SynthParams>,
+    device: Arc<RwLock<String>>,
     gui: Option<GuiContext>,
 }
 
 impl EditorApp {
-    /// An editor for `params`.
-    pub fn new(params: Arc<SynthParams>) -> Self {
-        Self { params, gui: None }
+    /// An editor for `params`; `device` names where the decoder runs (empty while inactive).
+    pub fn new(params: Arc<SynthParams>, device: Arc<RwLock<String>>) -> Self {
+        Self {
+            params,
+            device,
+            gui: None,
+        }
+    }
+
+    /// One combo box per anchor slot: empty, or a factory shape (an imported or
+    /// captured anchor shows its name until replaced).
+    fn anchor_row(&self, ui: &mut egui::Ui) {
+        let mut anchors = self.params.anchors_snapshot();
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            ui.label("Anchors");
+            for (slot, name) in anchors
+                .slots
+                .iter_mut()
+                .zip(nwt_engine::neural::anchors::SLOT_NAMES)
+            {
+                let current = slot.as_ref().map_or_else(|| "-".to_string(), Anchor::label);
+                egui::ComboBox::from_id_salt(("anchor", name))
+                    .selected_text(format!("{name}: {current}"))
+                    .show_ui(ui, |ui| {
+                        if ui.selectable_label(slot.is_none(), "-").clicked() {
+                            *slot = None;
+                            changed = true;
+                        }
+                        for shape in AnchorShape::ALL {
+                            let selected =
+                                matches!(slot, Some(Anchor::Shape { shape: s }) if *s == shape);
+                            if ui.selectable_label(selected, shape.id()).clicked() {
+                                *slot = Some(Anchor::shape(shape));
+                                changed = true;
+                            }
+                        }
+                    });
+            }
+        });
+        if changed {
+            self.params.set_anchors(anchors);
+        }
     }
 }
 
@@ -51,6 +94,13 @@ impl NiceEguiApp for EditorApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
         ui.heading("Neural Wavetable");
+        let device = self.device.read().map(|d| d.clone()).unwrap_or_default();
+        ui.label(if device.is_empty() {
+            "Decoder: not running".to_string()
+        } else {
+            format!("Decoder: {device}")
+        });
+        self.anchor_row(ui);
         ui.label("Every parameter of the synth. Drag to change; double-click to reset.");
         ui.separator();
         let Some(gui) = &self.gui else { return };
@@ -83,6 +133,7 @@ impl NiceEguiApp for EditorApp {
 /// Creates the editor for the plugin.
 pub fn create(
     params: Arc<SynthParams>,
+    device: Arc<RwLock<String>>,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
     create_egui_editor(
@@ -92,6 +143,6 @@ pub fn create(
             title: "Neural Wavetable".to_string(),
             ..Default::default()
         },
-        EditorApp::new(params),
+        EditorApp::new(params, device),
     )
 }

@@ -281,6 +281,18 @@ impl Model {
     /// Decodes latents into band-limited, DC-free, peak-normalised spectra, in
     /// batches of up to 64 latents per forward pass.
     pub fn decode(&self, latents: &[Latent]) -> Result<Vec<Harmonics>, ModelError> {
+        let mut out = self.decode_unnormalised(latents)?;
+        for h in &mut out {
+            normalise(h, HARMONICS);
+        }
+        Ok(out)
+    }
+
+    /// Decodes latents into spectra as the network outputs them: band-limited
+    /// to [`HARMONICS`] and DC-free by construction, but not peak-normalised
+    /// (for callers that normalise anyway, such as wavetable building, which
+    /// saves an inverse FFT per frame).
+    pub fn decode_unnormalised(&self, latents: &[Latent]) -> Result<Vec<Harmonics>, ModelError> {
         let mut out = Vec::with_capacity(latents.len());
         for chunk in latents.chunks(CHUNK) {
             let flat: Vec<f32> = chunk
@@ -289,11 +301,7 @@ impl Model {
                 .collect();
             let z = Tensor::from_vec(flat, (chunk.len(), LATENT), &self.device)?;
             let rows = self.vae.decode(&z)?.to_vec2::<f32>()?;
-            out.extend(rows.iter().map(|row| {
-                let mut h = coeffs_to_harmonics(row);
-                normalise(&mut h, HARMONICS);
-                h
-            }));
+            out.extend(rows.iter().map(|row| coeffs_to_harmonics(row)));
         }
         Ok(out)
     }

@@ -33,6 +33,19 @@ pub fn worker_options_from_env() -> WorkerOptions {
     }
 }
 
+/// On machines with two cores or fewer, limits candle's CPU inference to one
+/// thread (unless `RAYON_NUM_THREADS` is already set), so the decoder never
+/// competes with the audio thread for the second core: measured on a 2-core
+/// machine, the knob-to-sound p99 is 7.9 ms with one thread and 13.1 ms with
+/// two (BENCHMARKS.md). For programs that own their process (the standalone
+/// app, `nwt`); call it first thing in `main`, before any thread starts.
+pub fn limit_inference_threads_on_small_machines() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores <= 2 && std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+}
+
 /// The Neural Wavetable plugin.
 pub struct NeuralWavetable {
     params: Arc<SynthParams>,
@@ -220,7 +233,11 @@ impl Plugin for NeuralWavetable {
         if HEADLESS.load(Ordering::Relaxed) {
             return None;
         }
-        nwt_gui::create(self.params.clone(), self.editor_state.clone())
+        nwt_gui::create(
+            self.params.clone(),
+            self.device.clone(),
+            self.editor_state.clone(),
+        )
     }
 
     fn activate(

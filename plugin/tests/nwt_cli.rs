@@ -123,6 +123,11 @@ fn help_explains_every_option() {
         "--set",
         "--sample-rate",
         "--velocity",
+        "--automate",
+        "--anchor",
+        "--realtime",
+        "--weights",
+        "--device",
         "--output",
     ] {
         assert!(help.contains(option), "{option} missing from help");
@@ -249,4 +254,157 @@ fn model_commands_round_trip_cycles_and_tables() {
     for f in [saw, sine, silent, latent, decoded, again, table] {
         std::fs::remove_file(f).ok();
     }
+}
+
+/// Level in dB of harmonic `k` of `f0` relative to the fundamental (Hann-windowed DFT).
+fn harmonic_db(x: &[f32], sample_rate: f64, f0: f64, k: usize) -> f64 {
+    let level = |f: f64| {
+        let n = x.len() as f64;
+        let (mut re, mut im) = (0.0f64, 0.0f64);
+        for (i, &s) in x.iter().enumerate() {
+            let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (n - 1.0)).cos();
+            let phase = std::f64::consts::TAU * f * i as f64 / sample_rate;
+            re += f64::from(s) * w * phase.cos();
+            im += f64::from(s) * w * phase.sin();
+        }
+        (re * re + im * im).sqrt()
+    };
+    20.0 * (level(f0 * k as f64) / level(f0)).log10()
+}
+
+fn render_ok(args: &[&str], out: &std::path::Path) -> Vec<f32> {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["-o", out.to_str().unwrap()]);
+    let result = nwt(&all);
+    assert!(
+        result.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let (_, channels) = neural_wavetable::wav::read_wav(out).unwrap();
+    channels.into_iter().next().unwrap()
+}
+
+#[test]
+fn anchors_and_automation_drive_the_neural_table() {
+    let out = temp_wav("neural");
+    // Init plays the neural table decoded from a saw anchor: a saw's spectrum.
+    let init = render_ok(&["render", "--notes", "A3@0:1"], &out);
+    let steady = &init[9_600..9_600 + 16_384];
+    let h2 = harmonic_db(steady, 48_000.0, 220.0, 2);
+    assert!(
+        (h2 + 6.0).abs() < 1.5,
+        "Init's 2nd harmonic at {h2:.1} dB (a saw: -6)"
+    );
+    // A sine anchor decodes to (nearly) a sine.
+    let sine = render_ok(&["render", "--notes", "A3@0:1", "--anchor", "A=sine"], &out);
+    let steady = &sine[9_600..9_600 + 16_384];
+    for k in 2..=5 {
+        let db = harmonic_db(steady, 48_000.0, 220.0, k);
+        assert!(db < -30.0, "sine anchor: harmonic {k} at {db:.1} dB");
+    }
+    // Automating a macro changes the sound after its time, and settled renders repeat exactly.
+    let args = [
+        "render",
+        "--notes",
+        "A3@0:1.2",
+        "--anchor",
+        "A=saw",
+        "--anchor",
+        "B=square",
+        "--automate",
+        "macro_1@0.6=1,position@0.6=0.5",
+    ];
+    let a = render_ok(&args, &out);
+    let b = render_ok(&args, &out);
+    std::fs::remove_file(&out).ok();
+    assert!(a == b, "two settled renders differ");
+    let before = &a[9_600..9_600 + 16_384];
+    let after = &a[38_400..38_400 + 16_384];
+    let moved: f64 = (1..=8)
+        .map(|k| {
+            (harmonic_db(before, 48_000.0, 220.0, k) - harmonic_db(after, 48_000.0, 220.0, k)).abs()
+        })
+        .sum::<f64>()
+        / 8.0;
+    assert!(
+        moved > 2.0,
+        "automation moved harmonics 1..8 by {moved:.2} dB on average"
+    );
+}
+
+#[test]
+fn realtime_renders_at_wall_clock_speed() {
+    let out = temp_wav("realtime");
+    let started = std::time::Instant::now();
+    let x = render_ok(
+        &[
+            "render",
+            "--realtime",
+            "--notes",
+            "C4@0:0.5",
+            "--automate",
+            "macro_2@0.2=-1",
+        ],
+        &out,
+    );
+    let took = started.elapsed().as_secs_f64();
+    std::fs::remove_file(&out).ok();
+    let seconds = x.len() as f64 / 48_000.0;
+    assert!(
+        took >= seconds * 0.9,
+        "{seconds:.2} s of audio in {took:.2} s"
+    );
+}
+
+#[test]
+fn bad_neural_options_are_refused() {
+    let out = temp_wav("bad-neural");
+    let o = out.to_str().unwrap();
+    for (args, expected) in [
+        (
+            vec!["render", "--notes", "A4@0:1", "--anchor", "E=saw", "-o", o],
+            "A, B, C or D",
+        ),
+        (
+            vec![
+                "render", "--notes", "A4@0:1", "--anchor", "A=kazoo", "-o", o,
+            ],
+            "kazoo",
+        ),
+        (
+            vec![
+                "render",
+                "--notes",
+                "A4@0:1",
+                "--automate",
+                "macro_1=1",
+                "-o",
+                o,
+            ],
+            "PARAM@SECONDS=VALUE",
+        ),
+        (
+            vec![
+                "render",
+                "--notes",
+                "A4@0:1",
+                "--automate",
+                "macro_9@1=1",
+                "-o",
+                o,
+            ],
+            "macro_9",
+        ),
+        (
+            vec!["render", "--notes", "A4@0:1", "--device", "tpu", "-o", o],
+            "tpu",
+        ),
+    ] {
+        let result = nwt(&args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(!out.exists());
 }

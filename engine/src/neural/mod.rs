@@ -204,7 +204,8 @@ pub fn build_table(
     request: &TableRequest,
 ) -> Result<WavetableSet, NeuralError> {
     let latents = table_latents(model, encoder, request)?;
-    let spectra = model.decode(&latents)?;
+    // The set normalises each frame's peak itself.
+    let spectra = model.decode_unnormalised(&latents)?;
     Ok(WavetableSet::from_harmonics(&spectra)?)
 }
 

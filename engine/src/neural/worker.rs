@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How often the worker looks at the parameters when nothing wakes it.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(1);
+pub const POLL_INTERVAL: Duration = Duration::from_micros(500);
 /// Sets the audio thread may hand back before the worker frees them.
 const RETURN_CAPACITY: usize = 8;
 /// Decodes remembered for tracing a played table back to its request.

@@ -257,6 +257,7 @@ fn apply_anchor_args(params: &SynthParams, specs: &[String]) -> Result<()> {
 }
 
 fn main() -> Result<()> {
+    neural_wavetable::limit_inference_threads_on_small_machines();
     let cli = Cli::parse();
     let device = cli.device;
     match cli.command {

@@ -118,6 +118,7 @@ fn audio_seconds() -> f64 {
 }
 
 fn main() {
+    neural_wavetable::limit_inference_threads_on_small_machines();
     let mut options = match parse_app_options() {
         Ok(o) => o,
         Err(e) => {
