@@ -100,6 +100,7 @@ const FACTORY: &[Recipe] = &[
         category: "Lead",
         anchors: &[AnchorShape::Saw, AnchorShape::Bright],
         settings: &[
+            ("gain", "-10"),
             ("unison", "7"),
             ("detune", "25"),
             ("spread", "1"),
@@ -116,6 +117,7 @@ const FACTORY: &[Recipe] = &[
             AnchorShape::Pulse10,
         ],
         settings: &[
+            ("gain", "-9"),
             ("position", "0.4"),
             ("cutoff", "600"),
             ("resonance", "0.3"),
@@ -133,6 +135,7 @@ const FACTORY: &[Recipe] = &[
             AnchorShape::Hollow,
         ],
         settings: &[
+            ("gain", "-12"),
             ("unison", "4"),
             ("detune", "12"),
             ("phase_mode", "Random"),
@@ -147,7 +150,8 @@ const FACTORY: &[Recipe] = &[
         name: "Organ Keys",
         category: "Keys",
         anchors: &[AnchorShape::Organ, AnchorShape::Sine],
-        settings: &[("position", "0.3"), ("amp_release", "120")],
+        settings: &[
+            ("gain", "-9"),("position", "0.3"), ("amp_release", "120")],
     },
     Recipe {
         name: "Sweep Pluck",
