@@ -12,9 +12,9 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
     RepaintNotifier,
 };
-use nwt_engine::neural::{Anchor, AnchorShape};
+use nwt_engine::neural::{Anchor, AnchorShape, NeuralInfo};
 use nwt_engine::SynthParams;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// The editor's default size in logical pixels.
 pub const DEFAULT_SIZE: (f32, f32) = (760.0, 560.0);
@@ -30,22 +30,23 @@ const COLUMNS: usize = 3;
 /// The editor application: draws every parameter of [`SynthParams`].
 pub struct EditorApp {
     params: Arc<SynthParams>,
-    device: Arc<RwLock<String>>,
+    info: Arc<NeuralInfo>,
     gui: Option<GuiContext>,
 }
 
 impl EditorApp {
-    /// An editor for `params`; `device` names where the decoder runs (empty while inactive).
-    pub fn new(params: Arc<SynthParams>, device: Arc<RwLock<String>>) -> Self {
+    /// An editor for `params`; `info` is the decoder worker's report.
+    pub fn new(params: Arc<SynthParams>, info: Arc<NeuralInfo>) -> Self {
         Self {
             params,
-            device,
+            info,
             gui: None,
         }
     }
 
-    /// One combo box per anchor slot: empty, or a factory shape (an imported or
-    /// captured anchor shows its name until replaced).
+    /// One combo box per anchor slot: empty, a factory shape, or the current
+    /// sound captured (at the current position); an imported or captured anchor
+    /// shows its name until replaced.
     fn anchor_row(&self, ui: &mut egui::Ui) {
         let mut anchors = self.params.anchors_snapshot();
         let mut changed = false;
@@ -63,6 +64,19 @@ impl EditorApp {
                         if ui.selectable_label(slot.is_none(), "-").clicked() {
                             *slot = None;
                             changed = true;
+                        }
+                        let position = self.params.position.value();
+                        if let Some(latent) = self.info.latent_at(position) {
+                            if ui
+                                .selectable_label(false, "capture current sound")
+                                .clicked()
+                            {
+                                *slot = Some(Anchor::Latent {
+                                    name: format!("captured {position:.2}"),
+                                    latent: latent.to_vec(),
+                                });
+                                changed = true;
+                            }
                         }
                         for shape in AnchorShape::ALL {
                             let selected =
@@ -94,11 +108,15 @@ impl NiceEguiApp for EditorApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
         ui.heading("Neural Wavetable");
-        let device = self.device.read().map(|d| d.clone()).unwrap_or_default();
-        ui.label(if device.is_empty() {
-            "Decoder: not running".to_string()
-        } else {
-            format!("Decoder: {device}")
+        let status = self.info.status();
+        ui.label(match (&status.device, &status.error) {
+            (device, _) if device.is_empty() => "Decoder: not running".to_string(),
+            (device, Some(error)) => format!("Decoder: {device} · last table failed: {error}"),
+            (device, None) => format!(
+                "Decoder: {device} · {} tables · last built in {:.1} ms",
+                status.tables_built,
+                status.last_build.as_secs_f64() * 1e3
+            ),
         });
         self.anchor_row(ui);
         ui.label("Every parameter of the synth. Drag to change; double-click to reset.");
@@ -133,7 +151,7 @@ impl NiceEguiApp for EditorApp {
 /// Creates the editor for the plugin.
 pub fn create(
     params: Arc<SynthParams>,
-    device: Arc<RwLock<String>>,
+    info: Arc<NeuralInfo>,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
     create_egui_editor(
@@ -143,6 +161,6 @@ pub fn create(
             title: "Neural Wavetable".to_string(),
             ..Default::default()
         },
-        EditorApp::new(params, device),
+        EditorApp::new(params, info),
     )
 }

@@ -4,11 +4,11 @@
 //! `nwt-engine`, the editor in `nwt-gui`.
 
 use nice_plug::prelude::*;
-use nwt_engine::neural::{DecoderWorker, WorkerOptions};
+use nwt_engine::neural::{DecoderWorker, NeuralInfo, WorkerOptions};
 use nwt_engine::{EventIo, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd};
 use nwt_model::Model;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 pub mod automation;
 pub mod preset;
@@ -26,10 +26,11 @@ pub static HEADLESS: AtomicBool = AtomicBool::new(false);
 /// `cuda` or `metal` feature; the CPU is the default and the fallback.
 pub const DEVICE_ENV: &str = "NWT_DEVICE";
 
-/// Worker options from the environment ([`DEVICE_ENV`]).
-pub fn worker_options_from_env() -> WorkerOptions {
+/// Worker options from the environment ([`DEVICE_ENV`]), reporting to `info`.
+pub fn worker_options_from_env(info: Arc<NeuralInfo>) -> WorkerOptions {
     WorkerOptions {
         prefer_gpu: std::env::var(DEVICE_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("gpu")),
+        info: Some(info),
     }
 }
 
@@ -55,8 +56,8 @@ pub struct NeuralWavetable {
     model: Option<Model>,
     /// The decoder worker, running while the plugin is active.
     worker: Option<DecoderWorker>,
-    /// The device the worker runs on, for the editor ("CPU", "CUDA 0"; empty while inactive).
-    device: Arc<RwLock<String>>,
+    /// What the worker reports (device, timings, the newest table's latents), for the editor.
+    info: Arc<NeuralInfo>,
 }
 
 impl Default for NeuralWavetable {
@@ -75,7 +76,7 @@ impl Default for NeuralWavetable {
             editor_state: nwt_gui::default_state(),
             model,
             worker: None,
-            device: Arc::new(RwLock::new(String::new())),
+            info: Arc::new(NeuralInfo::default()),
         }
     }
 }
@@ -89,11 +90,10 @@ impl NeuralWavetable {
         let Some(model) = self.model.clone() else {
             return;
         };
-        match DecoderWorker::attach(&mut self.synth, model, worker_options_from_env()) {
+        let options = worker_options_from_env(self.info.clone());
+        match DecoderWorker::attach(&mut self.synth, model, options) {
             Ok(worker) => {
-                let device = worker.device_name();
-                nice_log!("neural decoder running on {device}");
-                *self.device.write().unwrap_or_else(|e| e.into_inner()) = device;
+                nice_log!("neural decoder running on {}", worker.device_name());
                 self.worker = Some(worker);
             }
             Err(e) => nice_error!("cannot start the decoder thread: {e}"),
@@ -105,10 +105,6 @@ impl NeuralWavetable {
         if let Some(worker) = self.worker.take() {
             worker.stop();
         }
-        self.device
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
     }
 }
 
@@ -235,7 +231,7 @@ impl Plugin for NeuralWavetable {
         }
         nwt_gui::create(
             self.params.clone(),
-            self.device.clone(),
+            self.info.clone(),
             self.editor_state.clone(),
         )
     }

@@ -150,8 +150,7 @@ const FACTORY: &[Recipe] = &[
         name: "Organ Keys",
         category: "Keys",
         anchors: &[AnchorShape::Organ, AnchorShape::Sine],
-        settings: &[
-            ("gain", "-9"),("position", "0.3"), ("amp_release", "120")],
+        settings: &[("gain", "-9"), ("position", "0.3"), ("amp_release", "120")],
     },
     Recipe {
         name: "Sweep Pluck",

@@ -13,7 +13,7 @@ pub mod anchors;
 pub mod worker;
 
 pub use anchors::{Anchor, AnchorShape, Anchors};
-pub use worker::{DecoderWorker, TableLink, WorkerOptions, WorkerStatus};
+pub use worker::{DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus};
 
 use crate::params::SynthParams;
 use crate::wavetable::{TableError, WavetableSet};
@@ -203,10 +203,19 @@ pub fn build_table(
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<WavetableSet, NeuralError> {
+    Ok(build_table_and_path(model, encoder, request)?.0)
+}
+
+/// [`build_table`], also returning the latents of the table's frames.
+pub fn build_table_and_path(
+    model: &Model,
+    encoder: &mut AnchorEncoder,
+    request: &TableRequest,
+) -> Result<(WavetableSet, Vec<Latent>), NeuralError> {
     let latents = table_latents(model, encoder, request)?;
     // The set normalises each frame's peak itself.
     let spectra = model.decode_unnormalised(&latents)?;
-    Ok(WavetableSet::from_harmonics(&spectra)?)
+    Ok((WavetableSet::from_harmonics(&spectra)?, latents))
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! The decoder worker: one thread per plugin instance that owns the model and
 //! turns parameter and anchor changes into wavetable sets.
 
-use super::{build_table, AnchorEncoder, TableRequest};
+use super::{build_table_and_path, AnchorEncoder, TableRequest};
 use crate::params::SynthParams;
 use crate::wavetable::WavetableSet;
 use crossbeam::queue::ArrayQueue;
-use nwt_model::Model;
+use nwt_model::{Latent, Model};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -54,15 +54,18 @@ impl std::fmt::Debug for TableLink {
 }
 
 /// How to start a worker.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WorkerOptions {
     /// Run inference on a GPU when the build has one (cargo feature `cuda` or
     /// `metal`) and one answers; the CPU otherwise.
     pub prefer_gpu: bool,
+    /// Where the worker reports what it does; give the same one to successive
+    /// workers of a plugin instance so its editor can keep one handle.
+    pub info: Option<Arc<NeuralInfo>>,
 }
 
 /// What the worker has done, for logs, the GUI and tests.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkerStatus {
     /// The device inference runs on ("CPU", "CUDA 0", ...).
     pub device: String,
@@ -72,18 +75,69 @@ pub struct WorkerStatus {
     pub last_build: Duration,
     /// The last failure, if the last attempt failed.
     pub error: Option<String>,
+    /// The latents of the newest table's frames, in order.
+    pub path: Vec<Latent>,
+}
+
+/// The worker's report, shared with the editor (never touched by the audio thread).
+#[derive(Debug, Default)]
+pub struct NeuralInfo {
+    status: RwLock<WorkerStatus>,
+}
+
+impl NeuralInfo {
+    /// A copy of the latest status.
+    pub fn status(&self) -> WorkerStatus {
+        self.status
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The device inference runs on (empty while no worker runs).
+    pub fn device(&self) -> String {
+        self.status
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .device
+            .clone()
+    }
+
+    /// The latent of the current sound at table position `position` (0..1),
+    /// interpolated between the newest table's frames: what "capture the
+    /// current sound" stores in an anchor. `None` before the first table.
+    pub fn latent_at(&self, position: f32) -> Option<Latent> {
+        let status = self.status.read().unwrap_or_else(|e| e.into_inner());
+        let path = &status.path;
+        let last = path.len().checked_sub(1)?;
+        let x = if position.is_finite() {
+            position.clamp(0.0, 1.0) * last as f32
+        } else {
+            0.0
+        };
+        let i = (x.floor() as usize).min(last);
+        let j = (i + 1).min(last);
+        let t = x - i as f32;
+        Some(std::array::from_fn(|d| {
+            path[i][d] + (path[j][d] - path[i][d]) * t
+        }))
+    }
+
+    fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
+        f(&mut self.status.write().unwrap_or_else(|e| e.into_inner()));
+    }
 }
 
 struct Progress {
     /// The last request handled (built or failed).
     completed: Option<TableRequest>,
-    status: WorkerStatus,
     /// `(serial, when its request was read)` of recent tables.
     history: VecDeque<(u64, Instant)>,
 }
 
 struct Shared {
     params: Arc<SynthParams>,
+    info: Arc<NeuralInfo>,
     stop: AtomicBool,
     progress: Mutex<Progress>,
     changed: Condvar,
@@ -124,15 +178,19 @@ impl DecoderWorker {
             Ok(m) => (m, device_name),
             Err(_) => (model, "CPU".to_string()),
         };
+        let info = options.info.unwrap_or_default();
+        info.update(|s| {
+            *s = WorkerStatus {
+                device: device_name,
+                ..WorkerStatus::default()
+            }
+        });
         let shared = Arc::new(Shared {
             params,
+            info,
             stop: AtomicBool::new(false),
             progress: Mutex::new(Progress {
                 completed: None,
-                status: WorkerStatus {
-                    device: device_name,
-                    ..WorkerStatus::default()
-                },
                 history: VecDeque::with_capacity(HISTORY),
             }),
             changed: Condvar::new(),
@@ -201,12 +259,17 @@ impl DecoderWorker {
 
     /// The worker's status.
     pub fn status(&self) -> WorkerStatus {
-        self.shared.progress().status.clone()
+        self.shared.info.status()
     }
 
     /// The device inference runs on.
     pub fn device_name(&self) -> String {
-        self.status().device
+        self.shared.info.device()
+    }
+
+    /// The shared report (device, timings, the newest table's latents).
+    pub fn info(&self) -> &Arc<NeuralInfo> {
+        &self.shared.info
     }
 
     /// When the request behind the table with this serial was read (recent tables only).
@@ -230,6 +293,8 @@ impl DecoderWorker {
             thread.thread().unpark();
             // A panic in the worker has already been reported by the panic hook.
             let _ = thread.join();
+            // No device while no worker runs.
+            self.shared.info.update(|s| s.device.clear());
         }
     }
 }
@@ -255,10 +320,10 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             // this decode runs are picked up by the next pass.
             let read_at = Instant::now();
             let request = TableRequest::read(&shared.params);
-            let result = build_table(model, &mut encoder, &request);
+            let result = build_table_and_path(model, &mut encoder, &request);
             let mut progress = shared.progress();
             match result {
-                Ok(mut set) => {
+                Ok((mut set, latents)) => {
                     serial += 1;
                     set.set_serial(serial);
                     if progress.history.len() == HISTORY {
@@ -269,12 +334,15 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                     if let Some(unplayed) = link.incoming.force_push(Box::new(set)) {
                         drop(unplayed);
                     }
-                    progress.status.tables_built += 1;
-                    progress.status.last_build = read_at.elapsed();
-                    progress.status.error = None;
+                    shared.info.update(|s| {
+                        s.tables_built += 1;
+                        s.last_build = read_at.elapsed();
+                        s.error = None;
+                        s.path = latents;
+                    });
                 }
                 Err(e) => {
-                    progress.status.error = Some(e.to_string());
+                    shared.info.update(|s| s.error = Some(e.to_string()));
                 }
             }
             progress.completed = Some(request.clone());

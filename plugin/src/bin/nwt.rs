@@ -435,6 +435,7 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
         args.model.load()?,
         WorkerOptions {
             prefer_gpu: device == "gpu",
+            ..WorkerOptions::default()
         },
     )?;
     eprintln!("neural decoder runs on {}", worker.device_name());
