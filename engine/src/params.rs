@@ -467,6 +467,17 @@ impl SynthParams {
         }
     }
 
+    /// Puts every parameter back to its default and the anchors back to the
+    /// Init sound's (for loading a preset as a whole sound).
+    pub fn reset_to_defaults(&self, sample_rate: f32) {
+        for (_, ptr, _) in self.param_map() {
+            // SAFETY: as above.
+            let default = unsafe { ptr.default_normalized_value() };
+            self.set_normalized(&ptr, default, sample_rate);
+        }
+        self.set_anchors(Anchors::default());
+    }
+
     /// Snaps every smoother to its parameter's current value (used before an offline render).
     pub fn reset_smoothers(&self, sample_rate: f32) {
         for (_, ptr, _) in self.param_map() {

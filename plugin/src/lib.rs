@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub mod automation;
+pub mod folders;
 pub mod preset;
 pub mod score;
 pub mod wav;

@@ -75,7 +75,7 @@ pub enum PresetError {
     #[error("preset value for `{0}` is not a finite number")]
     BadValue(String),
     /// No factory preset has this name.
-    #[error("no factory preset named `{0}` (known: {known})", known = factory_names().join(", "))]
+    #[error("no preset named `{0}` in the factory bank or the user folder, and no such file (`nwt presets` lists them)")]
     UnknownFactory(String),
 }
 
@@ -168,10 +168,55 @@ const FACTORY: &[Recipe] = &[
     },
 ];
 
-/// Names of every factory preset.
-pub fn factory_names() -> Vec<&'static str> {
-    FACTORY.iter().map(|r| r.name).collect()
+include!(concat!(env!("OUT_DIR"), "/factory_bank.rs"));
+
+/// Every factory preset: the code-built ones (Init first), then the bank in
+/// `assets/presets` in file order. (A test checks that every bank file loads.)
+pub fn factory_presets() -> Vec<Preset> {
+    let mut all: Vec<Preset> = FACTORY
+        .iter()
+        .filter_map(|r| Preset::factory_recipe(r).ok())
+        .collect();
+    all.extend(
+        FACTORY_BANK
+            .iter()
+            .filter_map(|(_, json)| Preset::from_json(json).ok()),
+    );
+    all
 }
+
+/// Names of every factory preset.
+pub fn factory_names() -> Vec<String> {
+    factory_presets().into_iter().map(|p| p.name).collect()
+}
+
+/// The presets in the user's preset folder, each with its file (unreadable
+/// files are listed with their error, never dropped silently).
+pub fn user_presets() -> Vec<(std::path::PathBuf, Result<Preset, PresetError>)> {
+    let Ok(dir) = crate::folders::presets_dir() else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == PRESET_EXTENSION))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let preset = Preset::load(&path);
+            (path, preset)
+        })
+        .collect()
+}
+
+/// File extension of preset files.
+pub const PRESET_EXTENSION: &str = "nwtpreset";
 
 impl Preset {
     /// Captures the current values of `params`.
@@ -196,10 +241,13 @@ impl Preset {
 
     /// The factory preset called `name` (case-insensitive).
     pub fn factory(name: &str) -> Result<Self, PresetError> {
-        let recipe = FACTORY
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| PresetError::UnknownFactory(name.to_string()))?;
+        factory_presets()
+            .into_iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| PresetError::UnknownFactory(name.to_string()))
+    }
+
+    fn factory_recipe(recipe: &Recipe) -> Result<Self, PresetError> {
         let params = SynthParams::default();
         params.set_anchors(Anchors::from_shapes(recipe.anchors));
         for (id, value) in recipe.settings {
@@ -253,9 +301,8 @@ impl Preset {
         serde_json::to_string_pretty(self).expect("a preset always serialises")
     }
 
-    /// Sets every parameter the preset names, after checking them all; on
-    /// error nothing has changed. Parameters the preset omits keep their value.
-    pub fn apply(&self, params: &SynthParams, sample_rate: f32) -> Result<(), PresetError> {
+    /// Checks that every parameter the preset names exists and has a finite value.
+    pub fn validate(&self, params: &SynthParams) -> Result<(), PresetError> {
         let ids = params.ids();
         for (id, value) in &self.params {
             if !ids.contains(id) {
@@ -265,6 +312,23 @@ impl Preset {
                 return Err(PresetError::BadValue(id.clone()));
             }
         }
+        Ok(())
+    }
+
+    /// Loads the preset as a whole sound: after checking it, every parameter
+    /// goes back to its default and then takes the preset's value (so
+    /// parameters the preset omits are at their defaults). On error nothing
+    /// has changed.
+    pub fn load_into(&self, params: &SynthParams, sample_rate: f32) -> Result<(), PresetError> {
+        self.validate(params)?;
+        params.reset_to_defaults(sample_rate);
+        self.apply(params, sample_rate)
+    }
+
+    /// Sets every parameter the preset names, after checking them all; on
+    /// error nothing has changed. Parameters the preset omits keep their value.
+    pub fn apply(&self, params: &SynthParams, sample_rate: f32) -> Result<(), PresetError> {
+        self.validate(params)?;
         for (id, value) in &self.params {
             params
                 .set_by_id(id, &value.to_string(), sample_rate)
@@ -277,13 +341,21 @@ impl Preset {
     }
 }
 
-/// Loads `name_or_path`: a factory preset's name, or else a preset file.
+/// Loads `name_or_path`: a factory preset's name, a preset's name in the
+/// user's preset folder, or else a preset file.
 pub fn resolve(name_or_path: &str) -> Result<Preset, PresetError> {
-    match Preset::factory(name_or_path) {
-        Ok(p) => Ok(p),
-        Err(e) if !Path::new(name_or_path).exists() => Err(e),
-        Err(_) => Preset::load(Path::new(name_or_path)),
+    if let Ok(p) = Preset::factory(name_or_path) {
+        return Ok(p);
     }
+    if Path::new(name_or_path).is_file() {
+        return Preset::load(Path::new(name_or_path));
+    }
+    let wanted = name_or_path.trim();
+    user_presets()
+        .into_iter()
+        .filter_map(|(_, p)| p.ok())
+        .find(|p| p.name.eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| PresetError::UnknownFactory(name_or_path.to_string()))
 }
 
 #[cfg(test)]

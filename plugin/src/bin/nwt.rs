@@ -41,8 +41,11 @@ enum Command {
     ///
     /// The render runs on past the last release until the synth is silent.
     Render(RenderArgs),
-    /// List the factory presets.
+    /// List the factory presets and the presets in the user's preset folder.
     Presets,
+    /// Show or save a preset (.nwtpreset).
+    #[command(subcommand)]
+    Preset(PresetCommand),
     /// Encode one cycle (a WAV file of any length, rate and bit depth; mono or
     /// the first channel) into a latent vector, written as JSON.
     Encode {
@@ -95,6 +98,107 @@ enum Command {
         #[arg(long, default_value = "Init")]
         preset: String,
     },
+}
+
+#[derive(Subcommand)]
+enum PresetCommand {
+    /// Print a preset: its name, category, author, anchors and every parameter.
+    Show {
+        /// A factory or user preset's name, or a preset file.
+        preset: String,
+    },
+    /// Save a sound as a preset file: a starting preset plus --set/--anchor changes.
+    Save {
+        /// The new preset's name.
+        #[arg(long)]
+        name: String,
+        /// Its category (Bass, Lead, Pad, Pluck, Keys, FX, ...).
+        #[arg(long, default_value = "User")]
+        category: String,
+        /// Who made it.
+        #[arg(long, default_value = "")]
+        author: String,
+        /// The preset to start from.
+        #[arg(long, default_value = "Init")]
+        from: String,
+        /// Parameter changes, PARAM=VALUE (as for `nwt render --set`).
+        #[arg(long = "set", value_name = "PARAM=VALUE")]
+        set: Vec<String>,
+        /// Anchor changes, SLOT=SHAPE|FILE|none (as for `nwt render --anchor`).
+        #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
+        anchors: Vec<String>,
+        /// Output file; without it the preset goes to the user's preset folder.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Applies `--set PARAM=VALUE` settings.
+fn apply_set_args(params: &SynthParams, specs: &[String], sample_rate: f32) -> Result<()> {
+    for assignment in specs {
+        let (id, value) = assignment
+            .split_once('=')
+            .with_context(|| format!("--set takes PARAM=VALUE, got `{assignment}`"))?;
+        params.set_by_id(id.trim(), value.trim(), sample_rate)?;
+    }
+    Ok(())
+}
+
+fn preset_command(command: PresetCommand) -> Result<()> {
+    match command {
+        PresetCommand::Show { preset } => {
+            let p = preset::resolve(&preset)?;
+            println!("name      {}", p.name);
+            println!("category  {}", p.category);
+            println!("author    {}", p.author);
+            println!("version   {}", p.version);
+            let params = SynthParams::default();
+            p.load_into(&params, 48_000.0)?;
+            for (slot, name) in params
+                .anchors_snapshot()
+                .slots
+                .iter()
+                .zip(nwt_engine::neural::anchors::SLOT_NAMES)
+            {
+                let label = slot.as_ref().map_or_else(|| "-".to_string(), Anchor::label);
+                println!("anchor {name}  {label}");
+            }
+            for (id, value) in params.describe() {
+                println!("{id:<20} {value}");
+            }
+            Ok(())
+        }
+        PresetCommand::Save {
+            name,
+            category,
+            author,
+            from,
+            set,
+            anchors,
+            output,
+        } => {
+            let params = SynthParams::default();
+            preset::resolve(&from)?.load_into(&params, 48_000.0)?;
+            apply_set_args(&params, &set, 48_000.0)?;
+            apply_anchor_args(&params, &anchors)?;
+            let p = Preset::capture(&params, &name, &category, &author);
+            let path = match output {
+                Some(path) => path,
+                None => {
+                    let slug: String = name
+                        .chars()
+                        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                        .collect();
+                    neural_wavetable::folders::presets_dir()?
+                        .join(format!("{slug}.{}", preset::PRESET_EXTENSION))
+                }
+            };
+            std::fs::write(&path, p.to_json())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("saved preset {} to {}", p.name, path.display());
+            Ok(())
+        }
+    }
 }
 
 /// Which model to use.
@@ -257,18 +361,34 @@ fn apply_anchor_args(params: &SynthParams, specs: &[String]) -> Result<()> {
 }
 
 fn main() -> Result<()> {
+    // Die quietly when stdout is a closed pipe (`nwt presets | head`), as Unix tools do.
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     neural_wavetable::limit_inference_threads_on_small_machines();
     let cli = Cli::parse();
     let device = cli.device;
     match cli.command {
         Command::Render(args) => render(args, &device),
         Command::Presets => {
-            for name in preset::factory_names() {
-                let p = Preset::factory(name)?;
-                println!("{:<14} {}", p.name, p.category);
+            println!("factory:");
+            for p in preset::factory_presets() {
+                println!("  {:<22} {}", p.name, p.category);
+            }
+            let user = preset::user_presets();
+            if !user.is_empty() {
+                println!("user:");
+            }
+            for (path, p) in user {
+                match p {
+                    Ok(p) => println!("  {:<22} {:<8} {}", p.name, p.category, path.display()),
+                    Err(e) => println!("  (unreadable) {}: {e}", path.display()),
+                }
             }
             Ok(())
         }
+        Command::Preset(command) => preset_command(command),
         Command::Encode {
             input,
             output,
@@ -362,7 +482,7 @@ fn main() -> Result<()> {
         }
         Command::Params { preset } => {
             let params = SynthParams::default();
-            preset::resolve(&preset)?.apply(&params, 48_000.0)?;
+            preset::resolve(&preset)?.load_into(&params, 48_000.0)?;
             for (id, value) in params.describe() {
                 println!("{id:<20} {value}");
             }
@@ -400,13 +520,8 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
 
     let params = Arc::new(SynthParams::default());
     let preset = preset::resolve(&args.preset)?;
-    preset.apply(&params, sr)?;
-    for assignment in &args.set {
-        let (id, value) = assignment
-            .split_once('=')
-            .with_context(|| format!("--set takes PARAM=VALUE, got `{assignment}`"))?;
-        params.set_by_id(id.trim(), value.trim(), sr)?;
-    }
+    preset.load_into(&params, sr)?;
+    apply_set_args(&params, &args.set, sr)?;
     apply_anchor_args(&params, &args.anchors)?;
     let mut points = Vec::new();
     for spec in &args.automate {
