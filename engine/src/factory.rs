@@ -41,6 +41,10 @@ pub enum TableSource {
     #[id = "organ"]
     #[name = "Organ Drawbars"]
     Organ,
+    /// A wavetable the user imported (a Serum/Vital/Surge WAV), played as it is.
+    #[id = "user"]
+    #[name = "Imported"]
+    User,
 }
 
 impl TableSource {
@@ -55,7 +59,8 @@ impl TableSource {
         TableSource::Organ,
     ];
 
-    /// Position of this factory table in [`Self::ALL`] (`None` for [`TableSource::Neural`]).
+    /// Position of this factory table in [`Self::ALL`] (`None` for the tables
+    /// the decoder worker builds: [`TableSource::Neural`] and [`TableSource::User`]).
     pub fn index(self) -> Option<usize> {
         Self::ALL.iter().position(|&t| t == self)
     }
@@ -64,7 +69,7 @@ impl TableSource {
     fn recipe(self) -> (Vec<Shape>, usize) {
         match self {
             // Not built here; until the decoder delivers, the synth plays the saw.
-            TableSource::Neural => (vec![Shape::Saw], 1),
+            TableSource::Neural | TableSource::User => (vec![Shape::Saw], 1),
             TableSource::Basic => (
                 vec![Shape::Sine, Shape::Triangle, Shape::Saw, Shape::Square],
                 4,

@@ -7,7 +7,7 @@
 use crate::factory::TableSource;
 use crate::filter::FilterMode;
 use crate::lfo::{LfoDivision, LfoShape};
-use crate::neural::{Anchors, MacroMode};
+use crate::neural::{Anchors, MacroMode, UserTable};
 use nice_plug::prelude::*;
 use nwt_model::model::MACROS;
 use std::sync::{Arc, RwLock};
@@ -134,6 +134,10 @@ pub struct SynthParams {
     /// The anchor slots A–D (saved with the DAW session; never read by the audio thread).
     #[persist = "anchors"]
     pub anchors: RwLock<Anchors>,
+    /// The imported wavetable the `Imported` table source plays (saved with the
+    /// DAW session; never read by the audio thread).
+    #[persist = "user_table"]
+    pub user_table: RwLock<Option<UserTable>>,
     /// Position in the wavetable, 0 = first frame, 1 = last.
     #[id = "position"]
     pub position: FloatParam,
@@ -255,6 +259,7 @@ impl Default for SynthParams {
             macro_mode: EnumParam::new("Macro Mode", MacroMode::Anchors),
             frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
             anchors: RwLock::new(Anchors::default()),
+            user_table: RwLock::new(None),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
             pitch: bipolar_param("Pitch", " st", 24.0)
                 .with_smoother(SmoothingStyle::Linear(10.0))
@@ -398,6 +403,32 @@ impl SynthParams {
     /// Whether the anchor slots equal `other` (GUI and worker threads only).
     pub fn anchors_equal(&self, other: &Anchors) -> bool {
         *self.anchors.read().unwrap_or_else(|e| e.into_inner()) == *other
+    }
+
+    /// Replaces the imported table (GUI, command line); `None` removes it.
+    pub fn set_user_table(&self, table: Option<UserTable>) {
+        *self.user_table.write().unwrap_or_else(|e| e.into_inner()) = table;
+    }
+
+    /// A copy of the imported table (GUI and worker threads only).
+    pub fn user_table_snapshot(&self) -> Option<UserTable> {
+        self.user_table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `(id, name)` of the imported table when the `table` parameter selects it
+    /// and one is loaded.
+    pub fn user_table_key(&self) -> Option<(u64, String)> {
+        if self.table.value() != crate::factory::TableSource::User {
+            return None;
+        }
+        self.user_table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|t| (t.id, t.name.clone()))
     }
 
     /// Replaces the anchor slots (GUI, preset loading, command line).

@@ -198,7 +198,7 @@ struct Previous {
 enum TableSlot {
     /// A factory table in the bank.
     Bank(usize),
-    /// The newest neural table.
+    /// The newest table from the decoder worker (neural, or an imported table).
     Neural,
     /// The neural table being faded out after a swap.
     Retired,
@@ -371,6 +371,19 @@ impl Synth {
         }
     }
 
+    /// Follows the `table` parameter and newly arrived tables: a change
+    /// crossfades from the old table to the new one (a change asked for during
+    /// a fade waits for it to end; with nothing sounding the switch is immediate).
+    fn choose_table(&mut self) {
+        let wanted = self.wanted_table();
+        if wanted != self.current && self.fade.is_none() {
+            if self.active_voices() > 0 {
+                self.fade = Some((self.current, 1.0));
+            }
+            self.current = wanted;
+        }
+    }
+
     /// At a block boundary: hands back a faded-out set and takes the newest
     /// set from the worker. Lock-free and allocation-free; a full return queue
     /// keeps the set for the next block rather than freeing it here.
@@ -420,6 +433,9 @@ impl Synth {
         let mut pending = io.next_event();
         let mut pos = 0;
         while pos < len {
+            // Table changes first, so a note starting here starts on the new table.
+            self.receive_table();
+            self.choose_table();
             while let Some(event) = pending {
                 if event.timing() as usize > pos {
                     break;
@@ -429,7 +445,6 @@ impl Synth {
             }
             let next_timing = pending.map_or(len, |e| (e.timing() as usize).clamp(pos + 1, len));
             let end = next_timing.min(pos + CONTROL_BLOCK).min(len);
-            self.receive_table();
             self.render_block(
                 &mut left[pos..end],
                 &mut right[pos..end],
@@ -659,16 +674,6 @@ impl Synth {
         let p = self.params.clone();
         let steps = n as u32;
 
-        // Table changes crossfade from the old table to the new one (a change
-        // asked for during a fade waits for it to end; with nothing sounding
-        // the switch is immediate).
-        let wanted = self.wanted_table();
-        if wanted != self.current && self.fade.is_none() {
-            if self.active_voices() > 0 {
-                self.fade = Some((self.current, 1.0));
-            }
-            self.current = wanted;
-        }
         let fade_step = n as f32 / (TABLE_FADE * sr);
         let previous = self.fade.map(|(from, w0)| {
             let w1 = (w0 - fade_step).max(0.0);

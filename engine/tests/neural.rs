@@ -445,7 +445,56 @@ fn a_captured_sound_plays_back_as_an_anchor() {
         .map(|(x, y)| (x - y).abs())
         .sum::<f64>()
         / audible.len() as f64;
-    let max_diff = original.iter().zip(&replayed).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let max_diff = original
+        .iter()
+        .zip(&replayed)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
     println!("saw anchor vs captured morph: {other:.2} dB; largest sample difference of the replay {max_diff:.4}");
     assert!(other > 2.0 * mean.max(0.5), "saw vs captured: {other} dB");
+}
+
+#[test]
+fn an_imported_table_plays_as_it_is() {
+    use nwt_engine::factory::TableSource;
+    use nwt_engine::neural::UserTable;
+    // The factory pulse table's frames, handed over as if imported from a WAV.
+    let pulse = TableSource::Pulse.build().unwrap();
+    let frames: Vec<Vec<f32>> = (0..pulse.frame_count()).map(|i| pulse.frame(i)).collect();
+    let (mut synth, worker) = neural_synth(&[("position", "0.7")], &[AnchorShape::Saw]);
+    let params = synth.params().clone();
+    params.set_user_table(UserTable::new("pulse.wav", frames));
+    params.set_by_id("table", "Imported", SR).unwrap();
+    let imported = settled_render(
+        &mut synth,
+        &worker,
+        &[note(50, 0.0, 0.5, 1.0, SR)],
+        256,
+        |_, _| {},
+    );
+    assert_eq!(worker.status().error, None);
+
+    let mut factory = synth_with(&[("table", "Pulse Width"), ("position", "0.7")], SR);
+    let reference = render(&mut factory, &[note(50, 0.0, 0.5, 1.0, SR)], 256).left;
+    let worst = imported
+        .iter()
+        .zip(&reference)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    println!("imported pulse table vs the factory one: largest sample difference {worst:.2e}");
+    assert!(worst < 1e-3, "{worst}");
+    // Back to the neural table: the saw returns.
+    params.set_by_id("table", "Neural", SR).unwrap();
+    let neural = settled_render(
+        &mut synth,
+        &worker,
+        &[note(50, 0.0, 0.5, 1.0, SR)],
+        256,
+        |_, _| {},
+    );
+    let differs = neural
+        .iter()
+        .zip(&reference)
+        .any(|(a, b)| (a - b).abs() > 0.05);
+    assert!(differs, "switching back to Neural changed nothing");
 }

@@ -215,3 +215,42 @@ mod tests {
         assert_eq!(Anchors::slot_index("E"), None);
     }
 }
+
+/// A wavetable the user imported, played as it is (not through the model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserTable {
+    /// Where it came from (a file name), for display.
+    pub name: String,
+    /// Identifies the content (a hash of the samples), so the worker notices a
+    /// new table without comparing every sample.
+    pub id: u64,
+    /// The frames (each one cycle, all the same length).
+    pub frames: Vec<Vec<f32>>,
+}
+
+impl UserTable {
+    /// A table from frames of one cycle each; `None` when there are no frames,
+    /// more than [`crate::MAX_FRAMES`], frames of different or too short
+    /// lengths, or non-finite samples.
+    pub fn new(name: &str, frames: Vec<Vec<f32>>) -> Option<Self> {
+        let len = frames.first()?.len();
+        let ok = frames.len() <= crate::MAX_FRAMES
+            && len >= 4
+            && frames
+                .iter()
+                .all(|f| f.len() == len && f.iter().all(|v| v.is_finite()));
+        if !ok {
+            return None;
+        }
+        let bytes: Vec<u8> = frames
+            .iter()
+            .flatten()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        Some(Self {
+            name: name.to_string(),
+            id: nwt_model::rng::fnv1a(&bytes),
+            frames,
+        })
+    }
+}

@@ -12,7 +12,7 @@
 pub mod anchors;
 pub mod worker;
 
-pub use anchors::{Anchor, AnchorShape, Anchors};
+pub use anchors::{Anchor, AnchorShape, Anchors, UserTable};
 pub use worker::{DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus};
 
 use crate::params::SynthParams;
@@ -39,10 +39,13 @@ pub enum MacroMode {
     Path,
 }
 
-/// Everything the neural table depends on: a snapshot the worker compares
-/// against the last one it decoded.
+/// Everything the worker's table depends on: a snapshot the worker compares
+/// against the last one it built.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRequest {
+    /// `Some((id, name))` of the imported table when the `table` parameter asks
+    /// for it (and one is loaded): the worker builds that instead of decoding.
+    pub user: Option<(u64, String)>,
     /// Macro knobs, each `-1..=1`.
     pub macros: [f32; MACROS],
     /// Frames in the table.
@@ -58,6 +61,7 @@ impl TableRequest {
     /// (a short read lock; never called on the audio thread).
     pub fn read(params: &SynthParams) -> Self {
         Self {
+            user: params.user_table_key(),
             macros: params.macro_values(),
             frames: params.frame_count(),
             mode: params.macro_mode.value(),
@@ -68,7 +72,8 @@ impl TableRequest {
     /// Whether the parameters and anchors still describe this request
     /// (compares without cloning the anchors).
     pub fn is_current(&self, params: &SynthParams) -> bool {
-        self.macros == params.macro_values()
+        self.user == params.user_table_key()
+            && self.macros == params.macro_values()
             && self.frames == params.frame_count()
             && self.mode == params.macro_mode.value()
             && params.anchors_equal(&self.anchors)
@@ -212,10 +217,30 @@ pub fn build_table_and_path(
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<(WavetableSet, Vec<Latent>), NeuralError> {
+    if request.user.is_some() {
+        return Err(NeuralError::Anchor {
+            slot: "-",
+            reason: "an imported table is built by build_user_table".into(),
+        });
+    }
     let latents = table_latents(model, encoder, request)?;
     // The set normalises each frame's peak itself.
     let spectra = model.decode_unnormalised(&latents)?;
     Ok((WavetableSet::from_harmonics(&spectra)?, latents))
+}
+
+/// Builds the playable set of an imported table (its frames band-limited into
+/// mip levels; frames of any one length).
+pub fn build_user_table(table: &UserTable) -> Result<WavetableSet, NeuralError> {
+    if table.frames.iter().all(|f| f.len() == crate::FRAME_LEN) {
+        return Ok(WavetableSet::from_frames(&table.frames)?);
+    }
+    let spectra: Vec<Harmonics> = table
+        .frames
+        .iter()
+        .map(|f| Harmonics::from_cycle(f))
+        .collect();
+    Ok(WavetableSet::from_harmonics(&spectra)?)
 }
 
 #[cfg(test)]
@@ -224,6 +249,7 @@ mod tests {
 
     fn request(shapes: &[AnchorShape], frames: usize) -> TableRequest {
         TableRequest {
+            user: None,
             macros: [0.0; MACROS],
             frames,
             mode: MacroMode::Anchors,

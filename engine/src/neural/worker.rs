@@ -1,7 +1,7 @@
 //! The decoder worker: one thread per plugin instance that owns the model and
 //! turns parameter and anchor changes into wavetable sets.
 
-use super::{build_table_and_path, AnchorEncoder, TableRequest};
+use super::{build_table_and_path, build_user_table, AnchorEncoder, TableRequest};
 use crate::params::SynthParams;
 use crate::wavetable::WavetableSet;
 use crossbeam::queue::ArrayQueue;
@@ -320,7 +320,10 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             // this decode runs are picked up by the next pass.
             let read_at = Instant::now();
             let request = TableRequest::read(&shared.params);
-            let result = build_table_and_path(model, &mut encoder, &request);
+            let result = match (&request.user, shared.params.user_table_snapshot()) {
+                (Some(_), Some(table)) => build_user_table(&table).map(|set| (set, Vec::new())),
+                _ => build_table_and_path(model, &mut encoder, &request),
+            };
             let mut progress = shared.progress();
             match result {
                 Ok((mut set, latents)) => {

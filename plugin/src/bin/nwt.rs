@@ -187,7 +187,13 @@ fn preset_command(command: PresetCommand) -> Result<()> {
                 None => {
                     let slug: String = name
                         .chars()
-                        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                        .map(|c| {
+                            if c.is_alphanumeric() {
+                                c.to_ascii_lowercase()
+                            } else {
+                                '-'
+                            }
+                        })
                         .collect();
                     neural_wavetable::folders::presets_dir()?
                         .join(format!("{slug}.{}", preset::PRESET_EXTENSION))
