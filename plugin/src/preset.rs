@@ -372,12 +372,12 @@ mod tests {
     #[test]
     fn every_factory_preset_round_trips_through_json() {
         for name in factory_names() {
-            let preset = Preset::factory(name).unwrap();
+            let preset = Preset::factory(&name).unwrap();
             let again = Preset::from_json(&preset.to_json()).unwrap();
             assert_eq!(preset, again);
             let params = SynthParams::default();
             again.apply(&params, 48_000.0).unwrap();
-            let captured = Preset::capture(&params, name, &preset.category, &preset.author);
+            let captured = Preset::capture(&params, &name, &preset.category, &preset.author);
             for (id, v) in &preset.params {
                 let got = captured.params[id];
                 assert!(
