@@ -10,7 +10,7 @@
 //! tables, the macro knobs and the anchors; a version-1 file is migrated on
 //! load by shifting `table` by one, so it keeps sounding as it did.
 
-use nwt_engine::neural::{AnchorShape, Anchors};
+use nwt_engine::neural::Anchors;
 use nwt_engine::SynthParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -79,104 +79,18 @@ pub enum PresetError {
     UnknownFactory(String),
 }
 
-/// A factory preset recipe: name, category, and the parameters that differ from the defaults.
-struct Recipe {
-    name: &'static str,
-    category: &'static str,
-    anchors: &'static [AnchorShape],
-    settings: &'static [(&'static str, &'static str)],
-}
-
-/// The factory presets; `Init` (the plugin's default) is the defaults themselves.
-const FACTORY: &[Recipe] = &[
-    Recipe {
-        name: "Init",
-        category: "Init",
-        anchors: &[AnchorShape::Saw],
-        settings: &[],
-    },
-    Recipe {
-        name: "Super Saw",
-        category: "Lead",
-        anchors: &[AnchorShape::Saw, AnchorShape::Bright],
-        settings: &[
-            ("gain", "-10"),
-            ("unison", "7"),
-            ("detune", "25"),
-            ("spread", "1"),
-            ("phase_mode", "Random"),
-            ("amp_release", "250"),
-        ],
-    },
-    Recipe {
-        name: "Pulse Bass",
-        category: "Bass",
-        anchors: &[
-            AnchorShape::Square,
-            AnchorShape::Pulse25,
-            AnchorShape::Pulse10,
-        ],
-        settings: &[
-            ("gain", "-9"),
-            ("position", "0.4"),
-            ("cutoff", "600"),
-            ("resonance", "0.3"),
-            ("filter_env_amount", "36"),
-            ("filter_decay", "250"),
-            ("amp_release", "80"),
-        ],
-    },
-    Recipe {
-        name: "Vowel Pad",
-        category: "Pad",
-        anchors: &[
-            AnchorShape::VowelA,
-            AnchorShape::VowelO,
-            AnchorShape::Hollow,
-        ],
-        settings: &[
-            ("gain", "-12"),
-            ("unison", "4"),
-            ("detune", "12"),
-            ("phase_mode", "Random"),
-            ("amp_attack", "600"),
-            ("amp_release", "1500"),
-            ("lfo_rate", "0.2"),
-            ("lfo_to_position", "0.5"),
-            ("position", "0.5"),
-        ],
-    },
-    Recipe {
-        name: "Organ Keys",
-        category: "Keys",
-        anchors: &[AnchorShape::Organ, AnchorShape::Sine],
-        settings: &[("gain", "-9"), ("position", "0.3"), ("amp_release", "120")],
-    },
-    Recipe {
-        name: "Sweep Pluck",
-        category: "Pluck",
-        anchors: &[AnchorShape::Bright, AnchorShape::Saw, AnchorShape::Dark],
-        settings: &[
-            ("position", "1"),
-            ("amp_decay", "400"),
-            ("amp_sustain", "0"),
-            ("amp_release", "300"),
-            ("cutoff", "300"),
-            ("filter_env_amount", "60"),
-            ("filter_decay", "200"),
-        ],
-    },
-];
-
 include!(concat!(env!("OUT_DIR"), "/factory_bank.rs"));
 
-/// Every factory preset: the code-built ones (Init first), then the bank in
-/// `assets/presets` in file order. (A test checks that every bank file loads.)
+/// Every factory preset: `Init` (the parameters' defaults, the plugin's
+/// default sound) first, then the bank in `assets/presets` in file order. (A
+/// test checks that every bank file loads.)
 pub fn factory_presets() -> Vec<Preset> {
-    let mut all: Vec<Preset> = FACTORY
-        .iter()
-        .filter_map(|r| Preset::factory_recipe(r).ok())
-        .collect();
+    let mut all = vec![Preset::capture(
+        &SynthParams::default(),
+        "Init",
+        "Init",
+        "Neural Wavetable",
+    )];
     all.extend(
         FACTORY_BANK
             .iter()
@@ -245,22 +159,6 @@ impl Preset {
             .into_iter()
             .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| PresetError::UnknownFactory(name.to_string()))
-    }
-
-    fn factory_recipe(recipe: &Recipe) -> Result<Self, PresetError> {
-        let params = SynthParams::default();
-        params.set_anchors(Anchors::from_shapes(recipe.anchors));
-        for (id, value) in recipe.settings {
-            params
-                .set_by_id(id, value, 48_000.0)
-                .expect("factory presets name real parameters and values");
-        }
-        Ok(Self::capture(
-            &params,
-            recipe.name,
-            recipe.category,
-            "Neural Wavetable",
-        ))
     }
 
     /// Parses preset JSON, checking format and version, and migrates older
@@ -361,6 +259,7 @@ pub fn resolve(name_or_path: &str) -> Result<Preset, PresetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nwt_engine::neural::AnchorShape;
 
     #[test]
     fn init_is_the_default_sound() {
@@ -392,7 +291,7 @@ mod tests {
     fn broken_presets_change_nothing() {
         let params = SynthParams::default();
         let before = Preset::capture(&params, "x", "", "");
-        let mut bad = Preset::factory("Pulse Bass").unwrap();
+        let mut bad = Preset::factory("Acid Squelch").unwrap();
         bad.params.insert("no_such_param".into(), 1.0);
         assert!(matches!(
             bad.apply(&params, 48_000.0),
@@ -435,7 +334,7 @@ mod tests {
 
     #[test]
     fn presets_carry_their_anchors() {
-        let pad = Preset::factory("Vowel Pad").unwrap();
+        let pad = Preset::factory("Glacier Choir").unwrap();
         let params = SynthParams::default();
         pad.apply(&params, 48_000.0).unwrap();
         assert_eq!(
@@ -443,12 +342,42 @@ mod tests {
             Anchors::from_shapes(&[
                 AnchorShape::VowelA,
                 AnchorShape::VowelO,
-                AnchorShape::Hollow
+                AnchorShape::Hollow,
+                AnchorShape::Sine,
             ])
         );
         assert_eq!(
             params.table.value(),
             nwt_engine::factory::TableSource::Neural
         );
+    }
+
+    #[test]
+    fn the_factory_bank_loads_and_covers_every_category() {
+        assert_eq!(
+            FACTORY_BANK.len() + 1,
+            factory_presets().len(),
+            "a bank file does not load"
+        );
+        for (file, json) in FACTORY_BANK {
+            let p = Preset::from_json(json).unwrap_or_else(|e| panic!("{file}: {e}"));
+            p.validate(&SynthParams::default())
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(!p.name.is_empty() && !p.author.is_empty(), "{file}");
+            assert!(p.anchors.is_some(), "{file} has no anchors");
+        }
+        let names = factory_names();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "duplicate preset names");
+        assert!(FACTORY_BANK.len() >= 32);
+        for category in ["Bass", "Lead", "Pad", "Pluck", "Keys", "FX"] {
+            let n = factory_presets()
+                .iter()
+                .filter(|p| p.category == category)
+                .count();
+            assert!(n >= 4, "{category}: {n} presets");
+        }
     }
 }
