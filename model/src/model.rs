@@ -136,6 +136,12 @@ fn tensor_names() -> Vec<(String, Vec<usize>)> {
     names
 }
 
+/// The id of the model embedded in this build (see [`Model::id`]), without loading it.
+pub fn embedded_id() -> Option<String> {
+    static ID: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    ID.get_or_init(|| EMBEDDED.map(fingerprint)).clone()
+}
+
 /// FNV-1a hash of the weights, as the model's id.
 fn fingerprint(bytes: &[u8]) -> String {
     format!(

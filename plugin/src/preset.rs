@@ -43,6 +43,10 @@ pub struct Preset {
     /// The anchor slots A–D (absent in version 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchors: Option<Anchors>,
+    /// Id of the model the preset was made with (latent anchors and macro
+    /// settings sound as saved only with that model; other models still load it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// Why a preset could not be loaded.
@@ -150,6 +154,7 @@ impl Preset {
             author: author.to_string(),
             params: values,
             anchors: Some(params.anchors_snapshot()),
+            model: nwt_model::model::embedded_id(),
         }
     }
 

@@ -92,6 +92,24 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Write the table a sound plays (neural, imported or factory) as a
+    /// Serum/Vital/Surge wavetable: 32-bit float WAV, 2048 samples a frame, `clm ` chunk.
+    Export {
+        /// Factory or user preset name, or a preset file.
+        #[arg(long, default_value = "Init")]
+        preset: String,
+        /// Parameter changes, PARAM=VALUE (as for `nwt render --set`).
+        #[arg(long = "set", value_name = "PARAM=VALUE")]
+        set: Vec<String>,
+        /// Anchor changes, SLOT=SHAPE|FILE|none (as for `nwt render --anchor`).
+        #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
+        anchors: Vec<String>,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Output wavetable WAV.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// List every parameter's stable id and its value in a preset (default Init).
     Params {
         /// Factory preset name or preset file.
@@ -152,6 +170,7 @@ fn preset_command(command: PresetCommand) -> Result<()> {
             println!("category  {}", p.category);
             println!("author    {}", p.author);
             println!("version   {}", p.version);
+            println!("model     {}", p.model.as_deref().unwrap_or("-"));
             let params = SynthParams::default();
             p.load_into(&params, 48_000.0)?;
             for (slot, name) in params
@@ -327,6 +346,26 @@ struct RenderArgs {
     output: PathBuf,
 }
 
+/// The table `params` make the synth play, built as the plugin builds it.
+fn current_table(params: &SynthParams, model: &Model) -> Result<nwt_engine::WavetableSet> {
+    use nwt_engine::factory::TableSource;
+    use nwt_engine::neural::{build_table, build_user_table, AnchorEncoder, TableRequest};
+    Ok(match params.table.value() {
+        TableSource::Neural => build_table(
+            model,
+            &mut AnchorEncoder::default(),
+            &TableRequest::read(params),
+        )?,
+        TableSource::User => {
+            let table = params
+                .user_table_snapshot()
+                .context("the table is `Imported` but no table was imported")?;
+            build_user_table(&table)?
+        }
+        factory => factory.build()?,
+    })
+}
+
 /// Applies `--anchor SLOT=SOURCE` settings to `params`.
 fn apply_anchor_args(params: &SynthParams, specs: &[String]) -> Result<()> {
     if specs.is_empty() {
@@ -486,6 +525,27 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
+        Command::Export {
+            preset,
+            set,
+            anchors,
+            model,
+            output,
+        } => {
+            let params = SynthParams::default();
+            preset::resolve(&preset)?.load_into(&params, 48_000.0)?;
+            apply_set_args(&params, &set, 48_000.0)?;
+            apply_anchor_args(&params, &anchors)?;
+            let set = current_table(&params, &model.load_on(&device)?)?;
+            let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
+            wav::write_wavetable(&output, 48_000, &frames)?;
+            println!(
+                "wrote {}: {} frames of 2048 samples with a clm chunk",
+                output.display(),
+                frames.len()
+            );
+            Ok(())
+        }
         Command::Params { preset } => {
             let params = SynthParams::default();
             preset::resolve(&preset)?.load_into(&params, 48_000.0)?;
@@ -527,6 +587,14 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     let params = Arc::new(SynthParams::default());
     let preset = preset::resolve(&args.preset)?;
     preset.load_into(&params, sr)?;
+    let model = args.model.load()?;
+    if let Some(saved) = preset.model.as_deref().filter(|m| *m != model.id()) {
+        eprintln!(
+            "note: preset {} was saved with model {saved}; rendering with {}",
+            preset.name,
+            model.id()
+        );
+    }
     apply_set_args(&params, &args.set, sr)?;
     apply_anchor_args(&params, &args.anchors)?;
     let mut points = Vec::new();
@@ -553,7 +621,7 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     let mut synth = Synth::new(params.clone(), sr);
     let worker = DecoderWorker::attach(
         &mut synth,
-        args.model.load()?,
+        model,
         WorkerOptions {
             prefer_gpu: device == "gpu",
             ..WorkerOptions::default()
