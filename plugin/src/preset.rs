@@ -20,6 +20,8 @@ use std::path::Path;
 pub const FORMAT_VERSION: u32 = 2;
 /// The `format` field of every preset file.
 pub const FORMAT_NAME: &str = "neural-wavetable-preset";
+/// Longest imported cycle an anchor may hold, in samples.
+pub const MAX_ANCHOR_SAMPLES: usize = 65_536;
 /// Largest preset file read, in bytes.
 pub const MAX_PRESET_BYTES: u64 = 1 << 20;
 
@@ -78,6 +80,14 @@ pub enum PresetError {
     /// A value that is not a finite number.
     #[error("preset value for `{0}` is not a finite number")]
     BadValue(String),
+    /// An anchor the model cannot use.
+    #[error("preset anchor {slot}: {reason}")]
+    BadAnchor {
+        /// Slot name (A..D).
+        slot: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// No factory preset has this name.
     #[error("no preset named `{0}` in the factory bank or the user folder, and no such file (`nwt presets` lists them)")]
     UnknownFactory(String),
@@ -204,8 +214,41 @@ impl Preset {
         serde_json::to_string_pretty(self).expect("a preset always serialises")
     }
 
-    /// Checks that every parameter the preset names exists and has a finite value.
+    /// Checks that every parameter the preset names exists and has a finite
+    /// value, and that every anchor is usable.
     pub fn validate(&self, params: &SynthParams) -> Result<(), PresetError> {
+        use nwt_engine::neural::anchors::SLOT_NAMES;
+        use nwt_engine::neural::Anchor;
+        let slots = self.anchors.iter().flat_map(|a| a.slots.iter());
+        for (slot, anchor) in SLOT_NAMES.into_iter().zip(slots) {
+            let bad = |reason: String| PresetError::BadAnchor { slot, reason };
+            match anchor {
+                Some(Anchor::Latent { latent, .. }) => {
+                    if latent.len() != nwt_model::vae::LATENT {
+                        return Err(bad(format!(
+                            "a latent of {} values (the model takes {})",
+                            latent.len(),
+                            nwt_model::vae::LATENT
+                        )));
+                    }
+                    if latent.iter().any(|v| !v.is_finite()) {
+                        return Err(bad("a latent value is not a finite number".into()));
+                    }
+                }
+                Some(Anchor::Wave { samples, .. }) => {
+                    if !(4..=MAX_ANCHOR_SAMPLES).contains(&samples.len()) {
+                        return Err(bad(format!(
+                            "an imported cycle of {} samples (4..={MAX_ANCHOR_SAMPLES})",
+                            samples.len()
+                        )));
+                    }
+                    if samples.iter().any(|v| !v.is_finite()) {
+                        return Err(bad("a sample is not a finite number".into()));
+                    }
+                }
+                Some(Anchor::Shape { .. }) | None => {}
+            }
+        }
         let ids = params.ids();
         for (id, value) in &self.params {
             if !ids.contains(id) {
