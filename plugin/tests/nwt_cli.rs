@@ -408,3 +408,94 @@ fn bad_neural_options_are_refused() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn presets_save_show_and_render_from_the_user_folder() {
+    let user_dir = std::env::temp_dir().join(format!("nwt-cli-{}-user", std::process::id()));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nwt"))
+            .args(args)
+            .env("NWT_USER_DIR", &user_dir)
+            .output()
+            .expect("nwt runs")
+    };
+    let saved = run(&[
+        "preset",
+        "save",
+        "--name",
+        "Test Pad",
+        "--category",
+        "Pad",
+        "--from",
+        "Glacier Choir",
+        "--set",
+        "cutoff=1234",
+        "--anchor",
+        "D=organ",
+    ]);
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    let file = user_dir.join("presets/test-pad.nwtpreset");
+    assert!(
+        file.is_file(),
+        "the user preset folder was created and holds the preset"
+    );
+    let listed = String::from_utf8_lossy(&run(&["presets"]).stdout).to_string();
+    assert!(
+        listed.contains("Test Pad") && listed.contains("Glacier Choir"),
+        "{listed}"
+    );
+    let shown = String::from_utf8_lossy(&run(&["preset", "show", "Test Pad"]).stdout).to_string();
+    assert!(shown.contains("anchor D  organ"), "{shown}");
+    assert!(shown.contains("1234.0 Hz"), "{shown}");
+    let out = temp_wav("user-preset");
+    let rendered = run(&[
+        "render",
+        "--preset",
+        "Test Pad",
+        "--notes",
+        "C4@0:0.5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    std::fs::remove_file(&out).ok();
+    std::fs::remove_dir_all(&user_dir).ok();
+}
+
+#[test]
+fn export_writes_a_clm_wavetable_of_the_current_table() {
+    let out = temp_wav("export");
+    let result = nwt(&[
+        "export",
+        "--preset",
+        "Glacier Choir",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.windows(7).any(|w| w == b"<!>2048"), "no clm chunk");
+    let (_, channels) = neural_wavetable::wav::read_wav(&out).unwrap();
+    std::fs::remove_file(&out).ok();
+    let samples = &channels[0];
+    assert_eq!(samples.len(), 64 * 2048, "64 frames of 2048 samples");
+    for frame in samples.chunks(2048) {
+        let peak = frame.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!((peak - 1.0).abs() < 0.02, "frame peak {peak}");
+    }
+    // The table morphs: the first and last frames differ.
+    let (first, last) = (&samples[..2048], &samples[63 * 2048..]);
+    assert!(first.iter().zip(last).any(|(a, b)| (a - b).abs() > 0.1));
+}
