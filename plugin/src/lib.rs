@@ -15,6 +15,7 @@ pub mod folders;
 pub mod preset;
 pub mod score;
 pub mod wav;
+pub mod wav_import;
 
 /// Samples processed by every instance in this process (the standalone app reports it).
 pub static SAMPLES_PROCESSED: AtomicU64 = AtomicU64::new(0);

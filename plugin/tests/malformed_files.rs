@@ -47,3 +47,24 @@ fn malformed_presets_are_refused_and_change_nothing() {
         );
     }
 }
+
+#[test]
+fn malformed_wavs_are_refused_with_a_clear_error() {
+    let files = malformed("wav");
+    assert!(files.len() >= 10, "{} malformed WAVs", files.len());
+    for path in &files {
+        let error = neural_wavetable::wav_import::import_file(path)
+            .err()
+            .unwrap_or_else(|| panic!("{} imported", path.display()))
+            .to_string();
+        assert!(
+            error.len() > 10,
+            "{}: unclear error {error:?}",
+            path.display()
+        );
+        println!(
+            "{:<34} {error:.100}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+    }
+}

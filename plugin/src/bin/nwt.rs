@@ -6,8 +6,9 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use neural_wavetable::automation::{parse_automation, AutomationPlayer};
 use neural_wavetable::preset::{self, Preset};
+use neural_wavetable::wav_import::{self, Imported};
 use neural_wavetable::{score, wav};
-use nwt_engine::neural::{Anchor, AnchorShape, Anchors, DecoderWorker, WorkerOptions};
+use nwt_engine::neural::{Anchor, AnchorShape, Anchors, DecoderWorker, UserTable, WorkerOptions};
 use nwt_engine::offline::{self, OfflineNote, RenderOptions};
 use nwt_engine::{Synth, SynthParams};
 use nwt_model::Model;
@@ -104,6 +105,9 @@ enum Command {
         /// Anchor changes, SLOT=SHAPE|FILE|none (as for `nwt render --anchor`).
         #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
         anchors: Vec<String>,
+        /// Export an imported wavetable (as for `nwt render --import-table`).
+        #[arg(long, value_name = "FILE.wav")]
+        import_table: Option<PathBuf>,
         #[command(flatten)]
         model: ModelArgs,
         /// Output wavetable WAV.
@@ -264,32 +268,89 @@ struct LatentFile {
     latent: Vec<f32>,
 }
 
-/// Reads one cycle from a WAV file (first channel) as a spectrum.
-fn read_cycle(path: &std::path::Path) -> Result<nwt_model::Harmonics> {
-    let (_, channels) = wav::read_wav(path)?;
-    let samples = channels.into_iter().next().unwrap_or_default();
-    if samples.len() < 4 {
-        bail!(
-            "{} holds {} samples; a cycle needs at least 4",
-            path.display(),
-            samples.len()
-        );
-    }
-    if samples.len() > 1 << 20 {
-        bail!(
-            "{} is too long to be one cycle ({} samples)",
-            path.display(),
-            samples.len()
-        );
-    }
+/// Reads one cycle from a WAV file of any format: a short file is the cycle;
+/// `FILE@N` takes frame N of a wavetable (frame 0 without `@N`); a longer
+/// recording gives its middle pitch-detected cycle.
+fn read_cycle_samples(spec: &Path) -> Result<(String, Vec<f32>)> {
+    let text = spec.to_string_lossy();
+    let (path, frame) = match text.rsplit_once('@') {
+        Some((p, n)) if !Path::new(&*text).exists() => (
+            PathBuf::from(p),
+            Some(
+                n.parse::<usize>()
+                    .with_context(|| format!("`{text}`: after @ comes a frame number"))?,
+            ),
+        ),
+        _ => (spec.to_path_buf(), None),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| text.to_string(), |n| n.to_string_lossy().into_owned());
+    let samples = match wav_import::import_file(&path)? {
+        Imported::Cycle(cycle) => {
+            if frame.is_some_and(|n| n > 0) {
+                bail!(
+                    "{} is a single cycle; it has no frame {}",
+                    path.display(),
+                    frame.unwrap_or(0)
+                );
+            }
+            cycle
+        }
+        Imported::Table { frames, .. } => {
+            let n = frame.unwrap_or(0);
+            let count = frames.len();
+            frames.into_iter().nth(n).with_context(|| {
+                format!(
+                    "{} has {count} frames; there is no frame {n}",
+                    path.display()
+                )
+            })?
+        }
+        Imported::Recording { cycles, .. } => {
+            let n = frame.unwrap_or(cycles.len() / 2);
+            let count = cycles.len();
+            cycles.into_iter().nth(n).with_context(|| {
+                format!(
+                    "{} gave {count} cycles; there is no cycle {n}",
+                    path.display()
+                )
+            })?
+        }
+    };
+    let label = match frame {
+        Some(n) => format!("{name}@{n}"),
+        None => name,
+    };
+    Ok((label, samples))
+}
+
+/// Reads one cycle (see [`read_cycle_samples`]) as a spectrum.
+fn read_cycle(spec: &Path) -> Result<nwt_model::Harmonics> {
+    let (_, samples) = read_cycle_samples(spec)?;
     let h = nwt_model::Harmonics::from_cycle(&samples);
     if (1..=nwt_model::MAX_HARMONIC).all(|k| h.magnitude(k) < 1e-6) {
         bail!(
             "{} is silent (or pure DC): nothing to encode",
-            path.display()
+            spec.display()
         );
     }
     Ok(h)
+}
+
+/// Reads a wavetable (or the cycles of a recording) as an imported table.
+fn read_user_table(path: &Path) -> Result<UserTable> {
+    let frames = match wav_import::import_file(path)? {
+        Imported::Cycle(cycle) => vec![cycle],
+        Imported::Table { frames, .. } => frames,
+        Imported::Recording { cycles, .. } => cycles,
+    };
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    UserTable::new(&name, frames)
+        .with_context(|| format!("{} does not make a playable table", path.display()))
 }
 
 /// One 2048-sample cycle of a spectrum.
@@ -339,6 +400,10 @@ struct RenderArgs {
     /// parameters, so the same inputs always render the same samples.
     #[arg(long)]
     realtime: bool,
+    /// Play a wavetable WAV (Serum/Vital/Surge, any format; or the cycles of a
+    /// recording) as it is, without the model: sets `table` to `Imported`.
+    #[arg(long, value_name = "FILE.wav")]
+    import_table: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
     /// Output WAV file.
@@ -383,20 +448,18 @@ fn apply_anchor_args(params: &SynthParams, specs: &[String]) -> Result<()> {
             None
         } else if let Some(shape) = AnchorShape::from_id(source) {
             Some(Anchor::shape(shape))
-        } else if Path::new(source).is_file() {
-            let (_, channels) = wav::read_wav(Path::new(source))?;
-            let samples = channels.into_iter().next().unwrap_or_default();
+        } else if Path::new(source).is_file()
+            || source
+                .rsplit_once('@')
+                .is_some_and(|(file, _)| Path::new(file).is_file())
+        {
             read_cycle(Path::new(source))?;
-            Some(Anchor::Wave {
-                name: Path::new(source)
-                    .file_name()
-                    .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned()),
-                samples,
-            })
+            let (name, samples) = read_cycle_samples(Path::new(source))?;
+            Some(Anchor::Wave { name, samples })
         } else {
             let shapes: Vec<&str> = AnchorShape::ALL.iter().map(|s| s.id()).collect();
             bail!(
-                "--anchor `{spec}`: `{source}` is neither a shape ({}) nor a WAV file",
+                "--anchor `{spec}`: `{source}` is neither a shape ({}) nor a WAV file (FILE or FILE@FRAME)",
                 shapes.join(", ")
             );
         };
@@ -529,6 +592,7 @@ fn main() -> Result<()> {
             preset,
             set,
             anchors,
+            import_table,
             model,
             output,
         } => {
@@ -536,6 +600,10 @@ fn main() -> Result<()> {
             preset::resolve(&preset)?.load_into(&params, 48_000.0)?;
             apply_set_args(&params, &set, 48_000.0)?;
             apply_anchor_args(&params, &anchors)?;
+            if let Some(path) = &import_table {
+                params.set_user_table(Some(read_user_table(path)?));
+                params.set_by_id("table", "Imported", 48_000.0)?;
+            }
             let set = current_table(&params, &model.load_on(&device)?)?;
             let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
             wav::write_wavetable(&output, 48_000, &frames)?;
@@ -597,6 +665,10 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     }
     apply_set_args(&params, &args.set, sr)?;
     apply_anchor_args(&params, &args.anchors)?;
+    if let Some(path) = &args.import_table {
+        params.set_user_table(Some(read_user_table(path)?));
+        params.set_by_id("table", "Imported", sr)?;
+    }
     let mut points = Vec::new();
     for spec in &args.automate {
         points.extend(parse_automation(spec).context("in --automate")?);
