@@ -201,8 +201,8 @@ pub fn table_latents(
     Ok(path)
 }
 
-/// Decodes the table `request` describes (all frames in one batched call) and
-/// builds its mip levels.
+/// Decodes the neural table `request` describes (all frames in one batched
+/// call) and builds its mip levels.
 pub fn build_table(
     model: &Model,
     encoder: &mut AnchorEncoder,
@@ -211,18 +211,14 @@ pub fn build_table(
     Ok(build_table_and_path(model, encoder, request)?.0)
 }
 
-/// [`build_table`], also returning the latents of the table's frames.
+/// [`build_table`], also returning the latents of the table's frames. Always
+/// the neural table: `request.user` is for the worker to choose
+/// [`build_user_table`] instead.
 pub fn build_table_and_path(
     model: &Model,
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<(WavetableSet, Vec<Latent>), NeuralError> {
-    if request.user.is_some() {
-        return Err(NeuralError::Anchor {
-            slot: "-",
-            reason: "an imported table is built by build_user_table".into(),
-        });
-    }
     let latents = table_latents(model, encoder, request)?;
     // The set normalises each frame's peak itself.
     let spectra = model.decode_unnormalised(&latents)?;
