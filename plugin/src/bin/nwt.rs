@@ -155,6 +155,27 @@ enum PresetCommand {
     },
 }
 
+/// Loads a sound as the command line describes it: a preset, then `--set`
+/// changes, `--anchor` changes and an `--import-table`. Returns the preset too.
+fn load_sound(
+    params: &SynthParams,
+    preset_name: &str,
+    set: &[String],
+    anchors: &[String],
+    import_table: Option<&Path>,
+    sample_rate: f32,
+) -> Result<Preset> {
+    let preset = preset::resolve(preset_name)?;
+    preset.load_into(params, sample_rate)?;
+    apply_set_args(params, set, sample_rate)?;
+    apply_anchor_args(params, anchors)?;
+    if let Some(path) = import_table {
+        params.set_user_table(Some(read_user_table(path)?));
+        params.set_by_id("table", "Imported", sample_rate)?;
+    }
+    Ok(preset)
+}
+
 /// Applies `--set PARAM=VALUE` settings.
 fn apply_set_args(params: &SynthParams, specs: &[String], sample_rate: f32) -> Result<()> {
     for assignment in specs {
@@ -201,9 +222,7 @@ fn preset_command(command: PresetCommand) -> Result<()> {
             output,
         } => {
             let params = SynthParams::default();
-            preset::resolve(&from)?.load_into(&params, 48_000.0)?;
-            apply_set_args(&params, &set, 48_000.0)?;
-            apply_anchor_args(&params, &anchors)?;
+            load_sound(&params, &from, &set, &anchors, None, 48_000.0)?;
             let p = Preset::capture(&params, &name, &category, &author);
             let path = match output {
                 Some(path) => path,
@@ -597,13 +616,14 @@ fn main() -> Result<()> {
             output,
         } => {
             let params = SynthParams::default();
-            preset::resolve(&preset)?.load_into(&params, 48_000.0)?;
-            apply_set_args(&params, &set, 48_000.0)?;
-            apply_anchor_args(&params, &anchors)?;
-            if let Some(path) = &import_table {
-                params.set_user_table(Some(read_user_table(path)?));
-                params.set_by_id("table", "Imported", 48_000.0)?;
-            }
+            load_sound(
+                &params,
+                &preset,
+                &set,
+                &anchors,
+                import_table.as_deref(),
+                48_000.0,
+            )?;
             let set = current_table(&params, &model.load_on(&device)?)?;
             let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
             wav::write_wavetable(&output, 48_000, &frames)?;
@@ -653,8 +673,14 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     }
 
     let params = Arc::new(SynthParams::default());
-    let preset = preset::resolve(&args.preset)?;
-    preset.load_into(&params, sr)?;
+    let preset = load_sound(
+        &params,
+        &args.preset,
+        &args.set,
+        &args.anchors,
+        args.import_table.as_deref(),
+        sr,
+    )?;
     let model = args.model.load()?;
     if let Some(saved) = preset.model.as_deref().filter(|m| *m != model.id()) {
         eprintln!(
@@ -662,12 +688,6 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
             preset.name,
             model.id()
         );
-    }
-    apply_set_args(&params, &args.set, sr)?;
-    apply_anchor_args(&params, &args.anchors)?;
-    if let Some(path) = &args.import_table {
-        params.set_user_table(Some(read_user_table(path)?));
-        params.set_by_id("table", "Imported", sr)?;
     }
     let mut points = Vec::new();
     for spec in &args.automate {
