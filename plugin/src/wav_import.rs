@@ -403,16 +403,7 @@ pub fn yin_pitch(samples: &[f32], sample_rate: u32) -> Option<f32> {
     }
     // Integration length: every d(tau) up to tau_max + 1 sums the same span.
     let width = n - tau_max - 1;
-    let head = x.get(..width).unwrap_or_default();
-    let mut diff = vec![0.0f64; tau_max + 2];
-    for (tau, d) in diff.iter_mut().enumerate().skip(1) {
-        let shifted = x.get(tau..tau + width).unwrap_or_default();
-        *d = head
-            .iter()
-            .zip(shifted)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum();
-    }
+    let diff = difference_function(&x, width, tau_max + 2);
     let mut cmnd = vec![1.0f64; diff.len()];
     let mut running = 0.0;
     for (tau, (c, d)) in cmnd.iter_mut().zip(&diff).enumerate().skip(1) {
@@ -437,6 +428,54 @@ pub fn yin_pitch(samples: &[f32], sample_rate: u32) -> Option<f32> {
     };
     let f0 = rate / (tau as f64 + shift);
     (f0.is_finite() && f0 > 0.0).then_some(f0 as f32)
+}
+
+/// YIN's difference function `d(τ) = Σ_{j<width} (x_j − x_{j+τ})²` for
+/// `τ = 0..lags` (`width + lags − 1 ≤ x.len()`), by FFT: expanded as
+/// `Σ x_j² + Σ x_{j+τ}² − 2 Σ x_j x_{j+τ}`, the energies from prefix sums and
+/// the cross term from one cross-correlation, so a window costs
+/// O(n log n) instead of O(n · lags).
+fn difference_function(x: &[f64], width: usize, lags: usize) -> Vec<f64> {
+    use rustfft::num_complex::Complex64;
+    let n = x.len();
+    if lags == 0 || width + lags - 1 > n {
+        return vec![0.0; lags];
+    }
+    let size = (n + width).next_power_of_two();
+    let mut planner = rustfft::FftPlanner::<f64>::new();
+    let forward = planner.plan_fft_forward(size);
+    let inverse = planner.plan_fft_inverse(size);
+    let padded = |v: &[f64]| -> Vec<Complex64> {
+        let mut out = vec![Complex64::new(0.0, 0.0); size];
+        for (o, &s) in out.iter_mut().zip(v) {
+            o.re = s;
+        }
+        out
+    };
+    let mut signal = padded(x);
+    let mut head = padded(&x[..width]);
+    forward.process(&mut signal);
+    forward.process(&mut head);
+    // Cross-correlation r(τ) = Σ_j head_j · x_{j+τ} = IFFT(X · conj(H)).
+    for (a, b) in signal.iter_mut().zip(&head) {
+        *a *= b.conj();
+    }
+    inverse.process(&mut signal);
+    let scale = 1.0 / size as f64;
+    let mut prefix = vec![0.0f64; n + 1];
+    for (i, v) in x.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + v * v;
+    }
+    let head_energy = prefix[width];
+    (0..lags)
+        .map(|tau| {
+            if tau == 0 {
+                return 0.0;
+            }
+            let shifted_energy = prefix[tau + width] - prefix[tau];
+            (head_energy + shifted_energy - 2.0 * signal[tau].re * scale).max(0.0)
+        })
+        .collect()
 }
 
 /// Chunks of interest found while walking the file.
@@ -1830,6 +1869,23 @@ mod tests {
         for cycle in &cycles {
             assert!(cycle[0].abs() < 0.01, "starts at {}", cycle[0]);
             assert!(cycle[10] > 0.0, "starts rising");
+        }
+    }
+
+    #[test]
+    fn fft_difference_function_matches_the_direct_sum() {
+        let x: Vec<f64> = (0..3000)
+            .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0 + (i as f64 * 0.05).sin())
+            .collect();
+        let (width, lags) = (2000, 900);
+        let fast = difference_function(&x, width, lags);
+        for tau in [0usize, 1, 2, 17, 450, 899] {
+            let direct: f64 = (0..width).map(|j| (x[j] - x[j + tau]).powi(2)).sum();
+            assert!(
+                (fast[tau] - direct).abs() <= 1e-9 * direct.max(1.0),
+                "tau {tau}: {} vs {direct}",
+                fast[tau]
+            );
         }
     }
 
