@@ -269,11 +269,7 @@ impl Synth {
     /// snapping the parameter smoothers to their values (allocates).
     pub fn new(params: Arc<SynthParams>, sample_rate: f32) -> Self {
         params.reset_smoothers(sanitize_rate(sample_rate));
-        let current = match params.table.value().index() {
-            Some(i) => TableSlot::Bank(i),
-            None => TableSlot::Bank(fallback_index()),
-        };
-        Self {
+        let mut synth = Self {
             params,
             sample_rate: sanitize_rate(sample_rate),
             bank: factory::build_bank(),
@@ -281,7 +277,7 @@ impl Synth {
             retired: None,
             link: None,
             swaps: 0,
-            current,
+            current: TableSlot::Bank(fallback_index()),
             fade: None,
             voices: vec![Voice::default(); MAX_VOICES + FADE_SLOTS],
             next_age: 0,
@@ -290,7 +286,9 @@ impl Synth {
             bend: 0.0,
             last_pitch: None,
             previous: Previous::default(),
-        }
+        };
+        synth.current = synth.wanted_table();
+        synth
     }
 
     /// The parameters this synth reads.
@@ -340,15 +338,6 @@ impl Synth {
     /// thread, e.g. when the plugin is activated). `None` disconnects.
     pub fn set_table_link(&mut self, link: Option<TableLink>) {
         self.link = link;
-    }
-
-    /// Installs a neural table directly, without a worker and without a fade
-    /// (call off the audio thread). Returns the set it replaces.
-    pub fn install_neural_table(&mut self, set: Box<WavetableSet>) -> Option<Box<WavetableSet>> {
-        let old = self.neural.replace(set);
-        self.fade = None;
-        self.current = self.wanted_table();
-        old
     }
 
     /// The serial of the table playing now (see [`WavetableSet::serial`]).

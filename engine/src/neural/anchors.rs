@@ -177,11 +177,6 @@ impl Anchors {
             .iter()
             .position(|s| s.eq_ignore_ascii_case(name.trim()))
     }
-
-    /// The filled slots, in order.
-    pub fn filled(&self) -> impl Iterator<Item = &Anchor> {
-        self.slots.iter().flatten()
-    }
 }
 
 #[cfg(test)]
