@@ -96,18 +96,8 @@ enum Command {
     /// Write the table a sound plays (neural, imported or factory) as a
     /// Serum/Vital/Surge wavetable: 32-bit float WAV, 2048 samples a frame, `clm ` chunk.
     Export {
-        /// Factory or user preset name, or a preset file.
-        #[arg(long, default_value = "Init")]
-        preset: String,
-        /// Parameter changes, PARAM=VALUE (as for `nwt render --set`).
-        #[arg(long = "set", value_name = "PARAM=VALUE")]
-        set: Vec<String>,
-        /// Anchor changes, SLOT=SHAPE|FILE|none (as for `nwt render --anchor`).
-        #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
-        anchors: Vec<String>,
-        /// Export an imported wavetable (as for `nwt render --import-table`).
-        #[arg(long, value_name = "FILE.wav")]
-        import_table: Option<PathBuf>,
+        #[command(flatten)]
+        sound: SoundArgs,
         #[command(flatten)]
         model: ModelArgs,
         /// Output wavetable WAV.
@@ -155,25 +145,42 @@ enum PresetCommand {
     },
 }
 
-/// Loads a sound as the command line describes it: a preset, then `--set`
-/// changes, `--anchor` changes and an `--import-table`. Returns the preset too.
-fn load_sound(
-    params: &SynthParams,
-    preset_name: &str,
-    set: &[String],
-    anchors: &[String],
-    import_table: Option<&Path>,
-    sample_rate: f32,
-) -> Result<Preset> {
-    let preset = preset::resolve(preset_name)?;
-    preset.load_into(params, sample_rate)?;
-    apply_set_args(params, set, sample_rate)?;
-    apply_anchor_args(params, anchors)?;
-    if let Some(path) = import_table {
-        params.set_user_table(Some(read_user_table(path)?));
-        params.set_by_id("table", "Imported", sample_rate)?;
+/// A sound as the command line describes it: a preset, then parameter and
+/// anchor changes and an imported table.
+#[derive(clap::Args)]
+struct SoundArgs {
+    /// Factory or user preset name (see `nwt presets`) or a .nwtpreset file.
+    #[arg(long, default_value = "Init")]
+    preset: String,
+    /// Set a parameter by stable id to a plain value or its display text, e.g.
+    /// --set cutoff=800 --set filter_mode="High Pass". Repeatable; applied after the preset.
+    #[arg(long = "set", value_name = "PARAM=VALUE")]
+    set: Vec<String>,
+    /// Set an anchor slot (A..D) of the neural table: a factory shape (sine,
+    /// triangle, saw, square, pulse25, pulse10, dark, bright, hollow, vowel_a,
+    /// vowel_o, organ), a WAV file holding one cycle (FILE@N: frame N of a wavetable), or `none`. Repeatable;
+    /// applied after the preset, e.g. --anchor A=sine --anchor B=cello.wav.
+    #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
+    anchors: Vec<String>,
+    /// Play a wavetable WAV (Serum/Vital/Surge, any format; or the cycles of a
+    /// recording) as it is, without the model: sets `table` to `Imported`.
+    #[arg(long, value_name = "FILE.wav")]
+    import_table: Option<PathBuf>,
+}
+
+impl SoundArgs {
+    /// Loads the sound into `params`; returns the preset it started from.
+    fn load(&self, params: &SynthParams, sample_rate: f32) -> Result<Preset> {
+        let preset = preset::resolve(&self.preset)?;
+        preset.load_into(params, sample_rate)?;
+        apply_set_args(params, &self.set, sample_rate)?;
+        apply_anchor_args(params, &self.anchors)?;
+        if let Some(path) = &self.import_table {
+            params.set_user_table(Some(read_user_table(path)?));
+            params.set_by_id("table", "Imported", sample_rate)?;
+        }
+        Ok(preset)
     }
-    Ok(preset)
 }
 
 /// Applies `--set PARAM=VALUE` settings.
@@ -222,7 +229,13 @@ fn preset_command(command: PresetCommand) -> Result<()> {
             output,
         } => {
             let params = SynthParams::default();
-            load_sound(&params, &from, &set, &anchors, None, 48_000.0)?;
+            let sound = SoundArgs {
+                preset: from,
+                set,
+                anchors,
+                import_table: None,
+            };
+            sound.load(&params, 48_000.0)?;
             let p = Preset::capture(&params, &name, &category, &author);
             let path = match output {
                 Some(path) => path,
@@ -379,9 +392,8 @@ fn frame_of(h: &nwt_model::Harmonics) -> Vec<f32> {
 
 #[derive(clap::Args)]
 struct RenderArgs {
-    /// Factory preset name (see `nwt presets`) or a .nwtpreset file.
-    #[arg(long, default_value = "Init")]
-    preset: String,
+    #[command(flatten)]
+    sound: SoundArgs,
     /// Notes as NOTE@START:DURATION[vVELOCITY], comma-separated; seconds; C4 is MIDI 60.
     /// NOTE is a name (A4, C#6, Db3) or a MIDI number. Example: "A4@0:1,C#6@0.5:1.5v0.6".
     #[arg(long)]
@@ -389,10 +401,6 @@ struct RenderArgs {
     /// A Standard MIDI File whose notes are rendered (with its tempo map).
     #[arg(long)]
     midi: Option<PathBuf>,
-    /// Set a parameter by stable id to a plain value or its display text, e.g.
-    /// --set cutoff=800 --set filter_mode="High Pass". Repeatable; applied after the preset.
-    #[arg(long = "set", value_name = "PARAM=VALUE")]
-    set: Vec<String>,
     /// Output sample rate in Hz (8000..=384000).
     #[arg(long, default_value_t = 48_000)]
     sample_rate: u32,
@@ -407,22 +415,12 @@ struct RenderArgs {
     /// point applies at the first block that starts at or after its time.
     #[arg(long, value_name = "PARAM@SECONDS=VALUE,...")]
     automate: Vec<String>,
-    /// Set an anchor slot (A..D) of the neural table: a factory shape (sine,
-    /// triangle, saw, square, pulse25, pulse10, dark, bright, hollow, vowel_a,
-    /// vowel_o, organ), a WAV file holding one cycle, or `none`. Repeatable;
-    /// applied after the preset, e.g. --anchor A=sine --anchor B=cello.wav.
-    #[arg(long = "anchor", value_name = "SLOT=SHAPE|FILE|none")]
-    anchors: Vec<String>,
     /// Pace the render block by block at wall-clock speed with the decoder
     /// working as in a host, so the audio shows the real knob-to-sound delay.
     /// Without it, each block waits until the decoder has caught up with the
     /// parameters, so the same inputs always render the same samples.
     #[arg(long)]
     realtime: bool,
-    /// Play a wavetable WAV (Serum/Vital/Surge, any format; or the cycles of a
-    /// recording) as it is, without the model: sets `table` to `Imported`.
-    #[arg(long, value_name = "FILE.wav")]
-    import_table: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
     /// Output WAV file.
@@ -608,22 +606,12 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Export {
-            preset,
-            set,
-            anchors,
-            import_table,
+            sound,
             model,
             output,
         } => {
             let params = SynthParams::default();
-            load_sound(
-                &params,
-                &preset,
-                &set,
-                &anchors,
-                import_table.as_deref(),
-                48_000.0,
-            )?;
+            sound.load(&params, 48_000.0)?;
             let set = current_table(&params, &model.load_on(&device)?)?;
             let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
             wav::write_wavetable(&output, 48_000, &frames)?;
@@ -673,14 +661,7 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     }
 
     let params = Arc::new(SynthParams::default());
-    let preset = load_sound(
-        &params,
-        &args.preset,
-        &args.set,
-        &args.anchors,
-        args.import_table.as_deref(),
-        sr,
-    )?;
+    let preset = args.sound.load(&params, sr)?;
     let model = args.model.load()?;
     if let Some(saved) = preset.model.as_deref().filter(|m| *m != model.id()) {
         eprintln!(
