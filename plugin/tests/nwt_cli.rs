@@ -467,6 +467,14 @@ fn presets_save_show_and_render_from_the_user_folder() {
         String::from_utf8_lossy(&rendered.stderr)
     );
     std::fs::remove_file(&out).ok();
+    // Export without -o goes to the user's wavetable folder.
+    let exported = run(&["export", "--preset", "Test Pad"]);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    assert!(user_dir.join("wavetables/test-pad.wav").is_file());
     std::fs::remove_dir_all(&user_dir).ok();
 }
 

@@ -100,9 +100,10 @@ enum Command {
         sound: SoundArgs,
         #[command(flatten)]
         model: ModelArgs,
-        /// Output wavetable WAV.
+        /// Output wavetable WAV; without it the table goes to the user's
+        /// wavetable folder, named after the preset.
         #[arg(short, long)]
-        output: PathBuf,
+        output: Option<PathBuf>,
     },
     /// List every parameter's stable id and its value in a preset (default Init).
     Params {
@@ -183,6 +184,19 @@ impl SoundArgs {
     }
 }
 
+/// A file name made from a sound's name ("My Pad" → "my-pad").
+fn file_slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// Applies `--set PARAM=VALUE` settings.
 fn apply_set_args(params: &SynthParams, specs: &[String], sample_rate: f32) -> Result<()> {
     for assignment in specs {
@@ -239,20 +253,11 @@ fn preset_command(command: PresetCommand) -> Result<()> {
             let p = Preset::capture(&params, &name, &category, &author);
             let path = match output {
                 Some(path) => path,
-                None => {
-                    let slug: String = name
-                        .chars()
-                        .map(|c| {
-                            if c.is_alphanumeric() {
-                                c.to_ascii_lowercase()
-                            } else {
-                                '-'
-                            }
-                        })
-                        .collect();
-                    neural_wavetable::folders::presets_dir()?
-                        .join(format!("{slug}.{}", preset::PRESET_EXTENSION))
-                }
+                None => neural_wavetable::folders::presets_dir()?.join(format!(
+                    "{}.{}",
+                    file_slug(&name),
+                    preset::PRESET_EXTENSION
+                )),
             };
             std::fs::write(&path, p.to_json())
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -611,7 +616,12 @@ fn main() -> Result<()> {
             output,
         } => {
             let params = SynthParams::default();
-            sound.load(&params, 48_000.0)?;
+            let preset = sound.load(&params, 48_000.0)?;
+            let output = match output {
+                Some(path) => path,
+                None => neural_wavetable::folders::wavetables_dir()?
+                    .join(format!("{}.wav", file_slug(&preset.name))),
+            };
             let set = current_table(&params, &model.load_on(&device)?)?;
             let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
             wav::write_wavetable(&output, 48_000, &frames)?;
