@@ -15,6 +15,14 @@ fn temp_wav(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("nwt-cli-{}-{name}.wav", std::process::id()))
 }
 
+/// Runs `nwt` with `args` and checks that it fails with `expected` in its message.
+fn assert_refused(args: &[&str], expected: &str) {
+    let result = nwt(args);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success(), "{args:?} succeeded");
+    assert!(stderr.contains(expected), "{args:?}: {stderr}");
+}
+
 /// Period of a steady waveform by counting rising zero crossings, with linear
 /// interpolation between samples.
 fn zero_crossing_hz(x: &[f32], sample_rate: f64) -> f64 {
@@ -105,10 +113,7 @@ fn bad_input_gives_clear_errors() {
         ),
         (vec!["render", "-o", o], "nothing to render"),
     ] {
-        let result = nwt(&args);
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        assert!(!result.status.success(), "{args:?} succeeded");
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_refused(&args, expected);
     }
     assert!(!out.exists());
 }
@@ -401,10 +406,7 @@ fn bad_neural_options_are_refused() {
             "tpu",
         ),
     ] {
-        let result = nwt(&args);
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        assert!(!result.status.success(), "{args:?} succeeded");
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_refused(&args, expected);
     }
     assert!(!out.exists());
 }
