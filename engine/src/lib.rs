@@ -20,6 +20,7 @@ pub mod oscillator;
 pub mod params;
 pub mod rng;
 pub mod synth;
+pub mod telemetry;
 pub mod voice;
 pub mod wavetable;
 

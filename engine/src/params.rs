@@ -89,6 +89,72 @@ fn macro_param(n: usize) -> FloatParam {
     .with_value_to_string(no_negative_zero(3))
 }
 
+/// What the editor remembers between sessions: its window size and scale,
+/// and the preset last loaded or saved (its "changed" marker compares against
+/// it). Lives with the parameters so the host saves it with the session.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct EditorMemory {
+    /// Window width in logical pixels, before scaling.
+    pub width: f32,
+    /// Window height in logical pixels, before scaling.
+    pub height: f32,
+    /// The user's zoom factor (1.0 = 100 %).
+    pub scale: f32,
+    /// The preset the sound came from: a factory name or a user file's path.
+    pub preset: Option<String>,
+}
+
+impl EditorMemory {
+    /// The editor's design size.
+    pub const DEFAULT_SIZE: (f32, f32) = (1100.0, 760.0);
+    /// Smallest window size.
+    pub const MIN_SIZE: (f32, f32) = (900.0, 640.0);
+    /// Largest window size.
+    pub const MAX_SIZE: (f32, f32) = (3000.0, 2000.0);
+    /// Zoom factors offered.
+    pub const SCALES: [f32; 6] = [0.75, 0.9, 1.0, 1.25, 1.5, 2.0];
+
+    /// The same memory with any out-of-range or non-finite value replaced by a
+    /// usable one (a session file may hold anything).
+    pub fn sanitized(&self) -> Self {
+        let fit = |v: f32, lo: f32, hi: f32, default: f32| {
+            if v.is_finite() {
+                v.clamp(lo, hi)
+            } else {
+                default
+            }
+        };
+        Self {
+            width: fit(
+                self.width,
+                Self::MIN_SIZE.0,
+                Self::MAX_SIZE.0,
+                Self::DEFAULT_SIZE.0,
+            ),
+            height: fit(
+                self.height,
+                Self::MIN_SIZE.1,
+                Self::MAX_SIZE.1,
+                Self::DEFAULT_SIZE.1,
+            ),
+            scale: fit(self.scale, 0.5, 3.0, 1.0),
+            preset: self.preset.clone(),
+        }
+    }
+}
+
+impl Default for EditorMemory {
+    fn default() -> Self {
+        Self {
+            width: Self::DEFAULT_SIZE.0,
+            height: Self::DEFAULT_SIZE.1,
+            scale: 1.0,
+            preset: None,
+        }
+    }
+}
+
 /// All parameters of Neural Wavetable. The defaults are the `Init` sound: a
 /// plain saw, one unison voice, filter open, no modulation, instant attack,
 /// short release.
@@ -138,6 +204,10 @@ pub struct SynthParams {
     /// DAW session; never read by the audio thread).
     #[persist = "user_table"]
     pub user_table: RwLock<Option<UserTable>>,
+    /// The editor's size, scale and loaded preset, remembered with the DAW
+    /// session (GUI thread only).
+    #[persist = "editor"]
+    pub editor: RwLock<EditorMemory>,
     /// Position in the wavetable, 0 = first frame, 1 = last.
     #[id = "position"]
     pub position: FloatParam,
@@ -260,6 +330,7 @@ impl Default for SynthParams {
             frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
             anchors: RwLock::new(Anchors::default()),
             user_table: RwLock::new(None),
+            editor: RwLock::new(EditorMemory::default()),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
             pitch: bipolar_param("Pitch", " st", 24.0)
                 .with_smoother(SmoothingStyle::Linear(10.0))
@@ -429,6 +500,19 @@ impl SynthParams {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .map(|t| (t.id, t.name.clone()))
+    }
+
+    /// A copy of the editor's memory, sanitized.
+    pub fn editor_memory(&self) -> EditorMemory {
+        self.editor
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .sanitized()
+    }
+
+    /// Changes the editor's memory (GUI thread).
+    pub fn update_editor_memory(&self, f: impl FnOnce(&mut EditorMemory)) {
+        f(&mut self.editor.write().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// Replaces the anchor slots (GUI, preset loading, command line).

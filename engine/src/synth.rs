@@ -345,6 +345,21 @@ impl Synth {
         self.current_table().serial()
     }
 
+    /// Writes the voices' table positions and the playing table's serial into
+    /// `report` (audio thread: no allocation).
+    pub fn fill_report(&self, report: &mut crate::telemetry::AudioReport) {
+        let mut n = 0;
+        for p in self.voices.iter().filter_map(Voice::table_position) {
+            if n == report.positions.len() {
+                break;
+            }
+            report.positions[n] = p;
+            n += 1;
+        }
+        report.voices = n;
+        report.table_serial = self.playing_serial();
+    }
+
     /// Neural tables taken from the worker so far.
     pub fn table_swaps(&self) -> u64 {
         self.swaps

@@ -132,6 +132,12 @@ pub struct NoteStart {
 }
 
 impl Voice {
+    /// Where in the table this voice played at the end of its last block
+    /// (0..1); `None` when it is silent or has not rendered yet.
+    pub fn table_position(&self) -> Option<f32> {
+        self.position.filter(|_| self.active)
+    }
+
     /// Starts a note in this voice with the given oscillator start phases.
     pub fn start(&mut self, note: NoteStart, phases: [u32; MAX_UNISON]) {
         let key_pitch = f32::from(note.key);

@@ -1,96 +1,94 @@
 //! nwt-gui: Neural Wavetable's editor, drawn with egui through nice-plug-egui.
 //!
-//! For now a plain editor: the anchor slots, the decoder's device, and every
-//! parameter as a slider with its value; the full musician's editor replaces
-//! it later.
+//! The page itself is [`editor::Editor`] (latent pad and macro knobs, the
+//! table view, anchors A–D, the synth sections, the preset bar, meters); it
+//! reaches parameters through [`access::ParamAccess`] and presets and WAV
+//! files through [`access::SoundLibrary`], which the plugin crate implements,
+//! so the editor runs the same inside a host and in headless tests.
+//! [`EditorApp`] puts it in a nice-plug-egui window, remembers the window's
+//! size and scale in the plugin state and restores them when it opens.
 
+pub mod access;
+pub mod editor;
+pub mod file_browser;
+pub mod knob;
+pub mod pad;
+pub mod table_view;
+pub mod theme;
+
+use access::{ParamAccess, SoundLibrary};
+use editor::Editor;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
-use nice_plug::prelude::Params;
-use nice_plug_egui::widgets::generic_ui::{GenericSlider, ParamWidget};
+use nice_plug::editor::ResizeHint;
+use nice_plug::prelude::ParamPtr;
+use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
     RepaintNotifier,
 };
-use nwt_engine::neural::{Anchor, AnchorShape, NeuralInfo};
+use nwt_engine::neural::NeuralInfo;
+use nwt_engine::params::EditorMemory;
+use nwt_engine::telemetry::ReportReader;
 use nwt_engine::SynthParams;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-/// The editor's default size in logical pixels.
-pub const DEFAULT_SIZE: (f32, f32) = (760.0, 560.0);
-
-/// The editor window's state (size, scale, open or not).
-pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(LogicalSize::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1), 1.0)
+/// The editor window's state for `params`' remembered size and scale.
+pub fn window_state(params: &SynthParams) -> Arc<EguiEditorState> {
+    let m = params.editor_memory();
+    EguiEditorState::from_size(LogicalSize::new(m.width, m.height), m.scale)
 }
 
-/// Columns of parameters in the plain editor.
-const COLUMNS: usize = 3;
+/// Sets parameters through the host, so it records automation and undo.
+struct HostAccess(GuiContext);
 
-/// The editor application: draws every parameter of [`SynthParams`].
-pub struct EditorApp {
-    params: Arc<SynthParams>,
-    info: Arc<NeuralInfo>,
-    gui: Option<GuiContext>,
-}
+impl ParamAccess for HostAccess {
+    fn begin(&self, param: ParamPtr) {
+        // SAFETY: the editor passes pointers into the plugin's parameters.
+        unsafe { self.0.raw_begin_set_parameter(param) }
+    }
 
-impl EditorApp {
-    /// An editor for `params`; `info` is the decoder worker's report.
-    pub fn new(params: Arc<SynthParams>, info: Arc<NeuralInfo>) -> Self {
-        Self {
-            params,
-            info,
-            gui: None,
+    fn set(&self, param: ParamPtr, normalized: f32) {
+        // SAFETY: as above.
+        unsafe {
+            self.0
+                .raw_set_parameter_normalized(param, normalized.clamp(0.0, 1.0))
         }
     }
 
-    /// One combo box per anchor slot: empty, a factory shape, or the current
-    /// sound captured (at the current position); an imported or captured anchor
-    /// shows its name until replaced.
-    fn anchor_row(&self, ui: &mut egui::Ui) {
-        let mut anchors = self.params.anchors_snapshot();
-        let mut changed = false;
-        ui.horizontal(|ui| {
-            ui.label("Anchors");
-            for (slot, name) in anchors
-                .slots
-                .iter_mut()
-                .zip(nwt_engine::neural::anchors::SLOT_NAMES)
-            {
-                let current = slot.as_ref().map_or_else(|| "-".to_string(), Anchor::label);
-                egui::ComboBox::from_id_salt(("anchor", name))
-                    .selected_text(format!("{name}: {current}"))
-                    .show_ui(ui, |ui| {
-                        if ui.selectable_label(slot.is_none(), "-").clicked() {
-                            *slot = None;
-                            changed = true;
-                        }
-                        let position = self.params.position.value();
-                        if let Some(latent) = self.info.latent_at(position) {
-                            if ui
-                                .selectable_label(false, "capture current sound")
-                                .clicked()
-                            {
-                                *slot = Some(Anchor::Latent {
-                                    name: format!("captured {position:.2}"),
-                                    latent: latent.to_vec(),
-                                });
-                                changed = true;
-                            }
-                        }
-                        for shape in AnchorShape::ALL {
-                            let selected =
-                                matches!(slot, Some(Anchor::Shape { shape: s }) if *s == shape);
-                            if ui.selectable_label(selected, shape.id()).clicked() {
-                                *slot = Some(Anchor::shape(shape));
-                                changed = true;
-                            }
-                        }
-                    });
-            }
-        });
-        if changed {
-            self.params.set_anchors(anchors);
+    fn end(&self, param: ParamPtr) {
+        // SAFETY: as above.
+        unsafe { self.0.raw_end_set_parameter(param) }
+    }
+}
+
+/// The editor as a nice-plug-egui application.
+pub struct EditorApp {
+    editor: Editor,
+    params: Arc<SynthParams>,
+    /// Set when the window opens: the first frame restores the remembered size.
+    restore_size: bool,
+}
+
+impl EditorApp {
+    /// An editor for `params`; `info` is the decoder worker's report,
+    /// `library` the presets and WAV files, `reports` the audio thread's reports.
+    pub fn new(
+        params: Arc<SynthParams>,
+        info: Arc<NeuralInfo>,
+        library: Arc<dyn SoundLibrary>,
+        reports: Option<Arc<Mutex<ReportReader>>>,
+    ) -> Self {
+        Self {
+            editor: Editor::new(
+                params.clone(),
+                info,
+                library,
+                Arc::new(access::DirectAccess),
+                reports,
+            ),
+            params,
+            restore_size: false,
         }
     }
 }
@@ -98,53 +96,52 @@ impl EditorApp {
 impl NiceEguiApp for EditorApp {
     fn build(
         &mut self,
-        _egui_ctx: egui::Context,
+        egui_ctx: egui::Context,
         gui: GuiContext,
         _frame: &mut Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        self.gui = Some(gui);
+        theme::apply(&egui_ctx);
+        egui_ctx.set_zoom_factor(self.params.editor_memory().scale);
+        self.editor.set_access(Arc::new(HostAccess(gui)));
+        self.editor.refresh_presets();
+        self.restore_size = true;
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        ui.heading("Neural Wavetable");
-        let status = self.info.status();
-        ui.label(match (&status.device, &status.error) {
-            (device, _) if device.is_empty() => "Decoder: not running".to_string(),
-            (device, Some(error)) => format!("Decoder: {device} · last table failed: {error}"),
-            (device, None) => format!(
-                "Decoder: {device} · {} tables · last built in {:.1} ms",
-                status.tables_built,
-                status.last_build.as_secs_f64() * 1e3
-            ),
-        });
-        self.anchor_row(ui);
-        ui.label("Every parameter of the synth. Drag to change; double-click to reset.");
-        ui.separator();
-        let Some(gui) = &self.gui else { return };
-        let setter = gui.param_setter();
-        let params = self.params.param_map();
-        let per_column = params.len().div_ceil(COLUMNS);
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
+        if std::mem::take(&mut self.restore_size) {
+            let m = self.params.editor_memory();
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(
+                    m.width, m.height,
+                )));
+        }
+        let (min, max) = (EditorMemory::MIN_SIZE, EditorMemory::MAX_SIZE);
+        ResizableWindow::new("nwt-editor")
+            .min_size(egui::vec2(min.0, min.1))
+            .max_size(egui::vec2(max.0, max.1))
             .show(ui, |ui| {
-                ui.columns(COLUMNS, |columns| {
-                    for (column, chunk) in columns.iter_mut().zip(params.chunks(per_column)) {
-                        for (_, ptr, _) in chunk {
-                            // SAFETY: the pointers come from `self.params`, which outlives this frame.
-                            unsafe {
-                                column.label(ptr.name());
-                                GenericSlider.add_widget_raw(column, ptr, &setter);
-                            }
-                            column.add_space(4.0);
-                        }
-                    }
-                });
+                egui::ScrollArea::both()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.editor.show(ui));
             });
     }
 
+    fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
+        let scale = self.params.editor_memory().scale.max(0.1) as f64;
+        let (w, h) = (size.logical.width / scale, size.logical.height / scale);
+        self.params.update_editor_memory(|m| {
+            m.width = w as f32;
+            m.height = h as f32;
+        });
+    }
+
+    fn zoom_factor_changed(&mut self, zoom_factor: f32) {
+        self.params.update_editor_memory(|m| m.scale = zoom_factor);
+    }
+
     fn editor_closed(&mut self) {
-        self.gui = None;
+        self.editor.set_access(Arc::new(access::DirectAccess));
     }
 }
 
@@ -152,15 +149,22 @@ impl NiceEguiApp for EditorApp {
 pub fn create(
     params: Arc<SynthParams>,
     info: Arc<NeuralInfo>,
+    library: Arc<dyn SoundLibrary>,
+    reports: Option<Arc<Mutex<ReportReader>>>,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
+    let (min, max) = (EditorMemory::MIN_SIZE, EditorMemory::MAX_SIZE);
     create_egui_editor(
         state,
         RepaintNotifier::new(),
         EguiNiceSettings {
             title: "Neural Wavetable".to_string(),
+            resize_hint: ResizeHint::resizable().with_min_max_logical_size(
+                Some(LogicalSize::new(min.0, min.1)),
+                Some(LogicalSize::new(max.0, max.1)),
+            ),
             ..Default::default()
         },
-        EditorApp::new(params, info),
+        EditorApp::new(params, info, library, reports),
     )
 }

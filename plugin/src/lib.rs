@@ -5,13 +5,16 @@
 
 use nice_plug::prelude::*;
 use nwt_engine::neural::{DecoderWorker, NeuralInfo, WorkerOptions};
+use nwt_engine::telemetry::{report_channel, ReportReader, ReportWriter};
 use nwt_engine::{EventIo, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd};
 use nwt_model::Model;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 pub mod automation;
 pub mod folders;
+pub mod library;
 pub mod preset;
 pub mod score;
 pub mod wav;
@@ -60,6 +63,10 @@ pub struct NeuralWavetable {
     worker: Option<DecoderWorker>,
     /// What the worker reports (device, timings, the newest table's latents), for the editor.
     info: Arc<NeuralInfo>,
+    /// The audio thread's end of the editor's report channel.
+    reports: ReportWriter,
+    /// The editor's end (locked only by the editor; the audio thread never locks).
+    report_reader: Arc<Mutex<ReportReader>>,
 }
 
 impl Default for NeuralWavetable {
@@ -72,10 +79,13 @@ impl Default for NeuralWavetable {
                 None
             }
         };
+        let (reports, report_reader) = report_channel();
         Self {
             synth: Synth::new(params.clone(), 48_000.0),
+            editor_state: nwt_gui::window_state(&params),
             params,
-            editor_state: nwt_gui::default_state(),
+            reports,
+            report_reader: Arc::new(Mutex::new(report_reader)),
             model,
             worker: None,
             info: Arc::new(NeuralInfo::default()),
@@ -234,6 +244,8 @@ impl Plugin for NeuralWavetable {
         nwt_gui::create(
             self.params.clone(),
             self.info.clone(),
+            Arc::new(library::PluginLibrary),
+            Some(self.report_reader.clone()),
             self.editor_state.clone(),
         )
     }
@@ -264,6 +276,7 @@ impl Plugin for NeuralWavetable {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        let started = Instant::now();
         let transport = context.transport();
         let engine_transport = EngineTransport {
             tempo: transport.tempo.unwrap_or(120.0),
@@ -281,6 +294,13 @@ impl Plugin for NeuralWavetable {
         let right = &mut rest[0];
         let mut io = HostEvents { context };
         self.synth.process(left, right, engine_transport, &mut io);
+        let peak = |c: &[f32]| c.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let block_seconds = samples as f64 / f64::from(self.synth.sample_rate());
+        let load = (started.elapsed().as_secs_f64() / block_seconds.max(1e-9)) as f32;
+        let peaks = [peak(left), peak(right)];
+        let synth = &self.synth;
+        self.reports
+            .publish(peaks, load, |report| synth.fill_report(report));
         SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
         ProcessStatus::KeepAlive
     }

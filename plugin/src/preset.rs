@@ -143,6 +143,19 @@ pub fn user_presets() -> Vec<(std::path::PathBuf, Result<Preset, PresetError>)> 
         .collect()
 }
 
+/// A file name made from a sound's name ("My Pad" → "my-pad").
+pub fn file_slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// File extension of preset files.
 pub const PRESET_EXTENSION: &str = "nwtpreset";
 

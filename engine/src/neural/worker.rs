@@ -1,10 +1,12 @@
 //! The decoder worker: one thread per plugin instance that owns the model and
 //! turns parameter and anchor changes into wavetable sets.
 
+use super::anchors::{Anchor, AnchorShape};
 use super::{build_table_and_path, build_user_table, AnchorEncoder, TableRequest};
 use crate::params::SynthParams;
 use crate::wavetable::WavetableSet;
 use crossbeam::queue::ArrayQueue;
+use nwt_model::model::MacroAxes;
 use nwt_model::{Latent, Model};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,6 +79,14 @@ pub struct WorkerStatus {
     pub error: Option<String>,
     /// The latents of the newest table's frames, in order.
     pub path: Vec<Latent>,
+    /// The newest table's frames (2048 samples each, peak-normalised), for display.
+    pub frames: Arc<Vec<Vec<f32>>>,
+    /// The latent of each filled anchor slot of the newest table.
+    pub anchor_latents: [Option<Latent>; 4],
+    /// The latent of every factory shape (filled after the first table).
+    pub shapes: Vec<(AnchorShape, Latent)>,
+    /// The model's macro axes (for drawing latents on the macro plane).
+    pub axes: Option<MacroAxes>,
 }
 
 /// The worker's report, shared with the editor (never touched by the audio thread).
@@ -182,6 +192,7 @@ impl DecoderWorker {
         info.update(|s| {
             *s = WorkerStatus {
                 device: device_name,
+                axes: Some(model.macros().clone()),
                 ..WorkerStatus::default()
             }
         });
@@ -327,6 +338,12 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             let mut progress = shared.progress();
             match result {
                 Ok((mut set, latents)) => {
+                    let frames: Vec<Vec<f32>> =
+                        (0..set.frame_count()).map(|i| set.frame(i)).collect();
+                    let anchor_latents = std::array::from_fn(|slot| {
+                        let anchor = request.anchors.slots.get(slot)?.as_ref()?;
+                        encoder.latent(model, slot, anchor).ok()
+                    });
                     serial += 1;
                     set.set_serial(serial);
                     if progress.history.len() == HISTORY {
@@ -342,7 +359,19 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                         s.last_build = read_at.elapsed();
                         s.error = None;
                         s.path = latents;
+                        s.frames = Arc::new(frames);
+                        s.anchor_latents = anchor_latents;
                     });
+                    if shared.info.status.read().is_ok_and(|s| s.shapes.is_empty()) {
+                        let shapes = AnchorShape::ALL
+                            .into_iter()
+                            .filter_map(|shape| {
+                                let z = encoder.latent(model, 0, &Anchor::shape(shape)).ok()?;
+                                Some((shape, z))
+                            })
+                            .collect();
+                        shared.info.update(|s| s.shapes = shapes);
+                    }
                 }
                 Err(e) => {
                     shared.info.update(|s| s.error = Some(e.to_string()));

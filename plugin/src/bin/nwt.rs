@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use neural_wavetable::automation::{parse_automation, AutomationPlayer};
+use neural_wavetable::preset::file_slug;
 use neural_wavetable::preset::{self, Preset};
 use neural_wavetable::wav_import::{self, Imported};
 use neural_wavetable::{score, wav};
@@ -182,19 +183,6 @@ impl SoundArgs {
         }
         Ok(preset)
     }
-}
-
-/// A file name made from a sound's name ("My Pad" → "my-pad").
-fn file_slug(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 /// Applies `--set PARAM=VALUE` settings.

@@ -1,0 +1,188 @@
+//! What the audio thread tells the editor: where each sounding voice is in the
+//! table, the output's peak level, the processing load and the table playing.
+//!
+//! The audio thread writes an [`AudioReport`] into a triple buffer
+//! ([`report_channel`]): wait-free, lock-free and allocation-free on both
+//! sides, so the editor can read the newest report at its own frame rate and
+//! never holds up `process`. Peaks and loads between two reads are held (the
+//! largest is reported), so a short transient still reaches the meter.
+
+use crate::MAX_VOICES;
+use triple_buffer::{Input, Output, TripleBuffer};
+
+/// One snapshot of the audio thread's state, for display.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioReport {
+    /// Table position (0..1) of each sounding voice, in voice-slot order;
+    /// only the first [`AudioReport::voices`] entries are meaningful.
+    pub positions: [f32; MAX_VOICES],
+    /// How many entries of `positions` are filled.
+    pub voices: usize,
+    /// Largest absolute output sample per channel since the last read.
+    pub peak: [f32; 2],
+    /// Largest processing load since the last read: time spent in `process`
+    /// over the block's duration (1.0 = all of the real time).
+    pub load: f32,
+    /// Serial of the table playing ([`crate::WavetableSet::serial`]).
+    pub table_serial: u64,
+    /// Blocks processed so far (tells the reader whether audio runs at all).
+    pub blocks: u64,
+}
+
+impl Default for AudioReport {
+    fn default() -> Self {
+        Self {
+            positions: [0.0; MAX_VOICES],
+            voices: 0,
+            peak: [0.0; 2],
+            load: 0.0,
+            table_serial: 0,
+            blocks: 0,
+        }
+    }
+}
+
+impl AudioReport {
+    /// The positions of the sounding voices.
+    pub fn voice_positions(&self) -> &[f32] {
+        &self.positions[..self.voices.min(MAX_VOICES)]
+    }
+}
+
+/// The audio thread's end of the report channel.
+pub struct ReportWriter {
+    input: Input<AudioReport>,
+    held_peak: [f32; 2],
+    held_load: f32,
+    blocks: u64,
+}
+
+/// The editor's end of the report channel.
+pub struct ReportReader {
+    output: Output<AudioReport>,
+}
+
+impl std::fmt::Debug for ReportWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportWriter")
+            .field("blocks", &self.blocks)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ReportReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportReader").finish()
+    }
+}
+
+/// A connected writer (for the audio thread) and reader (for the editor).
+/// Allocates once, here; writing and reading never allocate.
+pub fn report_channel() -> (ReportWriter, ReportReader) {
+    let (input, output) = TripleBuffer::new(&AudioReport::default()).split();
+    (
+        ReportWriter {
+            input,
+            held_peak: [0.0; 2],
+            held_load: 0.0,
+            blocks: 0,
+        },
+        ReportReader { output },
+    )
+}
+
+fn sane(v: f32) -> f32 {
+    if v.is_finite() {
+        v.max(0.0)
+    } else {
+        0.0
+    }
+}
+
+impl ReportWriter {
+    /// Publishes one block's report (audio thread: no allocation, no lock).
+    /// `peak` is the block's largest absolute sample per channel and `load`
+    /// its processing load; both are held until the reader has seen them.
+    /// `fill` writes the synth's part ([`crate::Synth::fill_report`]).
+    pub fn publish(&mut self, peak: [f32; 2], load: f32, fill: impl FnOnce(&mut AudioReport)) {
+        if self.input.consumed() {
+            self.held_peak = [0.0; 2];
+            self.held_load = 0.0;
+        }
+        for (held, p) in self.held_peak.iter_mut().zip(peak) {
+            *held = held.max(sane(p));
+        }
+        self.held_load = self.held_load.max(sane(load));
+        self.blocks += 1;
+        let report = self.input.input_buffer_mut();
+        report.peak = self.held_peak;
+        report.load = self.held_load;
+        report.blocks = self.blocks;
+        report.voices = 0;
+        fill(report);
+        self.input.publish();
+    }
+}
+
+impl ReportReader {
+    /// The newest report (editor thread; never waits for the audio thread).
+    pub fn latest(&mut self) -> AudioReport {
+        *self.output.read()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peaks_are_held_until_read() {
+        let (mut w, mut r) = report_channel();
+        w.publish([0.9, 0.1], 0.2, |_| {});
+        w.publish([0.2, 0.3], 0.1, |_| {});
+        let seen = r.latest();
+        assert_eq!(seen.peak, [0.9, 0.3]);
+        assert_eq!(seen.load, 0.2);
+        assert_eq!(seen.blocks, 2);
+        w.publish([0.05, 0.05], 0.05, |_| {});
+        let seen = r.latest();
+        assert_eq!(seen.peak, [0.05, 0.05], "a read starts a new hold");
+    }
+
+    #[test]
+    fn bad_numbers_read_as_zero() {
+        let (mut w, mut r) = report_channel();
+        w.publish([f32::NAN, f32::INFINITY], f32::NAN, |_| {});
+        let seen = r.latest();
+        assert_eq!(seen.peak, [0.0, 0.0]);
+        assert_eq!(seen.load, 0.0);
+    }
+
+    #[test]
+    fn reports_cross_threads_whole() {
+        // Every report the writer makes is self-consistent (all positions equal
+        // the block count); the reader must never see a mix of two reports.
+        let (mut w, mut r) = report_channel();
+        let writer = std::thread::spawn(move || {
+            for n in 1..=20_000u64 {
+                w.publish([0.0; 2], 0.0, |rep| {
+                    rep.voices = MAX_VOICES;
+                    rep.positions = [n as f32; MAX_VOICES];
+                    rep.table_serial = n;
+                });
+            }
+        });
+        let mut last = 0;
+        while last < 20_000 {
+            let rep = r.latest();
+            if rep.blocks == 0 {
+                continue;
+            }
+            assert!(rep.positions.iter().all(|&p| p == rep.table_serial as f32));
+            assert_eq!(rep.blocks, rep.table_serial);
+            assert!(rep.blocks >= last, "reports arrive in order");
+            last = rep.blocks;
+        }
+        writer.join().unwrap();
+    }
+}

@@ -1,0 +1,174 @@
+//! How the editor reaches the rest of the synth without depending on the
+//! plugin crate: [`ParamAccess`] changes parameters (through the host in a
+//! plugin, directly in tests), [`SoundLibrary`] reads and writes presets and
+//! WAV files (the plugin crate implements it with its preset and WAV modules).
+
+use nice_plug::prelude::{Param, ParamPtr, Params};
+use nwt_engine::neural::{Anchors, UserTable};
+use nwt_engine::SynthParams;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Changes parameter values on the editor's behalf. A gesture is `begin`, any
+/// number of `set`s, then `end`, so a host records one undo step per drag.
+pub trait ParamAccess: Send + Sync {
+    /// A gesture on `param` starts.
+    fn begin(&self, param: ParamPtr);
+    /// Sets `param` to a normalised value (0..1).
+    fn set(&self, param: ParamPtr, normalized: f32);
+    /// The gesture on `param` ends.
+    fn end(&self, param: ParamPtr);
+}
+
+/// Sets parameters directly, with no host to tell: for tests and offline use.
+#[derive(Debug, Default)]
+pub struct DirectAccess;
+
+impl ParamAccess for DirectAccess {
+    fn begin(&self, _param: ParamPtr) {}
+
+    fn set(&self, param: ParamPtr, normalized: f32) {
+        // SAFETY: editor code passes pointers into the `SynthParams` it holds.
+        unsafe {
+            param._internal_set_normalized_value(normalized.clamp(0.0, 1.0));
+        }
+    }
+
+    fn end(&self, _param: ParamPtr) {}
+}
+
+/// One preset the library offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetEntry {
+    /// The preset's name.
+    pub name: String,
+    /// Its category (Bass, Lead, Pad, Pluck, Keys, FX, ...).
+    pub category: String,
+    /// Who made it.
+    pub author: String,
+    /// Factory presets are built in; user presets are files.
+    pub user: bool,
+    /// What [`SoundLibrary::load`] takes back: a factory name or a file path.
+    pub key: String,
+}
+
+/// A loaded preset: every parameter's plain value by stable id, and the anchors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sound {
+    /// Plain values by parameter id; parameters not named take their default.
+    pub values: BTreeMap<String, f32>,
+    /// The anchor slots, when the preset stores them.
+    pub anchors: Option<Anchors>,
+}
+
+impl Sound {
+    /// The sound `params` make now.
+    pub fn capture(params: &SynthParams) -> Self {
+        let values = params
+            .param_map()
+            .into_iter()
+            // SAFETY: the pointers come from `params`, alive for this call.
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_plain_value() }))
+            .collect();
+        Self {
+            values,
+            anchors: Some(params.anchors_snapshot()),
+        }
+    }
+
+    /// Whether `params` differ from this sound (a parameter more than a
+    /// rounding error away, or different anchors).
+    pub fn differs_from(&self, params: &SynthParams) -> bool {
+        for (id, ptr, _) in params.param_map() {
+            // SAFETY: as above.
+            let (now, wanted) = unsafe {
+                let wanted = match self.values.get(&id) {
+                    Some(&plain) => ptr.preview_normalized(plain),
+                    None => ptr.default_normalized_value(),
+                };
+                (ptr.unmodulated_normalized_value(), wanted)
+            };
+            if (now - wanted).abs() > 1e-4 {
+                return true;
+            }
+        }
+        match &self.anchors {
+            Some(anchors) => !params.anchors_equal(anchors),
+            None => false,
+        }
+    }
+
+    /// Applies the sound to `params` through `access` (each parameter one
+    /// gesture) and replaces the anchors.
+    pub fn apply(&self, params: &SynthParams, access: &dyn ParamAccess) {
+        for (id, ptr, _) in params.param_map() {
+            // SAFETY: as above.
+            let normalized = unsafe {
+                match self.values.get(&id) {
+                    Some(&plain) if plain.is_finite() => ptr.preview_normalized(plain),
+                    _ => ptr.default_normalized_value(),
+                }
+            };
+            access.begin(ptr);
+            access.set(ptr, normalized);
+            access.end(ptr);
+        }
+        if let Some(anchors) = &self.anchors {
+            params.set_anchors(anchors.clone());
+        }
+    }
+}
+
+/// A WAV file read for the editor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaveFile {
+    /// One cycle (a short file, or a recording's first detected cycle).
+    Cycle {
+        /// A name for the anchor (the file's stem).
+        name: String,
+        /// The cycle's samples.
+        samples: Vec<f32>,
+    },
+    /// A multi-frame wavetable (Serum/Vital `clm ` files, or a recording cut
+    /// into cycles).
+    Table(UserTable),
+}
+
+impl WaveFile {
+    /// The cycle an anchor slot takes from this file: the cycle itself, or a
+    /// table's first frame.
+    pub fn anchor_cycle(&self) -> Option<(String, Vec<f32>)> {
+        match self {
+            WaveFile::Cycle { name, samples } => Some((name.clone(), samples.clone())),
+            WaveFile::Table(t) => t
+                .frames
+                .first()
+                .map(|f| (format!("{} #1", t.name), f.clone())),
+        }
+    }
+}
+
+/// Presets and WAV files, as the editor sees them.
+pub trait SoundLibrary: Send + Sync {
+    /// Every preset: factory first, then the user's (sorted by category and name).
+    fn presets(&self) -> Vec<PresetEntry>;
+    /// Reads and checks the preset `entry` names; a broken file is an error
+    /// and changes nothing.
+    fn load(&self, entry: &PresetEntry) -> Result<Sound, String>;
+    /// Saves the sound of `params` as a user preset (overwriting a user preset
+    /// of the same name) and returns its entry.
+    fn save(&self, name: &str, category: &str, params: &SynthParams)
+        -> Result<PresetEntry, String>;
+    /// Reads a WAV file (any bit depth, rate or channel count the importer takes).
+    fn read_wave(&self, path: &Path) -> Result<WaveFile, String>;
+    /// The folder the WAV browser opens first (the user's wavetable folder).
+    fn wave_folder(&self) -> Option<PathBuf>;
+}
+
+/// The preset categories, in the order the browser lists them.
+pub const CATEGORIES: [&str; 6] = ["Bass", "Lead", "Pad", "Pluck", "Keys", "FX"];
+
+/// Reads a parameter's display text (for tests and tooltips).
+pub fn display_value<P: Param>(param: &P) -> String {
+    param.normalized_value_to_string(param.unmodulated_normalized_value(), true)
+}

@@ -1,0 +1,851 @@
+//! The whole editor page, independent of the window it is drawn in: the
+//! plugin draws it through nice-plug-egui, the tests through egui_kittest.
+
+use crate::access::{ParamAccess, PresetEntry, Sound, SoundLibrary, WaveFile, CATEGORIES};
+use crate::file_browser::{BrowserAction, FileBrowser};
+use crate::knob::{choice, knob, toggle};
+use crate::table_view::{Frames, TableView};
+use crate::{pad, theme};
+use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Stroke, Ui};
+use nice_plug::prelude::{Enum, Param, ParamPtr};
+use nwt_engine::factory::TableSource;
+use nwt_engine::neural::anchors::SLOT_NAMES;
+use nwt_engine::neural::{Anchor, AnchorShape, NeuralInfo, UserTable, WorkerStatus};
+use nwt_engine::params::EditorMemory;
+use nwt_engine::telemetry::{AudioReport, ReportReader};
+use nwt_engine::SynthParams;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Points per knob in the synth sections.
+const KNOB: f32 = 34.0;
+/// Samples in an anchor thumbnail.
+const THUMB_POINTS: usize = 128;
+/// How long a message stays in the status line.
+const MESSAGE_TIME: Duration = Duration::from_secs(6);
+
+/// Where a chosen or dropped WAV goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaveTarget {
+    /// An anchor slot (0..4): the file's cycle (or a table's first frame) is encoded.
+    Anchor(usize),
+    /// The table itself: a multi-frame file plays as an imported table.
+    Table,
+}
+
+/// Everything the editor shows and remembers between frames.
+pub struct Editor {
+    params: Arc<SynthParams>,
+    info: Arc<NeuralInfo>,
+    library: Arc<dyn SoundLibrary>,
+    access: Arc<dyn ParamAccess>,
+    reports: Option<Arc<Mutex<ReportReader>>>,
+    report: AudioReport,
+    meter: [f32; 2],
+    table_view: TableView,
+    presets: Vec<PresetEntry>,
+    baseline: Option<(PresetEntry, Sound)>,
+    message: Option<(String, bool, Instant)>,
+    browser: Option<(FileBrowser, WaveTarget)>,
+    save_as: Option<(String, String)>,
+    anchor_rects: [Rect; 4],
+    table_rect: Rect,
+    thumbs: [Option<(String, Vec<f32>)>; 4],
+    factory_frames: Option<(TableSource, Frames)>,
+    user_frames: Option<(u64, Frames)>,
+    restored_preset: bool,
+}
+
+fn ptr<P: Param>(p: &P) -> ParamPtr {
+    p.as_ptr()
+}
+
+fn cycle_thumb(samples: &[f32]) -> Vec<f32> {
+    let peak = samples.iter().fold(1e-9f32, |m, v| m.max(v.abs()));
+    (0..THUMB_POINTS)
+        .map(|i| {
+            samples
+                .get(i * samples.len() / THUMB_POINTS)
+                .copied()
+                .unwrap_or(0.0)
+                / peak
+        })
+        .collect()
+}
+
+fn shape_thumb(shape: AnchorShape) -> Vec<f32> {
+    let h = shape.harmonics();
+    let samples: Vec<f32> = (0..THUMB_POINTS)
+        .map(|i| h.eval(i as f64 / THUMB_POINTS as f64) as f32)
+        .collect();
+    cycle_thumb(&samples)
+}
+
+fn draw_wave(ui: &Ui, rect: Rect, samples: &[f32], colour: Color32) {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, theme::PLOT);
+    painter.line_segment(
+        [rect.left_center(), rect.right_center()],
+        Stroke::new(0.5, theme::GRID),
+    );
+    if samples.len() < 2 {
+        return;
+    }
+    let n = samples.len() - 1;
+    let points: Vec<egui::Pos2> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            pos2(
+                rect.left() + rect.width() * i as f32 / n as f32,
+                rect.center().y - v.clamp(-1.0, 1.0) * rect.height() * 0.42,
+            )
+        })
+        .collect();
+    painter.add(egui::Shape::line(points, Stroke::new(1.4, colour)));
+}
+
+impl Editor {
+    /// An editor for `params`. `info` is the decoder's report, `library` reads
+    /// and writes presets and WAVs, `access` changes parameters and `reports`
+    /// (when audio runs) carries the audio thread's reports.
+    pub fn new(
+        params: Arc<SynthParams>,
+        info: Arc<NeuralInfo>,
+        library: Arc<dyn SoundLibrary>,
+        access: Arc<dyn ParamAccess>,
+        reports: Option<Arc<Mutex<ReportReader>>>,
+    ) -> Self {
+        let presets = library.presets();
+        Self {
+            params,
+            info,
+            library,
+            access,
+            reports,
+            report: AudioReport::default(),
+            meter: [0.0; 2],
+            table_view: TableView::default(),
+            presets,
+            baseline: None,
+            message: None,
+            browser: None,
+            save_as: None,
+            anchor_rects: [Rect::NOTHING; 4],
+            table_rect: Rect::NOTHING,
+            thumbs: Default::default(),
+            factory_frames: None,
+            user_frames: None,
+            restored_preset: false,
+        }
+    }
+
+    /// Changes how parameters are set (the plugin passes its host's context
+    /// each time the window opens).
+    pub fn set_access(&mut self, access: Arc<dyn ParamAccess>) {
+        self.access = access;
+    }
+
+    /// The presets listed (refreshed when the window opens and after a save).
+    pub fn presets(&self) -> &[PresetEntry] {
+        &self.presets
+    }
+
+    /// Re-reads the preset list.
+    pub fn refresh_presets(&mut self) {
+        self.presets = self.library.presets();
+    }
+
+    /// The preset the sound came from, if any, and whether the sound has changed since.
+    pub fn current_preset(&self) -> Option<(&PresetEntry, bool)> {
+        self.baseline
+            .as_ref()
+            .map(|(entry, sound)| (entry, sound.differs_from(&self.params)))
+    }
+
+    /// The status line's message and whether it is an error.
+    pub fn message(&self) -> Option<(&str, bool)> {
+        self.message.as_ref().map(|(m, e, _)| (m.as_str(), *e))
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some((text.into(), error, Instant::now()));
+    }
+
+    /// Loads a preset: applies it through the parameter access and remembers it.
+    pub fn load_preset(&mut self, entry: &PresetEntry) {
+        match self.library.load(entry) {
+            Ok(sound) => {
+                sound.apply(&self.params, self.access.as_ref());
+                self.params
+                    .update_editor_memory(|m| m.preset = Some(entry.key.clone()));
+                self.say(format!("Loaded {}", entry.name), false);
+                self.baseline = Some((entry.clone(), sound));
+            }
+            Err(e) => self.say(format!("{} was not loaded: {e}", entry.name), true),
+        }
+    }
+
+    fn step_preset(&mut self, step: isize) {
+        if self.presets.is_empty() {
+            return;
+        }
+        let n = self.presets.len() as isize;
+        let at = self
+            .baseline
+            .as_ref()
+            .and_then(|(e, _)| self.presets.iter().position(|p| p.key == e.key))
+            .map_or(if step > 0 { -1 } else { 0 }, |i| i as isize);
+        let next = (at + step).rem_euclid(n) as usize;
+        let entry = self.presets[next].clone();
+        self.load_preset(&entry);
+    }
+
+    /// Saves the sound as a user preset called `name` in `category`.
+    pub fn save_preset(&mut self, name: &str, category: &str) {
+        match self.library.save(name, category, &self.params) {
+            Ok(entry) => {
+                self.refresh_presets();
+                self.params
+                    .update_editor_memory(|m| m.preset = Some(entry.key.clone()));
+                self.say(format!("Saved {}", entry.name), false);
+                self.baseline = Some((entry, Sound::capture(&self.params)));
+            }
+            Err(e) => self.say(format!("Not saved: {e}"), true),
+        }
+    }
+
+    /// Reads a WAV file into an anchor slot or the table.
+    pub fn load_wave(&mut self, path: &Path, target: WaveTarget) {
+        let wave = match self.library.read_wave(path) {
+            Ok(w) => w,
+            Err(e) => {
+                self.say(format!("{} was not loaded: {e}", path.display()), true);
+                return;
+            }
+        };
+        match target {
+            WaveTarget::Anchor(slot) => {
+                let Some((name, samples)) = wave.anchor_cycle() else {
+                    self.say(format!("{} holds no cycle", path.display()), true);
+                    return;
+                };
+                let mut anchors = self.params.anchors_snapshot();
+                anchors.slots[slot] = Some(Anchor::Wave {
+                    name: name.clone(),
+                    samples,
+                });
+                self.params.set_anchors(anchors);
+                self.say(
+                    format!("Anchor {} ← {name} (encoding)", SLOT_NAMES[slot]),
+                    false,
+                );
+            }
+            WaveTarget::Table => {
+                let table = match wave {
+                    WaveFile::Table(t) => t,
+                    WaveFile::Cycle { name, samples } => match UserTable::new(&name, vec![samples])
+                    {
+                        Some(t) => t,
+                        None => {
+                            self.say(format!("{} is not a usable table", path.display()), true);
+                            return;
+                        }
+                    },
+                };
+                let summary = format!("Table ← {} ({} frames)", table.name, table.frames.len());
+                self.params.set_user_table(Some(table));
+                let p = ptr(&self.params.table);
+                // SAFETY: `p` points into `self.params`.
+                let v = unsafe { p.preview_normalized(TableSource::User.to_index() as f32) };
+                self.access.begin(p);
+                self.access.set(p, v);
+                self.access.end(p);
+                self.say(summary, false);
+            }
+        }
+    }
+
+    /// Draws the editor into `ui`.
+    pub fn show(&mut self, ui: &mut Ui) {
+        if let Some(reports) = &self.reports {
+            if let Ok(mut r) = reports.lock() {
+                self.report = r.latest();
+            }
+        }
+        if !self.restored_preset {
+            self.restored_preset = true;
+            self.restore_baseline();
+        }
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|(_, _, t)| t.elapsed() > MESSAGE_TIME)
+        {
+            self.message = None;
+        }
+        let status = self.info.status();
+        self.handle_drops(ui);
+
+        self.top_bar(ui, &status);
+        ui.add_space(4.0);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                theme::section(ui, "Latent space", |ui| self.latent_section(ui, &status));
+            });
+            ui.vertical(|ui| {
+                theme::section(ui, "Table", |ui| self.table_section(ui, &status));
+            });
+            ui.vertical(|ui| {
+                theme::section(ui, "Anchors", |ui| self.anchor_section(ui, &status));
+            });
+        });
+        ui.add_space(4.0);
+        self.synth_sections(ui);
+        if let Some((browser, target)) = &mut self.browser {
+            let mut shortcuts = Vec::new();
+            if let Some(dir) = self.library.wave_folder() {
+                shortcuts.push(("Wavetables".to_string(), dir));
+            }
+            if let Some(home) = std::env::var_os("HOME") {
+                shortcuts.push(("Home".to_string(), PathBuf::from(home)));
+            }
+            let target = *target;
+            match browser.show(ui.ctx(), &shortcuts) {
+                BrowserAction::Open => {}
+                BrowserAction::Cancelled => self.browser = None,
+                BrowserAction::Chosen(path) => {
+                    self.browser = None;
+                    self.load_wave(&path, target);
+                }
+            }
+        }
+        self.save_as_window(ui.ctx());
+        // Keep the meters and voice markers moving while audio runs.
+        ui.ctx().request_repaint_after(Duration::from_millis(33));
+    }
+
+    fn restore_baseline(&mut self) {
+        let Some(key) = self.params.editor_memory().preset else {
+            return;
+        };
+        let Some(entry) = self.presets.iter().find(|p| p.key == key).cloned() else {
+            return;
+        };
+        if let Ok(sound) = self.library.load(&entry) {
+            self.baseline = Some((entry, sound));
+        }
+    }
+
+    fn handle_drops(&mut self, ui: &Ui) {
+        let (dropped, pointer) = ui
+            .ctx()
+            .input(|i| (i.raw.dropped_files.clone(), i.pointer.latest_pos()));
+        for file in dropped {
+            let path = file.path().to_path_buf();
+            let target = pointer.and_then(|p| {
+                if let Some(slot) = self.anchor_rects.iter().position(|r| r.contains(p)) {
+                    Some(WaveTarget::Anchor(slot))
+                } else if self.table_rect.contains(p) {
+                    Some(WaveTarget::Table)
+                } else {
+                    None
+                }
+            });
+            match target {
+                Some(target) => self.load_wave(&path, target),
+                None => self.say(
+                    "Drop a WAV onto an anchor slot (A–D) or onto the table view",
+                    true,
+                ),
+            }
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("NEURAL WAVETABLE")
+                    .strong()
+                    .size(15.0)
+                    .color(theme::ACCENT),
+            );
+            ui.add_space(12.0);
+            if ui.button("◀").on_hover_text("Previous preset").clicked() {
+                self.step_preset(-1);
+            }
+            let (name, dirty) = match self.current_preset() {
+                Some((e, d)) => (e.name.clone(), d),
+                None => ("Init".to_string(), false),
+            };
+            let title = if dirty { format!("{name} *") } else { name };
+            let mut chosen = None;
+            ui.menu_button(RichText::new(format!("{title:<24}")).size(13.0), |ui| {
+                for (label, user) in [("Factory", false), ("User", true)] {
+                    ui.menu_button(label, |ui| {
+                        let mut any = false;
+                        let mut categories: Vec<String> =
+                            CATEGORIES.iter().map(|c| c.to_string()).collect();
+                        for p in self.presets.iter().filter(|p| p.user == user) {
+                            if !categories.contains(&p.category) {
+                                categories.push(p.category.clone());
+                            }
+                        }
+                        for category in categories {
+                            let entries: Vec<&PresetEntry> = self
+                                .presets
+                                .iter()
+                                .filter(|p| p.user == user && p.category == category)
+                                .collect();
+                            if entries.is_empty() {
+                                continue;
+                            }
+                            any = true;
+                            ui.menu_button(&category, |ui| {
+                                for e in entries {
+                                    if ui
+                                        .button(&e.name)
+                                        .on_hover_text(format!("by {}", e.author))
+                                        .clicked()
+                                    {
+                                        chosen = Some(e.clone());
+                                        ui.close();
+                                    }
+                                }
+                            });
+                        }
+                        if !any {
+                            ui.label("none yet");
+                        }
+                    });
+                }
+            })
+            .response
+            .on_hover_text(if dirty {
+                "The sound differs from the saved preset"
+            } else {
+                "Browse presets by category"
+            });
+            if let Some(e) = chosen {
+                self.load_preset(&e);
+            }
+            if ui.button("▶").on_hover_text("Next preset").clicked() {
+                self.step_preset(1);
+            }
+            let user_baseline = self
+                .baseline
+                .as_ref()
+                .filter(|(e, _)| e.user)
+                .map(|(e, _)| (e.name.clone(), e.category.clone()));
+            if ui
+                .button("Save")
+                .on_hover_text("Save over the user preset, or save as a new one")
+                .clicked()
+            {
+                match user_baseline {
+                    Some((name, category)) => self.save_preset(&name, &category),
+                    None => self.open_save_as(),
+                }
+            }
+            if ui.button("Save As…").clicked() {
+                self.open_save_as();
+            }
+            ui.add_space(16.0);
+            self.readouts(ui, status);
+        });
+        if let Some((text, error, _)) = &self.message {
+            ui.label(RichText::new(text).size(11.0).color(if *error {
+                theme::WARM
+            } else {
+                theme::TEXT_DIM
+            }));
+        }
+    }
+
+    fn open_save_as(&mut self) {
+        let (name, category) = self
+            .baseline
+            .as_ref()
+            .map(|(e, _)| (e.name.clone(), e.category.clone()))
+            .unwrap_or_else(|| ("My Sound".to_string(), "Lead".to_string()));
+        self.save_as = Some((name, category));
+    }
+
+    fn save_as_window(&mut self, ctx: &egui::Context) {
+        let Some((name, category)) = &mut self.save_as else {
+            return;
+        };
+        let mut action = None;
+        egui::Window::new("Save preset as")
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("Name");
+                    ui.text_edit_singleline(name);
+                });
+                ui.horizontal(|ui| {
+                    ui.label("Category");
+                    egui::ComboBox::from_id_salt("save-category")
+                        .selected_text(category.as_str())
+                        .show_ui(ui, |ui| {
+                            for c in CATEGORIES {
+                                ui.selectable_value(category, c.to_string(), c);
+                            }
+                        });
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        action = Some(true);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        action = Some(false);
+                    }
+                });
+            });
+        match action {
+            Some(true) => {
+                let (name, category) = self.save_as.take().unwrap_or_default();
+                self.save_preset(name.trim(), &category);
+            }
+            Some(false) => self.save_as = None,
+            None => {}
+        }
+    }
+
+    fn readouts(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        // Meter: peak per channel with a 300 ms fall.
+        for (m, p) in self.meter.iter_mut().zip(self.report.peak) {
+            *m = (*m * 0.85).max(p);
+        }
+        let (rect, _) = ui.allocate_exact_size(vec2(110.0, 18.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        for (c, level) in self.meter.iter().enumerate() {
+            let db = 20.0 * level.max(1e-6).log10();
+            let fill = ((db + 60.0) / 60.0).clamp(0.0, 1.0);
+            let row = Rect::from_min_size(
+                pos2(rect.left(), rect.top() + 2.0 + c as f32 * 8.0),
+                vec2(rect.width(), 6.0),
+            );
+            painter.rect_filled(row, 2.0, theme::PLOT);
+            let colour = if db > -0.5 {
+                Color32::RED
+            } else if db > -6.0 {
+                theme::WARM
+            } else {
+                theme::ACCENT
+            };
+            painter.rect_filled(
+                Rect::from_min_size(row.min, vec2(row.width() * fill, row.height())),
+                2.0,
+                colour,
+            );
+        }
+        ui.label(RichText::new(format!("CPU {:.1} %", self.report.load * 100.0)).size(11.0))
+            .on_hover_text("Time spent computing audio, as a share of the time available");
+        let decode = if status.device.is_empty() {
+            "decoder off".to_string()
+        } else if let Some(e) = &status.error {
+            format!("decoder error: {e}")
+        } else {
+            format!("decode {:.1} ms", status.last_build.as_secs_f64() * 1e3)
+        };
+        ui.label(RichText::new(decode).size(11.0)).on_hover_text(
+            "How long the last wavetable took to decode, from the change to the finished table",
+        );
+        ui.label(
+            RichText::new(format!(
+                "on {}",
+                if status.device.is_empty() {
+                    "-"
+                } else {
+                    &status.device
+                }
+            ))
+            .size(11.0),
+        )
+        .on_hover_text("The device the neural decoder runs on");
+        let memory = self.params.editor_memory();
+        let mut scale = memory.scale;
+        egui::ComboBox::from_id_salt("scale")
+            .width(64.0)
+            .selected_text(format!("{:.0} %", scale * 100.0))
+            .show_ui(ui, |ui| {
+                for s in EditorMemory::SCALES {
+                    ui.selectable_value(&mut scale, s, format!("{:.0} %", s * 100.0));
+                }
+            });
+        if (scale - memory.scale).abs() > 1e-6 {
+            self.params.update_editor_memory(|m| m.scale = scale);
+            ui.ctx().set_zoom_factor(scale);
+        }
+    }
+
+    fn latent_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        let access = self.access.clone();
+        pad::latent_pad(ui, &self.params, access.as_ref(), status, 232.0);
+        let p = &self.params;
+        let macros = [
+            &p.macro_1, &p.macro_2, &p.macro_3, &p.macro_4, &p.macro_5, &p.macro_6, &p.macro_7,
+            &p.macro_8,
+        ];
+        for row in macros.chunks(4) {
+            ui.horizontal(|ui| {
+                for m in row {
+                    knob(ui, ptr(*m), access.as_ref(), 30.0);
+                }
+            });
+        }
+        choice(ui, ptr(&p.macro_mode), access.as_ref(), 120.0);
+    }
+
+    fn frames_to_show(&mut self, status: &WorkerStatus) -> Frames {
+        let source = self.params.table.value();
+        match source {
+            TableSource::Neural => status.frames.clone(),
+            TableSource::User => match self.params.user_table_snapshot() {
+                Some(t) => match &self.user_frames {
+                    Some((id, f)) if *id == t.id => f.clone(),
+                    _ => {
+                        let frames =
+                            Arc::new(t.frames.iter().map(|f| cycle_thumb_full(f)).collect());
+                        self.user_frames = Some((t.id, Arc::clone(&frames)));
+                        frames
+                    }
+                },
+                None => Arc::new(Vec::new()),
+            },
+            factory => match &self.factory_frames {
+                Some((s, f)) if *s == factory => f.clone(),
+                _ => {
+                    let frames: Frames = Arc::new(
+                        factory
+                            .build()
+                            .map(|set| (0..set.frame_count()).map(|i| set.frame(i)).collect())
+                            .unwrap_or_default(),
+                    );
+                    self.factory_frames = Some((factory, Arc::clone(&frames)));
+                    frames
+                }
+            },
+        }
+    }
+
+    fn table_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        let access = self.access.clone();
+        let p = self.params.clone();
+        ui.horizontal(|ui| {
+            choice(ui, ptr(&p.table), access.as_ref(), 110.0);
+            knob(ui, ptr(&p.position), access.as_ref(), 30.0);
+            knob(ui, ptr(&p.frames), access.as_ref(), 30.0);
+            ui.vertical(|ui| {
+                ui.add_space(14.0);
+                if ui
+                    .button("Load table…")
+                    .on_hover_text("Play a WAV (Serum/Vital tables too) as the table")
+                    .clicked()
+                {
+                    self.browser = Some((
+                        FileBrowser::new("the table", self.library.wave_folder()),
+                        WaveTarget::Table,
+                    ));
+                }
+            });
+        });
+        let frames = self.frames_to_show(status);
+        let top = ui.cursor().min;
+        let position = p.position.value();
+        self.table_view
+            .show(ui, &frames, position, self.report.voice_positions(), 440.0);
+        self.table_rect = Rect::from_min_max(top, pos2(top.x + 440.0, ui.cursor().min.y));
+    }
+
+    fn anchor_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        let mut anchors = self.params.anchors_snapshot();
+        let filled: Vec<usize> = (0..4).filter(|&s| anchors.slots[s].is_some()).collect();
+        let dragging_files = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
+        let mut changed = false;
+        let mut open_browser = None;
+        for slot in 0..4 {
+            let colour = theme::ANCHORS[slot];
+            let top = ui.cursor().min;
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(SLOT_NAMES[slot]).strong().size(16.0).color(colour));
+                let (thumb_rect, thumb) = ui.allocate_exact_size(vec2(120.0, 46.0), egui::Sense::hover());
+                let samples = self.thumbnail(slot, anchors.slots[slot].as_ref(), &filled, status);
+                match &samples {
+                    Some(s) => draw_wave(ui, thumb_rect, s, colour),
+                    None => {
+                        ui.painter().rect_stroke(thumb_rect, 3.0, Stroke::new(1.0, theme::GRID), egui::StrokeKind::Inside);
+                        ui.painter().text(thumb_rect.center(), Align2::CENTER_CENTER, "empty", FontId::proportional(10.0), theme::TEXT_DIM);
+                    }
+                }
+                thumb.on_hover_text("Drop a WAV here to encode it into this slot");
+                ui.vertical(|ui| {
+                    let label = anchors.slots[slot].as_ref().map_or_else(|| "-".to_string(), Anchor::label);
+                    ui.label(RichText::new(label).size(11.0));
+                    ui.horizontal(|ui| {
+                        egui::ComboBox::from_id_salt(("anchor-shape", slot)).width(70.0).selected_text("Shape").show_ui(ui, |ui| {
+                            if ui.selectable_label(anchors.slots[slot].is_none(), "(empty)").clicked() && slot > 0 {
+                                anchors.slots[slot] = None;
+                                changed = true;
+                            }
+                            for shape in AnchorShape::ALL {
+                                let on = matches!(&anchors.slots[slot], Some(Anchor::Shape { shape: s }) if *s == shape);
+                                if ui.selectable_label(on, shape.id()).clicked() {
+                                    anchors.slots[slot] = Some(Anchor::shape(shape));
+                                    changed = true;
+                                }
+                            }
+                        });
+                        if ui.small_button("Load…").on_hover_text("Encode a WAV cycle into this slot").clicked() {
+                            open_browser = Some(slot);
+                        }
+                        let position = self.params.position.value();
+                        let capture = ui.small_button("Capture").on_hover_text("Store the sound at the current position in this slot");
+                        if capture.clicked() {
+                            if let Some(latent) = self.info.latent_at(position) {
+                                anchors.slots[slot] = Some(Anchor::Latent { name: format!("captured {position:.2}"), latent: latent.to_vec() });
+                                changed = true;
+                            }
+                        }
+                    });
+                });
+            });
+            let rect = Rect::from_min_max(top, pos2(top.x + 320.0, ui.cursor().min.y));
+            self.anchor_rects[slot] = rect;
+            if dragging_files
+                && ui
+                    .ctx()
+                    .input(|i| i.pointer.latest_pos())
+                    .is_some_and(|p| rect.contains(p))
+            {
+                ui.painter().rect_stroke(
+                    rect,
+                    4.0,
+                    Stroke::new(2.0, colour),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            ui.add_space(6.0);
+        }
+        if changed {
+            self.params.set_anchors(anchors);
+        }
+        if let Some(slot) = open_browser {
+            self.browser = Some((
+                FileBrowser::new(
+                    format!("anchor {}", SLOT_NAMES[slot]),
+                    self.library.wave_folder(),
+                ),
+                WaveTarget::Anchor(slot),
+            ));
+        }
+    }
+
+    /// The thumbnail of an anchor: its source waveform, or for a captured
+    /// latent the table's frame where the path passes it.
+    fn thumbnail(
+        &mut self,
+        slot: usize,
+        anchor: Option<&Anchor>,
+        filled: &[usize],
+        status: &WorkerStatus,
+    ) -> Option<Vec<f32>> {
+        let anchor = anchor?;
+        let key = match anchor {
+            Anchor::Shape { shape } => format!("shape:{}", shape.id()),
+            Anchor::Wave { name, samples } => format!("wave:{name}:{}", samples.len()),
+            Anchor::Latent { .. } => {
+                let rank = filled.iter().position(|&s| s == slot)?;
+                let last = status.frames.len().checked_sub(1)?;
+                let pos = if filled.len() > 1 {
+                    rank as f32 / (filled.len() - 1) as f32
+                } else {
+                    0.0
+                };
+                let frame = &status.frames[(pos * last as f32).round() as usize];
+                return Some(cycle_thumb(frame));
+            }
+        };
+        if let Some((k, t)) = &self.thumbs[slot] {
+            if *k == key {
+                return Some(t.clone());
+            }
+        }
+        let thumb = match anchor {
+            Anchor::Shape { shape } => shape_thumb(*shape),
+            Anchor::Wave { samples, .. } => cycle_thumb(samples),
+            Anchor::Latent { .. } => return None,
+        };
+        self.thumbs[slot] = Some((key, thumb.clone()));
+        Some(thumb)
+    }
+
+    fn synth_sections(&mut self, ui: &mut Ui) {
+        let a = self.access.clone();
+        let a = a.as_ref();
+        let p = self.params.clone();
+        ui.horizontal_top(|ui| {
+            theme::section(ui, "Oscillator", |ui| {
+                ui.horizontal(|ui| {
+                    knob(ui, ptr(&p.unison), a, KNOB);
+                    knob(ui, ptr(&p.detune), a, KNOB);
+                    knob(ui, ptr(&p.spread), a, KNOB);
+                    knob(ui, ptr(&p.phase), a, KNOB);
+                    choice(ui, ptr(&p.phase_mode), a, 70.0);
+                    knob(ui, ptr(&p.pitch), a, KNOB);
+                    knob(ui, ptr(&p.glide), a, KNOB);
+                    knob(ui, ptr(&p.bend_range), a, KNOB);
+                });
+            });
+            theme::section(ui, "Amp envelope", |ui| {
+                ui.horizontal(|ui| {
+                    knob(ui, ptr(&p.amp_attack), a, KNOB);
+                    knob(ui, ptr(&p.amp_decay), a, KNOB);
+                    knob(ui, ptr(&p.amp_sustain), a, KNOB);
+                    knob(ui, ptr(&p.amp_release), a, KNOB);
+                    knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
+                });
+            });
+            theme::section(ui, "Master", |ui| {
+                knob(ui, ptr(&p.gain), a, KNOB);
+            });
+        });
+        ui.horizontal_top(|ui| {
+            theme::section(ui, "Filter", |ui| {
+                ui.horizontal(|ui| {
+                    choice(ui, ptr(&p.filter_mode), a, 80.0);
+                    knob(ui, ptr(&p.cutoff), a, KNOB);
+                    knob(ui, ptr(&p.resonance), a, KNOB);
+                    knob(ui, ptr(&p.key_track), a, KNOB);
+                    knob(ui, ptr(&p.filter_env_amount), a, KNOB);
+                    knob(ui, ptr(&p.filter_attack), a, KNOB);
+                    knob(ui, ptr(&p.filter_decay), a, KNOB);
+                    knob(ui, ptr(&p.filter_sustain), a, KNOB);
+                    knob(ui, ptr(&p.filter_release), a, KNOB);
+                });
+            });
+            theme::section(ui, "LFO", |ui| {
+                ui.horizontal(|ui| {
+                    choice(ui, ptr(&p.lfo_shape), a, 70.0);
+                    knob(ui, ptr(&p.lfo_rate), a, KNOB);
+                    ui.vertical(|ui| {
+                        ui.add_space(14.0);
+                        toggle(ui, ptr(&p.lfo_sync), a);
+                    });
+                    choice(ui, ptr(&p.lfo_division), a, 60.0);
+                    knob(ui, ptr(&p.lfo_to_position), a, KNOB);
+                    knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
+                });
+            });
+        });
+    }
+}
+
+/// A user table's frame as shown (peak-normalised, full length).
+fn cycle_thumb_full(frame: &[f32]) -> Vec<f32> {
+    let peak = frame.iter().fold(1e-9f32, |m, v| m.max(v.abs()));
+    frame.iter().map(|v| v / peak).collect()
+}

@@ -1,0 +1,238 @@
+//! Parameter controls: a rotary knob (drag, Shift-drag for fine steps,
+//! double-click for the default, click the value to type one, tooltip) and a drop-down for stepped parameters.
+
+use crate::access::ParamAccess;
+use crate::theme;
+use egui::Role;
+use egui::{
+    pos2, vec2, Align2, Color32, FontId, Id, Response, Sense, Shape, Stroke, Ui, WidgetInfo,
+};
+use nice_plug::prelude::ParamPtr;
+use std::f32::consts::PI;
+
+/// Normalised change per pixel of drag.
+const DRAG_SPEED: f32 = 0.005;
+/// Normalised change per pixel of drag with Shift (or Ctrl/Cmd) held.
+const FINE_DRAG_SPEED: f32 = 0.0005;
+/// The knob's sweep in radians (from 7 to 5 o'clock).
+const SWEEP: f32 = 1.5 * PI;
+
+/// The accessible label of a knob's typed-entry field, for `name`.
+pub fn value_label(name: &str) -> String {
+    format!("{name} value")
+}
+
+/// Reads a parameter's name, normalised value, default and display text.
+fn read(param: ParamPtr) -> (String, f32, f32, String) {
+    // SAFETY: editor code passes pointers into the `SynthParams` it holds,
+    // which outlives every frame.
+    unsafe {
+        let v = param.unmodulated_normalized_value();
+        (
+            param.name().to_string(),
+            v,
+            param.default_normalized_value(),
+            param.normalized_value_to_string(v, true),
+        )
+    }
+}
+
+fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
+    access.begin(param);
+    access.set(param, normalized.clamp(0.0, 1.0));
+    access.end(param);
+}
+
+/// A knob for `param`, `diameter` points wide, with its name above and its
+/// value below. Returns the knob's response (changed when the value moved).
+pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f32) -> Response {
+    let (name, value, default, text) = read(param);
+    let id = Id::unique(("knob", &name));
+    let width = (diameter + 22.0).max(62.0);
+    let row = 14.0;
+    let (rect, _) = ui.allocate_exact_size(vec2(width, diameter + 2.0 * row + 6.0), Sense::hover());
+    let knob_rect = egui::Rect::from_center_size(
+        pos2(rect.center().x, rect.top() + row + 2.0 + diameter / 2.0),
+        vec2(diameter, diameter),
+    );
+    let value_rect =
+        egui::Rect::from_min_max(pos2(rect.left(), knob_rect.bottom() + 2.0), rect.max);
+
+    let mut response = ui.interact(knob_rect, id, Sense::click_and_drag());
+    let mut new_value = None;
+
+    if response.drag_started() {
+        access.begin(param);
+        ui.data_mut(|d| d.insert_temp(id, value));
+    }
+    if response.dragged() {
+        let fine = ui.input(|i| i.modifiers.shift || i.modifiers.command);
+        let speed = if fine { FINE_DRAG_SPEED } else { DRAG_SPEED };
+        let delta = response.drag_delta();
+        let start = ui.data(|d| d.get_temp::<f32>(id)).unwrap_or(value);
+        let v = (start + (delta.x - delta.y) * speed).clamp(0.0, 1.0);
+        ui.data_mut(|d| d.insert_temp(id, v));
+        access.set(param, v);
+        new_value = Some(v);
+    }
+    if response.drag_stopped() {
+        access.end(param);
+    }
+    if response.double_clicked() {
+        set_gesture(access, param, default);
+        new_value = Some(default);
+    }
+    if new_value.is_some() {
+        response.mark_changed();
+    }
+    let shown = new_value.unwrap_or(value);
+
+    // Drawing.
+    let painter = ui.painter();
+    painter.text(
+        pos2(rect.center().x, rect.top() + 1.0),
+        Align2::CENTER_TOP,
+        &name,
+        FontId::proportional(11.0),
+        theme::TEXT_DIM,
+    );
+    let centre = knob_rect.center();
+    let radius = diameter / 2.0;
+    let start_angle = 0.75 * PI;
+    let arc = |from: f32, to: f32| -> Vec<egui::Pos2> {
+        let steps = 32;
+        (0..=steps)
+            .map(|i| {
+                let a = start_angle + SWEEP * (from + (to - from) * i as f32 / steps as f32);
+                centre + vec2(a.cos(), a.sin()) * (radius - 3.0)
+            })
+            .collect()
+    };
+    painter.circle_filled(centre, radius - 5.0, theme::KNOB_BODY);
+    painter.add(Shape::line(arc(0.0, 1.0), Stroke::new(4.0, theme::TRACK)));
+    let bipolar = (default - 0.5).abs() < 1e-6;
+    let from = if bipolar { 0.5 } else { 0.0 };
+    let active = response.hovered() || response.dragged();
+    let colour = if active {
+        theme::ACCENT_HOT
+    } else {
+        theme::ACCENT
+    };
+    if (shown - from).abs() > 1e-4 {
+        painter.add(Shape::line(
+            arc(from.min(shown), from.max(shown)),
+            Stroke::new(4.0, colour),
+        ));
+    }
+    let a = start_angle + SWEEP * shown;
+    painter.line_segment(
+        [
+            centre + vec2(a.cos(), a.sin()) * (radius * 0.25),
+            centre + vec2(a.cos(), a.sin()) * (radius - 6.0),
+        ],
+        Stroke::new(2.0, Color32::WHITE),
+    );
+
+    // The value, or a field to type one.
+    let edit_id = id.with("edit");
+    let editing: Option<String> = ui.data(|d| d.get_temp(edit_id));
+    let label = value_label(&name);
+    match editing {
+        Some(mut buffer) => {
+            let field = ui.put(
+                value_rect,
+                egui::TextEdit::singleline(&mut buffer)
+                    .font(FontId::proportional(11.0))
+                    .align(egui::Align2::CENTER_CENTER),
+            );
+            field.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, &label));
+            if !field.has_focus() && !field.lost_focus() {
+                field.request_focus();
+            }
+            let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let escape = ui.input(|i| i.key_pressed(egui::Key::Escape));
+            if escape {
+                ui.data_mut(|d| d.remove::<String>(edit_id));
+            } else if field.lost_focus() || enter {
+                // SAFETY: as in `read`.
+                if let Some(v) = unsafe { param.string_to_normalized_value(buffer.trim()) } {
+                    set_gesture(access, param, v);
+                    response.mark_changed();
+                }
+                ui.data_mut(|d| d.remove::<String>(edit_id));
+            } else {
+                ui.data_mut(|d| d.insert_temp(edit_id, buffer));
+            }
+        }
+        None => {
+            let value_response = ui.interact(value_rect, id.with("value"), Sense::click());
+            value_response.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));
+            let hovered = value_response.hovered();
+            ui.painter().text(
+                value_rect.center_top() + vec2(0.0, 1.0),
+                Align2::CENTER_TOP,
+                // SAFETY: as in `read`.
+                unsafe { param.normalized_value_to_string(shown, true) },
+                FontId::proportional(11.0),
+                if hovered { Color32::WHITE } else { theme::TEXT },
+            );
+            if value_response.clicked() {
+                // SAFETY: as in `read`.
+                let plain = unsafe { param.normalized_value_to_string(shown, false) };
+                ui.data_mut(|d| d.insert_temp(edit_id, plain));
+            }
+            value_response.on_hover_text("Click to type a value");
+        }
+    }
+
+    response.widget_info(|| WidgetInfo::slider(true, f64::from(shown), &name));
+    response.on_hover_text(format!(
+        "{name}: {text}\nDrag up or right to raise · Shift-drag for fine steps · \
+         double-click for the default · click the value to type it"
+    ))
+}
+
+/// A drop-down for a stepped parameter (an enum or a switch), with its name above.
+pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) -> Response {
+    let (name, value, _, text) = read(param);
+    // SAFETY: as in `read`.
+    let steps = unsafe { param.step_count() }.unwrap_or(1).max(1);
+    ui.vertical(|ui| {
+        ui.label(egui::RichText::new(&name).size(11.0).color(theme::TEXT_DIM));
+        let mut picked = None;
+        let inner = egui::ComboBox::from_id_salt(("choice", &name))
+            .width(width)
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                for i in 0..=steps {
+                    let v = i as f32 / steps as f32;
+                    // SAFETY: as in `read`.
+                    let label = unsafe { param.normalized_value_to_string(v, true) };
+                    if ui
+                        .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
+                        .clicked()
+                    {
+                        picked = Some(v);
+                    }
+                }
+            });
+        if let Some(v) = picked {
+            set_gesture(access, param, v);
+        }
+        inner
+            .response
+            .on_hover_text(format!("{name}: pick a value"))
+    })
+    .inner
+}
+
+/// A toggle for a boolean parameter.
+pub fn toggle(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess) -> Response {
+    let (name, value, _, _) = read(param);
+    let mut on = value > 0.5;
+    let response = ui.checkbox(&mut on, name.as_str());
+    if response.changed() {
+        set_gesture(access, param, if on { 1.0 } else { 0.0 });
+    }
+    response
+}

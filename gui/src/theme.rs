@@ -1,0 +1,65 @@
+//! Colours and the egui style of the editor.
+
+use egui::{Color32, CornerRadius, Stroke};
+
+/// The window background.
+pub const BACKGROUND: Color32 = Color32::from_rgb(0x14, 0x16, 0x1c);
+/// A section's panel.
+pub const PANEL: Color32 = Color32::from_rgb(0x1d, 0x21, 0x2a);
+/// Plots' background.
+pub const PLOT: Color32 = Color32::from_rgb(0x0d, 0x0f, 0x14);
+/// Grid lines.
+pub const GRID: Color32 = Color32::from_rgb(0x2c, 0x31, 0x3d);
+/// A knob's body.
+pub const KNOB_BODY: Color32 = Color32::from_rgb(0x2a, 0x2f, 0x3a);
+/// A knob's unlit track.
+pub const TRACK: Color32 = Color32::from_rgb(0x38, 0x3e, 0x4b);
+/// The main accent (values, the current sound).
+pub const ACCENT: Color32 = Color32::from_rgb(0x3c, 0xc8, 0xc0);
+/// The accent under the pointer.
+pub const ACCENT_HOT: Color32 = Color32::from_rgb(0x7c, 0xf0, 0xe6);
+/// Voices and warnings.
+pub const WARM: Color32 = Color32::from_rgb(0xff, 0xa0, 0x3c);
+/// Body text.
+pub const TEXT: Color32 = Color32::from_rgb(0xd8, 0xdc, 0xe4);
+/// Labels.
+pub const TEXT_DIM: Color32 = Color32::from_rgb(0x8c, 0x94, 0xa4);
+/// The anchor slots' colours, A to D.
+pub const ANCHORS: [Color32; 4] = [
+    Color32::from_rgb(0xff, 0x6b, 0x6b),
+    Color32::from_rgb(0xff, 0xc8, 0x57),
+    Color32::from_rgb(0x7b, 0xd8, 0x6a),
+    Color32::from_rgb(0x8e, 0x9c, 0xff),
+];
+
+/// Applies the editor's look to `ctx`.
+pub fn apply(ctx: &egui::Context) {
+    ctx.set_theme(egui::Theme::Dark);
+    ctx.all_styles_mut(|style| {
+        let v = &mut style.visuals;
+        *v = egui::Visuals::dark();
+        v.panel_fill = BACKGROUND;
+        v.window_fill = PANEL;
+        v.extreme_bg_color = PLOT;
+        v.selection.bg_fill = ACCENT.gamma_multiply(0.5);
+        v.selection.stroke = Stroke::new(1.0, ACCENT_HOT);
+        v.widgets.noninteractive.bg_stroke = Stroke::new(1.0, GRID);
+        v.widgets.inactive.corner_radius = CornerRadius::same(4);
+        v.widgets.hovered.corner_radius = CornerRadius::same(4);
+        v.widgets.active.corner_radius = CornerRadius::same(4);
+        style.spacing.item_spacing = egui::vec2(6.0, 4.0);
+    });
+}
+
+/// A titled section frame.
+pub fn section<R>(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    egui::Frame::new()
+        .fill(PANEL)
+        .corner_radius(CornerRadius::same(6))
+        .inner_margin(egui::Margin::same(8))
+        .show(ui, |ui| {
+            ui.label(egui::RichText::new(title).strong().size(12.0).color(ACCENT));
+            add(ui)
+        })
+        .inner
+}

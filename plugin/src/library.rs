@@ -1,0 +1,110 @@
+//! The editor's [`SoundLibrary`]: factory and user presets (the preset
+//! module), the user's folders, and WAV files through the bounded importer.
+
+use crate::preset::{self, file_slug, Preset, PRESET_EXTENSION};
+use crate::wav_import::{self, Imported};
+use nwt_engine::neural::UserTable;
+use nwt_engine::SynthParams;
+use nwt_gui::access::{PresetEntry, Sound, SoundLibrary, WaveFile};
+use std::path::{Path, PathBuf};
+
+/// Presets and WAVs from the factory bank and the user's folders.
+#[derive(Debug, Default)]
+pub struct PluginLibrary;
+
+fn entry(p: &Preset, user: bool, key: String) -> PresetEntry {
+    PresetEntry {
+        name: p.name.clone(),
+        category: p.category.clone(),
+        author: p.author.clone(),
+        user,
+        key,
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+impl SoundLibrary for PluginLibrary {
+    fn presets(&self) -> Vec<PresetEntry> {
+        let mut factory: Vec<PresetEntry> = preset::factory_presets()
+            .iter()
+            .map(|p| entry(p, false, p.name.clone()))
+            .collect();
+        factory.sort_by(|a, b| {
+            (a.category.as_str(), a.name.as_str()).cmp(&(b.category.as_str(), b.name.as_str()))
+        });
+        let mut user: Vec<PresetEntry> = preset::user_presets()
+            .into_iter()
+            .filter_map(|(path, p)| p.ok().map(|p| entry(&p, true, path.display().to_string())))
+            .collect();
+        user.sort_by(|a, b| {
+            (a.category.as_str(), a.name.as_str()).cmp(&(b.category.as_str(), b.name.as_str()))
+        });
+        factory.extend(user);
+        factory
+    }
+
+    fn load(&self, entry: &PresetEntry) -> Result<Sound, String> {
+        let p = if entry.user {
+            Preset::load(Path::new(&entry.key))
+        } else {
+            Preset::factory(&entry.key)
+        }
+        .map_err(|e| e.to_string())?;
+        p.validate(&SynthParams::default())
+            .map_err(|e| e.to_string())?;
+        Ok(Sound {
+            values: p.params,
+            anchors: p.anchors,
+        })
+    }
+
+    fn save(
+        &self,
+        name: &str,
+        category: &str,
+        params: &SynthParams,
+    ) -> Result<PresetEntry, String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("the preset needs a name".into());
+        }
+        let dir = crate::folders::presets_dir().map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{}.{PRESET_EXTENSION}", file_slug(name)));
+        let p = Preset::capture(params, name, category, "User");
+        // Write a sibling first, then rename: a failed write never truncates
+        // the preset being replaced.
+        let temporary = path.with_extension("nwtpreset.partial");
+        std::fs::write(&temporary, p.to_json())
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(entry(&p, true, path.display().to_string()))
+    }
+
+    fn read_wave(&self, path: &Path) -> Result<WaveFile, String> {
+        let name = display_name(path);
+        let table = |frames: Vec<Vec<f32>>| {
+            UserTable::new(&name, frames)
+                .map(WaveFile::Table)
+                .ok_or_else(|| format!("{} does not make a playable table", path.display()))
+        };
+        match wav_import::import_file(path).map_err(|e| e.to_string())? {
+            Imported::Cycle(samples) => Ok(WaveFile::Cycle { name, samples }),
+            Imported::Table { frames, .. } => table(frames),
+            Imported::Recording { cycles, .. } if cycles.len() > 1 => table(cycles),
+            Imported::Recording { mut cycles, .. } => Ok(WaveFile::Cycle {
+                name,
+                samples: cycles.pop().unwrap_or_default(),
+            }),
+        }
+    }
+
+    fn wave_folder(&self) -> Option<PathBuf> {
+        crate::folders::wavetables_dir().ok()
+    }
+}
