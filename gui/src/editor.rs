@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Points per knob in the synth sections.
-const KNOB: f32 = 34.0;
+const KNOB: f32 = 32.0;
+/// Width of the table view.
+const TABLE_WIDTH: f32 = 400.0;
 /// Samples in an anchor thumbnail.
 const THUMB_POINTS: usize = 128;
 /// How long a message stays in the status line.
@@ -238,7 +240,7 @@ impl Editor {
                 });
                 self.params.set_anchors(anchors);
                 self.say(
-                    format!("Anchor {} ← {name} (encoding)", SLOT_NAMES[slot]),
+                    format!("Anchor {}: {name} (encoding)", SLOT_NAMES[slot]),
                     false,
                 );
             }
@@ -254,7 +256,7 @@ impl Editor {
                         }
                     },
                 };
-                let summary = format!("Table ← {} ({} frames)", table.name, table.frames.len());
+                let summary = format!("Table: {} ({} frames)", table.name, table.frames.len());
                 self.params.set_user_table(Some(table));
                 let p = ptr(&self.params.table);
                 // SAFETY: `p` points into `self.params`.
@@ -356,7 +358,7 @@ impl Editor {
             match target {
                 Some(target) => self.load_wave(&path, target),
                 None => self.say(
-                    "Drop a WAV onto an anchor slot (A–D) or onto the table view",
+                    "Drop a WAV onto an anchor slot (A to D) or onto the table view",
                     true,
                 ),
             }
@@ -372,7 +374,7 @@ impl Editor {
                     .color(theme::ACCENT),
             );
             ui.add_space(12.0);
-            if ui.button("◀").on_hover_text("Previous preset").clicked() {
+            if ui.button("<").on_hover_text("Previous preset").clicked() {
                 self.step_preset(-1);
             }
             let (name, dirty) = match self.current_preset() {
@@ -381,7 +383,7 @@ impl Editor {
             };
             let title = if dirty { format!("{name} *") } else { name };
             let mut chosen = None;
-            ui.menu_button(RichText::new(format!("{title:<24}")).size(13.0), |ui| {
+            ui.menu_button(RichText::new(title).size(13.0), |ui| {
                 for (label, user) in [("Factory", false), ("User", true)] {
                     ui.menu_button(label, |ui| {
                         let mut any = false;
@@ -430,7 +432,7 @@ impl Editor {
             if let Some(e) = chosen {
                 self.load_preset(&e);
             }
-            if ui.button("▶").on_hover_text("Next preset").clicked() {
+            if ui.button(">").on_hover_text("Next preset").clicked() {
                 self.step_preset(1);
             }
             let user_baseline = self
@@ -496,7 +498,7 @@ impl Editor {
                         });
                 });
                 ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
+                    if ui.button("Save preset").clicked() {
                         action = Some(true);
                     }
                     if ui.button("Cancel").clicked() {
@@ -575,7 +577,9 @@ impl Editor {
                 for s in EditorMemory::SCALES {
                     ui.selectable_value(&mut scale, s, format!("{:.0} %", s * 100.0));
                 }
-            });
+            })
+            .response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Scale"));
         if (scale - memory.scale).abs() > 1e-6 {
             self.params.update_editor_memory(|m| m.scale = scale);
             ui.ctx().set_zoom_factor(scale);
@@ -656,9 +660,14 @@ impl Editor {
         let frames = self.frames_to_show(status);
         let top = ui.cursor().min;
         let position = p.position.value();
-        self.table_view
-            .show(ui, &frames, position, self.report.voice_positions(), 440.0);
-        self.table_rect = Rect::from_min_max(top, pos2(top.x + 440.0, ui.cursor().min.y));
+        self.table_view.show(
+            ui,
+            &frames,
+            position,
+            self.report.voice_positions(),
+            TABLE_WIDTH,
+        );
+        self.table_rect = Rect::from_min_max(top, pos2(top.x + TABLE_WIDTH, ui.cursor().min.y));
     }
 
     fn anchor_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
@@ -672,7 +681,7 @@ impl Editor {
             let top = ui.cursor().min;
             ui.horizontal(|ui| {
                 ui.label(RichText::new(SLOT_NAMES[slot]).strong().size(16.0).color(colour));
-                let (thumb_rect, thumb) = ui.allocate_exact_size(vec2(120.0, 46.0), egui::Sense::hover());
+                let (thumb_rect, thumb) = ui.allocate_exact_size(vec2(100.0, 46.0), egui::Sense::hover());
                 let samples = self.thumbnail(slot, anchors.slots[slot].as_ref(), &filled, status);
                 match &samples {
                     Some(s) => draw_wave(ui, thumb_rect, s, colour),
@@ -681,6 +690,8 @@ impl Editor {
                         ui.painter().text(thumb_rect.center(), Align2::CENTER_CENTER, "empty", FontId::proportional(10.0), theme::TEXT_DIM);
                     }
                 }
+                thumb
+                    .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, anchor_label(slot)));
                 thumb.on_hover_text("Drop a WAV here to encode it into this slot");
                 ui.vertical(|ui| {
                     let label = anchors.slots[slot].as_ref().map_or_else(|| "-".to_string(), Anchor::label);
@@ -698,7 +709,9 @@ impl Editor {
                                     changed = true;
                                 }
                             }
-                        });
+                        })
+                        .response
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Shape for anchor {}", SLOT_NAMES[slot])));
                         if ui.small_button("Load…").on_hover_text("Encode a WAV cycle into this slot").clicked() {
                             open_browser = Some(slot);
                         }
@@ -713,7 +726,7 @@ impl Editor {
                     });
                 });
             });
-            let rect = Rect::from_min_max(top, pos2(top.x + 320.0, ui.cursor().min.y));
+            let rect = Rect::from_min_max(top, pos2(top.x + 300.0, ui.cursor().min.y));
             self.anchor_rects[slot] = rect;
             if dragging_files
                 && ui
@@ -842,6 +855,11 @@ impl Editor {
             });
         });
     }
+}
+
+/// The accessible label of an anchor slot's thumbnail ("Anchor A").
+pub fn anchor_label(slot: usize) -> String {
+    format!("Anchor {}", SLOT_NAMES[slot.min(3)])
 }
 
 /// A user table's frame as shown (peak-normalised, full length).

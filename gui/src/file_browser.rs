@@ -97,7 +97,7 @@ impl FileBrowser {
             .open(&mut open)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
-                    if ui.button("⬆ Up").clicked() {
+                    if ui.button("Up").clicked() {
                         if let Some(parent) = self.folder.parent() {
                             self.enter(parent.to_path_buf());
                         }
@@ -131,9 +131,9 @@ impl FileBrowser {
                         let mut go = None;
                         for (name, is_dir) in &self.entries {
                             let label = if *is_dir {
-                                format!("📁 {name}")
+                                format!("{name}/")
                             } else {
-                                format!("🎵 {name}")
+                                name.clone()
                             };
                             if ui.selectable_label(false, label).clicked() {
                                 go = Some((self.folder.join(name), *is_dir));

@@ -22,6 +22,17 @@ pub fn value_label(name: &str) -> String {
     format!("{name} value")
 }
 
+/// The name shown above a knob: the section's title already says "Amp",
+/// "Filter" or "LFO", so a knob drops it ("Filter Decay" shows "Decay").
+pub fn short_name(name: &str) -> &str {
+    for prefix in ["Amp ", "Filter ", "LFO "] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return rest;
+        }
+    }
+    name
+}
+
 /// Reads a parameter's name, normalised value, default and display text.
 fn read(param: ParamPtr) -> (String, f32, f32, String) {
     // SAFETY: editor code passes pointers into the `SynthParams` it holds,
@@ -48,7 +59,7 @@ fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
 pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f32) -> Response {
     let (name, value, default, text) = read(param);
     let id = Id::unique(("knob", &name));
-    let width = (diameter + 22.0).max(62.0);
+    let width = (diameter + 20.0).max(56.0);
     let row = 14.0;
     let (rect, _) = ui.allocate_exact_size(vec2(width, diameter + 2.0 * row + 6.0), Sense::hover());
     let knob_rect = egui::Rect::from_center_size(
@@ -63,15 +74,22 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
 
     if response.drag_started() {
         access.begin(param);
-        ui.data_mut(|d| d.insert_temp(id, value));
+        // (unclamped value, drag distance already applied)
+        ui.data_mut(|d| d.insert_temp(id, (value, egui::Vec2::ZERO)));
     }
     if response.dragged() {
+        // The total distance since the press, so the movement before egui
+        // recognises a drag counts too; the speed applies to each new part,
+        // so pressing Shift mid-drag slows the knob down without a jump.
         let fine = ui.input(|i| i.modifiers.shift || i.modifiers.command);
         let speed = if fine { FINE_DRAG_SPEED } else { DRAG_SPEED };
-        let delta = response.drag_delta();
-        let start = ui.data(|d| d.get_temp::<f32>(id)).unwrap_or(value);
+        let total = response.total_drag_delta().unwrap_or_default();
+        let (start, applied) = ui
+            .data(|d| d.get_temp::<(f32, egui::Vec2)>(id))
+            .unwrap_or((value, total));
+        let delta = total - applied;
         let v = (start + (delta.x - delta.y) * speed).clamp(0.0, 1.0);
-        ui.data_mut(|d| d.insert_temp(id, v));
+        ui.data_mut(|d| d.insert_temp(id, (v, total)));
         access.set(param, v);
         new_value = Some(v);
     }
@@ -92,7 +110,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
     painter.text(
         pos2(rect.center().x, rect.top() + 1.0),
         Align2::CENTER_TOP,
-        &name,
+        short_name(&name),
         FontId::proportional(11.0),
         theme::TEXT_DIM,
     );
@@ -142,6 +160,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
             let field = ui.put(
                 value_rect,
                 egui::TextEdit::singleline(&mut buffer)
+                    .hint_text(text.as_str())
                     .font(FontId::proportional(11.0))
                     .align(egui::Align2::CENTER_CENTER),
             );
@@ -177,9 +196,8 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
                 if hovered { Color32::WHITE } else { theme::TEXT },
             );
             if value_response.clicked() {
-                // SAFETY: as in `read`.
-                let plain = unsafe { param.normalized_value_to_string(shown, false) };
-                ui.data_mut(|d| d.insert_temp(edit_id, plain));
+                // An empty field showing the current value as a hint: typing replaces it.
+                ui.data_mut(|d| d.insert_temp(edit_id, String::new()));
             }
             value_response.on_hover_text("Click to type a value");
         }
@@ -198,7 +216,11 @@ pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32
     // SAFETY: as in `read`.
     let steps = unsafe { param.step_count() }.unwrap_or(1).max(1);
     ui.vertical(|ui| {
-        ui.label(egui::RichText::new(&name).size(11.0).color(theme::TEXT_DIM));
+        ui.label(
+            egui::RichText::new(short_name(&name))
+                .size(11.0)
+                .color(theme::TEXT_DIM),
+        );
         let mut picked = None;
         let inner = egui::ComboBox::from_id_salt(("choice", &name))
             .width(width)

@@ -132,14 +132,14 @@ pub fn latent_pad(
     painter.text(
         rect.right_bottom() - vec2(4.0, 4.0),
         Align2::RIGHT_BOTTOM,
-        "Macro 1 →",
+        "Macro 1",
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
     painter.text(
         rect.left_top() + vec2(4.0, 4.0),
         Align2::LEFT_TOP,
-        "↑ Macro 2",
+        "Macro 2",
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );

@@ -138,7 +138,7 @@ impl TableView {
                 t
             }
         };
-        let (rect, _) = ui.allocate_exact_size(vec2(width, 150.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(vec2(width, 190.0), egui::Sense::hover());
         let painter = ui.painter_at(rect);
         painter.image(
             texture.id(),
@@ -199,7 +199,7 @@ impl TableView {
         painter.text(
             rect.left_top() + vec2(4.0, 3.0),
             Align2::LEFT_TOP,
-            "harmonics 1–256 (log), 0 to -90 dB",
+            "harmonics 1-256 (log), 0 to -90 dB",
             FontId::proportional(10.0),
             theme::TEXT_DIM,
         );

@@ -1,0 +1,436 @@
+//! Headless tests of the editor (egui_kittest): the page is driven with
+//! pointer and keyboard events as a user would, and the tests check what the
+//! synth's parameters, anchors and preset files became.
+
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use neural_wavetable::library::PluginLibrary;
+use nice_plug::prelude::{Param, Params};
+use nwt_engine::neural::{Anchor, DecoderWorker, NeuralInfo, TableLink, WorkerOptions};
+use nwt_engine::SynthParams;
+use nwt_gui::access::{DirectAccess, SoundLibrary};
+use nwt_gui::editor::{anchor_label, Editor};
+use nwt_gui::knob::value_label;
+use nwt_model::{Harmonics, Model};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// A private user folder for every test in this file (presets saved here).
+fn user_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("nwt-editor-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::env::set_var(neural_wavetable::folders::USER_DIR_ENV, &dir);
+        dir
+    })
+}
+
+fn editor(params: &Arc<SynthParams>, info: &Arc<NeuralInfo>) -> Editor {
+    user_dir();
+    Editor::new(
+        params.clone(),
+        info.clone(),
+        Arc::new(PluginLibrary),
+        Arc::new(DirectAccess),
+        None,
+    )
+}
+
+fn harness(editor: Editor) -> Harness<'static, Editor> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1100.0, 760.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, editor: &mut Editor| editor.show(ui), editor);
+    h.run_steps(2);
+    h
+}
+
+fn centre(h: &Harness<'_, Editor>, label: &str) -> egui::Pos2 {
+    h.get_by_label(label).rect().center()
+}
+
+fn slider_value(h: &Harness<'_, Editor>, label: &str) -> f64 {
+    h.get_by_label(label)
+        .accesskit_node()
+        .numeric_value()
+        .expect("a knob reports its value")
+}
+
+/// Presses at `from`, moves by `by` in small steps, releases; `modifiers`
+/// (Shift for a fine drag) are held throughout.
+fn drag(h: &mut Harness<'_, Editor>, from: egui::Pos2, by: egui::Vec2, modifiers: egui::Modifiers) {
+    h.event(egui::Event::ModifiersChanged(modifiers));
+    h.event(egui::Event::PointerMoved(from));
+    h.step();
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers,
+    };
+    h.event(button(from, true));
+    h.step();
+    let steps = 8;
+    for i in 1..=steps {
+        h.event(egui::Event::PointerMoved(
+            from + by * (i as f32 / steps as f32),
+        ));
+        h.step();
+    }
+    h.event(button(from + by, false));
+    h.step();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.remove_cursor();
+    h.run_steps(2);
+}
+
+#[test]
+fn turning_a_knob_sets_its_parameter() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    assert_eq!(params.resonance.value(), 0.0);
+
+    // Dragging up 40 points raises the normalised value by 40 × 0.005.
+    let knob = centre(&h, "Resonance");
+    drag(&mut h, knob, egui::vec2(0.0, -40.0), egui::Modifiers::NONE);
+    let coarse = params.resonance.value();
+    assert!(
+        (coarse - 0.2).abs() < 0.011,
+        "resonance after a 40-point drag: {coarse}"
+    );
+    assert!(
+        (slider_value(&h, "Resonance") - f64::from(coarse)).abs() < 1e-3,
+        "the knob shows the new value"
+    );
+
+    // With Shift held the same drag moves ten times less.
+    drag(&mut h, knob, egui::vec2(0.0, -40.0), egui::Modifiers::SHIFT);
+    let fine = params.resonance.value() - coarse;
+    assert!((fine - 0.02).abs() < 0.004, "fine drag moved {fine}");
+
+    // A double-click restores the default.
+    h.hover_at(knob);
+    h.step();
+    for pressed in [true, false, true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: knob,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(params.resonance.value(), 0.0, "double-click resets");
+
+    // Typing a value: click the value, type, Enter.
+    h.get_by_label(&value_label("Cutoff")).click();
+    h.run_steps(2);
+    let label = value_label("Cutoff");
+    h.get_by_label(&label).type_text("1000");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    let cutoff = params.cutoff.value();
+    assert!((cutoff - 1000.0).abs() < 0.5, "typed cutoff: {cutoff}");
+
+    // A stepped parameter through its drop-down: the LFO shape.
+    assert_eq!(params.lfo_shape.value() as usize, 0);
+}
+
+#[test]
+fn loading_a_preset_updates_the_widgets() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let library = PluginLibrary;
+    // A factory preset whose cutoff and unison differ from the defaults.
+    let defaults = SynthParams::default();
+    let (entry, sound) = library
+        .presets()
+        .into_iter()
+        .filter(|e| !e.user)
+        .filter_map(|e| library.load(&e).ok().map(|s| (e, s)))
+        .find(|(_, s)| {
+            s.values
+                .get("cutoff")
+                .is_some_and(|&c| (c - defaults.cutoff.value()).abs() > 100.0)
+                && s.values.get("unison").is_some_and(|&u| u >= 2.0)
+        })
+        .expect("the factory bank has a filtered unison sound");
+    let mut h = harness(editor(&params, &info));
+
+    h.state_mut().load_preset(&entry);
+    h.run_steps(2);
+    let want_cutoff = f64::from(params.cutoff.preview_normalized(sound.values["cutoff"]));
+    let want_unison = f64::from(
+        params
+            .unison
+            .preview_normalized(sound.values["unison"] as i32),
+    );
+    assert!(
+        (slider_value(&h, "Cutoff") - want_cutoff).abs() < 1e-4,
+        "the cutoff knob follows the preset"
+    );
+    assert!(
+        (slider_value(&h, "Unison") - want_unison).abs() < 1e-4,
+        "the unison knob follows the preset"
+    );
+    assert!(
+        h.query_by_label(&entry.name).is_some(),
+        "the preset bar names {}",
+        entry.name
+    );
+    let (current, dirty) = h.state().current_preset().unwrap();
+    assert_eq!(current.key, entry.key);
+    assert!(!dirty, "a freshly loaded preset is unchanged");
+
+    // Turning a knob marks the sound as changed.
+    let at = centre(&h, "Resonance");
+    drag(&mut h, at, egui::vec2(0.0, -30.0), egui::Modifiers::NONE);
+    assert!(
+        h.state().current_preset().unwrap().1,
+        "changed after a knob turn"
+    );
+    assert!(
+        h.query_by_label(&format!("{} *", entry.name)).is_some(),
+        "the preset bar shows the marker"
+    );
+
+    // The next-preset button loads the neighbour in the list and the widgets follow.
+    h.get_by_label(">").click();
+    h.run_steps(2);
+    let list = h.state().presets().to_vec();
+    let at = list.iter().position(|e| e.key == entry.key).unwrap();
+    let next = &list[(at + 1) % list.len()];
+    assert_eq!(h.state().current_preset().unwrap().0.key, next.key);
+    let next_sound = library.load(next).unwrap();
+    let cutoff = next_sound
+        .values
+        .get("cutoff")
+        .copied()
+        .unwrap_or(defaults.cutoff.value());
+    let want = f64::from(params.cutoff.preview_normalized(cutoff));
+    assert!(
+        (slider_value(&h, "Cutoff") - want).abs() < 1e-4,
+        "the cutoff knob follows {}",
+        next.name
+    );
+}
+
+#[test]
+fn save_as_writes_a_user_preset_that_loads_back() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let at = centre(&h, "Detune");
+    drag(&mut h, at, egui::vec2(0.0, -30.0), egui::Modifiers::NONE);
+    let detune = params.detune.value();
+
+    h.get_by_label("Save As…").click();
+    h.run_steps(2);
+    let name_field = h.get_by_role(egui::Role::TextInput);
+    name_field.focus();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role(egui::Role::TextInput)
+        .type_text("Editor Test Saw");
+    h.step();
+    h.get_by_label("Save preset").click();
+    h.run_steps(3);
+
+    let file = user_dir().join("presets").join("editor-test-saw.nwtpreset");
+    assert!(file.is_file(), "the preset file exists: {}", file.display());
+    let saved = neural_wavetable::preset::Preset::load(&file).unwrap();
+    assert_eq!(saved.name, "Editor Test Saw");
+    assert!((saved.params["detune"] - detune).abs() < 1e-6);
+    let (current, dirty) = h
+        .state()
+        .current_preset()
+        .map(|(e, d)| (e.clone(), d))
+        .unwrap();
+    assert!(current.user && current.name == "Editor Test Saw" && !dirty);
+    assert!(
+        h.state().presets().iter().any(|e| e.key == current.key),
+        "the list shows it"
+    );
+
+    // Change the sound, then load the saved preset back from the list.
+    drag(&mut h, at, egui::vec2(0.0, 30.0), egui::Modifiers::NONE);
+    assert!((params.detune.value() - detune).abs() > 1.0);
+    let entry = current.clone();
+    h.state_mut().load_preset(&entry);
+    h.run_steps(2);
+    assert!(
+        (params.detune.value() - detune).abs() < 1e-3,
+        "the saved detune is back"
+    );
+}
+
+/// A file dropped onto the editor, as a window system hands it over.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, Editor>, at: egui::Pos2, path: &Path) {
+    h.hover_at(at);
+    h.step();
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.to_path_buf())));
+    h.run_steps(2);
+}
+
+fn write_triangle_cycle(path: &Path, len: usize) -> Vec<f32> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut out = Vec::new();
+    for i in 0..len {
+        let t = i as f32 / len as f32;
+        let v = if t < 0.5 {
+            4.0 * t - 1.0
+        } else {
+            3.0 - 4.0 * t
+        };
+        let q = (v * 0.8 * 32767.0).round() as i16;
+        w.write_sample(q).unwrap();
+        out.push(f32::from(q) / 32768.0);
+    }
+    w.finalize().unwrap();
+    out
+}
+
+#[test]
+fn dropping_a_wav_onto_an_anchor_slot_encodes_it() {
+    let dir = user_dir().join("drops");
+    std::fs::create_dir_all(&dir).unwrap();
+    let wav = dir.join("tri-cycle.wav");
+    write_triangle_cycle(&wav, 600);
+    let broken = dir.join("broken.wav");
+    std::fs::write(&broken, b"RIFF\xff\xff\xff\x7fWAVEfmt ").unwrap();
+
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let model = Model::embedded().unwrap();
+    let worker = DecoderWorker::spawn(
+        params.clone(),
+        model.clone(),
+        TableLink::new(),
+        WorkerOptions {
+            prefer_gpu: false,
+            info: Some(info.clone()),
+        },
+    )
+    .unwrap();
+    assert!(worker.settle(Duration::from_secs(30)));
+    let before = info.status();
+    assert!(before.anchor_latents[1].is_none(), "slot B starts empty");
+
+    let mut h = harness(editor(&params, &info));
+
+    // A broken file changes nothing and says why.
+    let slot_b = centre(&h, &anchor_label(1));
+    drop_file(&mut h, slot_b, &broken);
+    assert!(params.anchors_snapshot().slots[1].is_none());
+    let (message, error) = h.state().message().unwrap();
+    assert!(
+        error && message.contains("broken.wav"),
+        "message: {message}"
+    );
+
+    // A file dropped outside every slot is not taken.
+    drop_file(&mut h, egui::pos2(5.0, 740.0), &wav);
+    assert!(params.anchors_snapshot().slots[1].is_none());
+
+    // Onto slot B: the cycle becomes anchor B, and the worker encodes it.
+    drop_file(&mut h, slot_b, &wav);
+    let anchors = params.anchors_snapshot();
+    let Some(Anchor::Wave { name, samples }) = &anchors.slots[1] else {
+        panic!("slot B holds {:?}", anchors.slots[1]);
+    };
+    assert_eq!(name, "tri-cycle");
+    assert_eq!(samples.len(), 600);
+    assert!(worker.settle(Duration::from_secs(30)));
+    let status = info.status();
+    let encoded = status.anchor_latents[1].expect("the worker encoded anchor B");
+    let expected = model.encode(&Harmonics::from_cycle(samples)).unwrap();
+    let distance: f32 = encoded
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(
+        distance < 1e-5,
+        "the worker's latent is the encoder's (max diff {distance})"
+    );
+    assert_ne!(status.path, before.path, "the table now runs from A to B");
+    h.run_steps(2);
+    assert!(h.query_by_label(&anchor_label(1)).is_some());
+    worker.stop();
+}
+
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
+}
+
+#[test]
+fn the_editor_opens_and_closes_50_times() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
+    let reader = Arc::new(std::sync::Mutex::new(reader));
+    user_dir();
+    let threads = thread_count();
+    for round in 0..50 {
+        writer.publish([0.5, 0.25], 0.1, |r| {
+            r.voices = 2;
+            r.positions[0] = 0.25;
+            r.positions[1] = 0.75;
+        });
+        let editor = Editor::new(
+            params.clone(),
+            info.clone(),
+            Arc::new(PluginLibrary),
+            Arc::new(DirectAccess),
+            Some(reader.clone()),
+        );
+        let mut h = harness(editor);
+        h.run_steps(3);
+        assert!(
+            h.query_by_label("Cutoff").is_some(),
+            "round {round} drew the page"
+        );
+        drop(h);
+    }
+    assert_eq!(
+        Arc::strong_count(&params),
+        1,
+        "every editor let go of the parameters"
+    );
+    assert_eq!(Arc::strong_count(&info), 1);
+    assert_eq!(Arc::strong_count(&reader), 1, "and of the report channel");
+    assert!(
+        thread_count() <= threads,
+        "no thread left behind ({} → {})",
+        threads,
+        thread_count()
+    );
+    let _ = params.param_map();
+}
