@@ -172,3 +172,32 @@ pub const CATEGORIES: [&str; 6] = ["Bass", "Lead", "Pad", "Pluck", "Keys", "FX"]
 pub fn display_value<P: Param>(param: &P) -> String {
     param.normalized_value_to_string(param.unmodulated_normalized_value(), true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nwt_engine::neural::{Anchor, AnchorShape};
+
+    #[test]
+    fn a_captured_sound_applies_and_compares() {
+        let params = SynthParams::default();
+        DirectAccess.set(params.cutoff.as_ptr(), 0.5);
+        let mut anchors = params.anchors_snapshot();
+        anchors.slots[2] = Some(Anchor::shape(AnchorShape::Square));
+        params.set_anchors(anchors);
+        let sound = Sound::capture(&params);
+        assert!(!sound.differs_from(&params));
+
+        let other = SynthParams::default();
+        assert!(sound.differs_from(&other));
+        sound.apply(&other, &DirectAccess);
+        assert!(!sound.differs_from(&other), "applying makes the same sound");
+        assert!((other.cutoff.unmodulated_normalized_value() - 0.5).abs() < 1e-4);
+
+        // A parameter the sound leaves out goes to its default.
+        let mut partial = sound.clone();
+        partial.values.remove("cutoff");
+        partial.apply(&other, &DirectAccess);
+        assert_eq!(other.cutoff.value(), other.cutoff.default_plain_value());
+    }
+}

@@ -83,28 +83,36 @@ pub fn latent_pad(
         for p in knob_ptrs {
             access.begin(p);
         }
-        ui.data_mut(|d| d.insert_temp(id, knobs));
+        // (knob values, drag distance already applied)
+        ui.data_mut(|d| d.insert_temp(id, (knobs, egui::Vec2::ZERO)));
     }
     let mut moved = None;
     if response.dragged() || response.clicked() {
-        let start = ui.data(|d| d.get_temp::<[f32; 2]>(id)).unwrap_or(knobs);
-        let delta = if response.clicked() {
+        let (start, applied) = ui
+            .data(|d| d.get_temp::<([f32; 2], egui::Vec2)>(id))
+            .unwrap_or((knobs, egui::Vec2::ZERO));
+        let (delta, total) = if response.clicked() {
             // A click moves the point to the pointer.
-            response.interact_pointer_pos().map_or([0.0; 2], |pos| {
+            let delta = response.interact_pointer_pos().map_or([0.0; 2], |pos| {
+                let now = to_screen(rect, point);
                 [
-                    (pos.x - to_screen(rect, point).x) * units_per_point,
-                    -(pos.y - to_screen(rect, point).y) * units_per_point,
+                    (pos.x - now.x) * units_per_point,
+                    -(pos.y - now.y) * units_per_point,
                 ]
-            })
+            });
+            (delta, applied)
         } else {
-            let d = response.drag_delta();
-            [d.x * units_per_point, -d.y * units_per_point]
+            // The whole distance since the press, so the movement before egui
+            // recognises a drag counts too.
+            let total = response.total_drag_delta().unwrap_or_default();
+            let d = total - applied;
+            ([d.x * units_per_point, -d.y * units_per_point], total)
         };
         let next = [
             (start[0] + delta[0]).clamp(-1.0, 1.0),
             (start[1] + delta[1]).clamp(-1.0, 1.0),
         ];
-        ui.data_mut(|d| d.insert_temp(id, next));
+        ui.data_mut(|d| d.insert_temp(id, (next, total)));
         for (p, v) in knob_ptrs.iter().zip(next) {
             access.set(*p, (v + 1.0) / 2.0);
         }
@@ -198,4 +206,25 @@ pub fn latent_pad(
          Grey dots: factory shapes; rings: your anchors; the line: the table's path. \
          Drag the bright point (or click) to move the sound.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_measures_macro_units() {
+        let model = nwt_model::Model::embedded().unwrap();
+        let axes = model.macros();
+        assert!(project(axes, &axes.mean).iter().all(|v| v.abs() < 1e-5));
+        let mut knobs = [0.0; nwt_model::model::MACROS];
+        knobs[0] = 0.6;
+        knobs[1] = -0.3;
+        knobs[2] = 0.9; // orthogonal to the plane: no effect on it
+        let p = project(axes, &model.macros_to_latent(&knobs));
+        assert!(
+            (p[0] - 0.6).abs() < 1e-3 && (p[1] + 0.3).abs() < 1e-3,
+            "{p:?}"
+        );
+    }
 }

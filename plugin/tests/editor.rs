@@ -143,6 +143,36 @@ fn turning_a_knob_sets_its_parameter() {
 }
 
 #[test]
+fn dragging_on_the_pad_moves_macros_1_and_2() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let pad = h.get_by_label(nwt_gui::pad::LABEL).rect();
+    let units_per_point = 2.0 * nwt_gui::pad::RANGE / pad.width();
+    drag(
+        &mut h,
+        pad.center(),
+        egui::vec2(40.0, 20.0),
+        egui::Modifiers::NONE,
+    );
+    let (m1, m2) = (params.macro_1.value(), params.macro_2.value());
+    assert!((m1 - 40.0 * units_per_point).abs() < 0.01, "macro 1: {m1}");
+    assert!(
+        (m2 + 20.0 * units_per_point).abs() < 0.01,
+        "macro 2 (screen y is down): {m2}"
+    );
+    assert_eq!(params.macro_3.value(), 0.0);
+    // The macros stop at their range however far the drag goes.
+    drag(
+        &mut h,
+        pad.center(),
+        egui::vec2(400.0, 0.0),
+        egui::Modifiers::NONE,
+    );
+    assert_eq!(params.macro_1.value(), 1.0);
+}
+
+#[test]
 fn loading_a_preset_updates_the_widgets() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());
