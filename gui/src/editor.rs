@@ -149,6 +149,12 @@ impl Editor {
         self.access = access;
     }
 
+    /// Forgets what belongs to a closed window's egui context (the heat map's
+    /// texture): call when the window closes.
+    pub fn window_closed(&mut self) {
+        self.table_view = TableView::default();
+    }
+
     /// The presets listed (refreshed when the window opens and after a save).
     pub fn presets(&self) -> &[PresetEntry] {
         &self.presets

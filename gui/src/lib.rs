@@ -141,6 +141,7 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn editor_closed(&mut self) {
+        self.editor.window_closed();
         self.editor.set_access(Arc::new(access::DirectAccess));
     }
 }

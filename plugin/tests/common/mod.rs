@@ -6,9 +6,10 @@
 //! a dedicated audio thread for each chunk of `process()` calls, as a DAW would. Main-thread
 //! callbacks requested by the plugin are run between chunks ([`Synth::run_main_thread_callbacks`]).
 //!
-//! `clack-extensions` is not a dependency, so the C structs of the two plugin extensions used
+//! The C structs of the two plugin extensions used for parameters and state
 //! (`clap/ext/params.h` and `clap/ext/state.h`) are mirrored in `ffi`, with the `clap_plugin`
-//! and stream pointers passed as `*const c_void` (ABI compatible).
+//! and stream pointers passed as `*const c_void` (ABI compatible); the editor test uses
+//! `clack-extensions` for `clap.gui`, whose host side [`TestHost`] declares.
 #![allow(dead_code)] // each test binary uses a different part of the host
 
 use clack_host::events::event_types::{NoteEndEvent, NoteOffEvent, NoteOnEvent};
@@ -186,12 +187,36 @@ impl SharedHandler<'_> for TestHostShared {
     }
 }
 
+/// The host side of `clap.gui` (what a DAW offers an embedded editor): resize
+/// and show/hide requests are accepted, nothing else is needed here.
+impl clack_extensions::gui::HostGuiImpl for TestHostShared {
+    fn resize_hints_changed(&self) {}
+
+    fn request_resize(&self, _new_size: clack_extensions::gui::GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn closed(&self, _was_destroyed: bool) {}
+}
+
 struct TestHost;
 
 impl HostHandlers for TestHost {
     type Shared<'a> = TestHostShared;
     type MainThread<'a> = ();
     type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<clack_extensions::gui::HostGui>();
+    }
 }
 
 /// Builds the plugin's CLAP library (`cargo build --lib`, same profile and target folder as
@@ -352,6 +377,11 @@ impl Synth {
         let stopped = audio.processor.stop_processing();
         self.instance.deactivate(stopped);
         self.run_main_thread_callbacks();
+    }
+
+    /// The plugin's main-thread handle, for extensions the host here does not wrap.
+    pub fn plugin_handle(&mut self) -> PluginMainThreadHandle<'_> {
+        self.instance.plugin_handle()
     }
 
     /// Runs `on_main_thread` if the plugin asked for it (as a host's event loop would).
