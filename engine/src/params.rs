@@ -622,6 +622,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_editor_memory_travels_with_the_state() {
+        let params = SynthParams::default();
+        params.update_editor_memory(|m| {
+            m.width = 1300.0;
+            m.scale = 1.5;
+            m.preset = Some("Glacier Choir".into());
+        });
+        let fields = params.serialize_fields();
+        assert!(fields.contains_key("editor"));
+        let restored = SynthParams::default();
+        restored.deserialize_fields(&fields);
+        assert_eq!(restored.editor_memory(), params.editor_memory());
+
+        // A session with nonsense in it opens at a usable size and scale.
+        restored.update_editor_memory(|m| {
+            m.width = f32::NAN;
+            m.height = 1e9;
+            m.scale = 0.0;
+        });
+        let m = restored.editor_memory();
+        assert_eq!(
+            (m.width, m.height, m.scale),
+            (EditorMemory::DEFAULT_SIZE.0, EditorMemory::MAX_SIZE.1, 0.5)
+        );
+    }
+
+    #[test]
     fn ids_are_unique_and_stable() {
         let params = SynthParams::default();
         let ids = params.ids();

@@ -150,6 +150,43 @@ mod tests {
     }
 
     #[test]
+    fn the_synth_reports_where_its_voices_play() {
+        use crate::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
+        let params = std::sync::Arc::new(SynthParams::default());
+        params.set_by_id("position", "0.3", 48_000.0).unwrap();
+        let mut synth = Synth::new(params, 48_000.0);
+        let chord: Vec<SynthEvent> = [57u8, 64]
+            .iter()
+            .map(|&key| SynthEvent::NoteOn {
+                timing: 0,
+                voice_id: None,
+                channel: 0,
+                key,
+                velocity: 0.8,
+            })
+            .collect();
+        let (mut l, mut r) = (vec![0.0; 256], vec![0.0; 256]);
+        synth.process(
+            &mut l,
+            &mut r,
+            Transport::default(),
+            &mut SliceEvents::new(&chord, 0),
+        );
+        let (mut w, mut reader) = report_channel();
+        let peak = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        w.publish([peak, peak], 0.01, |rep| synth.fill_report(rep));
+        let rep = reader.latest();
+        assert_eq!(rep.voice_positions().len(), 2);
+        assert!(
+            rep.voice_positions().iter().all(|p| (p - 0.3).abs() < 1e-6),
+            "{:?}",
+            rep.voice_positions()
+        );
+        assert!(rep.peak[0] > 0.05, "the chord sounds");
+        assert_eq!(rep.table_serial, synth.playing_serial());
+    }
+
+    #[test]
     fn bad_numbers_read_as_zero() {
         let (mut w, mut r) = report_channel();
         w.publish([f32::NAN, f32::INFINITY], f32::NAN, |_| {});

@@ -682,11 +682,10 @@ impl Editor {
         let dragging_files = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
         let mut changed = false;
         let mut open_browser = None;
-        for slot in 0..4 {
-            let colour = theme::ANCHORS[slot];
+        for (slot, (slot_name, colour)) in SLOT_NAMES.into_iter().zip(theme::ANCHORS).enumerate() {
             let top = ui.cursor().min;
             ui.horizontal(|ui| {
-                ui.label(RichText::new(SLOT_NAMES[slot]).strong().size(16.0).color(colour));
+                ui.label(RichText::new(slot_name).strong().size(16.0).color(colour));
                 let (thumb_rect, thumb) = ui.allocate_exact_size(vec2(100.0, 46.0), egui::Sense::hover());
                 let samples = self.thumbnail(slot, anchors.slots[slot].as_ref(), &filled, status);
                 match &samples {

@@ -464,3 +464,21 @@ fn the_editor_opens_and_closes_50_times() {
     );
     let _ = params.param_map();
 }
+
+#[test]
+fn the_scale_is_chosen_in_the_editor_and_kept_in_the_state() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    h.get_by_label("Scale").click();
+    h.run_steps(2);
+    h.get_by_label("150 %").click();
+    h.run_steps(2);
+    assert_eq!(params.editor_memory().scale, 1.5);
+    assert_eq!(h.ctx.zoom_factor(), 1.5, "the page is drawn 1.5 times larger");
+    // The scale is part of the plugin state the host saves.
+    let fields = params.serialize_fields();
+    let restored = SynthParams::default();
+    restored.deserialize_fields(&fields);
+    assert_eq!(restored.editor_memory().scale, 1.5);
+}
