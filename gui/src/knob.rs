@@ -23,14 +23,18 @@ pub fn value_label(name: &str) -> String {
 }
 
 /// The name shown above a knob: the section's title already says "Amp",
-/// "Filter" or "LFO", so a knob drops it ("Filter Decay" shows "Decay").
-pub fn short_name(name: &str) -> &str {
+/// "Filter" or "LFO", so a knob drops it ("Filter Decay" shows "Decay",
+/// "LFO > Cutoff" shows "To Cutoff").
+pub fn short_name(name: &str) -> String {
     for prefix in ["Amp ", "Filter ", "LFO "] {
         if let Some(rest) = name.strip_prefix(prefix) {
-            return rest;
+            return match rest.strip_prefix("> ") {
+                Some(target) => format!("To {target}"),
+                None => rest.to_string(),
+            };
         }
     }
-    name
+    name.to_string()
 }
 
 /// Reads a parameter's name, normalised value, default and display text.
@@ -257,4 +261,16 @@ pub fn toggle(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess) -> Respons
         set_gesture(access, param, if on { 1.0 } else { 0.0 });
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn knob_names_drop_the_section() {
+        assert_eq!(short_name("Filter Decay"), "Decay");
+        assert_eq!(short_name("LFO > Position"), "To Position");
+        assert_eq!(short_name("Cutoff"), "Cutoff");
+    }
 }

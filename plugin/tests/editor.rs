@@ -475,7 +475,11 @@ fn the_scale_is_chosen_in_the_editor_and_kept_in_the_state() {
     h.get_by_label("150 %").click();
     h.run_steps(2);
     assert_eq!(params.editor_memory().scale, 1.5);
-    assert_eq!(h.ctx.zoom_factor(), 1.5, "the page is drawn 1.5 times larger");
+    assert_eq!(
+        h.ctx.zoom_factor(),
+        1.5,
+        "the page is drawn 1.5 times larger"
+    );
     // The scale is part of the plugin state the host saves.
     let fields = params.serialize_fields();
     let restored = SynthParams::default();
