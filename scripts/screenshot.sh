@@ -14,7 +14,7 @@ Xvfb "$display" -screen 0 1280x900x24 >/dev/null 2>&1 &
 xvfb_pid=$!
 trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
 sleep 1
-DISPLAY="$display" target/debug/neural-wavetable --backend dummy --run-for 8 >/dev/null 2>&1 &
+DISPLAY="$display" target/debug/neural-wavetable --backend dummy --run-for 8 --preset "${NWT_SCREENSHOT_PRESET:-Glacier Choir}" >/dev/null 2>&1 &
 app_pid=$!
 sleep 5
 mkdir -p "$(dirname "$out")"

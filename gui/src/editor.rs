@@ -812,7 +812,7 @@ impl Editor {
                     knob(ui, ptr(&p.detune), a, KNOB);
                     knob(ui, ptr(&p.spread), a, KNOB);
                     knob(ui, ptr(&p.phase), a, KNOB);
-                    choice(ui, ptr(&p.phase_mode), a, 70.0);
+                    choice(ui, ptr(&p.phase_mode), a, 62.0);
                     knob(ui, ptr(&p.pitch), a, KNOB);
                     knob(ui, ptr(&p.glide), a, KNOB);
                     knob(ui, ptr(&p.bend_range), a, KNOB);

@@ -63,7 +63,7 @@ fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
 pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f32) -> Response {
     let (name, value, default, text) = read(param);
     let id = Id::unique(("knob", &name));
-    let width = (diameter + 20.0).max(56.0);
+    let width = (diameter + 18.0).max(52.0);
     let row = 14.0;
     let (rect, _) = ui.allocate_exact_size(vec2(width, diameter + 2.0 * row + 6.0), Sense::hover());
     let knob_rect = egui::Rect::from_center_size(

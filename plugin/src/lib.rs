@@ -27,6 +27,15 @@ pub static SAMPLE_RATE: AtomicU32 = AtomicU32::new(48_000);
 /// When set, the plugin offers no editor (the standalone app sets it when there is no display).
 pub static HEADLESS: AtomicBool = AtomicBool::new(false);
 
+/// The preset new instances start with (the standalone app's `--preset`).
+static STARTUP_PRESET: Mutex<Option<preset::Preset>> = Mutex::new(None);
+
+/// Makes instances created from now on start with `preset` (the standalone
+/// app calls it before the wrapper creates the plugin).
+pub fn set_startup_preset(preset: preset::Preset) {
+    *STARTUP_PRESET.lock().unwrap_or_else(|e| e.into_inner()) = Some(preset);
+}
+
 /// Set to prefer a GPU for inference (`NWT_DEVICE=gpu`) in builds with the
 /// `cuda` or `metal` feature; the CPU is the default and the fallback.
 pub const DEVICE_ENV: &str = "NWT_DEVICE";
@@ -72,6 +81,12 @@ pub struct NeuralWavetable {
 impl Default for NeuralWavetable {
     fn default() -> Self {
         let params = Arc::new(SynthParams::default());
+        if let Some(p) = STARTUP_PRESET.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            match p.load_into(&params, 48_000.0) {
+                Ok(()) => params.update_editor_memory(|m| m.preset = Some(p.name.clone())),
+                Err(e) => nice_error!("the start-up preset {} was not loaded: {e}", p.name),
+            }
+        }
         let model = match Model::embedded() {
             Ok(model) => Some(model),
             Err(e) => {

@@ -10,7 +10,7 @@
 //!
 //! Extra options (the rest go to nice-plug's wrapper; see `--help`):
 //! `--run-for SECONDS` quits after that long; `--demo-wav PATH` sets where
-//! the demo is written.
+//! the demo is written; `--preset NAME|FILE` starts with that preset.
 
 use neural_wavetable::{NeuralWavetable, HEADLESS, SAMPLES_PROCESSED, SAMPLE_RATE};
 use nice_plug::prelude::nice_export_standalone_with_args;
@@ -46,6 +46,13 @@ fn parse_app_options() -> Result<AppOptions, String> {
                 run_for = Some(secs);
             }
             "--demo-wav" => demo_wav = args.next().ok_or("--demo-wav needs a path")?.into(),
+            "--preset" => {
+                let name = args.next().ok_or("--preset needs a preset name or file")?;
+                let preset = neural_wavetable::preset::resolve(&name)
+                    .map_err(|e| format!("--preset {name}: {e}"))?;
+                eprintln!("Neural Wavetable: starting with the preset {}", preset.name);
+                neural_wavetable::set_startup_preset(preset);
+            }
             _ => wrapper_args.push(arg),
         }
     }
