@@ -163,6 +163,9 @@ pub trait SoundLibrary: Send + Sync {
     fn read_wave(&self, path: &Path) -> Result<WaveFile, String>;
     /// The folder the WAV browser opens first (the user's wavetable folder).
     fn wave_folder(&self) -> Option<PathBuf>;
+    /// Writes `frames` (2048 samples each) as a wavetable WAV named after
+    /// `name` in the user's wavetable folder; returns the file written.
+    fn export_table(&self, name: &str, frames: &[Vec<f32>]) -> Result<PathBuf, String>;
 }
 
 /// The preset categories, in the order the browser lists them.

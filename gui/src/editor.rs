@@ -275,6 +275,27 @@ impl Editor {
         }
     }
 
+    /// Writes the table playing now into the user's wavetable folder, named
+    /// after the preset.
+    pub fn export_table(&mut self, status: &WorkerStatus) {
+        let frames = match self.params.table.value() {
+            // The worker's copy: imported tables are band-limited to 2048 samples there.
+            TableSource::Neural | TableSource::User => status.frames.clone(),
+            _ => self.frames_to_show(status),
+        };
+        let name = self
+            .baseline
+            .as_ref()
+            .map_or_else(|| "Init".to_string(), |(e, _)| e.name.clone());
+        match self.library.export_table(&name, &frames) {
+            Ok(path) => self.say(
+                format!("Exported {} frames to {}", frames.len(), path.display()),
+                false,
+            ),
+            Err(e) => self.say(format!("Not exported: {e}"), true),
+        }
+    }
+
     /// Draws the editor into `ui`.
     pub fn show(&mut self, ui: &mut Ui) {
         if let Some(reports) = &self.reports {
@@ -661,6 +682,13 @@ impl Editor {
                         WaveTarget::Table,
                     ));
                 }
+                if ui
+                    .button("Export table")
+                    .on_hover_text("Write the table you hear as a 2048-sample wavetable WAV (Serum, Vital, Surge) into your wavetable folder")
+                    .clicked()
+                {
+                    self.export_table(status);
+                }
             });
         });
         let frames = self.frames_to_show(status);
@@ -674,6 +702,13 @@ impl Editor {
             TABLE_WIDTH,
         );
         self.table_rect = Rect::from_min_max(top, pos2(top.x + TABLE_WIDTH, ui.cursor().min.y));
+        let view = ui.interact(
+            self.table_rect,
+            egui::Id::unique("table-view"),
+            egui::Sense::hover(),
+        );
+        view.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, TABLE_VIEW_LABEL));
+        view.on_hover_text("Drop a WAV here to play it as the table");
     }
 
     fn anchor_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
@@ -861,6 +896,9 @@ impl Editor {
         });
     }
 }
+
+/// The accessible label of the table view (a drop target for tables).
+pub const TABLE_VIEW_LABEL: &str = "Table view";
 
 /// The accessible label of an anchor slot's thumbnail ("Anchor A").
 pub fn anchor_label(slot: usize) -> String {

@@ -81,7 +81,11 @@ pub struct NeuralWavetable {
 impl Default for NeuralWavetable {
     fn default() -> Self {
         let params = Arc::new(SynthParams::default());
-        if let Some(p) = STARTUP_PRESET.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        if let Some(p) = STARTUP_PRESET
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
             match p.load_into(&params, 48_000.0) {
                 Ok(()) => params.update_editor_memory(|m| m.preset = Some(p.name.clone())),
                 Err(e) => nice_error!("the start-up preset {} was not loaded: {e}", p.name),

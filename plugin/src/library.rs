@@ -107,4 +107,19 @@ impl SoundLibrary for PluginLibrary {
     fn wave_folder(&self) -> Option<PathBuf> {
         crate::folders::wavetables_dir().ok()
     }
+
+    fn export_table(&self, name: &str, frames: &[Vec<f32>]) -> Result<PathBuf, String> {
+        if frames.is_empty() || frames.iter().any(|f| f.len() != nwt_engine::FRAME_LEN) {
+            return Err("there is no table of 2048-sample frames to export yet".into());
+        }
+        let dir = crate::folders::wavetables_dir().map_err(|e| e.to_string())?;
+        let slug = match file_slug(name.trim()) {
+            s if s.trim_matches('-').is_empty() => "table".to_string(),
+            s => s,
+        };
+        let path = dir.join(format!("{slug}.wav"));
+        crate::wav::write_wavetable(&path, 48_000, frames)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path)
+    }
 }
