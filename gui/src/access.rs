@@ -135,15 +135,24 @@ pub enum WaveFile {
 }
 
 impl WaveFile {
-    /// The cycle an anchor slot takes from this file: the cycle itself, or a
-    /// table's first frame.
-    pub fn anchor_cycle(&self) -> Option<(String, Vec<f32>)> {
+    /// The cycle an anchor slot takes from this file: the cycle itself, or
+    /// the table's frame at `position` (0 = first frame, 1 = last), so any
+    /// frame of a Serum/Vital table can become an anchor.
+    pub fn anchor_cycle(&self, position: f32) -> Option<(String, Vec<f32>)> {
         match self {
             WaveFile::Cycle { name, samples } => Some((name.clone(), samples.clone())),
-            WaveFile::Table(t) => t
-                .frames
-                .first()
-                .map(|f| (format!("{} #1", t.name), f.clone())),
+            WaveFile::Table(t) => {
+                let last = t.frames.len().checked_sub(1)?;
+                let p = if position.is_finite() {
+                    position.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let k = (p * last as f32).round() as usize;
+                t.frames
+                    .get(k)
+                    .map(|f| (format!("{} #{}", t.name, k + 1), f.clone()))
+            }
         }
     }
 }

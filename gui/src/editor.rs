@@ -235,7 +235,7 @@ impl Editor {
         };
         match target {
             WaveTarget::Anchor(slot) => {
-                let Some((name, samples)) = wave.anchor_cycle() else {
+                let Some((name, samples)) = wave.anchor_cycle(self.params.position.value()) else {
                     self.say(format!("{} holds no cycle", path.display()), true);
                     return;
                 };
@@ -732,7 +732,7 @@ impl Editor {
                 }
                 thumb
                     .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, anchor_label(slot)));
-                thumb.on_hover_text("Drop a WAV here to encode it into this slot");
+                thumb.on_hover_text("Drop a WAV here to encode it into this slot (from a multi-frame table: the frame at the current position)");
                 ui.vertical(|ui| {
                     let label = anchors.slots[slot].as_ref().map_or_else(|| "-".to_string(), Anchor::label);
                     ui.label(RichText::new(label).size(11.0));

@@ -35,6 +35,9 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Stop after this many seconds even if epochs remain.
     pub time_limit_s: f64,
+    /// Weights to start from (fine-tuning) instead of a random initialisation;
+    /// β then applies in full from the first step (no warm-up).
+    pub init: Option<std::path::PathBuf>,
 }
 
 impl Default for TrainConfig {
@@ -48,6 +51,7 @@ impl Default for TrainConfig {
             spectral_weight: 1.0,
             seed: 2018,
             time_limit_s: 40.0 * 60.0,
+            init: None,
         }
     }
 }
@@ -87,6 +91,31 @@ impl Weights {
                 format!("{name}.bias"),
                 Var::zeros(out, candle_core::DType::F32, device)?,
             ));
+        }
+        Ok(Self { vars })
+    }
+
+    /// Weights read from a safetensors file written by [`save_weights`].
+    pub fn load(path: &Path, device: &Device) -> Result<Self> {
+        let mut tensors = candle_core::safetensors::load(path, device)?;
+        let mut vars = Vec::new();
+        for (name, out, inp) in layer_shapes() {
+            for (part, shape) in [("weight", vec![out, inp]), ("bias", vec![out])] {
+                let key = format!("{name}.{part}");
+                let t = tensors.remove(&key).ok_or_else(|| {
+                    candle_core::Error::Msg(format!("{} has no {key}", path.display()))
+                })?;
+                if t.dims() != shape.as_slice() {
+                    return Err(candle_core::Error::Msg(format!(
+                        "{key} is {:?}, the network needs {shape:?}",
+                        t.dims()
+                    )));
+                }
+                vars.push((
+                    key,
+                    Var::from_tensor(&t.to_dtype(candle_core::DType::F32)?)?,
+                ));
+            }
         }
         Ok(Self { vars })
     }
@@ -203,7 +232,10 @@ pub fn train(
 ) -> Result<(Weights, Vec<(Losses, Losses)>)> {
     let device = Device::Cpu;
     let mut rng = Rng::new(config.seed);
-    let weights = Weights::init(&mut rng, &device)?;
+    let weights = match &config.init {
+        Some(path) => Weights::load(path, &device)?,
+        None => Weights::init(&mut rng, &device)?,
+    };
     let vae = weights.vae();
     let mut train_set = data.split(Split::Train);
     let validation = data.split(Split::Validation);
@@ -223,7 +255,10 @@ pub fn train(
     let mut step = 0;
     'epochs: for epoch in 0..config.epochs {
         rng.shuffle(&mut train_set);
-        let beta = config.beta * ((epoch as f64 + 1.0) / (config.epochs as f64 * 0.3)).min(1.0);
+        let beta = match config.init {
+            Some(_) => config.beta,
+            None => config.beta * ((epoch as f64 + 1.0) / (config.epochs as f64 * 0.3)).min(1.0),
+        };
         let mut epoch_loss = Losses::default();
         let mut batches = 0.0;
         for chunk in train_set.chunks(config.batch.max(1)) {

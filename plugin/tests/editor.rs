@@ -252,6 +252,32 @@ fn loading_a_preset_updates_the_widgets() {
 }
 
 #[test]
+fn a_broken_preset_file_changes_nothing_and_says_why() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let before = nwt_gui::access::Sound::capture(&params);
+    let file = user_dir().join("broken-on-disk.nwtpreset");
+    std::fs::write(&file, r#"{"format": "neural-wavetable-preset", "version": 2, "name": "x", "params": {"cutoff": "loud"}}"#).unwrap();
+    let entry = nwt_gui::access::PresetEntry {
+        name: "Broken".into(),
+        category: "Pad".into(),
+        author: "test".into(),
+        user: true,
+        key: file.display().to_string(),
+    };
+    h.state_mut().load_preset(&entry);
+    h.run_steps(2);
+    let (message, error) = h.state().message().unwrap();
+    assert!(
+        error && message.starts_with("Broken was not loaded"),
+        "{message}"
+    );
+    assert!(!before.differs_from(&params), "the sound is untouched");
+    assert!(h.state().current_preset().is_none());
+}
+
+#[test]
 fn save_as_writes_a_user_preset_that_loads_back() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());
@@ -454,6 +480,19 @@ fn dropping_a_wav_onto_an_anchor_slot_encodes_it() {
         4,
         "the worker built the imported table"
     );
+
+    // Any frame of that table can become an anchor: the one at the position.
+    params.set_by_id("position", "1", 48_000.0).unwrap();
+    h.run_steps(1);
+    let slot_c = centre(&h, &anchor_label(2));
+    drop_file(&mut h, slot_c, &table_file);
+    match &params.anchors_snapshot().slots[2] {
+        Some(Anchor::Wave { name, samples }) => {
+            assert_eq!(name, "four-frames #4");
+            assert_eq!(samples, &four[3]);
+        }
+        other => panic!("slot C holds {other:?}"),
+    }
     worker.stop();
 }
 

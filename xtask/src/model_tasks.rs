@@ -74,7 +74,8 @@ fn load_dataset(args: &[String]) -> Result<Dataset> {
     })
 }
 
-/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--out FILE]`
+/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--init WEIGHTS] [--out FILE]`
+/// (`--init` fine-tunes existing weights instead of starting from random ones)
 pub fn train(args: &[String]) -> Result<()> {
     let data = load_dataset(args)?;
     let defaults = TrainConfig::default();
@@ -82,6 +83,12 @@ pub fn train(args: &[String]) -> Result<()> {
         epochs: flag(args, "--epochs", defaults.epochs)?,
         seed: flag(args, "--seed", defaults.seed)?,
         time_limit_s: flag(args, "--minutes", defaults.time_limit_s / 60.0)? * 60.0,
+        learning_rate: flag(args, "--lr", defaults.learning_rate)?,
+        init: args
+            .iter()
+            .position(|a| a == "--init")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from),
         ..defaults
     };
     let out: PathBuf = flag(args, "--out", PathBuf::from(WEIGHTS))?;
