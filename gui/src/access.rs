@@ -57,7 +57,7 @@ pub struct PresetEntry {
 pub struct Sound {
     /// Plain values by parameter id; parameters not named take their default.
     pub values: BTreeMap<String, f32>,
-    /// The anchor slots, when the preset stores them.
+    /// The anchor slots, when the preset stores them (`None`: the default anchors).
     pub anchors: Option<Anchors>,
 }
 
@@ -92,14 +92,12 @@ impl Sound {
                 return true;
             }
         }
-        match &self.anchors {
-            Some(anchors) => !params.anchors_equal(anchors),
-            None => false,
-        }
+        !params.anchors_equal(&self.anchors.clone().unwrap_or_default())
     }
 
     /// Applies the sound to `params` through `access` (each parameter one
-    /// gesture) and replaces the anchors.
+    /// gesture) and replaces the anchors (with the default ones when the
+    /// sound has none, as a version-1 preset).
     pub fn apply(&self, params: &SynthParams, access: &dyn ParamAccess) {
         for (id, ptr, _) in params.param_map() {
             // SAFETY: as above.
@@ -113,9 +111,7 @@ impl Sound {
             access.set(ptr, normalized);
             access.end(ptr);
         }
-        if let Some(anchors) = &self.anchors {
-            params.set_anchors(anchors.clone());
-        }
+        params.set_anchors(self.anchors.clone().unwrap_or_default());
     }
 }
 
