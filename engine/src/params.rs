@@ -520,6 +520,15 @@ impl SynthParams {
         *self.anchors.write().unwrap_or_else(|e| e.into_inner()) = anchors;
     }
 
+    /// Every parameter's plain (unmodulated) value by stable id: what a preset stores.
+    pub fn plain_values(&self) -> std::collections::BTreeMap<String, f32> {
+        self.param_map()
+            .into_iter()
+            // SAFETY: the pointers come from `self`, alive for this call.
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_plain_value() }))
+            .collect()
+    }
+
     /// The stable ids of every parameter, in declaration order.
     pub fn ids(&self) -> Vec<String> {
         self.param_map().into_iter().map(|(id, _, _)| id).collect()

@@ -64,14 +64,8 @@ pub struct Sound {
 impl Sound {
     /// The sound `params` make now.
     pub fn capture(params: &SynthParams) -> Self {
-        let values = params
-            .param_map()
-            .into_iter()
-            // SAFETY: the pointers come from `params`, alive for this call.
-            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_plain_value() }))
-            .collect();
         Self {
-            values,
+            values: params.plain_values(),
             anchors: Some(params.anchors_snapshot()),
         }
     }

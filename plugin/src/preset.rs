@@ -162,13 +162,7 @@ pub const PRESET_EXTENSION: &str = "nwtpreset";
 impl Preset {
     /// Captures the current values of `params`.
     pub fn capture(params: &SynthParams, name: &str, category: &str, author: &str) -> Self {
-        use nice_plug::prelude::Params;
-        let values = params
-            .param_map()
-            .into_iter()
-            // SAFETY: the pointers come from `params`, which outlives this call.
-            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_plain_value() }))
-            .collect();
+        let values = params.plain_values();
         Self {
             format: FORMAT_NAME.to_string(),
             version: FORMAT_VERSION,
