@@ -392,16 +392,16 @@ fn a_captured_sound_plays_back_as_an_anchor() {
         256,
         |_, _| {},
     );
-    let captured = worker.info().latent_at(0.5).expect("a table was built");
+    let captured = worker.info().frame_at(0.5).expect("a table was built");
 
-    // The captured latent alone, macros back at zero: the same sound on every frame.
+    // The captured cycle alone, macros back at zero: the same sound on every frame.
     let params = synth.params().clone();
     params.set_by_id("macro_1", "0", SR).unwrap();
     params.set_by_id("position", "0", SR).unwrap();
     let mut slots = Anchors::from_shapes(&[]);
-    slots.slots[0] = Some(nwt_engine::neural::Anchor::Latent {
+    slots.slots[0] = Some(nwt_engine::neural::Anchor::Wave {
         name: "captured".into(),
-        latent: captured.to_vec(),
+        samples: captured,
     });
     params.set_anchors(slots);
     let replayed = settled_render(

@@ -758,8 +758,8 @@ impl Editor {
                         let position = self.params.position.value();
                         let capture = ui.small_button("Capture").on_hover_text("Store the sound at the current position in this slot");
                         if capture.clicked() {
-                            if let Some(latent) = self.info.latent_at(position) {
-                                anchors.slots[slot] = Some(Anchor::Latent { name: format!("captured {position:.2}"), latent: latent.to_vec() });
+                            if let Some(samples) = self.info.frame_at(position) {
+                                anchors.slots[slot] = Some(Anchor::Wave { name: format!("captured {position:.2}"), samples });
                                 changed = true;
                             }
                         }
@@ -797,8 +797,8 @@ impl Editor {
         }
     }
 
-    /// The thumbnail of an anchor: its source waveform, or for a captured
-    /// latent the table's frame where the path passes it.
+    /// The thumbnail of an anchor: its source waveform, or for an anchor
+    /// given as a latent (from a preset) the table's frame where the path passes it.
     fn thumbnail(
         &mut self,
         slot: usize,

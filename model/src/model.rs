@@ -318,18 +318,22 @@ impl Model {
         Ok(self.encode_batch(std::slice::from_ref(frame))?[0])
     }
 
+    /// A frame as the encoder takes it and the decoder reproduces it:
+    /// phase-aligned, band-limited to [`HARMONICS`], DC-free, peak-normalised.
+    pub fn canonical(frame: &Harmonics) -> Harmonics {
+        let mut h = frame.clone();
+        align_phase(&mut h);
+        normalise(&mut h, HARMONICS);
+        h
+    }
+
     /// Encodes many frames at once.
     pub fn encode_batch(&self, frames: &[Harmonics]) -> Result<Vec<Latent>, ModelError> {
         let mut out = Vec::with_capacity(frames.len());
         for chunk in frames.chunks(CHUNK) {
             let flat: Vec<f32> = chunk
                 .iter()
-                .flat_map(|f| {
-                    let mut h = f.clone();
-                    align_phase(&mut h);
-                    normalise(&mut h, HARMONICS);
-                    harmonics_to_coeffs(&h)
-                })
+                .flat_map(|f| harmonics_to_coeffs(&Self::canonical(f)))
                 .collect();
             let x = Tensor::from_vec(flat, (chunk.len(), COEFFS), &self.device)?;
             let (mu, _) = self.vae.encode(&x)?;

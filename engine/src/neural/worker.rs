@@ -133,6 +133,31 @@ impl NeuralInfo {
         }))
     }
 
+    /// The cycle the oscillator plays at table position `position` (0..1): the
+    /// newest table's two nearest frames crossfaded, as the voices do. What
+    /// "capture the current sound" stores in an anchor (as a cycle, so the
+    /// table runs exactly through it). `None` before the first table.
+    pub fn frame_at(&self, position: f32) -> Option<Vec<f32>> {
+        let status = self.status.read().unwrap_or_else(|e| e.into_inner());
+        let frames = &status.frames;
+        let last = frames.len().checked_sub(1)?;
+        let x = if position.is_finite() {
+            position.clamp(0.0, 1.0) * last as f32
+        } else {
+            0.0
+        };
+        let i = (x.floor() as usize).min(last);
+        let j = (i + 1).min(last);
+        let t = x - i as f32;
+        Some(
+            frames[i]
+                .iter()
+                .zip(&frames[j])
+                .map(|(a, b)| a + (b - a) * t)
+                .collect(),
+        )
+    }
+
     fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
         f(&mut self.status.write().unwrap_or_else(|e| e.into_inner()));
     }
