@@ -2,6 +2,9 @@
 //! sets (decode in one batched call, then the FFT mip levels).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use nwt_engine::neural::{
+    build_table, AnchorEncoder, AnchorShape, Anchors, MacroMode, TableRequest,
+};
 use nwt_engine::WavetableSet;
 use nwt_model::model::{path_latents, Model, MACROS};
 
@@ -28,6 +31,20 @@ fn decode(c: &mut Criterion) {
     });
     group.bench_function("table_64_frames_decode_normalised", |bench| {
         bench.iter(|| black_box(model.decode(&path).unwrap()))
+    });
+    // What the worker does for a 64-frame table through a saw and a square
+    // anchor (encodings cached after the first pass): the path, one batch of
+    // 64 frames plus the two anchors, the anchors' residuals added, mip levels.
+    let mut encoder = AnchorEncoder::default();
+    let request = TableRequest {
+        user: None,
+        macros: [0.3; MACROS],
+        frames: 64,
+        mode: MacroMode::Anchors,
+        anchors: Anchors::from_shapes(&[AnchorShape::Saw, AnchorShape::Square]),
+    };
+    group.bench_function("worker_table_64_frames_two_anchors", |bench| {
+        bench.iter(|| black_box(build_table(&model, &mut encoder, &request).unwrap()))
     });
     group.finish();
 }

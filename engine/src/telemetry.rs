@@ -20,8 +20,8 @@ pub struct AudioReport {
     pub voices: usize,
     /// Largest absolute output sample per channel since the last read.
     pub peak: [f32; 2],
-    /// Largest processing load since the last read: time spent in `process`
-    /// over the block's duration (1.0 = all of the real time).
+    /// Processing load since the last read: time spent in `process` over the
+    /// duration of the audio it made (1.0 = all of the real time).
     pub load: f32,
     /// Serial of the table playing ([`crate::WavetableSet::serial`]).
     pub table_serial: u64,
@@ -53,7 +53,8 @@ impl AudioReport {
 pub struct ReportWriter {
     input: Input<AudioReport>,
     held_peak: [f32; 2],
-    held_load: f32,
+    busy_seconds: f64,
+    audio_seconds: f64,
     blocks: u64,
 }
 
@@ -84,7 +85,8 @@ pub fn report_channel() -> (ReportWriter, ReportReader) {
         ReportWriter {
             input,
             held_peak: [0.0; 2],
-            held_load: 0.0,
+            busy_seconds: 0.0,
+            audio_seconds: 0.0,
             blocks: 0,
         },
         ReportReader { output },
@@ -101,22 +103,40 @@ fn sane(v: f32) -> f32 {
 
 impl ReportWriter {
     /// Publishes one block's report (audio thread: no allocation, no lock).
-    /// `peak` is the block's largest absolute sample per channel and `load`
-    /// its processing load; both are held until the reader has seen them.
+    /// `peak` is the block's largest absolute sample per channel, `busy_seconds`
+    /// the time `process` took and `audio_seconds` the duration of the audio it
+    /// made. Until the reader has seen a report, peaks are held (the largest
+    /// counts) and times add up, so the load is busy over audio time across
+    /// every block since the last read (many tiny blocks do not make spikes).
     /// `fill` writes the synth's part ([`crate::Synth::fill_report`]).
-    pub fn publish(&mut self, peak: [f32; 2], load: f32, fill: impl FnOnce(&mut AudioReport)) {
+    pub fn publish(
+        &mut self,
+        peak: [f32; 2],
+        busy_seconds: f64,
+        audio_seconds: f64,
+        fill: impl FnOnce(&mut AudioReport),
+    ) {
         if self.input.consumed() {
             self.held_peak = [0.0; 2];
-            self.held_load = 0.0;
+            self.busy_seconds = 0.0;
+            self.audio_seconds = 0.0;
         }
         for (held, p) in self.held_peak.iter_mut().zip(peak) {
             *held = held.max(sane(p));
         }
-        self.held_load = self.held_load.max(sane(load));
+        if busy_seconds.is_finite() && audio_seconds.is_finite() && audio_seconds > 0.0 {
+            self.busy_seconds += busy_seconds.max(0.0);
+            self.audio_seconds += audio_seconds;
+        }
         self.blocks += 1;
+        let load = if self.audio_seconds > 0.0 {
+            (self.busy_seconds / self.audio_seconds) as f32
+        } else {
+            0.0
+        };
         let report = self.input.input_buffer_mut();
         report.peak = self.held_peak;
-        report.load = self.held_load;
+        report.load = load;
         report.blocks = self.blocks;
         report.voices = 0;
         fill(report);
@@ -138,15 +158,22 @@ mod tests {
     #[test]
     fn peaks_are_held_until_read() {
         let (mut w, mut r) = report_channel();
-        w.publish([0.9, 0.1], 0.2, |_| {});
-        w.publish([0.2, 0.3], 0.1, |_| {});
+        w.publish([0.9, 0.1], 0.002, 0.01, |_| {});
+        w.publish([0.2, 0.3], 0.0, 0.01, |_| {});
+        // A zero-length call (hosts may make them) adds no time.
+        w.publish([0.0, 0.0], 0.001, 0.0, |_| {});
         let seen = r.latest();
         assert_eq!(seen.peak, [0.9, 0.3]);
-        assert_eq!(seen.load, 0.2);
-        assert_eq!(seen.blocks, 2);
-        w.publish([0.05, 0.05], 0.05, |_| {});
+        assert!(
+            (seen.load - 0.1).abs() < 1e-6,
+            "2 ms busy over 20 ms of audio: {}",
+            seen.load
+        );
+        assert_eq!(seen.blocks, 3);
+        w.publish([0.05, 0.05], 0.005, 0.01, |_| {});
         let seen = r.latest();
         assert_eq!(seen.peak, [0.05, 0.05], "a read starts a new hold");
+        assert!((seen.load - 0.5).abs() < 1e-6);
     }
 
     #[test]
@@ -174,7 +201,7 @@ mod tests {
         );
         let (mut w, mut reader) = report_channel();
         let peak = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        w.publish([peak, peak], 0.01, |rep| synth.fill_report(rep));
+        w.publish([peak, peak], 0.0001, 0.005, |rep| synth.fill_report(rep));
         let rep = reader.latest();
         assert_eq!(rep.voice_positions().len(), 2);
         assert!(
@@ -189,7 +216,7 @@ mod tests {
     #[test]
     fn bad_numbers_read_as_zero() {
         let (mut w, mut r) = report_channel();
-        w.publish([f32::NAN, f32::INFINITY], f32::NAN, |_| {});
+        w.publish([f32::NAN, f32::INFINITY], f64::NAN, 0.01, |_| {});
         let seen = r.latest();
         assert_eq!(seen.peak, [0.0, 0.0]);
         assert_eq!(seen.load, 0.0);
@@ -202,7 +229,7 @@ mod tests {
         let (mut w, mut r) = report_channel();
         let writer = std::thread::spawn(move || {
             for n in 1..=20_000u64 {
-                w.publish([0.0; 2], 0.0, |rep| {
+                w.publish([0.0; 2], 0.0, 0.001, |rep| {
                     rep.voices = MAX_VOICES;
                     rep.positions = [n as f32; MAX_VOICES];
                     rep.table_serial = n;

@@ -154,10 +154,16 @@ pub trait SoundLibrary: Send + Sync {
     /// Reads and checks the preset `entry` names; a broken file is an error
     /// and changes nothing.
     fn load(&self, entry: &PresetEntry) -> Result<Sound, String>;
-    /// Saves the sound of `params` as a user preset (overwriting a user preset
-    /// of the same name) and returns its entry.
-    fn save(&self, name: &str, category: &str, params: &SynthParams)
-        -> Result<PresetEntry, String>;
+    /// Saves the sound of `params` as a user preset and returns its entry:
+    /// over `replace` (a user preset's own file) when given, else as a new
+    /// file, refusing to overwrite one that exists.
+    fn save(
+        &self,
+        name: &str,
+        category: &str,
+        params: &SynthParams,
+        replace: Option<&PresetEntry>,
+    ) -> Result<PresetEntry, String>;
     /// Reads a WAV file (any bit depth, rate or channel count the importer takes).
     fn read_wave(&self, path: &Path) -> Result<WaveFile, String>;
     /// The folder the WAV browser opens first (the user's wavetable folder).

@@ -56,7 +56,10 @@ pub struct Editor {
     thumbs: [Option<(String, Vec<f32>)>; 4],
     factory_frames: Option<(TableSource, Frames)>,
     user_frames: Option<(u64, Frames)>,
-    restored_preset: bool,
+    /// The remembered preset key last looked up for the changed marker.
+    checked_preset: Option<Option<String>>,
+    /// When a new audio report last arrived.
+    report_at: Instant,
 }
 
 fn ptr<P: Param>(p: &P) -> ParamPtr {
@@ -139,7 +142,8 @@ impl Editor {
             thumbs: Default::default(),
             factory_frames: None,
             user_frames: None,
-            restored_preset: false,
+            checked_preset: None,
+            report_at: Instant::now(),
         }
     }
 
@@ -149,10 +153,17 @@ impl Editor {
         self.access = access;
     }
 
-    /// Forgets what belongs to a closed window's egui context (the heat map's
-    /// texture): call when the window closes.
-    pub fn window_closed(&mut self) {
+    /// Forgets what belonged to the last window (the heat map's texture lives
+    /// in that window's egui context; open dialogs) and re-reads which preset
+    /// the sound came from (the host may have loaded another state meanwhile):
+    /// call when a window opens.
+    pub fn window_opened(&mut self) {
         self.table_view = TableView::default();
+        self.browser = None;
+        self.save_as = None;
+        self.baseline = None;
+        self.checked_preset = None;
+        self.meter = [0.0; 2];
     }
 
     /// The presets listed (refreshed when the window opens and after a save).
@@ -170,6 +181,11 @@ impl Editor {
         self.baseline
             .as_ref()
             .map(|(entry, sound)| (entry, sound.differs_from(&self.params)))
+    }
+
+    /// The audio report the editor shows (voices, levels, load).
+    pub fn shown_report(&self) -> &AudioReport {
+        &self.report
     }
 
     /// The status line's message and whether it is an error.
@@ -210,9 +226,10 @@ impl Editor {
         self.load_preset(&entry);
     }
 
-    /// Saves the sound as a user preset called `name` in `category`.
-    pub fn save_preset(&mut self, name: &str, category: &str) {
-        match self.library.save(name, category, &self.params) {
+    /// Saves the sound as a user preset called `name` in `category`: over
+    /// `replace` (the user preset it came from) or as a new file.
+    pub fn save_preset(&mut self, name: &str, category: &str, replace: Option<&PresetEntry>) {
+        match self.library.save(name, category, &self.params, replace) {
             Ok(entry) => {
                 self.refresh_presets();
                 self.params
@@ -298,14 +315,16 @@ impl Editor {
 
     /// Draws the editor into `ui`.
     pub fn show(&mut self, ui: &mut Ui) {
-        if let Some(reports) = &self.reports {
-            if let Ok(mut r) = reports.lock() {
-                self.report = r.latest();
+        self.take_report(ui);
+        let remembered = self.params.editor_memory().preset;
+        if self.checked_preset.as_ref() != Some(&remembered) {
+            // First frame, or the host loaded another state: find the preset
+            // the sound came from again (once per change of the remembered key).
+            self.checked_preset = Some(remembered.clone());
+            if self.baseline.as_ref().map(|(e, _)| &e.key) != remembered.as_ref() {
+                self.baseline = None;
+                self.restore_baseline();
             }
-        }
-        if !self.restored_preset {
-            self.restored_preset = true;
-            self.restore_baseline();
         }
         if self
             .message
@@ -353,6 +372,34 @@ impl Editor {
         self.save_as_window(ui.ctx());
         // Keep the meters and voice markers moving while audio runs.
         ui.ctx().request_repaint_after(Duration::from_millis(33));
+    }
+
+    /// Takes the newest audio report. A report only counts when it is new:
+    /// when audio stops (plugin deactivated, host suspended) the meters fall
+    /// and the voice markers go after 200 ms instead of freezing.
+    fn take_report(&mut self, ui: &Ui) {
+        let mut fresh = false;
+        if let Some(reports) = &self.reports {
+            if let Ok(mut r) = reports.lock() {
+                let report = r.latest();
+                if report.blocks != self.report.blocks {
+                    self.report = report;
+                    self.report_at = Instant::now();
+                    fresh = true;
+                }
+            }
+        }
+        if self.report_at.elapsed() > Duration::from_millis(200) {
+            self.report.voices = 0;
+            self.report.peak = [0.0; 2];
+            self.report.load = 0.0;
+        }
+        // Peak meter: a new peak shows at once and falls with a 300 ms time constant.
+        let dt = ui.ctx().input(|i| i.stable_dt).clamp(0.0, 0.5);
+        let fall = (-dt / 0.3).exp();
+        for (m, p) in self.meter.iter_mut().zip(self.report.peak) {
+            *m = (*m * fall).max(if fresh { p } else { 0.0 });
+        }
     }
 
     fn restore_baseline(&mut self) {
@@ -466,14 +513,14 @@ impl Editor {
                 .baseline
                 .as_ref()
                 .filter(|(e, _)| e.user)
-                .map(|(e, _)| (e.name.clone(), e.category.clone()));
+                .map(|(e, _)| e.clone());
             if ui
                 .button("Save")
                 .on_hover_text("Save over the user preset, or save as a new one")
                 .clicked()
             {
                 match user_baseline {
-                    Some((name, category)) => self.save_preset(&name, &category),
+                    Some(entry) => self.save_preset(&entry.name, &entry.category, Some(&entry)),
                     None => self.open_save_as(),
                 }
             }
@@ -536,7 +583,7 @@ impl Editor {
         match action {
             Some(true) => {
                 let (name, category) = self.save_as.take().unwrap_or_default();
-                self.save_preset(name.trim(), &category);
+                self.save_preset(name.trim(), &category, None);
             }
             Some(false) => self.save_as = None,
             None => {}
@@ -544,10 +591,6 @@ impl Editor {
     }
 
     fn readouts(&mut self, ui: &mut Ui, status: &WorkerStatus) {
-        // Meter: peak per channel with a 300 ms fall.
-        for (m, p) in self.meter.iter_mut().zip(self.report.peak) {
-            *m = (*m * 0.85).max(p);
-        }
         let (rect, _) = ui.allocate_exact_size(vec2(110.0, 18.0), egui::Sense::hover());
         let painter = ui.painter_at(rect);
         for (c, level) in self.meter.iter().enumerate() {
@@ -635,13 +678,18 @@ impl Editor {
         let source = self.params.table.value();
         match source {
             TableSource::Neural => status.frames.clone(),
-            TableSource::User => match self.params.user_table_snapshot() {
-                Some(t) => match &self.user_frames {
-                    Some((id, f)) if *id == t.id => f.clone(),
+            TableSource::User => match self.params.user_table_key() {
+                // Compared by id: the table itself is copied only when it changes.
+                Some((id, _)) => match &self.user_frames {
+                    Some((cached, f)) if *cached == id => f.clone(),
                     _ => {
-                        let frames =
-                            Arc::new(t.frames.iter().map(|f| cycle_thumb_full(f)).collect());
-                        self.user_frames = Some((t.id, Arc::clone(&frames)));
+                        let frames: Frames = Arc::new(
+                            self.params
+                                .user_table_snapshot()
+                                .map(|t| t.frames.iter().map(|f| cycle_thumb_full(f)).collect())
+                                .unwrap_or_default(),
+                        );
+                        self.user_frames = Some((id, Arc::clone(&frames)));
                         frames
                     }
                 },
@@ -708,10 +756,14 @@ impl Editor {
             egui::Sense::hover(),
         );
         view.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, TABLE_VIEW_LABEL));
-        view.on_hover_text("Drop a WAV here to play it as the table");
+        if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
+            view.on_hover_text("Drop the WAV here to play it as the table");
+        }
     }
 
     fn anchor_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        // "Capture" stores the cycle heard now, whatever the table source.
+        let heard = self.frames_to_show(status);
         let mut anchors = self.params.anchors_snapshot();
         let filled: Vec<usize> = (0..4).filter(|&s| anchors.slots[s].is_some()).collect();
         let dragging_files = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
@@ -758,7 +810,7 @@ impl Editor {
                         let position = self.params.position.value();
                         let capture = ui.small_button("Capture").on_hover_text("Store the sound at the current position in this slot");
                         if capture.clicked() {
-                            if let Some(samples) = self.info.frame_at(position) {
+                            if let Some(samples) = frame_at(&heard, position) {
                                 anchors.slots[slot] = Some(Anchor::Wave { name: format!("captured {position:.2}"), samples });
                                 changed = true;
                             }
@@ -809,7 +861,7 @@ impl Editor {
         let anchor = anchor?;
         let key = match anchor {
             Anchor::Shape { shape } => format!("shape:{}", shape.id()),
-            Anchor::Wave { name, samples } => format!("wave:{name}:{}", samples.len()),
+            Anchor::Wave { samples, .. } => format!("wave:{:016x}", fingerprint(samples)),
             Anchor::Latent { .. } => {
                 let rank = filled.iter().position(|&s| s == slot)?;
                 let last = status.frames.len().checked_sub(1)?;
@@ -903,6 +955,36 @@ pub const TABLE_VIEW_LABEL: &str = "Table view";
 /// The accessible label of an anchor slot's thumbnail ("Anchor A").
 pub fn anchor_label(slot: usize) -> String {
     format!("Anchor {}", SLOT_NAMES[slot.min(3)])
+}
+
+/// The cycle the voices play at `position` in `frames`: the two nearest
+/// frames crossfaded, as the oscillator does.
+fn frame_at(frames: &[Vec<f32>], position: f32) -> Option<Vec<f32>> {
+    let last = frames.len().checked_sub(1)?;
+    let x = if position.is_finite() {
+        position.clamp(0.0, 1.0) * last as f32
+    } else {
+        0.0
+    };
+    let i = (x.floor() as usize).min(last);
+    let j = (i + 1).min(last);
+    let t = x - i as f32;
+    Some(
+        frames[i]
+            .iter()
+            .zip(&frames[j])
+            .map(|(a, b)| a + (b - a) * t)
+            .collect(),
+    )
+}
+
+/// A hash of a cycle's samples (FNV-1a over their bits), to tell cycles apart.
+fn fingerprint(samples: &[f32]) -> u64 {
+    samples.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+        v.to_bits().to_le_bytes().iter().fold(h, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    })
 }
 
 /// A user table's frame as shown (peak-normalised, full length).

@@ -2,6 +2,7 @@
 //! standalone app (a native dialog inside a plugin window is fragile on Linux).
 
 use crate::theme;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Most entries listed from one folder.
@@ -14,7 +15,7 @@ pub struct FileBrowser {
     pub purpose: String,
     folder: PathBuf,
     typed: String,
-    entries: Vec<(String, bool)>,
+    entries: Vec<(OsString, bool)>,
     error: Option<String>,
 }
 
@@ -53,24 +54,26 @@ impl FileBrowser {
         browser
     }
 
-    /// Lists `folder`: sub-folders first, then WAV files, each sorted by name.
+    /// Lists `folder`: sub-folders first, then WAV files, each sorted by name
+    /// (the first [`MAX_ENTRIES`] of them).
     fn enter(&mut self, folder: PathBuf) {
         match std::fs::read_dir(&folder) {
             Ok(dir) => {
-                let mut entries: Vec<(String, bool)> = dir
+                let mut entries: Vec<(OsString, bool)> = dir
                     .filter_map(Result::ok)
                     .filter_map(|e| {
-                        let name = e.file_name().to_string_lossy().into_owned();
-                        let is_dir = e.file_type().ok()?.is_dir();
-                        (!name.starts_with('.') && (is_dir || is_wav(&name)))
+                        let name = e.file_name();
+                        let shown = name.to_string_lossy().into_owned();
+                        // `is_dir` on the path follows links to folders.
+                        let is_dir = e.path().is_dir();
+                        (!shown.starts_with('.') && (is_dir || is_wav(&shown)))
                             .then_some((name, is_dir))
                     })
-                    .take(MAX_ENTRIES)
                     .collect();
-                entries.sort_by(|a, b| {
-                    b.1.cmp(&a.1)
-                        .then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase()))
+                entries.sort_by_cached_key(|(name, is_dir)| {
+                    (!*is_dir, name.to_string_lossy().to_lowercase())
                 });
+                entries.truncate(MAX_ENTRIES);
                 self.entries = entries;
                 self.typed = folder.display().to_string();
                 self.folder = folder;
@@ -130,10 +133,11 @@ impl FileBrowser {
                     .show(ui, |ui| {
                         let mut go = None;
                         for (name, is_dir) in &self.entries {
+                            let shown = name.to_string_lossy();
                             let label = if *is_dir {
-                                format!("{name}/")
+                                format!("{shown}/")
                             } else {
-                                name.clone()
+                                shown.into_owned()
                             };
                             if ui.selectable_label(false, label).clicked() {
                                 go = Some((self.folder.join(name), *is_dir));
@@ -179,7 +183,11 @@ mod tests {
             std::fs::write(dir.join(f), b"x").unwrap();
         }
         let browser = FileBrowser::new("test", Some(dir.clone()));
-        let names: Vec<&str> = browser.entries.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = browser
+            .entries
+            .iter()
+            .filter_map(|(n, _)| n.to_str())
+            .collect();
         assert_eq!(names, ["sub", "A.WAV", "b.wav"]);
         let _ = std::fs::remove_dir_all(&dir);
     }

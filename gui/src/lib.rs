@@ -102,6 +102,9 @@ impl NiceEguiApp for EditorApp {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
         egui_ctx.set_zoom_factor(self.params.editor_memory().scale);
+        // nice-plug-egui does not call `editor_closed`, and each window has a
+        // new egui context: forget the last window's state here.
+        self.editor.window_opened();
         self.editor.set_access(Arc::new(HostAccess(gui)));
         self.editor.refresh_presets();
         self.restore_size = true;
@@ -128,11 +131,11 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
-        let scale = self.params.editor_memory().scale.max(0.1) as f64;
-        let (w, h) = (size.logical.width / scale, size.logical.height / scale);
+        // `logical` is in egui points: the zoom is already divided out.
+        let (w, h) = (size.logical.width as f32, size.logical.height as f32);
         self.params.update_editor_memory(|m| {
-            m.width = w as f32;
-            m.height = h as f32;
+            m.width = w;
+            m.height = h;
         });
     }
 
@@ -141,7 +144,7 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn editor_closed(&mut self) {
-        self.editor.window_closed();
+        self.editor.window_opened();
         self.editor.set_access(Arc::new(access::DirectAccess));
     }
 }

@@ -73,7 +73,11 @@ pub fn latent_pad(
     let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
     let id = Id::unique("latent-pad");
     let knob_ptrs: [ParamPtr; 2] = [params.macro_1.as_ptr(), params.macro_2.as_ptr()];
-    let knobs = [params.macro_1.value(), params.macro_2.value()];
+    // The knobs as set (host modulation is not part of what a drag changes).
+    let knobs = [
+        params.macro_1.unmodulated_plain_value(),
+        params.macro_2.unmodulated_plain_value(),
+    ];
     let position = params.position.value();
     let point = current_point(status, position, knobs);
     let units_per_point = 2.0 * RANGE / rect.width();

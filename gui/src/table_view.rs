@@ -23,12 +23,10 @@ pub type Frames = Arc<Vec<Vec<f32>>>;
 /// Caches between frames: the heat map's texture and the spectrum.
 #[derive(Default)]
 pub struct TableView {
-    texture: Option<(usize, TextureHandle)>,
-    spectrum: Option<(usize, usize, Vec<f32>)>,
-}
-
-fn key(frames: &Frames) -> usize {
-    Arc::as_ptr(frames) as usize
+    // Each cache keeps the frames it was made from: comparing with
+    // `Arc::ptr_eq` against a live `Arc` cannot be fooled by a reused address.
+    texture: Option<(Frames, TextureHandle)>,
+    spectrum: Option<(Frames, usize, Vec<f32>)>,
 }
 
 /// The magnitudes of harmonics 1..=`SPECTRUM_HARMONICS` of one cycle in dB
@@ -119,7 +117,7 @@ impl TableView {
 
         // Heat map with voice positions.
         let texture = match &self.texture {
-            Some((k, t)) if *k == key(frames) => t.clone(),
+            Some((k, t)) if Arc::ptr_eq(k, frames) => t.clone(),
             _ => {
                 let rows = frames.len();
                 let mut image =
@@ -134,7 +132,7 @@ impl TableView {
                 let t = ui
                     .ctx()
                     .load_texture("table-heat-map", image, TextureOptions::LINEAR);
-                self.texture = Some((key(frames), t.clone()));
+                self.texture = Some((Arc::clone(frames), t.clone()));
                 t
             }
         };
@@ -172,10 +170,10 @@ impl TableView {
 
         // Spectrum.
         let levels = match &self.spectrum {
-            Some((k, i, levels)) if *k == key(frames) && *i == index => levels.clone(),
+            Some((k, i, levels)) if Arc::ptr_eq(k, frames) && *i == index => levels.clone(),
             _ => {
                 let levels = harmonic_levels_db(cycle);
-                self.spectrum = Some((key(frames), index, levels.clone()));
+                self.spectrum = Some((Arc::clone(frames), index, levels.clone()));
                 levels
             }
         };

@@ -314,12 +314,15 @@ impl Plugin for NeuralWavetable {
         let mut io = HostEvents { context };
         self.synth.process(left, right, engine_transport, &mut io);
         let peak = |c: &[f32]| c.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let block_seconds = samples as f64 / f64::from(self.synth.sample_rate());
-        let load = (started.elapsed().as_secs_f64() / block_seconds.max(1e-9)) as f32;
+        let audio_seconds = samples as f64 / f64::from(self.synth.sample_rate());
         let peaks = [peak(left), peak(right)];
         let synth = &self.synth;
-        self.reports
-            .publish(peaks, load, |report| synth.fill_report(report));
+        self.reports.publish(
+            peaks,
+            started.elapsed().as_secs_f64(),
+            audio_seconds,
+            |report| synth.fill_report(report),
+        );
         SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
         ProcessStatus::KeepAlive
     }

@@ -69,13 +69,26 @@ impl SoundLibrary for PluginLibrary {
         name: &str,
         category: &str,
         params: &SynthParams,
+        replace: Option<&PresetEntry>,
     ) -> Result<PresetEntry, String> {
         let name = name.trim();
         if name.is_empty() {
             return Err("the preset needs a name".into());
         }
-        let dir = crate::folders::presets_dir().map_err(|e| e.to_string())?;
-        let path = dir.join(format!("{}.{PRESET_EXTENSION}", file_slug(name)));
+        let path = match replace {
+            Some(old) if old.user => PathBuf::from(&old.key),
+            _ => {
+                let dir = crate::folders::presets_dir().map_err(|e| e.to_string())?;
+                let path = dir.join(format!("{}.{PRESET_EXTENSION}", file_slug(name)));
+                if path.exists() {
+                    return Err(format!(
+                        "{} already exists: choose another name (or load that preset and use Save)",
+                        path.display()
+                    ));
+                }
+                path
+            }
+        };
         let p = Preset::capture(params, name, category, "User");
         // Write a sibling first, then rename: a failed write never truncates
         // the preset being replaced.
@@ -117,7 +130,15 @@ impl SoundLibrary for PluginLibrary {
             s if s.trim_matches('-').is_empty() => "table".to_string(),
             s => s,
         };
-        let path = dir.join(format!("{slug}.wav"));
+        // Never over an earlier export or the user's own file: "pad.wav",
+        // then "pad-2.wav", "pad-3.wav", ...
+        let path = (1..10_000)
+            .map(|n| match n {
+                1 => dir.join(format!("{slug}.wav")),
+                n => dir.join(format!("{slug}-{n}.wav")),
+            })
+            .find(|p| !p.exists())
+            .ok_or_else(|| format!("{} holds too many files named {slug}", dir.display()))?;
         crate::wav::write_wavetable(&path, 48_000, frames)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(path)

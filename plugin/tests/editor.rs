@@ -314,6 +314,13 @@ fn save_as_writes_a_user_preset_that_loads_back() {
         "the list shows it"
     );
 
+    // Save As with the same name again does not overwrite the file.
+    let before = std::fs::read_to_string(&file).unwrap();
+    h.state_mut().save_preset("Editor Test Saw", "Lead", None);
+    let (message, error) = h.state().message().unwrap();
+    assert!(error && message.contains("already exists"), "{message}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+
     // Change the sound, then load the saved preset back from the list.
     drag(&mut h, at, egui::vec2(0.0, 30.0), egui::Modifiers::NONE);
     assert!((params.detune.value() - detune).abs() > 1.0);
@@ -324,6 +331,26 @@ fn save_as_writes_a_user_preset_that_loads_back() {
         (params.detune.value() - detune).abs() < 1e-3,
         "the saved detune is back"
     );
+
+    // Save writes over the preset's own file, even when its name would make another one.
+    let renamed = user_dir().join("presets").join("my-own-name.nwtpreset");
+    std::fs::rename(&file, &renamed).unwrap();
+    h.state_mut().refresh_presets();
+    let entry = h
+        .state()
+        .presets()
+        .iter()
+        .find(|e| e.key == renamed.display().to_string())
+        .cloned()
+        .unwrap();
+    h.state_mut().load_preset(&entry);
+    let at = centre(&h, "Detune");
+    drag(&mut h, at, egui::vec2(0.0, -10.0), egui::Modifiers::NONE);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let saved = neural_wavetable::preset::Preset::load(&renamed).unwrap();
+    assert!((saved.params["detune"] - params.detune.value()).abs() < 1e-6);
+    assert!(!file.exists(), "no second file was made");
 }
 
 /// A file dropped onto the editor, as a window system hands it over.
@@ -456,6 +483,10 @@ fn dropping_a_wav_onto_an_anchor_slot_encodes_it() {
         frames, *status.frames,
         "the exported table is the one playing"
     );
+    // A second export does not overwrite the first.
+    h.get_by_label("Export table").click();
+    h.run_steps(2);
+    assert!(user_dir().join("wavetables").join("init-2.wav").is_file());
 
     // A Serum-style table dropped on the table view plays as the imported table.
     let table_file = dir.join("four-frames.wav");
@@ -509,7 +540,7 @@ fn the_editor_opens_and_closes_50_times() {
     user_dir();
     let threads = thread_count();
     for round in 0..50 {
-        writer.publish([0.5, 0.25], 0.1, |r| {
+        writer.publish([0.5, 0.25], 0.001, 0.01, |r| {
             r.voices = 2;
             r.positions[0] = 0.25;
             r.positions[1] = 0.75;
@@ -565,4 +596,31 @@ fn the_scale_is_chosen_in_the_editor_and_kept_in_the_state() {
     let restored = SynthParams::default();
     restored.deserialize_fields(&fields);
     assert_eq!(restored.editor_memory().scale, 1.5);
+}
+
+#[test]
+fn meters_and_voice_markers_fall_when_audio_stops() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
+    let editor = Editor::new(
+        params.clone(),
+        info.clone(),
+        Arc::new(PluginLibrary),
+        Arc::new(DirectAccess),
+        Some(Arc::new(std::sync::Mutex::new(reader))),
+    );
+    user_dir();
+    let mut h = harness(editor);
+    writer.publish([0.5, 0.5], 0.001, 0.01, |r| {
+        r.voices = 3;
+    });
+    h.run_steps(2);
+    assert_eq!(h.state().shown_report().voices, 3);
+    assert!((h.state().shown_report().load - 0.1).abs() < 1e-6);
+    // No new report for longer than 200 ms: audio has stopped.
+    std::thread::sleep(Duration::from_millis(250));
+    h.run_steps(2);
+    let shown = h.state().shown_report();
+    assert_eq!((shown.voices, shown.peak, shown.load), (0, [0.0, 0.0], 0.0));
 }

@@ -341,6 +341,21 @@ impl Drop for DecoderWorker {
     }
 }
 
+/// For the editor's latent pad, once, after the first table is out (off the
+/// knob-to-sound path, with no lock held): the latent of every factory shape.
+fn report_shapes(shared: &Shared, model: &Model, encoder: &mut AnchorEncoder) {
+    if shared.info.status.read().is_ok_and(|s| s.shapes.is_empty()) {
+        let shapes = AnchorShape::ALL
+            .into_iter()
+            .filter_map(|shape| {
+                let z = encoder.latent(model, 0, &Anchor::shape(shape)).ok()?;
+                Some((shape, z))
+            })
+            .collect();
+        shared.info.update(|s| s.shapes = shapes);
+    }
+}
+
 fn run(shared: &Shared, model: &Model, link: &TableLink) {
     let mut encoder = AnchorEncoder::default();
     let mut last: Option<TableRequest> = None;
@@ -361,14 +376,11 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                 _ => build_table_and_path(model, &mut encoder, &request),
             };
             let mut progress = shared.progress();
+            let mut built = false;
             match result {
                 Ok((mut set, latents)) => {
                     let frames: Vec<Vec<f32>> =
                         (0..set.frame_count()).map(|i| set.frame(i)).collect();
-                    let anchor_latents = std::array::from_fn(|slot| {
-                        let anchor = request.anchors.slots.get(slot)?.as_ref()?;
-                        encoder.latent(model, slot, anchor).ok()
-                    });
                     serial += 1;
                     set.set_serial(serial);
                     if progress.history.len() == HISTORY {
@@ -385,18 +397,14 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                         s.error = None;
                         s.path = latents;
                         s.frames = Arc::new(frames);
-                        s.anchor_latents = anchor_latents;
                     });
-                    if shared.info.status.read().is_ok_and(|s| s.shapes.is_empty()) {
-                        let shapes = AnchorShape::ALL
-                            .into_iter()
-                            .filter_map(|shape| {
-                                let z = encoder.latent(model, 0, &Anchor::shape(shape)).ok()?;
-                                Some((shape, z))
-                            })
-                            .collect();
-                        shared.info.update(|s| s.shapes = shapes);
-                    }
+                    // After the push; the encoder has these latents cached.
+                    let anchor_latents = std::array::from_fn(|slot| {
+                        let anchor = request.anchors.slots.get(slot)?.as_ref()?;
+                        encoder.latent(model, slot, anchor).ok()
+                    });
+                    shared.info.update(|s| s.anchor_latents = anchor_latents);
+                    built = true;
                 }
                 Err(e) => {
                     shared.info.update(|s| s.error = Some(e.to_string()));
@@ -405,6 +413,9 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             progress.completed = Some(request.clone());
             drop(progress);
             shared.changed.notify_all();
+            if built {
+                report_shapes(shared, model, &mut encoder);
+            }
             last = Some(request);
         }
         std::thread::park_timeout(POLL_INTERVAL);
