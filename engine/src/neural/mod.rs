@@ -105,19 +105,19 @@ pub enum NeuralError {
 pub struct AnchorEncoder {
     shapes: HashMap<AnchorShape, Latent>,
     waves: HashMap<u64, Latent>,
-    shape_sources: HashMap<AnchorShape, Harmonics>,
-    wave_sources: HashMap<u64, Harmonics>,
+    shape_residuals: HashMap<AnchorShape, Harmonics>,
+    wave_residuals: HashMap<u64, Harmonics>,
 }
 
 /// One filled anchor of a table: its latent and, for a shape or an imported
-/// cycle, the exact spectrum it stands for (canonical: phase-aligned and
-/// peak-normalised, as the decoder reproduces it).
+/// cycle, what the network misses of it (the exact source's canonical
+/// spectrum minus the decoder's output for the latent).
 #[derive(Debug, Clone)]
 pub struct AnchorPoint {
     /// The encoder's latent.
     pub latent: Latent,
-    /// The source's spectrum (`None` for an anchor given as a latent).
-    pub source: Option<Harmonics>,
+    /// Source minus decoded (`None` for an anchor given as a latent).
+    pub residual: Option<Harmonics>,
 }
 
 fn hash_samples(samples: &[f32]) -> u64 {
@@ -125,8 +125,22 @@ fn hash_samples(samples: &[f32]) -> u64 {
     nwt_model::rng::fnv1a(&bytes)
 }
 
+/// `source − decoded`, harmonic by harmonic.
+fn difference(source: &Harmonics, decoded: &Harmonics) -> Harmonics {
+    Harmonics::from_fn(|h| {
+        let at = |v: &Vec<f32>| f64::from(v.get(h).copied().unwrap_or(0.0));
+        (
+            at(&source.cos) - at(&decoded.cos),
+            at(&source.sin) - at(&decoded.sin),
+        )
+    })
+}
+
 impl AnchorEncoder {
-    /// The latent of one anchor and the exact spectrum it stands for.
+    /// The latent of one anchor and what the network misses of its source.
+    /// Both are computed once per shape or cycle (an encode and a one-row
+    /// decode) and remembered, so a table rebuilt for a knob move costs no
+    /// extra inference.
     pub fn point(
         &mut self,
         model: &Model,
@@ -134,27 +148,42 @@ impl AnchorEncoder {
         anchor: &Anchor,
     ) -> Result<AnchorPoint, NeuralError> {
         let latent = self.latent(model, slot, anchor)?;
-        let source = match anchor {
-            Anchor::Shape { shape } => self
-                .shape_sources
-                .entry(*shape)
-                .or_insert_with(|| Model::canonical(&shape.harmonics()))
-                .clone(),
-            Anchor::Wave { samples, .. } => self
-                .wave_sources
-                .entry(hash_samples(samples))
-                .or_insert_with(|| Model::canonical(&Harmonics::from_cycle(samples)))
-                .clone(),
+        let cached = match anchor {
+            Anchor::Shape { shape } => self.shape_residuals.get(shape),
+            Anchor::Wave { samples, .. } => self.wave_residuals.get(&hash_samples(samples)),
             Anchor::Latent { .. } => {
                 return Ok(AnchorPoint {
                     latent,
-                    source: None,
+                    residual: None,
                 })
             }
         };
+        if let Some(r) = cached {
+            return Ok(AnchorPoint {
+                latent,
+                residual: Some(r.clone()),
+            });
+        }
+        let source = match anchor {
+            Anchor::Shape { shape } => Model::canonical(&shape.harmonics()),
+            Anchor::Wave { samples, .. } => Model::canonical(&Harmonics::from_cycle(samples)),
+            Anchor::Latent { .. } => unreachable!("returned above"),
+        };
+        let decoded = model.decode_unnormalised(&[latent])?;
+        let residual = difference(&source, &decoded[0]);
+        match anchor {
+            Anchor::Shape { shape } => {
+                self.shape_residuals.insert(*shape, residual.clone());
+            }
+            Anchor::Wave { samples, .. } => {
+                self.wave_residuals
+                    .insert(hash_samples(samples), residual.clone());
+            }
+            Anchor::Latent { .. } => {}
+        }
         Ok(AnchorPoint {
             latent,
-            source: Some(source),
+            residual: Some(residual),
         })
     }
 
@@ -298,39 +327,16 @@ pub fn build_table_and_path(
     request: &TableRequest,
 ) -> Result<(WavetableSet, Vec<Latent>), NeuralError> {
     let (latents, points) = table_plan(model, encoder, request)?;
-    // One batch: every frame, then each anchor with a source (without the
-    // macro offset). The set normalises each frame's peak itself.
-    let mut batch = latents.clone();
-    batch.extend(
-        points
-            .iter()
-            .filter(|p| p.source.is_some())
-            .map(|p| p.latent),
-    );
-    let mut spectra = model.decode_unnormalised(&batch)?;
-    let decoded_anchors = spectra.split_off(latents.len());
-    // What the network misses of each anchor's source: added back along the
-    // path, so the table runs exactly through its anchors (a saw anchor plays
-    // a saw) and the macros add the network's change on top of the source.
-    let mut decoded_anchors = decoded_anchors.into_iter();
-    let residuals: Vec<Option<Harmonics>> = points
-        .iter()
-        .map(|p| {
-            let source = p.source.as_ref()?;
-            let decoded = decoded_anchors.next()?;
-            Some(Harmonics::from_fn(|h| {
-                let at = |v: &Vec<f32>| f64::from(v.get(h).copied().unwrap_or(0.0));
-                (
-                    at(&source.cos) - at(&decoded.cos),
-                    at(&source.sin) - at(&decoded.sin),
-                )
-            }))
-        })
-        .collect();
+    // The set normalises each frame's peak itself.
+    let mut spectra = model.decode_unnormalised(&latents)?;
+    // What the network misses of each anchor's source is added back along
+    // the path, so the table runs exactly through its anchors (a saw anchor
+    // plays a saw) and the macros add the network's change on top.
+    let residuals: Vec<Option<Harmonics>> = points.into_iter().map(|p| p.residual).collect();
     if residuals.iter().any(Option::is_some) {
         let frames = spectra.len();
         for (i, frame) in spectra.iter_mut().enumerate() {
-            let (s, t) = path_segment(i, frames, points.len());
+            let (s, t) = path_segment(i, frames, residuals.len());
             for (r, w) in [(s, 1.0 - t), (s + 1, t)] {
                 let Some(Some(residual)) = residuals.get(r) else {
                     continue;
