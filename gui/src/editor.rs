@@ -810,7 +810,7 @@ impl Editor {
                         let position = self.params.position.value();
                         let capture = ui.small_button("Capture").on_hover_text("Store the sound at the current position in this slot");
                         if capture.clicked() {
-                            if let Some(samples) = frame_at(&heard, position) {
+                            if let Some(samples) = nwt_engine::neural::cycle_at(&heard, position) {
                                 anchors.slots[slot] = Some(Anchor::Wave { name: format!("captured {position:.2}"), samples });
                                 changed = true;
                             }
@@ -955,27 +955,6 @@ pub const TABLE_VIEW_LABEL: &str = "Table view";
 /// The accessible label of an anchor slot's thumbnail ("Anchor A").
 pub fn anchor_label(slot: usize) -> String {
     format!("Anchor {}", SLOT_NAMES[slot.min(3)])
-}
-
-/// The cycle the voices play at `position` in `frames`: the two nearest
-/// frames crossfaded, as the oscillator does.
-fn frame_at(frames: &[Vec<f32>], position: f32) -> Option<Vec<f32>> {
-    let last = frames.len().checked_sub(1)?;
-    let x = if position.is_finite() {
-        position.clamp(0.0, 1.0) * last as f32
-    } else {
-        0.0
-    };
-    let i = (x.floor() as usize).min(last);
-    let j = (i + 1).min(last);
-    let t = x - i as f32;
-    Some(
-        frames[i]
-            .iter()
-            .zip(&frames[j])
-            .map(|(a, b)| a + (b - a) * t)
-            .collect(),
-    )
 }
 
 /// A hash of a cycle's samples (FNV-1a over their bits), to tell cycles apart.

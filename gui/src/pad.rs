@@ -51,13 +51,9 @@ fn current_point(status: &WorkerStatus, position: f32, knobs: [f32; 2]) -> [f32;
         return knobs;
     };
     let path = &status.path;
-    let Some(last) = path.len().checked_sub(1) else {
+    let Some((i, j, t)) = nwt_engine::neural::frame_pair(position, path.len()) else {
         return knobs;
     };
-    let x = position.clamp(0.0, 1.0) * last as f32;
-    let i = (x.floor() as usize).min(last);
-    let j = (i + 1).min(last);
-    let t = x - i as f32;
     let z: Latent = std::array::from_fn(|d| path[i][d] + (path[j][d] - path[i][d]) * t);
     project(axes, &z)
 }

@@ -13,7 +13,9 @@ pub mod anchors;
 pub mod worker;
 
 pub use anchors::{Anchor, AnchorShape, Anchors, UserTable};
-pub use worker::{DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus};
+pub use worker::{
+    cycle_at, frame_pair, DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus,
+};
 
 use crate::params::SynthParams;
 use crate::wavetable::{TableError, WavetableSet};

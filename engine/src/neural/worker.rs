@@ -66,6 +66,33 @@ pub struct WorkerOptions {
     pub info: Option<Arc<NeuralInfo>>,
 }
 
+/// Where table position `position` (0..1; not finite reads as 0) falls
+/// among `count` frames: the two nearest frames and the fraction between
+/// them, as the oscillator reads them. `None` for no frames.
+pub fn frame_pair(position: f32, count: usize) -> Option<(usize, usize, f32)> {
+    let last = count.checked_sub(1)?;
+    let x = if position.is_finite() {
+        position.clamp(0.0, 1.0) * last as f32
+    } else {
+        0.0
+    };
+    let i = (x.floor() as usize).min(last);
+    Some((i, (i + 1).min(last), x - i as f32))
+}
+
+/// The cycle played at `position` in `frames`: the two nearest frames
+/// crossfaded, as the voices do. What "capture the current sound" stores.
+pub fn cycle_at(frames: &[Vec<f32>], position: f32) -> Option<Vec<f32>> {
+    let (i, j, t) = frame_pair(position, frames.len())?;
+    Some(
+        frames[i]
+            .iter()
+            .zip(&frames[j])
+            .map(|(a, b)| a + (b - a) * t)
+            .collect(),
+    )
+}
+
 /// What the worker has done, for logs, the GUI and tests.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkerStatus {
@@ -114,48 +141,21 @@ impl NeuralInfo {
     }
 
     /// The latent of the current sound at table position `position` (0..1),
-    /// interpolated between the newest table's frames: what "capture the
-    /// current sound" stores in an anchor. `None` before the first table.
+    /// interpolated between the newest table's frames. `None` before the first table.
     pub fn latent_at(&self, position: f32) -> Option<Latent> {
         let status = self.status.read().unwrap_or_else(|e| e.into_inner());
         let path = &status.path;
-        let last = path.len().checked_sub(1)?;
-        let x = if position.is_finite() {
-            position.clamp(0.0, 1.0) * last as f32
-        } else {
-            0.0
-        };
-        let i = (x.floor() as usize).min(last);
-        let j = (i + 1).min(last);
-        let t = x - i as f32;
+        let (i, j, t) = frame_pair(position, path.len())?;
         Some(std::array::from_fn(|d| {
             path[i][d] + (path[j][d] - path[i][d]) * t
         }))
     }
 
-    /// The cycle the oscillator plays at table position `position` (0..1): the
-    /// newest table's two nearest frames crossfaded, as the voices do. What
-    /// "capture the current sound" stores in an anchor (as a cycle, so the
-    /// table runs exactly through it). `None` before the first table.
+    /// The cycle the oscillator plays at table position `position` (0..1) in
+    /// the newest table ([`cycle_at`]). `None` before the first table.
     pub fn frame_at(&self, position: f32) -> Option<Vec<f32>> {
         let status = self.status.read().unwrap_or_else(|e| e.into_inner());
-        let frames = &status.frames;
-        let last = frames.len().checked_sub(1)?;
-        let x = if position.is_finite() {
-            position.clamp(0.0, 1.0) * last as f32
-        } else {
-            0.0
-        };
-        let i = (x.floor() as usize).min(last);
-        let j = (i + 1).min(last);
-        let t = x - i as f32;
-        Some(
-            frames[i]
-                .iter()
-                .zip(&frames[j])
-                .map(|(a, b)| a + (b - a) * t)
-                .collect(),
-        )
+        cycle_at(&status.frames, position)
     }
 
     fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
