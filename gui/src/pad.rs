@@ -76,7 +76,15 @@ pub fn latent_pad(
     ];
     let position = params.position.value();
     let point = current_point(status, position, knobs);
-    let units_per_point = 2.0 * RANGE / rect.width();
+    // Knob units per point of pointer movement. "Every Anchor" moves the whole
+    // path (the point follows the pointer one to one); "Along Path" weights
+    // the offset by how far along the path the position is, so the knobs move
+    // more for the point to follow (and cannot move it at the path's start).
+    let gain = match params.macro_mode.value() {
+        nwt_engine::neural::MacroMode::Anchors => 1.0,
+        nwt_engine::neural::MacroMode::Path => position.clamp(0.0, 1.0).max(0.1),
+    };
+    let units_per_point = 2.0 * RANGE / rect.width() / gain;
 
     let mut response = response;
     if response.drag_started() || response.clicked() {
@@ -190,7 +198,10 @@ pub fn latent_pad(
         }
     }
     let shown = moved.map_or(point, |m| {
-        [point[0] + m[0] - knobs[0], point[1] + m[1] - knobs[1]]
+        [
+            point[0] + (m[0] - knobs[0]) * gain,
+            point[1] + (m[1] - knobs[1]) * gain,
+        ]
     });
     let p = to_screen(rect, shown);
     painter.circle_filled(p, 7.0, theme::ACCENT_HOT);

@@ -170,6 +170,26 @@ fn dragging_on_the_pad_moves_macros_1_and_2() {
         egui::Modifiers::NONE,
     );
     assert_eq!(params.macro_1.value(), 1.0);
+
+    // "Along Path" weights the offset by the position: at position 0.5 the
+    // knobs move twice as far for the same drag.
+    params.set_by_id("macro_1", "0", 48_000.0).unwrap();
+    params
+        .set_by_id("macro_mode", "Along Path", 48_000.0)
+        .unwrap();
+    params.set_by_id("position", "0.5", 48_000.0).unwrap();
+    h.run_steps(1);
+    drag(
+        &mut h,
+        pad.center(),
+        egui::vec2(20.0, 0.0),
+        egui::Modifiers::NONE,
+    );
+    let m1 = params.macro_1.value();
+    assert!(
+        (m1 - 2.0 * 20.0 * units_per_point).abs() < 0.01,
+        "macro 1 along the path: {m1}"
+    );
 }
 
 #[test]
