@@ -74,7 +74,7 @@ fn load_dataset(args: &[String]) -> Result<Dataset> {
     })
 }
 
-/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--init WEIGHTS] [--out FILE]`
+/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--init WEIGHTS] [--out FILE]`
 /// (`--init` fine-tunes existing weights instead of starting from random ones)
 pub fn train(args: &[String]) -> Result<()> {
     let data = load_dataset(args)?;
@@ -84,6 +84,7 @@ pub fn train(args: &[String]) -> Result<()> {
         seed: flag(args, "--seed", defaults.seed)?,
         time_limit_s: flag(args, "--minutes", defaults.time_limit_s / 60.0)? * 60.0,
         learning_rate: flag(args, "--lr", defaults.learning_rate)?,
+        beta: flag(args, "--beta", defaults.beta)?,
         init: args
             .iter()
             .position(|a| a == "--init")
