@@ -66,15 +66,14 @@ fn ptr<P: Param>(p: &P) -> ParamPtr {
     p.as_ptr()
 }
 
+/// `THUMB_POINTS` samples of a cycle, peak-normalised.
 fn cycle_thumb(samples: &[f32]) -> Vec<f32> {
-    let peak = samples.iter().fold(1e-9f32, |m, v| m.max(v.abs()));
+    let full = peak_normalised(samples);
     (0..THUMB_POINTS)
         .map(|i| {
-            samples
-                .get(i * samples.len() / THUMB_POINTS)
+            full.get(i * full.len() / THUMB_POINTS)
                 .copied()
                 .unwrap_or(0.0)
-                / peak
         })
         .collect()
 }
@@ -686,7 +685,7 @@ impl Editor {
                         let frames: Frames = Arc::new(
                             self.params
                                 .user_table_snapshot()
-                                .map(|t| t.frames.iter().map(|f| cycle_thumb_full(f)).collect())
+                                .map(|t| t.frames.iter().map(|f| peak_normalised(f)).collect())
                                 .unwrap_or_default(),
                         );
                         self.user_frames = Some((id, Arc::clone(&frames)));
@@ -861,7 +860,9 @@ impl Editor {
         let anchor = anchor?;
         let key = match anchor {
             Anchor::Shape { shape } => format!("shape:{}", shape.id()),
-            Anchor::Wave { samples, .. } => format!("wave:{:016x}", fingerprint(samples)),
+            Anchor::Wave { samples, .. } => {
+                format!("wave:{:016x}", nwt_engine::neural::cycle_hash(samples))
+            }
             Anchor::Latent { .. } => {
                 let rank = filled.iter().position(|&s| s == slot)?;
                 let last = status.frames.len().checked_sub(1)?;
@@ -957,17 +958,8 @@ pub fn anchor_label(slot: usize) -> String {
     format!("Anchor {}", SLOT_NAMES[slot.min(3)])
 }
 
-/// A hash of a cycle's samples (FNV-1a over their bits), to tell cycles apart.
-fn fingerprint(samples: &[f32]) -> u64 {
-    samples.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
-        v.to_bits().to_le_bytes().iter().fold(h, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    })
-}
-
-/// A user table's frame as shown (peak-normalised, full length).
-fn cycle_thumb_full(frame: &[f32]) -> Vec<f32> {
+/// A cycle scaled so its peak is 1 (a user table's frame as shown).
+fn peak_normalised(frame: &[f32]) -> Vec<f32> {
     let peak = frame.iter().fold(1e-9f32, |m, v| m.max(v.abs()));
     frame.iter().map(|v| v / peak).collect()
 }

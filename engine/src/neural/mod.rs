@@ -122,9 +122,14 @@ pub struct AnchorPoint {
     pub residual: Option<Harmonics>,
 }
 
-fn hash_samples(samples: &[f32]) -> u64 {
-    let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
-    nwt_model::rng::fnv1a(&bytes)
+/// A hash of a cycle's samples (FNV-1a over their little-endian bytes, with
+/// no allocation), to recognise a cycle already encoded or drawn.
+pub fn cycle_hash(samples: &[f32]) -> u64 {
+    samples.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+        v.to_le_bytes().iter().fold(h, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    })
 }
 
 /// `source − decoded`, harmonic by harmonic.
@@ -150,9 +155,13 @@ impl AnchorEncoder {
         anchor: &Anchor,
     ) -> Result<AnchorPoint, NeuralError> {
         let latent = self.latent(model, slot, anchor)?;
+        let wave_key = match anchor {
+            Anchor::Wave { samples, .. } => cycle_hash(samples),
+            _ => 0,
+        };
         let cached = match anchor {
             Anchor::Shape { shape } => self.shape_residuals.get(shape),
-            Anchor::Wave { samples, .. } => self.wave_residuals.get(&hash_samples(samples)),
+            Anchor::Wave { .. } => self.wave_residuals.get(&wave_key),
             Anchor::Latent { .. } => {
                 return Ok(AnchorPoint {
                     latent,
@@ -177,9 +186,8 @@ impl AnchorEncoder {
             Anchor::Shape { shape } => {
                 self.shape_residuals.insert(*shape, residual.clone());
             }
-            Anchor::Wave { samples, .. } => {
-                self.wave_residuals
-                    .insert(hash_samples(samples), residual.clone());
+            Anchor::Wave { .. } => {
+                self.wave_residuals.insert(wave_key, residual.clone());
             }
             Anchor::Latent { .. } => {}
         }
@@ -217,7 +225,7 @@ impl AnchorEncoder {
                         samples.len()
                     )));
                 }
-                let key = hash_samples(samples);
+                let key = cycle_hash(samples);
                 if let Some(z) = self.waves.get(&key) {
                     return Ok(*z);
                 }

@@ -140,24 +140,6 @@ impl NeuralInfo {
             .clone()
     }
 
-    /// The latent of the current sound at table position `position` (0..1),
-    /// interpolated between the newest table's frames. `None` before the first table.
-    pub fn latent_at(&self, position: f32) -> Option<Latent> {
-        let status = self.status.read().unwrap_or_else(|e| e.into_inner());
-        let path = &status.path;
-        let (i, j, t) = frame_pair(position, path.len())?;
-        Some(std::array::from_fn(|d| {
-            path[i][d] + (path[j][d] - path[i][d]) * t
-        }))
-    }
-
-    /// The cycle the oscillator plays at table position `position` (0..1) in
-    /// the newest table ([`cycle_at`]). `None` before the first table.
-    pub fn frame_at(&self, position: f32) -> Option<Vec<f32>> {
-        let status = self.status.read().unwrap_or_else(|e| e.into_inner());
-        cycle_at(&status.frames, position)
-    }
-
     fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
         f(&mut self.status.write().unwrap_or_else(|e| e.into_inner()));
     }
