@@ -5,11 +5,14 @@
 use crate::dataset::{Dataset, Split};
 use crate::families::harmonics_to_frame;
 use crate::model::{coeffs_to_harmonics, path_latents, Model, ModelError};
+use crate::pacing::spectral_step;
 use crate::rng::Rng;
 use crate::{Harmonics, Shape};
 use rustfft::{num_complex::Complex64, FftPlanner};
 use std::collections::BTreeMap;
 
+/// Frames of each interpolation path.
+pub const PATH_FRAMES: usize = 64;
 /// Harmonics compared by the magnitude error.
 pub const EVAL_HARMONICS: usize = 256;
 /// Harmonics below this level (dB re the strongest) are left out of the error.
@@ -18,6 +21,18 @@ pub const EVAL_FLOOR_DB: f64 = -60.0;
 /// Magnitude error in dB of each harmonic 1..=256 whose reference level is
 /// above -60 dB re the strongest harmonic.
 pub fn harmonic_errors_db(reference: &Harmonics, decoded: &Harmonics) -> Vec<f64> {
+    harmonic_errors_with_level(reference, decoded)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect()
+}
+
+/// Level bands (dB re the strongest harmonic) of the error breakdown.
+pub const LEVEL_BANDS: [(f64, f64); 3] = [(-20.0, 0.0), (-40.0, -20.0), (-60.0, -40.0)];
+
+/// Like [`harmonic_errors_db`], each error paired with its reference level in dB
+/// re the strongest harmonic.
+pub fn harmonic_errors_with_level(reference: &Harmonics, decoded: &Harmonics) -> Vec<(f64, f64)> {
     let strongest = (1..=EVAL_HARMONICS)
         .map(|h| reference.magnitude(h))
         .fold(0.0f32, f32::max);
@@ -26,8 +41,14 @@ pub fn harmonic_errors_db(reference: &Harmonics, decoded: &Harmonics) -> Vec<f64
     }
     let db = |m: f32| 20.0 * f64::from(m.max(1e-9)).log10();
     (1..=EVAL_HARMONICS)
-        .filter(|&h| db(reference.magnitude(h)) - db(strongest) > EVAL_FLOOR_DB)
-        .map(|h| (db(decoded.magnitude(h)) - db(reference.magnitude(h))).abs())
+        .map(|h| (db(reference.magnitude(h)) - db(strongest), h))
+        .filter(|&(level, _)| level > EVAL_FLOOR_DB)
+        .map(|(level, h)| {
+            (
+                level,
+                (db(decoded.magnitude(h)) - db(reference.magnitude(h))).abs(),
+            )
+        })
         .collect()
 }
 
@@ -84,6 +105,13 @@ pub struct Report {
     pub classic: Vec<(String, f64, f64)>,
     /// Largest over mean spectral step along each 64-step path: (median, worst).
     pub smoothness: (f64, f64),
+    /// The same along tables as [`Model::table`] builds them (paced evenly in timbre).
+    pub table_smoothness: (f64, f64),
+    /// Both (lines, tables) with the steps of levels floored at -80 dB re full scale.
+    pub absolute_smoothness: ((f64, f64), (f64, f64)),
+    /// The error of every family by reference level ([`LEVEL_BANDS`]):
+    /// (share of the compared harmonics, mean error dB) per band.
+    pub by_level: Vec<(f64, f64)>,
 }
 
 fn stats(errors: &mut [f64], snrs: &[f64], frames: usize) -> FamilyStats {
@@ -111,13 +139,33 @@ pub fn reconstruct(model: &Model, frames: &[Harmonics]) -> Result<Vec<Harmonics>
     model.decode(&model.encode_batch(frames)?)
 }
 
-/// Mean absolute difference in dB between two spectra's harmonics 1..=256 (floored at -80 dB).
-fn spectral_step(a: &Harmonics, b: &Harmonics) -> f64 {
+/// Largest over mean spectral step along each path; (median, worst) over the paths.
+/// Mean absolute difference in dB between two spectra's harmonics 1..=256,
+/// levels floored at -80 dB re full scale (the step this report measured
+/// before the audible [`spectral_step`]; it also counts harmonics fading in or
+/// out far below the strongest).
+fn absolute_step(a: &Harmonics, b: &Harmonics) -> f64 {
     let db = |m: f32| 20.0 * f64::from(m.max(1e-4)).log10();
     (1..=EVAL_HARMONICS)
         .map(|h| (db(a.magnitude(h)) - db(b.magnitude(h))).abs())
         .sum::<f64>()
         / EVAL_HARMONICS as f64
+}
+
+fn step_ratios(paths: &[Vec<Harmonics>], step: fn(&Harmonics, &Harmonics) -> f64) -> (f64, f64) {
+    let mut ratios: Vec<f64> = paths
+        .iter()
+        .filter_map(|frames| {
+            let steps: Vec<f64> = frames.windows(2).map(|w| step(&w[0], &w[1])).collect();
+            let mean = steps.iter().sum::<f64>() / steps.len().max(1) as f64;
+            (mean > 1e-6).then(|| steps.iter().copied().fold(0.0, f64::max) / mean)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    match ratios.len() {
+        0 => (0.0, 0.0),
+        n => (ratios[n / 2], ratios[n - 1]),
+    }
 }
 
 /// Evaluates on a split, at most `per_family` frames of each family.
@@ -137,12 +185,22 @@ pub fn evaluate(
     }
     let mut report = Report::default();
     let (mut all_err, mut all_snr, mut all_frames) = (Vec::new(), Vec::new(), 0);
+    let mut bands = [(0usize, 0.0f64); LEVEL_BANDS.len()];
     for (family, frames) in &by_family {
         let decoded = reconstruct(model, frames)?;
         let mut errors = Vec::new();
         let mut snrs = Vec::new();
         for (r, d) in frames.iter().zip(&decoded) {
-            errors.extend(harmonic_errors_db(r, d));
+            for (level, error) in harmonic_errors_with_level(r, d) {
+                if let Some(b) = LEVEL_BANDS
+                    .iter()
+                    .position(|&(lo, hi)| level > lo && level <= hi)
+                {
+                    bands[b].0 += 1;
+                    bands[b].1 += error;
+                }
+                errors.push(error);
+            }
             snrs.push(snr_best_shift(r, d));
         }
         all_err.extend_from_slice(&errors);
@@ -155,6 +213,11 @@ pub fn evaluate(
     report
         .families
         .insert("all".into(), stats(&mut all_err, &all_snr, all_frames));
+    let compared = bands.iter().map(|b| b.0).sum::<usize>().max(1) as f64;
+    report.by_level = bands
+        .iter()
+        .map(|&(n, sum)| (n as f64 / compared, sum / n.max(1) as f64))
+        .collect();
 
     for (name, shape) in [
         ("sine", Shape::Sine),
@@ -180,25 +243,20 @@ pub fn evaluate(
         .collect();
     if test.len() >= 2 && paths > 0 {
         let mut rng = Rng::new(64);
-        let mut ratios = Vec::new();
+        let (mut lines, mut tables) = (Vec::new(), Vec::new());
         for _ in 0..paths {
             let i = (rng.next_u64() % test.len() as u64) as usize;
             let j = (rng.next_u64() % test.len() as u64) as usize;
             let ends = model.encode_batch(&[test[i].clone(), test[j].clone()])?;
-            let frames = model.decode(&path_latents(&ends, 64))?;
-            let steps: Vec<f64> = frames
-                .windows(2)
-                .map(|w| spectral_step(&w[0], &w[1]))
-                .collect();
-            let mean = steps.iter().sum::<f64>() / steps.len() as f64;
-            if mean > 1e-6 {
-                ratios.push(steps.iter().copied().fold(0.0, f64::max) / mean);
-            }
+            lines.push(model.decode(&path_latents(&ends, PATH_FRAMES))?);
+            tables.push(model.table(&ends, PATH_FRAMES)?);
         }
-        ratios.sort_by(f64::total_cmp);
-        if !ratios.is_empty() {
-            report.smoothness = (ratios[ratios.len() / 2], ratios[ratios.len() - 1]);
-        }
+        report.smoothness = step_ratios(&lines, spectral_step);
+        report.table_smoothness = step_ratios(&tables, spectral_step);
+        report.absolute_smoothness = (
+            step_ratios(&lines, absolute_step),
+            step_ratios(&tables, absolute_step),
+        );
     }
     Ok(report)
 }
@@ -213,13 +271,28 @@ impl Report {
                 s.frames, s.mean_db, s.p95_db, s.mean_snr_db
             );
         }
+        out += "\n| reference level (dB re strongest) | share of harmonics | mean error (dB) |\n| --- | ---: | ---: |\n";
+        for (&(lo, hi), &(share, mean)) in LEVEL_BANDS.iter().zip(&self.by_level) {
+            out += &format!(
+                "| {lo:.0} to {hi:.0} | {:.0} % | {mean:.2} |\n",
+                share * 100.0
+            );
+        }
         out += "\n| classic shape | SNR (dB) | mean error (dB) |\n| --- | ---: | ---: |\n";
         for (name, snr, err) in &self.classic {
             out += &format!("| {name} | {snr:.1} | {err:.2} |\n");
         }
         out += &format!(
-            "\nInterpolation smoothness (largest / mean spectral step along 64-step paths between random test pairs): median {:.2}, worst {:.2}.\n",
+            "\nInterpolation smoothness (largest / mean spectral step along 64-step straight latent paths between random test pairs; the network alone): median {:.2}, worst {:.2}.\n",
             self.smoothness.0, self.smoothness.1
+        );
+        out += &format!(
+            "The same along 64-frame tables as the synth builds them (`Model::table`: frames paced evenly in timbre): median {:.2}, worst {:.2}.\n",
+            self.table_smoothness.0, self.table_smoothness.1
+        );
+        let ((lm, lw), (tm, tw)) = self.absolute_smoothness;
+        out += &format!(
+            "With levels floored at -80 dB re full scale instead (harmonics fading in or out far below the strongest count too): lines median {lm:.2}, worst {lw:.2}; tables median {tm:.2}, worst {tw:.2}.\n"
         );
         out
     }

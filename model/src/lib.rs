@@ -8,7 +8,8 @@
 //! - [`families`]: seeded procedural waveform families for training.
 //! - [`sf2`]: real instrument cycles cut from a SoundFont.
 //! - [`dataset`]: the training set with disjoint splits.
-//! - [`vae`]: the network; [`model`]: loading weights and the inference API.
+//! - [`vae`]: the network; [`model`]: loading weights and the inference API;
+//!   [`pacing`]: tables whose frames are evenly spaced in timbre.
 //! - [`eval`]: measuring a model; `train` (feature `train`): training in candle on the CPU.
 
 pub mod dataset;
@@ -16,6 +17,7 @@ pub mod eval;
 pub mod families;
 pub mod harmonics;
 pub mod model;
+pub mod pacing;
 pub mod rng;
 pub mod sf2;
 pub mod shapes;

@@ -2,6 +2,7 @@
 //! (batched decode, encode, macro knobs, tables along a path of anchors).
 
 use crate::families::{align_phase, normalise};
+use crate::pacing::{self, PathPosition};
 use crate::vae::{layer_shapes, Vae, COEFFS, HARMONICS, LATENT};
 use crate::Harmonics;
 use candle_core::{DType, Device, Tensor};
@@ -368,8 +369,29 @@ impl Model {
         })
     }
 
+    /// Positions of `frames` frames on the piecewise-linear path through
+    /// `anchors`, paced so that neighbouring frames differ by equal spectral
+    /// steps within each segment (see [`crate::pacing`]; one batched decode of
+    /// 16 points per segment measures the path).
+    pub fn paced_path(
+        &self,
+        anchors: &[Latent],
+        frames: usize,
+    ) -> Result<Vec<PathPosition>, ModelError> {
+        let segments = anchors.len().saturating_sub(1);
+        if segments == 0 || frames <= 2 {
+            return Ok((0..frames)
+                .map(|i| pacing::uniform_position(i, frames, anchors.len()))
+                .collect());
+        }
+        // Peak-normalised, as the frames are played.
+        let coarse = self.decode(&pacing::coarse_latents(anchors))?;
+        Ok(pacing::paced_positions(&coarse, segments, frames))
+    }
+
     /// A table of `frames` spectra along the piecewise-linear path through 1..=4
-    /// anchors, decoded in one batched call.
+    /// anchors, paced evenly in timbre ([`Model::paced_path`]), its frames
+    /// decoded in one batched call.
     pub fn table(&self, anchors: &[Latent], frames: usize) -> Result<Vec<Harmonics>, ModelError> {
         if anchors.is_empty() || anchors.len() > MAX_ANCHORS {
             return Err(ModelError::Argument(format!(
@@ -382,7 +404,12 @@ impl Model {
                 "a table needs 1..={MAX_TABLE_FRAMES} frames, got {frames}"
             )));
         }
-        self.decode(&path_latents(anchors, frames))
+        let latents: Vec<Latent> = self
+            .paced_path(anchors, frames)?
+            .into_iter()
+            .map(|p| pacing::point_on(anchors, p))
+            .collect();
+        self.decode(&latents)
     }
 }
 

@@ -175,3 +175,49 @@ fn tables_follow_the_anchor_path() {
         assert!((k - v).abs() < 1e-3, "{k} vs {v}");
     }
 }
+
+/// Largest over mean spectral step between neighbouring frames.
+fn step_ratio(frames: &[nwt_model::Harmonics]) -> f64 {
+    let steps: Vec<f64> = frames
+        .windows(2)
+        .map(|w| nwt_model::pacing::spectral_step(&w[0], &w[1]))
+        .collect();
+    let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+    steps.iter().copied().fold(0.0, f64::max) / mean
+}
+
+#[test]
+fn tables_are_paced_evenly_in_timbre() {
+    use nwt_model::model::path_latents;
+    use nwt_model::Shape;
+    let model = Model::embedded().unwrap();
+    let shapes = [
+        Shape::Sine,
+        Shape::Saw,
+        Shape::Square,
+        Shape::Pulse(0.1),
+        Shape::Formant([3.0, 9.0, 20.0]),
+        Shape::Drawbars([1.0, 0.0, 0.8, 0.0, 0.5, 0.0, 0.0, 0.3, 0.0]),
+    ];
+    let latents = model
+        .encode_batch(&shapes.iter().map(|s| s.harmonics()).collect::<Vec<_>>())
+        .unwrap();
+    let (mut worst_line, mut worst_table) = (0.0f64, 0.0f64);
+    for (i, a) in latents.iter().enumerate() {
+        for b in &latents[i + 1..] {
+            let line = step_ratio(&model.decode(&path_latents(&[*a, *b], 64)).unwrap());
+            let table = step_ratio(&model.table(&[*a, *b], 64).unwrap());
+            worst_line = worst_line.max(line);
+            worst_table = worst_table.max(table);
+        }
+    }
+    println!("largest / mean step over 15 shape pairs: straight latent line {worst_line:.2}, paced table {worst_table:.2}");
+    assert!(worst_table < 3.0, "paced table {worst_table:.2}");
+    assert!(worst_table < worst_line, "pacing evens the steps out");
+    // Three anchors: each keeps its frame.
+    let table = model.table(&latents[..3], 61).unwrap();
+    let ends = model.decode(&latents[..3]).unwrap();
+    assert_eq!(table[0], ends[0]);
+    assert_eq!(table[30], ends[1]);
+    assert_eq!(table[60], ends[2]);
+}

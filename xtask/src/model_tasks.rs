@@ -74,7 +74,7 @@ fn load_dataset(args: &[String]) -> Result<Dataset> {
     })
 }
 
-/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--init WEIGHTS] [--out FILE]`
+/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--wave W] [--spectral W] [--init WEIGHTS] [--out FILE]`
 /// (`--init` fine-tunes existing weights instead of starting from random ones)
 pub fn train(args: &[String]) -> Result<()> {
     let data = load_dataset(args)?;
@@ -85,6 +85,8 @@ pub fn train(args: &[String]) -> Result<()> {
         time_limit_s: flag(args, "--minutes", defaults.time_limit_s / 60.0)? * 60.0,
         learning_rate: flag(args, "--lr", defaults.learning_rate)?,
         beta: flag(args, "--beta", defaults.beta)?,
+        wave_weight: flag(args, "--wave", defaults.wave_weight)?,
+        spectral_weight: flag(args, "--spectral", defaults.spectral_weight)?,
         init: args
             .iter()
             .position(|a| a == "--init")
@@ -142,14 +144,15 @@ pub fn train(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask eval [--weights FILE] [--per-family N] [--write]`: prints the
+/// `cargo xtask eval [--weights FILE] [--per-family N] [--paths N] [--write]`: prints the
 /// report; `--write` also puts it into assets/MODEL.md between markers.
 pub fn eval(args: &[String]) -> Result<()> {
     let data = load_dataset(args)?;
     let weights: PathBuf = flag(args, "--weights", PathBuf::from(WEIGHTS))?;
     let model = Model::load(&weights)?;
     let per_family = flag(args, "--per-family", 400)?;
-    let report = eval::evaluate(&model, &data, Split::Test, per_family, 50)?;
+    let paths = flag(args, "--paths", 50)?;
+    let report = eval::evaluate(&model, &data, Split::Test, per_family, paths)?;
     let text = report.markdown();
     println!("{text}");
     if args.iter().any(|a| a == "--write") {

@@ -20,7 +20,8 @@ pub use worker::{
 use crate::params::SynthParams;
 use crate::wavetable::{TableError, WavetableSet};
 use nice_plug::prelude::Enum;
-use nwt_model::model::{path_latents, MACROS};
+use nwt_model::model::MACROS;
+use nwt_model::pacing::{point_on, PathPosition};
 use nwt_model::{Harmonics, Latent, Model, ModelError};
 use std::collections::HashMap;
 
@@ -252,13 +253,13 @@ impl AnchorEncoder {
 
 /// The latents of every frame of the table `request` describes: the path
 /// through the filled anchors (a saw when none is filled) with the macro
-/// offset applied.
+/// offset applied, paced evenly in timbre.
 pub fn table_latents(
     model: &Model,
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<Vec<Latent>, NeuralError> {
-    Ok(table_plan(model, encoder, request)?.0)
+    Ok(table_plan(model, encoder, request)?.latents)
 }
 
 /// The filled anchors of `request` (a saw when none is filled), in slot order.
@@ -279,43 +280,62 @@ fn anchor_points(
     Ok(points)
 }
 
-/// Where frame `i` of `frames` sits on a path through `anchors` anchors:
-/// `(segment, t)`, between anchor `segment` and `segment + 1` at fraction `t`
-/// (the same spacing as [`path_latents`]).
-pub fn path_segment(i: usize, frames: usize, anchors: usize) -> (usize, f32) {
-    let segments = anchors.saturating_sub(1);
-    if segments == 0 || frames <= 1 {
-        return (0, 0.0);
-    }
-    let x = i as f32 / (frames - 1) as f32 * segments as f32;
-    let s = (x.floor() as usize).min(segments - 1);
-    (s, x - s as f32)
+/// A neural table before decoding: where its frames lie.
+#[derive(Debug, Clone)]
+pub struct TablePlan {
+    /// The latent of every frame.
+    pub latents: Vec<Latent>,
+    /// The anchors the path runs through, in slot order.
+    pub points: Vec<AnchorPoint>,
+    /// Where each frame sits between the anchors: (segment, fraction), the
+    /// weights that carry each anchor's residual along the path.
+    pub positions: Vec<PathPosition>,
 }
 
-/// The latents of every frame (as [`table_latents`]) and the anchors they run through.
+/// The latents of every frame (as [`table_latents`]), the anchors they run
+/// through and each frame's place between them.
+///
+/// The macro offset moves every anchor ("Anchors" mode) or grows along the
+/// path from none at the first anchor to all of it at the last ("Along Path";
+/// with one anchor the path runs from it to the moved point). Each segment's
+/// frames are paced evenly in timbre ([`Model::paced_path`]).
 pub fn table_plan(
     model: &Model,
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
-) -> Result<(Vec<Latent>, Vec<AnchorPoint>), NeuralError> {
+) -> Result<TablePlan, NeuralError> {
     let points = anchor_points(model, encoder, request)?;
     let anchors: Vec<Latent> = points.iter().map(|p| p.latent).collect();
     let frames = request.frames.clamp(1, crate::MAX_FRAMES);
     let centre = model.macros_to_latent(&[0.0; MACROS]);
     let knobs = model.macros_to_latent(&request.macros);
     let offset: Latent = std::array::from_fn(|i| knobs[i] - centre[i]);
-    let mut path = path_latents(&anchors, frames);
-    for (i, z) in path.iter_mut().enumerate() {
-        let weight = match request.mode {
-            MacroMode::Anchors => 1.0,
-            MacroMode::Path if frames > 1 => i as f32 / (frames - 1) as f32,
-            MacroMode::Path => 1.0,
-        };
-        for (v, o) in z.iter_mut().zip(&offset) {
-            *v += o * weight;
-        }
-    }
-    Ok((path, points))
+    let moved =
+        |z: &Latent, weight: f32| -> Latent { std::array::from_fn(|d| z[d] + offset[d] * weight) };
+    let last = anchors.len() - 1;
+    let path: Vec<Latent> = match request.mode {
+        MacroMode::Anchors => anchors.iter().map(|z| moved(z, 1.0)).collect(),
+        MacroMode::Path if frames == 1 => vec![moved(&anchors[0], 1.0)],
+        MacroMode::Path if last == 0 => vec![anchors[0], moved(&anchors[0], 1.0)],
+        MacroMode::Path => anchors
+            .iter()
+            .enumerate()
+            .map(|(k, z)| moved(z, k as f32 / last as f32))
+            .collect(),
+    };
+    let positions = model.paced_path(&path, frames)?;
+    let latents = positions.iter().map(|&p| point_on(&path, p)).collect();
+    // With one anchor its residual applies to every frame.
+    let positions = if last == 0 {
+        vec![(0, 0.0); frames]
+    } else {
+        positions
+    };
+    Ok(TablePlan {
+        latents,
+        points,
+        positions,
+    })
 }
 
 /// Decodes the neural table `request` describes (all frames in one batched
@@ -336,7 +356,11 @@ pub fn build_table_and_path(
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<(WavetableSet, Vec<Latent>), NeuralError> {
-    let (latents, points) = table_plan(model, encoder, request)?;
+    let TablePlan {
+        latents,
+        points,
+        positions,
+    } = table_plan(model, encoder, request)?;
     // The set normalises each frame's peak itself.
     let mut spectra = model.decode_unnormalised(&latents)?;
     // What the network misses of each anchor's source is added back along
@@ -344,9 +368,7 @@ pub fn build_table_and_path(
     // plays a saw) and the macros add the network's change on top.
     let residuals: Vec<Option<Harmonics>> = points.into_iter().map(|p| p.residual).collect();
     if residuals.iter().any(Option::is_some) {
-        let frames = spectra.len();
-        for (i, frame) in spectra.iter_mut().enumerate() {
-            let (s, t) = path_segment(i, frames, residuals.len());
+        for (frame, &(s, t)) in spectra.iter_mut().zip(&positions) {
             for (r, w) in [(s, 1.0 - t), (s + 1, t)] {
                 let Some(Some(residual)) = residuals.get(r) else {
                     continue;
