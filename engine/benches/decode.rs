@@ -3,7 +3,8 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use nwt_engine::neural::{
-    build_table, AnchorEncoder, AnchorShape, Anchors, MacroMode, TableRequest,
+    build_paced_table, build_table, AnchorEncoder, AnchorShape, Anchors, MacroMode, Pacing,
+    TableRequest,
 };
 use nwt_engine::WavetableSet;
 use nwt_model::model::{path_latents, Model, MACROS};
@@ -43,9 +44,26 @@ fn decode(c: &mut Criterion) {
         mode: MacroMode::Anchors,
         anchors: Anchors::from_shapes(&[AnchorShape::Saw, AnchorShape::Square]),
     };
+    // With the pacing measured (a coarse decode of 17 points first): the
+    // build once knobs rest.
     group.bench_function("worker_table_64_frames_two_anchors", |bench| {
         bench.iter(|| black_box(build_table(&model, &mut encoder, &request).unwrap()))
     });
+    // With an earlier table's pacing reused: the build while knobs move.
+    let earlier = build_paced_table(&model, &mut encoder, &request, Pacing::Measure)
+        .unwrap()
+        .pacing;
+    group.bench_function(
+        "worker_table_64_frames_two_anchors_reused_pacing",
+        |bench| {
+            bench.iter(|| {
+                black_box(
+                    build_paced_table(&model, &mut encoder, &request, Pacing::Reuse(&earlier))
+                        .unwrap(),
+                )
+            })
+        },
+    );
     group.finish();
 }
 

@@ -499,3 +499,62 @@ fn an_imported_table_plays_as_it_is() {
         .any(|(a, b)| (a - b).abs() > 0.05);
     assert!(differs, "switching back to Neural changed nothing");
 }
+
+/// While a knob moves, the worker builds with the last table's pacing (no
+/// extra decode on the knob-to-sound path); once it rests it re-paces the
+/// table for its own path, and `settle` waits for that final table.
+#[test]
+fn tables_are_re_paced_once_the_knobs_rest() {
+    use nwt_engine::neural::{table_latents, AnchorEncoder, TableRequest, REST_BEFORE_PACING};
+    let (synth, worker) = neural_synth(&[], &[AnchorShape::Saw, AnchorShape::Square]);
+    let built = worker.status().tables_built;
+    synth.params().set_by_id("macro_1", "0.8", SR).unwrap();
+    worker.wake();
+    // The first table after the change reuses the old pacing ...
+    let start = Instant::now();
+    while worker.status().tables_built == built {
+        assert!(start.elapsed() < SETTLE, "no table after the change");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let first = worker.status().path;
+    let paced = table_latents(
+        &model(),
+        &mut AnchorEncoder::default(),
+        &TableRequest::read(synth.params()),
+    )
+    .unwrap();
+    assert_eq!(first.len(), paced.len());
+    assert_eq!(first.first(), paced.first(), "the anchors stay");
+    assert_ne!(first, paced, "the first table reuses the earlier pacing");
+    // ... and after a rest the worker re-paces it without being asked.
+    let start = Instant::now();
+    while worker.status().tables_built < built + 2 {
+        assert!(start.elapsed() < SETTLE, "the table was not re-paced");
+        std::thread::sleep(REST_BEFORE_PACING / 10);
+    }
+    std::thread::sleep(REST_BEFORE_PACING * 2);
+    let status = worker.status();
+    assert_eq!(status.tables_built, built + 2);
+    for (a, b) in status.path.iter().zip(&paced) {
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    }
+    // settle() returns with the table paced for the new state, at once
+    // (one build, or two when the worker saw the change before settle did).
+    synth.params().set_by_id("macro_1", "-0.5", SR).unwrap();
+    assert!(worker.settle(SETTLE));
+    let built_now = worker.status().tables_built;
+    assert!((built + 3..=built + 4).contains(&built_now), "{built_now}");
+    let paced = table_latents(
+        &model(),
+        &mut AnchorEncoder::default(),
+        &TableRequest::read(synth.params()),
+    )
+    .unwrap();
+    for (a, b) in worker.status().path.iter().zip(&paced) {
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    }
+}

@@ -105,6 +105,8 @@ pub struct Report {
     pub classic: Vec<(String, f64, f64)>,
     /// Largest over mean spectral step along each 64-step path: (median, worst).
     pub smoothness: (f64, f64),
+    /// Interpolation paths measured.
+    pub paths: usize,
     /// The same along tables as [`Model::table`] builds them (paced evenly in timbre).
     pub table_smoothness: (f64, f64),
     /// Both (lines, tables) with the steps of levels floored at -80 dB re full scale.
@@ -251,6 +253,7 @@ pub fn evaluate(
             lines.push(model.decode(&path_latents(&ends, PATH_FRAMES))?);
             tables.push(model.table(&ends, PATH_FRAMES)?);
         }
+        report.paths = lines.len();
         report.smoothness = step_ratios(&lines, spectral_step);
         report.table_smoothness = step_ratios(&tables, spectral_step);
         report.absolute_smoothness = (
@@ -283,8 +286,8 @@ impl Report {
             out += &format!("| {name} | {snr:.1} | {err:.2} |\n");
         }
         out += &format!(
-            "\nInterpolation smoothness (largest / mean spectral step along 64-step straight latent paths between random test pairs; the network alone): median {:.2}, worst {:.2}.\n",
-            self.smoothness.0, self.smoothness.1
+            "\nInterpolation smoothness (largest / mean spectral step along 64-step straight latent paths between {} random test pairs; the network alone; a step is the mean dB change of harmonics 1..256, levels re each frame's strongest harmonic floored at -60 dB): median {:.2}, worst {:.2}.\n",
+            self.paths, self.smoothness.0, self.smoothness.1
         );
         out += &format!(
             "The same along 64-frame tables as the synth builds them (`Model::table`: frames paced evenly in timbre): median {:.2}, worst {:.2}.\n",

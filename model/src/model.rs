@@ -384,8 +384,9 @@ impl Model {
                 .map(|i| pacing::uniform_position(i, frames, anchors.len()))
                 .collect());
         }
-        // Peak-normalised, as the frames are played.
-        let coarse = self.decode(&pacing::coarse_latents(anchors))?;
+        // Spectral steps compare levels re each frame's strongest harmonic, so
+        // the frames need no peak normalisation.
+        let coarse = self.decode_unnormalised(&pacing::coarse_latents(anchors))?;
         Ok(pacing::paced_positions(&coarse, segments, frames))
     }
 

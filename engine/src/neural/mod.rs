@@ -15,6 +15,7 @@ pub mod worker;
 pub use anchors::{Anchor, AnchorShape, Anchors, UserTable};
 pub use worker::{
     cycle_at, frame_pair, DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus,
+    REST_BEFORE_PACING,
 };
 
 use crate::params::SynthParams;
@@ -259,7 +260,7 @@ pub fn table_latents(
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<Vec<Latent>, NeuralError> {
-    Ok(table_plan(model, encoder, request)?.latents)
+    Ok(table_plan(model, encoder, request, Pacing::Measure)?.latents)
 }
 
 /// The filled anchors of `request` (a saw when none is filled), in slot order.
@@ -290,6 +291,22 @@ pub struct TablePlan {
     /// Where each frame sits between the anchors: (segment, fraction), the
     /// weights that carry each anchor's residual along the path.
     pub positions: Vec<PathPosition>,
+    /// The frames' places on the (macro-moved) latent path: the pacing.
+    pub pacing: Vec<PathPosition>,
+    /// Whether the pacing was measured for this path (not reused).
+    pub measured: bool,
+}
+
+/// How a table's frames are paced along its path.
+#[derive(Debug, Clone, Copy)]
+pub enum Pacing<'a> {
+    /// Measure the path ([`Model::paced_path`]: a coarse decode of 16 points
+    /// per segment).
+    Measure,
+    /// Reuse the pacing of an earlier table of the same shape (frames and
+    /// segments) when there is one: no extra decode. The worker builds with it
+    /// while knobs move and measures once they rest.
+    Reuse(&'a [PathPosition]),
 }
 
 /// The latents of every frame (as [`table_latents`]), the anchors they run
@@ -303,6 +320,7 @@ pub fn table_plan(
     model: &Model,
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
+    pacing: Pacing<'_>,
 ) -> Result<TablePlan, NeuralError> {
     let points = anchor_points(model, encoder, request)?;
     let anchors: Vec<Latent> = points.iter().map(|p| p.latent).collect();
@@ -323,18 +341,26 @@ pub fn table_plan(
             .map(|(k, z)| moved(z, k as f32 / last as f32))
             .collect(),
     };
-    let positions = model.paced_path(&path, frames)?;
-    let latents = positions.iter().map(|&p| point_on(&path, p)).collect();
+    let segments = path.len() - 1;
+    let fits =
+        |p: &[PathPosition]| p.len() == frames && p.iter().all(|&(s, _)| s < segments.max(1));
+    let (pacing, measured) = match pacing {
+        Pacing::Reuse(earlier) if fits(earlier) => (earlier.to_vec(), false),
+        _ => (model.paced_path(&path, frames)?, true),
+    };
+    let latents = pacing.iter().map(|&p| point_on(&path, p)).collect();
     // With one anchor its residual applies to every frame.
     let positions = if last == 0 {
         vec![(0, 0.0); frames]
     } else {
-        positions
+        pacing.clone()
     };
     Ok(TablePlan {
         latents,
         points,
         positions,
+        pacing,
+        measured,
     })
 }
 
@@ -345,22 +371,37 @@ pub fn build_table(
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
 ) -> Result<WavetableSet, NeuralError> {
-    Ok(build_table_and_path(model, encoder, request)?.0)
+    Ok(build_paced_table(model, encoder, request, Pacing::Measure)?.set)
 }
 
-/// [`build_table`], also returning the latents of the table's frames. Always
-/// the neural table: `request.user` is for the worker to choose
-/// [`build_user_table`] instead.
-pub fn build_table_and_path(
+/// A built neural table and where its frames lie.
+pub struct BuiltTable {
+    /// The playable set.
+    pub set: WavetableSet,
+    /// The latent of every frame.
+    pub latents: Vec<Latent>,
+    /// The pacing the frames were placed with (for [`Pacing::Reuse`]).
+    pub pacing: Vec<PathPosition>,
+    /// Whether that pacing was measured for this table's path.
+    pub measured: bool,
+}
+
+/// [`build_table`] with a choice of pacing, also returning the latents of the
+/// table's frames and their pacing. Always the neural table: `request.user` is
+/// for the worker to choose [`build_user_table`] instead.
+pub fn build_paced_table(
     model: &Model,
     encoder: &mut AnchorEncoder,
     request: &TableRequest,
-) -> Result<(WavetableSet, Vec<Latent>), NeuralError> {
+    pacing: Pacing<'_>,
+) -> Result<BuiltTable, NeuralError> {
     let TablePlan {
         latents,
         points,
         positions,
-    } = table_plan(model, encoder, request)?;
+        pacing,
+        measured,
+    } = table_plan(model, encoder, request, pacing)?;
     // The set normalises each frame's peak itself.
     let mut spectra = model.decode_unnormalised(&latents)?;
     // What the network misses of each anchor's source is added back along
@@ -383,7 +424,12 @@ pub fn build_table_and_path(
             }
         }
     }
-    Ok((WavetableSet::from_harmonics(&spectra)?, latents))
+    Ok(BuiltTable {
+        set: WavetableSet::from_harmonics(&spectra)?,
+        latents,
+        pacing,
+        measured,
+    })
 }
 
 /// Builds the playable set of an imported table (its frames band-limited into

@@ -2,11 +2,12 @@
 //! turns parameter and anchor changes into wavetable sets.
 
 use super::anchors::{Anchor, AnchorShape};
-use super::{build_table_and_path, build_user_table, AnchorEncoder, TableRequest};
+use super::{build_paced_table, build_user_table, AnchorEncoder, Pacing, TableRequest};
 use crate::params::SynthParams;
 use crate::wavetable::WavetableSet;
 use crossbeam::queue::ArrayQueue;
 use nwt_model::model::MacroAxes;
+use nwt_model::pacing::PathPosition;
 use nwt_model::{Latent, Model};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,9 @@ use std::time::{Duration, Instant};
 
 /// How often the worker looks at the parameters when nothing wakes it.
 pub const POLL_INTERVAL: Duration = Duration::from_micros(500);
+/// How long the parameters must rest before the worker measures the pacing of
+/// a table it built with an earlier table's pacing (see [`Pacing::Reuse`]).
+pub const REST_BEFORE_PACING: Duration = Duration::from_millis(50);
 /// Sets the audio thread may hand back before the worker frees them.
 const RETURN_CAPACITY: usize = 8;
 /// Decodes remembered for tracing a played table back to its request.
@@ -156,6 +160,8 @@ struct Shared {
     params: Arc<SynthParams>,
     info: Arc<NeuralInfo>,
     stop: AtomicBool,
+    /// Someone waits in [`DecoderWorker::settle`]: measure the pacing now.
+    settling: AtomicBool,
     progress: Mutex<Progress>,
     changed: Condvar,
 }
@@ -207,6 +213,7 @@ impl DecoderWorker {
             params,
             info,
             stop: AtomicBool::new(false),
+            settling: AtomicBool::new(false),
             progress: Mutex::new(Progress {
                 completed: None,
                 history: VecDeque::with_capacity(HISTORY),
@@ -248,6 +255,13 @@ impl DecoderWorker {
     /// Returns whether it settled. Offline renders call this before each block
     /// so the same inputs give the same audio, bit for bit.
     pub fn settle(&self, timeout: Duration) -> bool {
+        self.shared.settling.store(true, Ordering::Release);
+        let settled = self.wait_settled(timeout);
+        self.shared.settling.store(false, Ordering::Release);
+        settled
+    }
+
+    fn wait_settled(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         self.wake();
         let mut progress = self.shared.progress();
@@ -342,25 +356,50 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
     let mut encoder = AnchorEncoder::default();
     let mut last: Option<TableRequest> = None;
     let mut serial = 0u64;
+    // The pacing of the last table, whether it was measured for its own
+    // path, and when it was built.
+    let mut pacing: Vec<PathPosition> = Vec::new();
+    let mut paced = true;
+    let mut built_at = Instant::now();
     while !shared.stop.load(Ordering::Acquire) {
         // Free the sets the audio thread has finished with.
         while let Some(old) = link.returns.pop() {
             drop(old);
         }
         let stale = last.as_ref().is_none_or(|r| !r.is_current(&shared.params));
-        if stale {
+        let settling = shared.settling.load(Ordering::Acquire);
+        // While knobs move, tables reuse the last pacing (no extra decode on
+        // the knob-to-sound path); once they rest, the table is re-paced.
+        let repace = !stale && !paced && (settling || built_at.elapsed() >= REST_BEFORE_PACING);
+        if stale || repace {
             // Coalescing: only the newest state is decoded; changes made while
             // this decode runs are picked up by the next pass.
             let read_at = Instant::now();
-            let request = TableRequest::read(&shared.params);
+            let request = match (&last, stale) {
+                (Some(previous), false) => previous.clone(),
+                _ => TableRequest::read(&shared.params),
+            };
+            let mode = if stale && !settling && !pacing.is_empty() {
+                Pacing::Reuse(&pacing)
+            } else {
+                Pacing::Measure
+            };
             let result = match (&request.user, shared.params.user_table_snapshot()) {
-                (Some(_), Some(table)) => build_user_table(&table).map(|set| (set, Vec::new())),
-                _ => build_table_and_path(model, &mut encoder, &request),
+                (Some(_), Some(table)) => {
+                    build_user_table(&table).map(|set| (set, Vec::new(), None))
+                }
+                _ => build_paced_table(model, &mut encoder, &request, mode)
+                    .map(|t| (t.set, t.latents, Some((t.pacing, t.measured)))),
             };
             let mut progress = shared.progress();
             let mut built = false;
+            paced = true;
             match result {
-                Ok((mut set, latents)) => {
+                Ok((mut set, latents, table_pacing)) => {
+                    if let Some((table_pacing, measured)) = table_pacing {
+                        pacing = table_pacing;
+                        paced = measured;
+                    }
                     let frames: Vec<Vec<f32>> =
                         (0..set.frame_count()).map(|i| set.frame(i)).collect();
                     serial += 1;
@@ -392,12 +431,16 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                     shared.info.update(|s| s.error = Some(e.to_string()));
                 }
             }
-            progress.completed = Some(request.clone());
+            // Settled once the table of this state is final (paced for its path).
+            if paced {
+                progress.completed = Some(request.clone());
+            }
             drop(progress);
             shared.changed.notify_all();
             if built {
                 report_shapes(shared, model, &mut encoder);
             }
+            built_at = Instant::now();
             last = Some(request);
         }
         std::thread::park_timeout(POLL_INTERVAL);
