@@ -35,6 +35,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Stop after this many seconds even if epochs remain.
     pub time_limit_s: f64,
+    /// Loss weight of each family's frames (families not listed weigh 1).
+    pub family_weights: Vec<(String, f64)>,
     /// Weights to start from (fine-tuning) instead of a random initialisation;
     /// β then applies in full from the first step (no warm-up).
     pub init: Option<std::path::PathBuf>,
@@ -51,6 +53,7 @@ impl Default for TrainConfig {
             spectral_weight: 1.0,
             seed: 2018,
             time_limit_s: 40.0 * 60.0,
+            family_weights: Vec::new(),
             init: None,
         }
     }
@@ -153,21 +156,50 @@ pub fn batch_tensor(examples: &[&Example], device: &Device) -> Result<Tensor> {
     Tensor::from_vec(flat, (examples.len(), COEFFS), device)
 }
 
-/// The loss of a batch; `noise` is `[B, LATENT]` standard normal (zeros to use the mean).
+/// The loss weight of each example ([`TrainConfig::family_weights`]), as a
+/// `[B]` tensor scaled to mean 1.
+pub fn example_weights(
+    examples: &[&Example],
+    config: &TrainConfig,
+    device: &Device,
+) -> Result<Tensor> {
+    let w: Vec<f32> = examples
+        .iter()
+        .map(|e| {
+            config
+                .family_weights
+                .iter()
+                .find(|(family, _)| *family == e.family)
+                .map_or(1.0, |(_, w)| *w as f32)
+        })
+        .collect();
+    let mean = w.iter().sum::<f32>() / w.len().max(1) as f32;
+    let w: Vec<f32> = w.iter().map(|v| v / mean.max(1e-12)).collect();
+    Tensor::from_vec(w, examples.len(), device)
+}
+
+/// The loss of a batch; `noise` is `[B, LATENT]` standard normal (zeros to use
+/// the mean); `weights` (`[B]`, mean 1) weighs each frame's reconstruction.
 pub fn loss(
     vae: &Vae,
     x: &Tensor,
     noise: &Tensor,
+    weights: Option<&Tensor>,
     config: &TrainConfig,
     beta: f64,
 ) -> Result<(Tensor, Losses)> {
     let (mu, logvar) = vae.encode(x)?;
     let z = (&mu + (noise * (&logvar * 0.5)?.exp()?)?)?;
     let y = vae.decode(&z)?;
-    let wave = ((&y - x)?.sqr()?.sum(1)? * 0.5)?.mean_all()?;
-    let spectral = (log_magnitude(&y)? - log_magnitude(x)?)?
-        .abs()?
-        .mean_all()?;
+    let per_frame_wave = ((&y - x)?.sqr()?.sum(1)? * 0.5)?;
+    let per_frame_spectral = (log_magnitude(&y)? - log_magnitude(x)?)?.abs()?.mean(1)?;
+    let (wave, spectral) = match weights {
+        Some(w) => (
+            (per_frame_wave * w)?.mean_all()?,
+            (per_frame_spectral * w)?.mean_all()?,
+        ),
+        None => (per_frame_wave.mean_all()?, per_frame_spectral.mean_all()?),
+    };
     let kl_terms = ((logvar.exp()? + mu.sqr()?)? - logvar)?.affine(0.5, -0.5)?;
     let kl = kl_terms.sum(1)?.mean_all()?;
     let total =
@@ -208,7 +240,7 @@ pub fn evaluate(
     for chunk in examples.chunks(256) {
         let x = batch_tensor(chunk, device)?;
         let noise = Tensor::zeros((chunk.len(), LATENT), candle_core::DType::F32, device)?;
-        let (_, l) = loss(vae, &x, &noise, config, config.beta)?;
+        let (_, l) = loss(vae, &x, &noise, None, config, config.beta)?;
         let w = chunk.len() as f32;
         sum.total += l.total * w;
         sum.wave += l.wave * w;
@@ -269,7 +301,10 @@ pub fn train(
             let x = batch_tensor(chunk, &device)?;
             let noise: Vec<f32> = (0..chunk.len() * LATENT).map(|_| rng.gaussian()).collect();
             let noise = Tensor::from_vec(noise, (chunk.len(), LATENT), &device)?;
-            let (total, parts) = loss(&vae, &x, &noise, config, beta)?;
+            let weights = (!config.family_weights.is_empty())
+                .then(|| example_weights(chunk, config, &device))
+                .transpose()?;
+            let (total, parts) = loss(&vae, &x, &noise, weights.as_ref(), config, beta)?;
             opt.backward_step(&total)?;
             epoch_loss.total += parts.total;
             epoch_loss.wave += parts.wave;
@@ -453,6 +488,36 @@ mod tests {
                 .to_vec1::<f32>()
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn family_weights_scale_to_mean_one() {
+        let data = Dataset::build(&DatasetConfig {
+            per_family: 4,
+            seed: 3,
+            cycles_per_sample: 0,
+            soundfont: None,
+        })
+        .unwrap();
+        let all: Vec<&Example> = data.examples.iter().collect();
+        let config = TrainConfig {
+            family_weights: vec![("classic".into(), 8.0)],
+            ..TrainConfig::default()
+        };
+        let w = example_weights(&all, &config, &Device::Cpu)
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let mean = w.iter().sum::<f32>() / w.len() as f32;
+        assert!((mean - 1.0).abs() < 1e-5);
+        let of = |family: &str| {
+            all.iter()
+                .zip(&w)
+                .find(|(e, _)| e.family == family)
+                .map(|(_, w)| *w)
+                .unwrap()
+        };
+        assert!((of("classic") / of("fm") - 8.0).abs() < 1e-4);
     }
 
     #[test]

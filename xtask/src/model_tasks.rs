@@ -74,7 +74,7 @@ fn load_dataset(args: &[String]) -> Result<Dataset> {
     })
 }
 
-/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--wave W] [--spectral W] [--init WEIGHTS] [--out FILE]`
+/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--wave W] [--spectral W] [--family-weight FAMILY=W,...] [--init WEIGHTS] [--out FILE]`
 /// (`--init` fine-tunes existing weights instead of starting from random ones)
 pub fn train(args: &[String]) -> Result<()> {
     let data = load_dataset(args)?;
@@ -87,6 +87,20 @@ pub fn train(args: &[String]) -> Result<()> {
         beta: flag(args, "--beta", defaults.beta)?,
         wave_weight: flag(args, "--wave", defaults.wave_weight)?,
         spectral_weight: flag(args, "--spectral", defaults.spectral_weight)?,
+        family_weights: match args.iter().position(|a| a == "--family-weight") {
+            Some(i) => args
+                .get(i + 1)
+                .context("--family-weight needs FAMILY=W[,FAMILY=W...]")?
+                .split(',')
+                .map(|pair| {
+                    let (family, w) = pair
+                        .split_once('=')
+                        .context("--family-weight takes FAMILY=W")?;
+                    Ok((family.to_string(), w.parse().context("bad family weight")?))
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        },
         init: args
             .iter()
             .position(|a| a == "--init")
