@@ -88,8 +88,10 @@ impl Rig {
     fn change(&mut self) -> Duration {
         self.flip = !self.flip;
         let value = if self.flip { "0.7" } else { "-0.7" };
-        self.synth.params().set_by_id("macro_1", value, SR).unwrap();
+        // Stamped before the store: a table whose request was read at or after
+        // this instant includes the change (the worker stamps after reading).
         let changed = Instant::now();
+        self.synth.params().set_by_id("macro_1", value, SR).unwrap();
         loop {
             let start = self.block(&[]);
             let serial = self.synth.playing_serial();

@@ -361,6 +361,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
     let mut pacing: Vec<PathPosition> = Vec::new();
     let mut paced = true;
     let mut built_at = Instant::now();
+    let mut last_read_at = built_at;
     while !shared.stop.load(Ordering::Acquire) {
         // Free the sets the audio thread has finished with.
         while let Some(old) = link.returns.pop() {
@@ -374,10 +375,16 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
         if stale || repace {
             // Coalescing: only the newest state is decoded; changes made while
             // this decode runs are picked up by the next pass.
-            let read_at = Instant::now();
-            let request = match (&last, stale) {
-                (Some(previous), false) => previous.clone(),
-                _ => TableRequest::read(&shared.params),
+            let started = Instant::now();
+            // When the parameters were read, stamped after the read: a table
+            // stamped at or after a change includes it. A re-paced table keeps
+            // the stamp of the state it was built from.
+            let (request, read_at) = match (&last, stale) {
+                (Some(previous), false) => (previous.clone(), last_read_at),
+                _ => {
+                    let request = TableRequest::read(&shared.params);
+                    (request, Instant::now())
+                }
             };
             let mode = if stale && !settling && !pacing.is_empty() {
                 Pacing::Reuse(&pacing)
@@ -414,7 +421,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                     }
                     shared.info.update(|s| {
                         s.tables_built += 1;
-                        s.last_build = read_at.elapsed();
+                        s.last_build = started.elapsed();
                         s.error = None;
                         s.path = latents;
                         s.frames = Arc::new(frames);
@@ -441,6 +448,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                 report_shapes(shared, model, &mut encoder);
             }
             built_at = Instant::now();
+            last_read_at = read_at;
             last = Some(request);
         }
         std::thread::park_timeout(POLL_INTERVAL);
