@@ -292,9 +292,18 @@ pub struct TablePlan {
     /// weights that carry each anchor's residual along the path.
     pub positions: Vec<PathPosition>,
     /// The frames' places on the (macro-moved) latent path: the pacing.
-    pub pacing: Vec<PathPosition>,
+    pub pacing: PathPacing,
     /// Whether the pacing was measured for this path (not reused).
     pub measured: bool,
+}
+
+/// Where a table's frames sit on its latent path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathPacing {
+    /// Segments of the path (anchors - 1; 0 for a single point).
+    pub segments: usize,
+    /// Each frame's place: (segment, fraction).
+    pub positions: Vec<PathPosition>,
 }
 
 /// How a table's frames are paced along its path.
@@ -303,10 +312,10 @@ pub enum Pacing<'a> {
     /// Measure the path ([`Model::paced_path`]: a coarse decode of 16 points
     /// per segment).
     Measure,
-    /// Reuse the pacing of an earlier table of the same shape (frames and
-    /// segments) when there is one: no extra decode. The worker builds with it
-    /// while knobs move and measures once they rest.
-    Reuse(&'a [PathPosition]),
+    /// Reuse the pacing of an earlier table when it has as many frames and
+    /// segments (otherwise measure): no extra decode. The worker builds with
+    /// it while knobs move and measures once they rest.
+    Reuse(&'a PathPacing),
 }
 
 /// The latents of every frame (as [`table_latents`]), the anchors they run
@@ -342,18 +351,33 @@ pub fn table_plan(
             .collect(),
     };
     let segments = path.len() - 1;
-    let fits =
-        |p: &[PathPosition]| p.len() == frames && p.iter().all(|&(s, _)| s < segments.max(1));
     let (pacing, measured) = match pacing {
-        Pacing::Reuse(earlier) if fits(earlier) => (earlier.to_vec(), false),
-        _ => (model.paced_path(&path, frames)?, true),
+        Pacing::Reuse(earlier)
+            if earlier.segments == segments && earlier.positions.len() == frames =>
+        {
+            (earlier.clone(), false)
+        }
+        _ => {
+            let positions = model.paced_path(&path, frames)?;
+            (
+                PathPacing {
+                    segments,
+                    positions,
+                },
+                true,
+            )
+        }
     };
-    let latents = pacing.iter().map(|&p| point_on(&path, p)).collect();
+    let latents = pacing
+        .positions
+        .iter()
+        .map(|&p| point_on(&path, p))
+        .collect();
     // With one anchor its residual applies to every frame.
     let positions = if last == 0 {
         vec![(0, 0.0); frames]
     } else {
-        pacing.clone()
+        pacing.positions.clone()
     };
     Ok(TablePlan {
         latents,
@@ -381,7 +405,7 @@ pub struct BuiltTable {
     /// The latent of every frame.
     pub latents: Vec<Latent>,
     /// The pacing the frames were placed with (for [`Pacing::Reuse`]).
-    pub pacing: Vec<PathPosition>,
+    pub pacing: PathPacing,
     /// Whether that pacing was measured for this table's path.
     pub measured: bool,
 }
@@ -458,6 +482,36 @@ mod tests {
             mode: MacroMode::Anchors,
             anchors: Anchors::from_shapes(shapes),
         }
+    }
+
+    #[test]
+    fn pacing_is_reused_only_for_a_path_of_the_same_shape() {
+        let model = Model::embedded().unwrap();
+        let mut enc = AnchorEncoder::default();
+        let two = request(&[AnchorShape::Sine, AnchorShape::Saw], 16);
+        let first = build_paced_table(&model, &mut enc, &two, Pacing::Measure).unwrap();
+        assert!(first.measured);
+        assert_eq!(first.pacing.segments, 1);
+        // Same shape, other macros: reused as it is.
+        let mut moved = two.clone();
+        moved.macros[0] = 0.5;
+        let again =
+            build_paced_table(&model, &mut enc, &moved, Pacing::Reuse(&first.pacing)).unwrap();
+        assert!(!again.measured);
+        assert_eq!(again.pacing, first.pacing);
+        // A third anchor: measured afresh, so the table still reaches it.
+        let three = request(
+            &[AnchorShape::Sine, AnchorShape::Saw, AnchorShape::Square],
+            16,
+        );
+        let plan = table_plan(&model, &mut enc, &three, Pacing::Reuse(&first.pacing)).unwrap();
+        assert!(plan.measured);
+        assert_eq!(plan.pacing.segments, 2);
+        assert_eq!(plan.latents.last(), Some(&plan.points[2].latent));
+        // As many segments but other frames: measured too.
+        let more = request(&[AnchorShape::Sine, AnchorShape::Saw], 32);
+        let plan = table_plan(&model, &mut enc, &more, Pacing::Reuse(&first.pacing)).unwrap();
+        assert!(plan.measured && plan.latents.len() == 32);
     }
 
     #[test]

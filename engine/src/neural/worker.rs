@@ -2,12 +2,11 @@
 //! turns parameter and anchor changes into wavetable sets.
 
 use super::anchors::{Anchor, AnchorShape};
-use super::{build_paced_table, build_user_table, AnchorEncoder, Pacing, TableRequest};
+use super::{build_paced_table, build_user_table, AnchorEncoder, Pacing, PathPacing, TableRequest};
 use crate::params::SynthParams;
 use crate::wavetable::WavetableSet;
 use crossbeam::queue::ArrayQueue;
 use nwt_model::model::MacroAxes;
-use nwt_model::pacing::PathPosition;
 use nwt_model::{Latent, Model};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -358,7 +357,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
     let mut serial = 0u64;
     // The pacing of the last table, whether it was measured for its own
     // path, and when it was built.
-    let mut pacing: Vec<PathPosition> = Vec::new();
+    let mut pacing: Option<PathPacing> = None;
     let mut paced = true;
     let mut built_at = Instant::now();
     let mut last_read_at = built_at;
@@ -386,10 +385,9 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                     (request, Instant::now())
                 }
             };
-            let mode = if stale && !settling && !pacing.is_empty() {
-                Pacing::Reuse(&pacing)
-            } else {
-                Pacing::Measure
+            let mode = match &pacing {
+                Some(earlier) if stale && !settling => Pacing::Reuse(earlier),
+                _ => Pacing::Measure,
             };
             let result = match (&request.user, shared.params.user_table_snapshot()) {
                 (Some(_), Some(table)) => {
@@ -404,7 +402,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             match result {
                 Ok((mut set, latents, table_pacing)) => {
                     if let Some((table_pacing, measured)) = table_pacing {
-                        pacing = table_pacing;
+                        pacing = Some(table_pacing);
                         paced = measured;
                     }
                     let frames: Vec<Vec<f32>> =
