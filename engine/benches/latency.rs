@@ -88,8 +88,8 @@ impl Rig {
     fn change(&mut self) -> Duration {
         self.flip = !self.flip;
         let value = if self.flip { "0.7" } else { "-0.7" };
-        // Stamped before the store: a table whose request was read at or after
-        // this instant includes the change (the worker stamps after reading).
+        // Stamped before the store: a table that includes the change was
+        // read after it, and the worker stamps after reading.
         let changed = Instant::now();
         self.synth.params().set_by_id("macro_1", value, SR).unwrap();
         loop {

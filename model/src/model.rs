@@ -378,7 +378,12 @@ impl Model {
         anchors: &[Latent],
         frames: usize,
     ) -> Result<Vec<PathPosition>, ModelError> {
-        let segments = anchors.len().saturating_sub(1);
+        if anchors.is_empty() {
+            return Err(ModelError::Argument(
+                "a path needs at least one anchor".into(),
+            ));
+        }
+        let segments = anchors.len() - 1;
         if segments == 0 || frames <= 2 {
             return Ok((0..frames)
                 .map(|i| pacing::uniform_position(i, frames, anchors.len()))

@@ -166,6 +166,7 @@ fn tables_follow_the_anchor_path() {
     assert_eq!(table[0], ends[0]);
     assert_eq!(table[15], ends[1]);
     assert!(model.table(&[], 4).is_err());
+    assert!(model.paced_path(&[], 4).is_err());
     assert!(model.table(&[a; 5], 4).is_err());
     assert!(model.table(&[a], 0).is_err());
     assert!(model.table(&[a], 257).is_err());

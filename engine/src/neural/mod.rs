@@ -300,7 +300,8 @@ pub struct TablePlan {
 /// Where a table's frames sit on its latent path.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PathPacing {
-    /// Segments of the path (anchors - 1; 0 for a single point).
+    /// Segments of the macro-moved latent path (0 for a single point; with
+    /// one anchor "Along Path" makes it one segment, to the moved point).
     pub segments: usize,
     /// Each frame's place: (segment, fraction).
     pub positions: Vec<PathPosition>,

@@ -9,7 +9,7 @@ use crossbeam::queue::ArrayQueue;
 use nwt_model::model::MacroAxes;
 use nwt_model::{Latent, Model};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -160,7 +160,7 @@ struct Shared {
     info: Arc<NeuralInfo>,
     stop: AtomicBool,
     /// Someone waits in [`DecoderWorker::settle`]: measure the pacing now.
-    settling: AtomicBool,
+    settling: AtomicUsize,
     progress: Mutex<Progress>,
     changed: Condvar,
 }
@@ -212,7 +212,7 @@ impl DecoderWorker {
             params,
             info,
             stop: AtomicBool::new(false),
-            settling: AtomicBool::new(false),
+            settling: AtomicUsize::new(0),
             progress: Mutex::new(Progress {
                 completed: None,
                 history: VecDeque::with_capacity(HISTORY),
@@ -254,9 +254,9 @@ impl DecoderWorker {
     /// Returns whether it settled. Offline renders call this before each block
     /// so the same inputs give the same audio, bit for bit.
     pub fn settle(&self, timeout: Duration) -> bool {
-        self.shared.settling.store(true, Ordering::Release);
+        self.shared.settling.fetch_add(1, Ordering::AcqRel);
         let settled = self.wait_settled(timeout);
-        self.shared.settling.store(false, Ordering::Release);
+        self.shared.settling.fetch_sub(1, Ordering::AcqRel);
         settled
     }
 
@@ -367,7 +367,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             drop(old);
         }
         let stale = last.as_ref().is_none_or(|r| !r.is_current(&shared.params));
-        let settling = shared.settling.load(Ordering::Acquire);
+        let settling = shared.settling.load(Ordering::Acquire) > 0;
         // While knobs move, tables reuse the last pacing (no extra decode on
         // the knob-to-sound path); once they rest, the table is re-paced.
         let repace = !stale && !paced && (settling || built_at.elapsed() >= REST_BEFORE_PACING);
@@ -375,9 +375,11 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             // Coalescing: only the newest state is decoded; changes made while
             // this decode runs are picked up by the next pass.
             let started = Instant::now();
-            // When the parameters were read, stamped after the read: a table
-            // stamped at or after a change includes it. A re-paced table keeps
-            // the stamp of the state it was built from.
+            // When the parameters were read, stamped after the read: a read
+            // that saw a change is stamped after it (a read overlapping the
+            // store may be stamped after it without seeing it; the next poll
+            // then builds again). A re-paced table keeps the stamp of the
+            // state it was built from.
             let (request, read_at) = match (&last, stale) {
                 (Some(previous), false) => (previous.clone(), last_read_at),
                 _ => {
@@ -437,9 +439,9 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                 }
             }
             // Settled once the table of this state is final (paced for its path).
-            if paced {
-                progress.completed = Some(request.clone());
-            }
+            // A table with reused pacing is not final: settle waits for the
+            // re-paced one (even if an earlier final table had the same state).
+            progress.completed = paced.then(|| request.clone());
             drop(progress);
             shared.changed.notify_all();
             if built {
