@@ -421,17 +421,8 @@ impl Model {
 
 /// `frames` latents evenly spaced along the piecewise-linear path through `anchors`.
 pub fn path_latents(anchors: &[Latent], frames: usize) -> Vec<Latent> {
-    let segments = anchors.len().saturating_sub(1);
     (0..frames)
-        .map(|i| {
-            if segments == 0 || frames == 1 {
-                return anchors[0];
-            }
-            let x = i as f32 / (frames - 1) as f32 * segments as f32;
-            let s = (x.floor() as usize).min(segments - 1);
-            let t = x - s as f32;
-            std::array::from_fn(|d| anchors[s][d] + (anchors[s + 1][d] - anchors[s][d]) * t)
-        })
+        .map(|i| pacing::point_on(anchors, pacing::uniform_position(i, frames, anchors.len())))
         .collect()
 }
 

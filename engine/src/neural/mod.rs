@@ -288,10 +288,9 @@ pub struct TablePlan {
     pub latents: Vec<Latent>,
     /// The anchors the path runs through, in slot order.
     pub points: Vec<AnchorPoint>,
-    /// Where each frame sits between the anchors: (segment, fraction), the
-    /// weights that carry each anchor's residual along the path.
-    pub positions: Vec<PathPosition>,
-    /// The frames' places on the (macro-moved) latent path: the pacing.
+    /// The frames' places on the (macro-moved) latent path: the pacing. With
+    /// two or more anchors these are also the weights that carry each
+    /// anchor's residual along the path.
     pub pacing: PathPacing,
     /// Whether the pacing was measured for this path (not reused).
     pub measured: bool,
@@ -374,16 +373,9 @@ pub fn table_plan(
         .iter()
         .map(|&p| point_on(&path, p))
         .collect();
-    // With one anchor its residual applies to every frame.
-    let positions = if last == 0 {
-        vec![(0, 0.0); frames]
-    } else {
-        pacing.positions.clone()
-    };
     Ok(TablePlan {
         latents,
         points,
-        positions,
         pacing,
         measured,
     })
@@ -423,7 +415,6 @@ pub fn build_paced_table(
     let TablePlan {
         latents,
         points,
-        positions,
         pacing,
         measured,
     } = table_plan(model, encoder, request, pacing)?;
@@ -434,7 +425,10 @@ pub fn build_paced_table(
     // plays a saw) and the macros add the network's change on top.
     let residuals: Vec<Option<Harmonics>> = points.into_iter().map(|p| p.residual).collect();
     if residuals.iter().any(Option::is_some) {
-        for (frame, &(s, t)) in spectra.iter_mut().zip(&positions) {
+        // With one anchor its residual applies to every frame.
+        let single = residuals.len() == 1;
+        for (frame, &place) in spectra.iter_mut().zip(&pacing.positions) {
+            let (s, t) = if single { (0, 0.0) } else { place };
             for (r, w) in [(s, 1.0 - t), (s + 1, t)] {
                 let Some(Some(residual)) = residuals.get(r) else {
                     continue;
