@@ -4,7 +4,10 @@
 
 use crate::dataset::{Dataset, Split};
 use crate::families::harmonics_to_frame;
-use crate::model::{coeffs_to_harmonics, path_latents, Model, ModelError};
+use crate::levels;
+use crate::model::{coeffs_to_harmonics, path_latents, Model, ModelError, MACROS};
+use crate::pca::Pca;
+use crate::vae::LATENT;
 use crate::pacing::spectral_step;
 use crate::rng::Rng;
 use crate::{Harmonics, Shape};
@@ -39,16 +42,16 @@ pub fn harmonic_errors_with_level(reference: &Harmonics, decoded: &Harmonics) ->
     if strongest <= 0.0 {
         return Vec::new();
     }
+    let decoded_strongest = (1..=EVAL_HARMONICS)
+        .map(|h| decoded.magnitude(h))
+        .fold(0.0f32, f32::max)
+        .max(1e-30);
     let db = |m: f32| 20.0 * f64::from(m.max(1e-9)).log10();
+    let decoded_db = |m: f32| 20.0 * f64::from((m / decoded_strongest).max(1e-9)).log10();
     (1..=EVAL_HARMONICS)
         .map(|h| (db(reference.magnitude(h)) - db(strongest), h))
         .filter(|&(level, _)| level > EVAL_FLOOR_DB)
-        .map(|(level, h)| {
-            (
-                level,
-                (db(decoded.magnitude(h)) - db(reference.magnitude(h))).abs(),
-            )
-        })
+        .map(|(level, h)| (level, (decoded_db(decoded.magnitude(h)) - level).abs()))
         .collect()
 }
 
@@ -111,6 +114,13 @@ pub struct Report {
     pub table_smoothness: (f64, f64),
     /// Both (lines, tables) with the steps of levels floored at -80 dB re full scale.
     pub absolute_smoothness: ((f64, f64), (f64, f64)),
+    /// The linear baseline's mean harmonic error per family (and "all",
+    /// "all but noise"): PCA of the training frames' levels with as many
+    /// components as the latent has numbers, and with 8.
+    pub baseline: BTreeMap<String, (f64, f64)>,
+    /// Smoothness of the tables the synth builds between two test frames
+    /// dropped on anchors ([`Model::table_through`]: exact at both ends): (median, worst).
+    pub anchored_smoothness: (f64, f64),
     /// The error of every family by reference level ([`LEVEL_BANDS`]):
     /// (share of the compared harmonics, mean error dB) per band.
     pub by_level: Vec<(f64, f64)>,
@@ -134,6 +144,41 @@ fn stats(errors: &mut [f64], snrs: &[f64], frames: usize) -> FamilyStats {
             .unwrap_or(0.0),
         mean_snr_db: mean(snrs),
     }
+}
+
+/// The linear baseline: the PCA of scaled levels ([`crate::levels::to_unit`]).
+pub struct LinearBaseline {
+    pca: Pca,
+}
+
+impl LinearBaseline {
+    /// Fits `components` principal components to the levels of `frames`.
+    pub fn fit(frames: &[Harmonics], components: usize) -> Self {
+        let rows: Vec<Vec<f32>> = frames.iter().map(unit_levels).collect();
+        Self {
+            pca: Pca::fit(&rows, components),
+        }
+    }
+
+    /// A frame through the baseline: its levels projected on the components
+    /// and back (sine phase; the error measures magnitudes only).
+    pub fn reconstruct(&self, frame: &Harmonics) -> Harmonics {
+        let unit = self.pca.approximate(&unit_levels(frame));
+        levels::spectrum(&levels::from_unit(&unit), None)
+    }
+}
+
+fn unit_levels(h: &Harmonics) -> Vec<f32> {
+    levels::to_unit(&levels::levels_db(&Model::canonical(h)))
+}
+
+fn mean_error(frames: &[Harmonics], decoded: &[Harmonics]) -> (f64, usize) {
+    let (sum, n) = frames
+        .iter()
+        .zip(decoded)
+        .flat_map(|(r, d)| harmonic_errors_db(r, d))
+        .fold((0.0, 0usize), |(s, n), e| (s + e, n + 1));
+    (sum, n)
 }
 
 /// Reconstructs spectra through the model (encode, then decode the mean).
@@ -186,6 +231,17 @@ pub fn evaluate(
         }
     }
     let mut report = Report::default();
+    let training: Vec<Harmonics> = data
+        .split(Split::Train)
+        .iter()
+        .map(|e| coeffs_to_harmonics(&e.coeffs))
+        .collect();
+    let baselines = [
+        LinearBaseline::fit(&training, LATENT),
+        LinearBaseline::fit(&training, MACROS),
+    ];
+    let mut baseline_sums = [[(0.0, 0usize); 2]; 2];
+    let (mut tonal_err, mut tonal_snr, mut tonal_frames) = (Vec::new(), Vec::new(), 0);
     let (mut all_err, mut all_snr, mut all_frames) = (Vec::new(), Vec::new(), 0);
     let mut bands = [(0usize, 0.0f64); LEVEL_BANDS.len()];
     for (family, frames) in &by_family {
@@ -205,6 +261,26 @@ pub fn evaluate(
             }
             snrs.push(snr_best_shift(r, d));
         }
+        let mut linear = [0.0; 2];
+        for (b, baseline) in baselines.iter().enumerate() {
+            let approx: Vec<Harmonics> = frames.iter().map(|f| baseline.reconstruct(f)).collect();
+            let (sum, n) = mean_error(frames, &approx);
+            linear[b] = sum / n.max(1) as f64;
+            for (total, tonal) in [(0, true), (1, family != "noise")] {
+                if tonal {
+                    baseline_sums[total][b].0 += sum;
+                    baseline_sums[total][b].1 += n;
+                }
+            }
+        }
+        report
+            .baseline
+            .insert(family.clone(), (linear[0], linear[1]));
+        if family != "noise" {
+            tonal_err.extend_from_slice(&errors);
+            tonal_snr.extend_from_slice(&snrs);
+            tonal_frames += frames.len();
+        }
         all_err.extend_from_slice(&errors);
         all_snr.extend_from_slice(&snrs);
         all_frames += frames.len();
@@ -215,6 +291,16 @@ pub fn evaluate(
     report
         .families
         .insert("all".into(), stats(&mut all_err, &all_snr, all_frames));
+    report.families.insert(
+        "all but noise".into(),
+        stats(&mut tonal_err, &tonal_snr, tonal_frames),
+    );
+    for (name, sums) in ["all", "all but noise"].into_iter().zip(baseline_sums) {
+        let mean = |(s, n): (f64, usize)| s / n.max(1) as f64;
+        report
+            .baseline
+            .insert(name.into(), (mean(sums[0]), mean(sums[1])));
+    }
     let compared = bands.iter().map(|b| b.0).sum::<usize>().max(1) as f64;
     report.by_level = bands
         .iter()
@@ -245,17 +331,19 @@ pub fn evaluate(
         .collect();
     if test.len() >= 2 && paths > 0 {
         let mut rng = Rng::new(64);
-        let (mut lines, mut tables) = (Vec::new(), Vec::new());
+        let (mut lines, mut tables, mut anchored) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..paths {
             let i = (rng.next_u64() % test.len() as u64) as usize;
             let j = (rng.next_u64() % test.len() as u64) as usize;
             let ends = model.encode_batch(&[test[i].clone(), test[j].clone()])?;
             lines.push(model.decode(&path_latents(&ends, PATH_FRAMES))?);
             tables.push(model.table(&ends, PATH_FRAMES)?);
+            anchored.push(model.table_through(&[test[i].clone(), test[j].clone()], PATH_FRAMES)?);
         }
         report.paths = lines.len();
         report.smoothness = step_ratios(&lines, spectral_step);
         report.table_smoothness = step_ratios(&tables, spectral_step);
+        report.anchored_smoothness = step_ratios(&anchored, spectral_step);
         report.absolute_smoothness = (
             step_ratios(&lines, absolute_step),
             step_ratios(&tables, absolute_step),
@@ -267,10 +355,11 @@ pub fn evaluate(
 impl Report {
     /// The report as Markdown tables.
     pub fn markdown(&self) -> String {
-        let mut out = String::from("| family | frames | mean error (dB) | p95 error (dB) | mean SNR (dB) |\n| --- | ---: | ---: | ---: | ---: |\n");
+        let mut out = format!("| family | frames | mean error (dB) | p95 error (dB) | linear baseline, {LATENT} components (dB) | linear baseline, {MACROS} components (dB) | mean SNR (dB) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (name, s) in &self.families {
+            let (wide, narrow) = self.baseline.get(name).copied().unwrap_or_default();
             out += &format!(
-                "| {name} | {} | {:.2} | {:.2} | {:.1} |\n",
+                "| {name} | {} | {:.2} | {:.2} | {wide:.2} | {narrow:.2} | {:.1} |\n",
                 s.frames, s.mean_db, s.p95_db, s.mean_snr_db
             );
         }
@@ -292,6 +381,10 @@ impl Report {
         out += &format!(
             "The same along 64-frame tables as the synth builds them (`Model::table`: frames paced evenly in timbre): median {:.2}, worst {:.2}.\n",
             self.table_smoothness.0, self.table_smoothness.1
+        );
+        out += &format!(
+            "Tables through two test frames dropped on anchors A and B, as the synth and `nwt table` build them (`Model::table_through`: exact at both ends, levels and phases of the sources carried along the path): median {:.2}, worst {:.2}.\n",
+            self.anchored_smoothness.0, self.anchored_smoothness.1
         );
         let ((lm, lw), (tm, tw)) = self.absolute_smoothness;
         out += &format!(

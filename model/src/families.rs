@@ -55,6 +55,9 @@ pub enum Family {
     NoiseSeeded,
     /// A crossfade of two frames from two different other families.
     Mixture,
+    /// A glottal-like source through 2–5 resonances at vowel-like formant
+    /// frequencies (a sung or spoken vowel's cycle).
+    Formant,
 }
 
 /// The families a [`Family::Mixture`] draws from: all but itself (the last of [`Family::ALL`]).
@@ -62,7 +65,7 @@ const SOURCES: &[Family] = Family::ALL.split_at(Family::ALL.len() - 1).0;
 
 impl Family {
     /// Every family, in a fixed order.
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 11] = [
         Family::Classic,
         Family::PulseWidth,
         Family::Additive,
@@ -72,11 +75,12 @@ impl Family {
         Family::HardSync,
         Family::PhaseDistortion,
         Family::NoiseSeeded,
+        Family::Formant,
         Family::Mixture,
     ];
 
     /// Short stable name ("classic", "pulse", "additive", "odd", "fm", "shaped",
-    /// "sync", "pd", "noise", "mix").
+    /// "sync", "pd", "noise", "mix", "formant").
     pub fn name(self) -> &'static str {
         match self {
             Family::Classic => "classic",
@@ -89,6 +93,7 @@ impl Family {
             Family::PhaseDistortion => "pd",
             Family::NoiseSeeded => "noise",
             Family::Mixture => "mix",
+            Family::Formant => "formant",
         }
     }
 
@@ -113,6 +118,7 @@ impl Family {
             Family::PhaseDistortion => phase_distortion(rng),
             Family::NoiseSeeded => noise(rng),
             Family::Mixture => mixture(rng),
+            Family::Formant => formant(rng),
         }
     }
 }
@@ -633,6 +639,49 @@ fn noise(rng: &mut Rng) -> Harmonics {
         } else {
             (0.0, 0.0)
         }
+    })
+}
+
+/// Formant frequency ranges in Hz (F1..F5) of sung and spoken vowels.
+const FORMANT_RANGES: [(f64, f64); 5] = [
+    (250.0, 900.0),
+    (600.0, 2500.0),
+    (1700.0, 3300.0),
+    (2800.0, 4200.0),
+    (3500.0, 5000.0),
+];
+
+/// A glottal-like source (harmonics falling 9–15 dB an octave, in sine phase,
+/// a little breath noise on top) at a fundamental of 80–400 Hz, through a
+/// cascade of 2–5 two-pole resonances at vowel-like frequencies with
+/// bandwidths of 40–250 Hz. Harmonics above 12 kHz are left out.
+fn formant(rng: &mut Rng) -> Harmonics {
+    let f0 = rng.log_range(80.0, 400.0);
+    let tilt = rng.range(1.5, 2.5);
+    let count = 2 + rng.below(4);
+    let resonances: Vec<(f64, f64)> = FORMANT_RANGES[..count]
+        .iter()
+        .map(|&(lo, hi)| (rng.range(lo, hi), rng.range(40.0, 250.0)))
+        .collect();
+    let breath = rng.log_range(1e-4, 3e-2);
+    Harmonics::from_fn(|h| {
+        let f = h as f64 * f0;
+        if f > 12_000.0 {
+            return (0.0, 0.0);
+        }
+        // Source: sine phase, falling with the tilt, plus a random breath component.
+        let (bs, bc) = sin_cos_turns(rng.uniform());
+        let source = dmath::powf(h as f64, -tilt);
+        let (mut re, mut im) = (source + breath * bc * source.sqrt(), breath * bs * source.sqrt());
+        // Each resonance: F² / (F² − f² + i·f·B).
+        for &(centre, bandwidth) in &resonances {
+            let (dr, di) = (centre * centre - f * f, f * bandwidth);
+            let norm = centre * centre / (dr * dr + di * di);
+            let (gr, gi) = (dr * norm, -di * norm);
+            (re, im) = (re * gr - im * gi, re * gi + im * gr);
+        }
+        // The complex amplitude re + i·im of a sine-phase harmonic.
+        (im, re)
     })
 }
 

@@ -8,16 +8,22 @@
 //! - [`families`]: seeded procedural waveform families for training.
 //! - [`sf2`]: real instrument cycles cut from a SoundFont.
 //! - [`dataset`]: the training set with disjoint splits.
+//! - [`levels`]: the network's representation (harmonic levels in dB, phases apart);
+//!   [`pca`]: principal components (the linear baseline, the network's initialisation).
 //! - [`vae`]: the network; [`model`]: loading weights and the inference API;
-//!   [`pacing`]: tables whose frames are evenly spaced in timbre.
+//!   [`pacing`]: tables whose frames are evenly spaced in timbre; [`anchored`]:
+//!   tables exact at their anchors' sources.
 //! - [`eval`]: measuring a model; `train` (feature `train`): training in candle on the CPU.
 
+pub mod anchored;
 pub mod dataset;
 pub mod eval;
 pub mod families;
 pub mod harmonics;
+pub mod levels;
 pub mod model;
 pub mod pacing;
+pub mod pca;
 pub mod rng;
 pub mod sf2;
 pub mod shapes;

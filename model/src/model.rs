@@ -3,6 +3,8 @@
 
 use crate::families::{align_phase, normalise};
 use crate::pacing::{self, PathPosition};
+use crate::anchored::{self, Residual};
+use crate::levels;
 use crate::vae::{layer_shapes, Vae, COEFFS, HARMONICS, LATENT};
 use crate::Harmonics;
 use candle_core::{DType, Device, Tensor};
@@ -14,7 +16,7 @@ pub type Latent = [f32; LATENT];
 /// Number of macro knobs.
 pub const MACROS: usize = 8;
 /// Weights format version this build reads and writes.
-pub const WEIGHTS_VERSION: u32 = 1;
+pub const WEIGHTS_VERSION: u32 = 2;
 /// Latents decoded per forward pass (candle is fastest on CPU in chunks of this size).
 const CHUNK: usize = 64;
 /// Most anchors a table path may have.
@@ -296,10 +298,23 @@ impl Model {
     }
 
     /// Decodes latents into spectra as the network outputs them: band-limited
-    /// to [`HARMONICS`] and DC-free by construction, but not peak-normalised
-    /// (for callers that normalise anyway, such as wavetable building, which
-    /// saves an inverse FFT per frame).
+    /// to [`HARMONICS`], DC-free, every harmonic in sine phase (the network
+    /// decodes levels, not phases; see [`crate::levels`]), levels re the
+    /// strongest harmonic at 0 dB but not peak-normalised (for callers that
+    /// normalise anyway, such as wavetable building, which saves an inverse
+    /// FFT per frame).
     pub fn decode_unnormalised(&self, latents: &[Latent]) -> Result<Vec<Harmonics>, ModelError> {
+        Ok(self
+            .decode_levels(latents)?
+            .iter()
+            .map(|l| levels::spectrum(l, None))
+            .collect())
+    }
+
+    /// Decodes latents into the levels of harmonics `1..=HARMONICS` in dB re
+    /// the strongest, floored at [`levels::FLOOR_DB`] (which is silence), in
+    /// batches of up to 64 latents per forward pass.
+    pub fn decode_levels(&self, latents: &[Latent]) -> Result<Vec<Vec<f32>>, ModelError> {
         let mut out = Vec::with_capacity(latents.len());
         for chunk in latents.chunks(CHUNK) {
             let flat: Vec<f32> = chunk
@@ -308,7 +323,7 @@ impl Model {
                 .collect();
             let z = Tensor::from_vec(flat, (chunk.len(), LATENT), &self.device)?;
             let rows = self.vae.decode(&z)?.to_vec2::<f32>()?;
-            out.extend(rows.iter().map(|row| coeffs_to_harmonics(row)));
+            out.extend(rows.iter().map(|row| levels::from_unit(row)));
         }
         Ok(out)
     }
@@ -334,9 +349,9 @@ impl Model {
         for chunk in frames.chunks(CHUNK) {
             let flat: Vec<f32> = chunk
                 .iter()
-                .flat_map(|f| harmonics_to_coeffs(&Self::canonical(f)))
+                .flat_map(|f| levels::to_unit(&levels::levels_db(&Self::canonical(f))))
                 .collect();
-            let x = Tensor::from_vec(flat, (chunk.len(), COEFFS), &self.device)?;
+            let x = Tensor::from_vec(flat, (chunk.len(), HARMONICS), &self.device)?;
             let (mu, _) = self.vae.encode(&x)?;
             out.extend(
                 mu.to_vec2::<f32>()?
@@ -372,51 +387,115 @@ impl Model {
     /// Positions of `frames` frames on the piecewise-linear path through
     /// `anchors`, paced so that neighbouring frames differ by equal spectral
     /// steps within each segment (see [`crate::pacing`]; one batched decode of
-    /// 16 points per segment measures the path).
+    /// 16 points per segment measures the path). The network alone: see
+    /// [`Model::paced_path_anchored`] for a path through anchors' sources.
     pub fn paced_path(
         &self,
         anchors: &[Latent],
         frames: usize,
     ) -> Result<Vec<PathPosition>, ModelError> {
-        if anchors.is_empty() {
+        self.paced_path_anchored(anchors, &[], frames)
+    }
+
+    /// [`Model::paced_path`] for the frames [`anchored::frames`] makes with
+    /// `residuals`: the pacing measures the table as it will sound.
+    pub fn paced_path_anchored(
+        &self,
+        path: &[Latent],
+        residuals: &[Option<Residual>],
+        frames: usize,
+    ) -> Result<Vec<PathPosition>, ModelError> {
+        if path.is_empty() {
             return Err(ModelError::Argument(
                 "a path needs at least one anchor".into(),
             ));
         }
-        let segments = anchors.len() - 1;
+        let segments = path.len() - 1;
         if segments == 0 || frames <= 2 {
             return Ok((0..frames)
-                .map(|i| pacing::uniform_position(i, frames, anchors.len()))
+                .map(|i| pacing::uniform_position(i, frames, path.len()))
                 .collect());
         }
+        let coarse_positions: Vec<PathPosition> = (0..segments)
+            .flat_map(|s| {
+                (0..pacing::PACING_STEPS).map(move |k| (s, k as f32 / pacing::PACING_STEPS as f32))
+            })
+            .chain(std::iter::once((segments - 1, 1.0)))
+            .collect();
+        let levels = self.decode_levels(&pacing::coarse_latents(path))?;
         // Spectral steps compare levels re each frame's strongest harmonic, so
         // the frames need no peak normalisation.
-        let coarse = self.decode_unnormalised(&pacing::coarse_latents(anchors))?;
+        let coarse = anchored::frames(&levels, &coarse_positions, residuals);
         Ok(pacing::paced_positions(&coarse, segments, frames))
+    }
+
+    /// The unnormalised frames at `positions` on the path through `path`,
+    /// decoded in one batched call, with the anchors' `residuals` added
+    /// ([`anchored::frames`]).
+    pub fn anchored_frames(
+        &self,
+        path: &[Latent],
+        residuals: &[Option<Residual>],
+        positions: &[PathPosition],
+    ) -> Result<Vec<Harmonics>, ModelError> {
+        if path.is_empty() {
+            return Err(ModelError::Argument(
+                "a path needs at least one anchor".into(),
+            ));
+        }
+        let latents: Vec<Latent> = positions
+            .iter()
+            .map(|&p| pacing::point_on(path, p))
+            .collect();
+        let levels = self.decode_levels(&latents)?;
+        Ok(anchored::frames(&levels, positions, residuals))
     }
 
     /// A table of `frames` spectra along the piecewise-linear path through 1..=4
     /// anchors, paced evenly in timbre ([`Model::paced_path`]), its frames
-    /// decoded in one batched call.
+    /// decoded in one batched call: the network alone, sine phase.
     pub fn table(&self, anchors: &[Latent], frames: usize) -> Result<Vec<Harmonics>, ModelError> {
-        if anchors.is_empty() || anchors.len() > MAX_ANCHORS {
-            return Err(ModelError::Argument(format!(
-                "a table needs 1..={MAX_ANCHORS} anchors, got {}",
-                anchors.len()
-            )));
-        }
-        if frames == 0 || frames > MAX_TABLE_FRAMES {
-            return Err(ModelError::Argument(format!(
-                "a table needs 1..={MAX_TABLE_FRAMES} frames, got {frames}"
-            )));
-        }
-        let latents: Vec<Latent> = self
-            .paced_path(anchors, frames)?
-            .into_iter()
-            .map(|p| pacing::point_on(anchors, p))
-            .collect();
-        self.decode(&latents)
+        check_table(anchors.len(), frames)?;
+        let positions = self.paced_path(anchors, frames)?;
+        let mut out = self.anchored_frames(anchors, &[], &positions)?;
+        out.iter_mut().for_each(|h| normalise(h, HARMONICS));
+        Ok(out)
     }
+
+    /// The table the synth plays for anchors given as waveforms: each source
+    /// encoded, the path paced evenly in timbre as it sounds, every frame
+    /// exact at its anchor ([`crate::anchored`]); peak-normalised.
+    pub fn table_through(
+        &self,
+        sources: &[Harmonics],
+        frames: usize,
+    ) -> Result<Vec<Harmonics>, ModelError> {
+        check_table(sources.len(), frames)?;
+        let latents = self.encode_batch(sources)?;
+        let residuals = sources
+            .iter()
+            .zip(&latents)
+            .map(|(s, z)| Residual::of(self, s, z).map(Some))
+            .collect::<Result<Vec<_>, _>>()?;
+        let positions = self.paced_path_anchored(&latents, &residuals, frames)?;
+        let mut out = self.anchored_frames(&latents, &residuals, &positions)?;
+        out.iter_mut().for_each(|h| normalise(h, HARMONICS));
+        Ok(out)
+    }
+}
+
+fn check_table(anchors: usize, frames: usize) -> Result<(), ModelError> {
+    if anchors == 0 || anchors > MAX_ANCHORS {
+        return Err(ModelError::Argument(format!(
+            "a table needs 1..={MAX_ANCHORS} anchors, got {anchors}"
+        )));
+    }
+    if frames == 0 || frames > MAX_TABLE_FRAMES {
+        return Err(ModelError::Argument(format!(
+            "a table needs 1..={MAX_TABLE_FRAMES} frames, got {frames}"
+        )));
+    }
+    Ok(())
 }
 
 /// `frames` latents evenly spaced along the piecewise-linear path through `anchors`.

@@ -1,54 +1,55 @@
 //! The variational autoencoder: architecture and forward passes.
 //!
-//! A frame is represented by its first [`HARMONICS`] harmonics as
-//! `[cos_1..cos_H, sin_1..sin_H]` (a canonical phase, see
-//! `families::align_phase`), so the decoder is band-limited and DC-free by
-//! construction and the waveform error is a plain sum of squares (Parseval).
+//! A frame is represented by the levels of its first [`HARMONICS`] harmonics
+//! in dB re its strongest harmonic, floored at [`crate::levels::FLOOR_DB`] and
+//! scaled to `0..1` (0 = the floor, 1 = the strongest harmonic; see
+//! [`crate::levels`]). Phases are not learnt: a decoded frame takes its
+//! phases from the exact source it was moved from, from its anchors, or a
+//! fixed default (see `crate::levels`). The loss is the error the
+//! evaluation measures, in dB.
 //!
-//! Encoder: coefficients and log magnitudes → 512 → 256 → (μ, log σ²), GELU.
-//! Decoder: latent → 384 → 768 → coefficients, GELU (the erf form: the tanh
-//! approximation is 20× slower in candle on CPU). About 1.8 M weights, 7 MB.
+//! Both halves are a linear path plus a small multilayer perceptron beside
+//! it. Training starts the linear paths at the principal components of the
+//! training frames' levels (whitened, so the latent starts as the PCA
+//! coordinates in units of their standard deviation) and the perceptrons'
+//! last layers at zero, so the network starts as the linear baseline and
+//! training only moves it from there.
+//!
+//! - Encoder: levels → (linear → μ) + (512 → 256, GELU → μ correction, log σ²).
+//! - Decoder: latent → (linear → levels) + (512 → 512, GELU → level correction).
+//!
+//! GELU in its erf form (the tanh approximation is 20× slower in candle on CPU).
 
 use candle_core::{Module, Result, Tensor, D};
 use candle_nn::Linear;
 
 /// Latent dimensions.
-pub const LATENT: usize = 16;
+pub const LATENT: usize = 64;
 /// Harmonics the model represents.
 pub const HARMONICS: usize = 512;
-/// Numbers per frame: cosine and sine amplitude of each harmonic.
+/// Numbers per frame as the dataset stores it: the cosine and sine amplitude
+/// of each harmonic (the network's levels are computed from them).
 pub const COEFFS: usize = 2 * HARMONICS;
-/// Width of the encoder's input: coefficients plus log magnitudes.
-pub const ENCODER_IN: usize = COEFFS + HARMONICS;
-/// Hidden widths of the encoder.
+/// Hidden widths of the encoder's perceptron.
 pub const ENCODER_HIDDEN: [usize; 2] = [512, 256];
-/// Hidden widths of the decoder.
-pub const DECODER_HIDDEN: [usize; 2] = [384, 768];
-/// Floor added to magnitudes before the log (-60 dB re a full-scale harmonic).
-pub const LOG_FLOOR: f64 = 1e-3;
+/// Hidden widths of the decoder's perceptron.
+pub const DECODER_HIDDEN: [usize; 2] = [512, 512];
 
 /// Names and shapes (out, in) of every linear layer, in a fixed order.
 pub fn layer_shapes() -> Vec<(&'static str, usize, usize)> {
     vec![
-        ("encoder.l1", ENCODER_HIDDEN[0], ENCODER_IN),
+        ("encoder.skip", LATENT, HARMONICS),
+        ("encoder.l1", ENCODER_HIDDEN[0], HARMONICS),
         ("encoder.l2", ENCODER_HIDDEN[1], ENCODER_HIDDEN[0]),
         ("encoder.head", 2 * LATENT, ENCODER_HIDDEN[1]),
+        ("decoder.skip", HARMONICS, LATENT),
         ("decoder.l1", DECODER_HIDDEN[0], LATENT),
         ("decoder.l2", DECODER_HIDDEN[1], DECODER_HIDDEN[0]),
-        ("decoder.out", COEFFS, DECODER_HIDDEN[1]),
+        ("decoder.out", HARMONICS, DECODER_HIDDEN[1]),
     ]
 }
 
-/// `ln(|X_h| + LOG_FLOOR)` for every harmonic of a batch of coefficient rows.
-pub fn log_magnitude(coeffs: &Tensor) -> Result<Tensor> {
-    let cos = coeffs.narrow(D::Minus1, 0, HARMONICS)?;
-    let sin = coeffs.narrow(D::Minus1, HARMONICS, HARMONICS)?;
-    let power = (cos.sqr()? + sin.sqr()?)?;
-    // sqrt has an infinite slope at 0; a tiny offset keeps gradients finite.
-    (power.affine(1.0, 1e-12)?.sqrt()? + LOG_FLOOR)?.log()
-}
-
-/// The network, made of six linear layers.
+/// The network, made of eight linear layers.
 #[derive(Debug, Clone)]
 pub struct Vae {
     layers: Vec<Linear>,
@@ -80,23 +81,22 @@ impl Vae {
         Ok(Self { layers })
     }
 
-    /// Encoder: coefficient rows `[B, COEFFS]` to `(μ, log σ²)`, each `[B, LATENT]`.
-    pub fn encode(&self, coeffs: &Tensor) -> Result<(Tensor, Tensor)> {
-        let ln_floor = LOG_FLOOR.ln();
-        let mags = log_magnitude(coeffs)?.affine(-1.0 / ln_floor, 1.0)?;
-        let x = Tensor::cat(&[coeffs, &mags], D::Minus1)?;
-        let h = self.layers[0].forward(&x)?.gelu_erf()?;
-        let h = self.layers[1].forward(&h)?.gelu_erf()?;
-        let out = self.layers[2].forward(&h)?;
-        let mu = out.narrow(D::Minus1, 0, LATENT)?;
+    /// Encoder: scaled level rows `[B, HARMONICS]` to `(μ, log σ²)`, each `[B, LATENT]`.
+    pub fn encode(&self, levels: &Tensor) -> Result<(Tensor, Tensor)> {
+        let linear = self.layers[0].forward(levels)?;
+        let h = self.layers[1].forward(levels)?.gelu_erf()?;
+        let h = self.layers[2].forward(&h)?.gelu_erf()?;
+        let out = self.layers[3].forward(&h)?;
+        let mu = (linear + out.narrow(D::Minus1, 0, LATENT)?)?;
         let logvar = out.narrow(D::Minus1, LATENT, LATENT)?.clamp(-16f32, 8f32)?;
         Ok((mu, logvar))
     }
 
-    /// Decoder: latents `[B, LATENT]` to coefficient rows `[B, COEFFS]`.
+    /// Decoder: latents `[B, LATENT]` to scaled level rows `[B, HARMONICS]`.
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
-        let h = self.layers[3].forward(z)?.gelu_erf()?;
-        let h = self.layers[4].forward(&h)?.gelu_erf()?;
-        self.layers[5].forward(&h)
+        let linear = self.layers[4].forward(z)?;
+        let h = self.layers[5].forward(z)?.gelu_erf()?;
+        let h = self.layers[6].forward(&h)?.gelu_erf()?;
+        linear + self.layers[7].forward(&h)?
     }
 }

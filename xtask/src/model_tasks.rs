@@ -74,8 +74,8 @@ fn load_dataset(args: &[String]) -> Result<Dataset> {
     })
 }
 
-/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--wave W] [--spectral W] [--family-weight FAMILY=W,...] [--init WEIGHTS] [--out FILE]`
-/// (`--init` fine-tunes existing weights instead of starting from random ones)
+/// `cargo xtask train [--epochs N] [--minutes M] [--seed S] [--lr RATE] [--beta KL] [--batch B] [--family-weight FAMILY=W,...] [--init WEIGHTS] [--out FILE]`
+/// (`--init` fine-tunes existing weights instead of starting from the PCA of the training levels)
 pub fn train(args: &[String]) -> Result<()> {
     let data = load_dataset(args)?;
     let defaults = TrainConfig::default();
@@ -85,8 +85,7 @@ pub fn train(args: &[String]) -> Result<()> {
         time_limit_s: flag(args, "--minutes", defaults.time_limit_s / 60.0)? * 60.0,
         learning_rate: flag(args, "--lr", defaults.learning_rate)?,
         beta: flag(args, "--beta", defaults.beta)?,
-        wave_weight: flag(args, "--wave", defaults.wave_weight)?,
-        spectral_weight: flag(args, "--spectral", defaults.spectral_weight)?,
+        batch: flag(args, "--batch", defaults.batch)?,
         family_weights: match args.iter().position(|a| a == "--family-weight") {
             Some(i) => args
                 .get(i + 1)
@@ -115,7 +114,9 @@ pub fn train(args: &[String]) -> Result<()> {
     );
     let bar = ProgressBar::new(1);
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")?
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} steps, ETA {eta_precise} {msg}",
+        )?
             .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
@@ -123,26 +124,24 @@ pub fn train(args: &[String]) -> Result<()> {
         bar.set_length(p.total_steps as u64);
         bar.set_position(p.step as u64);
         let val = p.validation.map_or(String::new(), |v| {
-            format!(" | val wave {:.5} spec {:.3}", v.wave, v.spectral)
+            format!(" | val {:.3} dB", v.level_db)
         });
         bar.set_message(format!(
-            "epoch {} wave {:.5} spec {:.3} kl {:.1}{val}",
+            "epoch {} level {:.3} dB kl {:.1}{val}",
             p.epoch + 1,
-            p.train.wave,
-            p.train.spectral,
+            p.train.level_db,
             p.train.kl
         ));
     })?;
     bar.finish();
     for (epoch, (t, v)) in history.iter().enumerate() {
         println!(
-            "epoch {:3}: train wave {:.5} spec {:.4} kl {:.2} | val wave {:.5} spec {:.4}",
+            "epoch {:3}: train level {:.4} dB kl {:.1} | val level {:.4} dB kl {:.1}",
             epoch + 1,
-            t.wave,
-            t.spectral,
+            t.level_db,
             t.kl,
-            v.wave,
-            v.spectral
+            v.level_db,
+            v.kl
         );
     }
     let model = train::model_from_weights(&weights, &data)?;

@@ -1,0 +1,140 @@
+//! Tables that run exactly through their anchors' sources.
+//!
+//! The network decodes harmonic levels; what it misses of an anchor's source
+//! is kept as a [`Residual`]: the source's levels minus the decoded levels at
+//! the anchor's latent (dB, both floored at [`FLOOR_DB`]), and the source's
+//! phases. A table frame at place `(s, t)` between anchors `s` and `s + 1` is
+//! the network's levels at its latent plus `(1 − t)` of anchor `s`'s level
+//! residual and `t` of anchor `s + 1`'s, with phases interpolated between the
+//! two anchors' along the shorter arc. At an anchor the frame is its source
+//! (every harmonic above the floor exactly); a macro move away from it keeps
+//! the source's phases and applies the network's change as a gain per
+//! harmonic, so the network's error at the anchor is never heard as a
+//! floor of faint harmonics or a wiggle of the waveform.
+//!
+//! With a single residual (one anchor) it applies to every frame in full.
+//! An anchor with no source (a latent) has no residual: its frames take the
+//! network's levels and sine phase.
+//!
+//! The synth, `nwt table` and the evaluation all build tables with these
+//! functions, so what the command line writes is what the plugin plays.
+
+use crate::levels::{self, lerp_phase};
+use crate::model::{Latent, Model, ModelError};
+use crate::pacing::PathPosition;
+use crate::vae::HARMONICS;
+use crate::Harmonics;
+
+/// What the network misses of one anchor's source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residual {
+    /// Source levels minus decoded levels, dB, per harmonic `1..=HARMONICS`.
+    pub levels_db: Vec<f32>,
+    /// The source's phases (see [`levels::phases`]).
+    pub phases: Vec<f32>,
+}
+
+impl Residual {
+    /// The residual of `source` (taken as the encoder sees it:
+    /// [`Model::canonical`]) at `latent`, its encoding: one one-row decode.
+    pub fn of(model: &Model, source: &Harmonics, latent: &Latent) -> Result<Self, ModelError> {
+        let canonical = Model::canonical(source);
+        let decoded = &model.decode_levels(std::slice::from_ref(latent))?[0];
+        let want = levels::levels_db(&canonical);
+        Ok(Self {
+            levels_db: want.iter().zip(decoded).map(|(w, d)| w - d).collect(),
+            phases: levels::phases(&canonical),
+        })
+    }
+}
+
+/// The frames of a table whose network levels are `decoded` (one per frame,
+/// from [`Model::decode_levels`]), at `positions` on a path through anchors
+/// with `residuals` (see the module's doc): unnormalised spectra, levels re
+/// the strongest harmonic near 0 dB.
+pub fn frames(
+    decoded: &[Vec<f32>],
+    positions: &[PathPosition],
+    residuals: &[Option<Residual>],
+) -> Vec<Harmonics> {
+    let single = residuals.len() == 1;
+    let mut level = vec![0.0f32; HARMONICS];
+    let mut phase = vec![0.0f32; HARMONICS];
+    decoded
+        .iter()
+        .zip(positions)
+        .map(|(net, &(s, t))| {
+            let (s, t) = if single { (0, 0.0) } else { (s, t.clamp(0.0, 1.0)) };
+            let a = residuals.get(s).and_then(Option::as_ref);
+            let b = residuals.get(s + 1).and_then(Option::as_ref);
+            for k in 0..HARMONICS {
+                let ra = a.map_or(0.0, |r| r.levels_db[k]);
+                let rb = b.map_or(0.0, |r| r.levels_db[k]);
+                // A residual of an anchor the path does not reach counts nothing.
+                let r = if t <= 0.0 {
+                    ra
+                } else if t >= 1.0 {
+                    rb
+                } else {
+                    ra * (1.0 - t) + rb * t
+                };
+                // At or below the floor is silence (see `levels::spectrum`).
+                level[k] = net[k] + r;
+                let pa = a.map_or(0.0, |r| r.phases[k]);
+                let pb = b.map_or(0.0, |r| r.phases[k]);
+                phase[k] = if t <= 0.0 {
+                    pa
+                } else if t >= 1.0 {
+                    pb
+                } else {
+                    lerp_phase(pa, pb, t)
+                };
+            }
+            levels::spectrum(&level, Some(&phase))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::levels::FLOOR_DB;
+
+    fn residual(level: f32, phase: f32) -> Residual {
+        Residual {
+            levels_db: vec![level; HARMONICS],
+            phases: vec![phase; HARMONICS],
+        }
+    }
+
+    #[test]
+    fn residuals_follow_the_path_weights_and_phases_the_shorter_arc() {
+        let net = vec![vec![-20.0f32; HARMONICS]; 3];
+        let positions = [(0, 0.0), (0, 0.5), (0, 1.0)];
+        let residuals = [Some(residual(-10.0, 0.0)), Some(residual(10.0, 1.0))];
+        let out = frames(&net, &positions, &residuals);
+        let db = |h: &Harmonics| 20.0 * h.magnitude(5).log10();
+        assert!((db(&out[0]) + 30.0).abs() < 1e-3);
+        assert!((db(&out[1]) + 20.0).abs() < 1e-3);
+        assert!((db(&out[2]) + 10.0).abs() < 1e-3);
+        let phase = levels::phases(&out[1])[4];
+        assert!((phase - 0.5).abs() < 1e-5, "{phase}");
+        // One anchor: its residual applies to every frame.
+        let one = frames(&net, &[(0, 0.7)], &[Some(residual(-10.0, 0.0))]);
+        assert!((db(&one[0]) + 30.0).abs() < 1e-3);
+        // No residual: the network's levels in sine phase.
+        let none = frames(&net, &[(0, 0.3)], &[None, None]);
+        assert!((db(&none[0]) + 20.0).abs() < 1e-3 && none[0].cos[5] == 0.0);
+    }
+
+    #[test]
+    fn a_harmonic_silent_in_the_source_and_the_network_stays_silent() {
+        let mut net = vec![vec![-20.0f32; HARMONICS]];
+        net[0][1] = FLOOR_DB;
+        let mut r = residual(0.0, 0.0);
+        r.levels_db[1] = -3.0;
+        let out = frames(&net, &[(0, 0.0)], &[Some(r)]);
+        assert_eq!(out[0].magnitude(2), 0.0);
+        assert!(out[0].magnitude(1) > 0.0);
+    }
+}
