@@ -2,11 +2,12 @@
 //!
 //! The network decodes harmonic levels; what it misses of an anchor's source
 //! is kept as a [`Residual`]: the source's levels minus the decoded levels at
-//! the anchor's latent (dB, both floored at [`FLOOR_DB`]), and the source's
+//! the anchor's latent (dB, both floored at [`levels::FLOOR_DB`]), and the source's
 //! phases. A table frame at place `(s, t)` between anchors `s` and `s + 1` is
 //! the network's levels at its latent plus `(1 − t)` of anchor `s`'s level
-//! residual and `t` of anchor `s + 1`'s, with phases interpolated between the
-//! two anchors' along the shorter arc. At an anchor the frame is its source
+//! residual and `t` of anchor `s + 1`'s, with each harmonic's phase moving
+//! between the two anchors' along the shorter arc (the normalised blend of
+//! their unit phasors: no trigonometry per frame). At an anchor the frame is its source
 //! (every harmonic above the floor exactly); a macro move away from it keeps
 //! the source's phases and applies the network's change as a gain per
 //! harmonic, so the network's error at the anchor is never heard as a
@@ -19,7 +20,10 @@
 //! The synth, `nwt table` and the evaluation all build tables with these
 //! functions, so what the command line writes is what the plugin plays.
 
-use crate::levels::{self, lerp_phase};
+use crate::levels;
+
+/// The phasor of a harmonic in sine phase: cosine amplitude 0, sine 1.
+const SINE_PHASE: (f32, f32) = (0.0, 1.0);
 use crate::model::{Latent, Model, ModelError};
 use crate::pacing::PathPosition;
 use crate::vae::HARMONICS;
@@ -30,8 +34,9 @@ use crate::Harmonics;
 pub struct Residual {
     /// Source levels minus decoded levels, dB, per harmonic `1..=HARMONICS`.
     pub levels_db: Vec<f32>,
-    /// The source's phases (see [`levels::phases`]).
-    pub phases: Vec<f32>,
+    /// The source's phase of each harmonic as a unit phasor: its cosine and
+    /// sine amplitude over its magnitude (`(0, 1)`, sine phase, for a silent one).
+    pub phasors: Vec<(f32, f32)>,
 }
 
 impl Residual {
@@ -41,9 +46,20 @@ impl Residual {
         let canonical = Model::canonical(source);
         let decoded = &model.decode_levels(std::slice::from_ref(latent))?[0];
         let want = levels::levels_db(&canonical);
+        let phasors = (1..=HARMONICS)
+            .map(|k| {
+                let (c, s) = (canonical.cos[k], canonical.sin[k]);
+                let m = c.hypot(s);
+                if m > 0.0 && m.is_finite() {
+                    (c / m, s / m)
+                } else {
+                    SINE_PHASE
+                }
+            })
+            .collect();
         Ok(Self {
             levels_db: want.iter().zip(decoded).map(|(w, d)| w - d).collect(),
-            phases: levels::phases(&canonical),
+            phasors,
         })
     }
 }
@@ -58,8 +74,6 @@ pub fn frames(
     residuals: &[Option<Residual>],
 ) -> Vec<Harmonics> {
     let single = residuals.len() == 1;
-    let mut level = vec![0.0f32; HARMONICS];
-    let mut phase = vec![0.0f32; HARMONICS];
     decoded
         .iter()
         .zip(positions)
@@ -67,30 +81,35 @@ pub fn frames(
             let (s, t) = if single { (0, 0.0) } else { (s, t.clamp(0.0, 1.0)) };
             let a = residuals.get(s).and_then(Option::as_ref);
             let b = residuals.get(s + 1).and_then(Option::as_ref);
-            for k in 0..HARMONICS {
-                let ra = a.map_or(0.0, |r| r.levels_db[k]);
-                let rb = b.map_or(0.0, |r| r.levels_db[k]);
-                // A residual of an anchor the path does not reach counts nothing.
-                let r = if t <= 0.0 {
-                    ra
-                } else if t >= 1.0 {
-                    rb
+            // A residual of an anchor the path does not reach counts nothing.
+            let (a, b) = if t <= 0.0 {
+                (a, None)
+            } else if t >= 1.0 {
+                (b, None)
+            } else {
+                (a, b)
+            };
+            let (wa, wb) = if t > 0.0 && t < 1.0 { (1.0 - t, t) } else { (1.0, 0.0) };
+            let mut out = Harmonics::silent();
+            for k in 0..HARMONICS.min(net.len()) {
+                let (ra, pa) = a.map_or((0.0, SINE_PHASE), |r| (r.levels_db[k], r.phasors[k]));
+                let (rb, pb) = b.map_or((0.0, SINE_PHASE), |r| (r.levels_db[k], r.phasors[k]));
+                let m = levels::magnitude(net[k] + ra * wa + rb * wb);
+                if m == 0.0 {
+                    continue;
+                }
+                let (mut c, mut s) = (pa.0 * wa + pb.0 * wb, pa.1 * wa + pb.1 * wb);
+                let norm = c.hypot(s);
+                if norm > 1e-6 {
+                    (c, s) = (c / norm, s / norm);
                 } else {
-                    ra * (1.0 - t) + rb * t
-                };
-                // At or below the floor is silence (see `levels::spectrum`).
-                level[k] = net[k] + r;
-                let pa = a.map_or(0.0, |r| r.phases[k]);
-                let pb = b.map_or(0.0, |r| r.phases[k]);
-                phase[k] = if t <= 0.0 {
-                    pa
-                } else if t >= 1.0 {
-                    pb
-                } else {
-                    lerp_phase(pa, pb, t)
-                };
+                    // Opposite phases half way: keep the nearer anchor's.
+                    (c, s) = if wa >= wb { pa } else { pb };
+                }
+                out.cos[k + 1] = m * c;
+                out.sin[k + 1] = m * s;
             }
-            levels::spectrum(&level, Some(&phase))
+            out
         })
         .collect()
 }
@@ -103,7 +122,7 @@ mod tests {
     fn residual(level: f32, phase: f32) -> Residual {
         Residual {
             levels_db: vec![level; HARMONICS],
-            phases: vec![phase; HARMONICS],
+            phasors: vec![(phase.sin(), phase.cos()); HARMONICS],
         }
     }
 

@@ -118,6 +118,9 @@ pub struct Report {
     /// "all but noise"): PCA of the training frames' levels with as many
     /// components as the latent has numbers, and with 8.
     pub baseline: BTreeMap<String, (f64, f64)>,
+    /// Per anchor shape: the source's own quiet energy and the mean of the
+    /// frames moved from it by [`FLOOR_MOVES`] ([`macro_move_floor`]), dB.
+    pub floors: Vec<(String, f64, f64)>,
     /// Smoothness of the tables the synth builds between two test frames
     /// dropped on anchors ([`Model::table_through`]: exact at both ends): (median, worst).
     pub anchored_smoothness: (f64, f64),
@@ -179,6 +182,64 @@ fn mean_error(frames: &[Harmonics], decoded: &[Harmonics]) -> (f64, usize) {
         .flat_map(|(r, d)| harmonic_errors_db(r, d))
         .fold((0.0, 0usize), |(s, n), e| (s + e, n + 1));
     (sum, n)
+}
+
+/// Harmonics at least this far below the source's strongest are its quiet
+/// part, where a floor of faint harmonics added by a macro move shows.
+pub const QUIET_BELOW_DB: f64 = -40.0;
+
+/// The share of `frame`'s energy (harmonics 1..=512) in the harmonics where
+/// `source` is quiet (more than 40 dB below its strongest), in dB. For the
+/// source itself it is the source's own quiet energy; a frame moved from it
+/// with a floor of faint harmonics the network could not place scores far
+/// higher.
+pub fn quiet_energy_db(source: &Harmonics, frame: &Harmonics) -> f64 {
+    let top = crate::vae::HARMONICS;
+    let strongest = (1..=top).map(|h| source.magnitude(h)).fold(0.0f32, f32::max);
+    let threshold = f64::from(strongest) * 10f64.powf(QUIET_BELOW_DB / 20.0);
+    let (mut quiet, mut total) = (0.0f64, 0.0f64);
+    for h in 1..=top {
+        let e = f64::from(frame.magnitude(h)).powi(2);
+        total += e;
+        if f64::from(source.magnitude(h)) < threshold {
+            quiet += e;
+        }
+    }
+    10.0 * (quiet.max(1e-30) / total.max(1e-30)).log10()
+}
+
+/// The macro moves [`macro_move_floor`] makes from an anchor: macro 1 and
+/// macro 2 (the pad's axes) each by ±0.2.
+pub const FLOOR_MOVES: [(usize, f32); 4] = [(0, 0.2), (0, -0.2), (1, 0.2), (1, -0.2)];
+
+/// The frames the synth plays from an exact anchor of `source` with each of
+/// [`FLOOR_MOVES`] applied ("Every Anchor" mode, one anchor), and the mean
+/// [`quiet_energy_db`] of their moved frames against the source's own.
+pub fn macro_move_floor(
+    model: &Model,
+    source: &Harmonics,
+) -> Result<(f64, Vec<Harmonics>), ModelError> {
+    let canonical = Model::canonical(source);
+    let latent = model.encode(&canonical)?;
+    let residual = crate::anchored::Residual::of(model, &canonical, &latent)?;
+    let centre = model.macros_to_latent(&[0.0; MACROS]);
+    let mut frames = Vec::new();
+    for (k, amount) in FLOOR_MOVES {
+        let mut knobs = [0.0; MACROS];
+        knobs[k] = amount;
+        let moved = model.macros_to_latent(&knobs);
+        let z: crate::Latent = std::array::from_fn(|i| latent[i] + moved[i] - centre[i]);
+        let mut f =
+            model.anchored_frames(&[z], &[Some(residual.clone())], &[(0, 0.0)])?.remove(0);
+        crate::families::normalise(&mut f, crate::vae::HARMONICS);
+        frames.push(f);
+    }
+    let mean = frames
+        .iter()
+        .map(|f| quiet_energy_db(&canonical, f))
+        .sum::<f64>()
+        / frames.len() as f64;
+    Ok((mean, frames))
 }
 
 /// Reconstructs spectra through the model (encode, then decode the mean).
@@ -324,6 +385,14 @@ pub fn evaluate(
             .push((name.to_string(), snr_best_shift(&h, d), mean));
     }
 
+    for (name, shape) in floor_shapes() {
+        let h = Model::canonical(&shape.harmonics());
+        let (moved, _) = macro_move_floor(model, &h)?;
+        report
+            .floors
+            .push((name.to_string(), quiet_energy_db(&h, &h), moved));
+    }
+
     let test: Vec<Harmonics> = data
         .split(split)
         .iter()
@@ -352,6 +421,16 @@ pub fn evaluate(
     Ok(report)
 }
 
+/// The anchors whose macro-move floor the report measures: the saw, the
+/// triangle and the factory "vowel_a" shape.
+pub fn floor_shapes() -> [(&'static str, Shape); 3] {
+    [
+        ("saw", Shape::Saw),
+        ("triangle", Shape::Triangle),
+        ("vowel_a", Shape::Formant([7.0, 11.0, 25.0])),
+    ]
+}
+
 impl Report {
     /// The report as Markdown tables.
     pub fn markdown(&self) -> String {
@@ -374,6 +453,11 @@ impl Report {
         for (name, snr, err) in &self.classic {
             out += &format!("| {name} | {snr:.1} | {err:.2} |\n");
         }
+        out += &format!("\n| anchor | its quiet energy (dB) | after a macro move (dB) |\n| --- | ---: | ---: |\n");
+        for (name, own, moved) in &self.floors {
+            out += &format!("| {name} | {own:.1} | {moved:.1} |\n");
+        }
+        out += "(Quiet energy: the share of a frame's energy in the harmonics where the anchor is more than 40 dB below its strongest; after a macro move: mean over macro 1 and 2 moved by ±0.2 from the exact anchor, as the synth plays it.)\n";
         out += &format!(
             "\nInterpolation smoothness (largest / mean spectral step along 64-step straight latent paths between {} random test pairs; the network alone; a step is the mean dB change of harmonics 1..256, levels re each frame's strongest harmonic floored at -60 dB): median {:.2}, worst {:.2}.\n",
             self.paths, self.smoothness.0, self.smoothness.1

@@ -13,6 +13,21 @@ use crate::Harmonics;
 
 /// Lowest level the network represents, in dB re the strongest harmonic.
 pub const FLOOR_DB: f32 = -80.0;
+/// Levels up to this far above the floor are silence too: the network's
+/// output hovers around the floor for harmonics it means to be silent, and a
+/// level rebuilt as `decoded + (source − decoded)` lands on the floor only to
+/// within rounding.
+pub const SILENCE_MARGIN_DB: f32 = 1.0;
+
+/// The magnitude of a harmonic at `level` dB re the strongest (0 for
+/// silence: at or below the floor plus [`SILENCE_MARGIN_DB`], or not a number).
+pub fn magnitude(level: f32) -> f32 {
+    if level > FLOOR_DB + SILENCE_MARGIN_DB {
+        (level.min(40.0) * (std::f32::consts::LN_10 / 20.0)).exp()
+    } else {
+        0.0
+    }
+}
 
 /// The levels of harmonics `1..=HARMONICS` in dB re the strongest of them,
 /// floored at [`FLOOR_DB`] (a silent spectrum is all floor).
@@ -48,16 +63,16 @@ pub fn phases(h: &Harmonics) -> Vec<f32> {
         .collect()
 }
 
-/// A spectrum with the given levels (dB; at or below [`FLOOR_DB`] is silence)
+/// A spectrum with the given levels (dB; see [`magnitude`] for silence)
 /// and phases (`None`: every harmonic in sine phase, the default for a frame
 /// that has no source to take its phases from).
 pub fn spectrum(levels: &[f32], phases: Option<&[f32]>) -> Harmonics {
     let mut out = Harmonics::silent();
     for (k, &level) in levels.iter().enumerate().take(HARMONICS) {
-        if !(level > FLOOR_DB) || !level.is_finite() {
+        let m = magnitude(level);
+        if m == 0.0 {
             continue;
         }
-        let m = 10f32.powf(level.min(40.0) / 20.0);
         let phi = phases.and_then(|p| p.get(k)).copied().unwrap_or(0.0);
         out.cos[k + 1] = m * phi.sin();
         out.sin[k + 1] = m * phi.cos();
@@ -83,18 +98,6 @@ pub fn from_unit(unit: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// Interpolates two phases along the shorter arc (`t = 0` gives `a`, 1 gives `b`).
-pub fn lerp_phase(a: f32, b: f32, t: f32) -> f32 {
-    use std::f32::consts::{PI, TAU};
-    let mut d = (b - a) % TAU;
-    if d > PI {
-        d -= TAU;
-    } else if d < -PI {
-        d += TAU;
-    }
-    a + d * t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +120,7 @@ mod tests {
         let mut h = Harmonics::silent();
         h.sin[1] = 1.0;
         h.sin[2] = 1e-5; // -100 dB
+        h.sin[3] = 1.05e-4; // -79.6 dB: within the silence margin
         let l = levels_db(&h);
         assert_eq!(l[0], 0.0);
         assert_eq!(l[1], FLOOR_DB);
@@ -125,13 +129,7 @@ mod tests {
         assert_eq!(from_unit(&[-0.5, 0.5]), vec![FLOOR_DB, -40.0]);
         let back = spectrum(&l, None);
         assert_eq!(back.magnitude(2), 0.0);
+        assert_eq!(back.magnitude(3), 0.0);
         assert!((back.sin[1] - 1.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn phases_interpolate_along_the_shorter_arc() {
-        let mid = lerp_phase(3.0, -3.0, 0.5);
-        assert!((mid.abs() - std::f32::consts::PI).abs() < 0.01, "{mid}");
-        assert!((lerp_phase(0.2, 0.6, 0.25) - 0.3).abs() < 1e-6);
     }
 }

@@ -13,6 +13,7 @@
 //! - [`vae`]: the network; [`model`]: loading weights and the inference API;
 //!   [`pacing`]: tables whose frames are evenly spaced in timbre; [`anchored`]:
 //!   tables exact at their anchors' sources.
+//! - [`legacy`]: the first model's decoder, to migrate sounds saved with it.
 //! - [`eval`]: measuring a model; `train` (feature `train`): training in candle on the CPU.
 
 pub mod anchored;
@@ -20,6 +21,7 @@ pub mod dataset;
 pub mod eval;
 pub mod families;
 pub mod harmonics;
+pub mod legacy;
 pub mod levels;
 pub mod model;
 pub mod pacing;

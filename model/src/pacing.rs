@@ -17,7 +17,7 @@
 use crate::Harmonics;
 
 /// Coarse sub-steps per segment measured to pace a path.
-pub const PACING_STEPS: usize = 16;
+pub const PACING_STEPS: usize = 32;
 /// Harmonics a spectral step compares.
 pub const STEP_HARMONICS: usize = 256;
 /// Floor of a spectral step's levels, in dB re the frame's strongest harmonic

@@ -200,6 +200,20 @@ impl Preset {
             }
             preset.version = FORMAT_VERSION;
         }
+        // Anchors saved as latents of the first model become the cycles
+        // those latents stood for (the current model reads other latents).
+        if let Some(anchors) = preset.anchors.as_mut() {
+            let names = nwt_engine::neural::anchors::SLOT_NAMES;
+            for (anchor, name) in anchors.slots.iter_mut().zip(names) {
+                let Some(anchor) = anchor.as_mut() else {
+                    continue;
+                };
+                if let Some(migrated) = anchor.migrated_from_v1() {
+                    *anchor = migrated
+                        .map_err(|reason| PresetError::BadAnchor { slot: name, reason })?;
+                }
+            }
+        }
         Ok(preset)
     }
 
@@ -314,7 +328,7 @@ pub fn resolve(name_or_path: &str) -> Result<Preset, PresetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nwt_engine::neural::AnchorShape;
+    use nwt_engine::neural::{Anchor, AnchorShape};
 
     #[test]
     fn init_is_the_default_sound() {
@@ -385,6 +399,37 @@ mod tests {
             nwt_engine::factory::TableSource::Pulse
         );
         assert_eq!(params.anchors_snapshot(), anchors_before);
+    }
+
+    #[test]
+    fn anchors_saved_as_first_model_latents_become_the_cycles_they_stood_for() {
+        // A preset saved with the first model (16-number latents): anchor A is
+        // its encoding of the factory saw, B a latent of the current width.
+        let saw_v1 = include_str!("../../assets/legacy/model-v1-saw-latent.json");
+        let current = vec![0.0f32; nwt_model::vae::LATENT];
+        let text = format!(
+            r#"{{"format": "neural-wavetable-preset", "version": 2, "name": "Old Morph",
+                "params": {{}}, "model": "nwt-vae-v1-0000000000000000",
+                "anchors": {{"slots": [{{"kind": "latent", "name": "captured", "latent": {saw_v1}}},
+                                      {{"kind": "latent", "name": "mine", "latent": {current:?}}},
+                                      null, null]}}}}"#
+        );
+        let preset = Preset::from_json(&text).unwrap();
+        let anchors = preset.anchors.clone().unwrap();
+        let Some(Anchor::Wave { name, samples }) = &anchors.slots[0] else {
+            panic!("anchor A was not migrated: {:?}", anchors.slots[0]);
+        };
+        assert_eq!(name, "captured");
+        // The cycle is the saw the latent stood for: harmonic 2 at -6 dB.
+        let h = nwt_model::Harmonics::from_cycle(samples);
+        let second = 20.0 * (h.magnitude(2) / h.magnitude(1)).log10();
+        assert!((second + 6.02).abs() < 1.5, "harmonic 2 at {second:.2} dB");
+        assert!(matches!(&anchors.slots[1], Some(Anchor::Latent { .. })));
+        let params = SynthParams::default();
+        preset.apply(&params, 48_000.0).unwrap();
+        // Saved again, it stays migrated.
+        let again = Preset::from_json(&Preset::capture(&params, "Old Morph", "", "").to_json()).unwrap();
+        assert_eq!(again.anchors, Some(anchors));
     }
 
     #[test]

@@ -185,7 +185,10 @@ fn model_commands_round_trip_cycles_and_tables() {
     ]);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&latent).unwrap()).unwrap();
-    assert_eq!(json["latent"].as_array().unwrap().len(), 16);
+    assert_eq!(
+        json["latent"].as_array().unwrap().len(),
+        nwt_model::vae::LATENT
+    );
     run(&[
         "decode",
         latent.to_str().unwrap(),
@@ -232,6 +235,20 @@ fn model_commands_round_trip_cycles_and_tables() {
         brightness(&last),
         brightness(&first)
     );
+    // The table is the synth's: exact at its anchors (the levels of the
+    // anchor cycles' harmonics, to 0.01 dB).
+    let (_, saw_samples) = neural_wavetable::wav::read_wav(&saw).unwrap();
+    let source = nwt_model::Harmonics::from_cycle(&saw_samples[0]);
+    let db = |h: &nwt_model::Harmonics, k: usize| 20.0 * (h.magnitude(k) / h.magnitude(1)).log10();
+    for k in 2..=40 {
+        assert!(
+            (db(&last, k) - db(&source, k)).abs() < 0.01,
+            "harmonic {k}: table {:.3} dB, anchor {:.3} dB",
+            db(&last, k),
+            db(&source, k)
+        );
+    }
+    assert!(db(&first, 2) < -100.0, "the sine anchor's frame is a sine");
     // Bad input: a silent cycle, a latent of the wrong size, five anchors.
     let silent = write_cycle("silent", 100, 0);
     assert!(!nwt(&[

@@ -131,6 +131,34 @@ pub enum Anchor {
 }
 
 impl Anchor {
+    /// An anchor saved as a latent of the first model (16 numbers, which mean
+    /// nothing to the current model) as the cycle that latent stood for,
+    /// decoded by the first model's decoder (`nwt_model::legacy`); `None` for
+    /// every other anchor. The sound is kept, and the table now runs exactly
+    /// through it.
+    pub fn migrated_from_v1(&self) -> Option<Result<Anchor, String>> {
+        use nwt_model::legacy::{V1Decoder, V1_LATENT};
+        static DECODER: std::sync::OnceLock<Result<V1Decoder, String>> =
+            std::sync::OnceLock::new();
+        let Anchor::Latent { name, latent } = self else {
+            return None;
+        };
+        if latent.len() != V1_LATENT || nwt_model::vae::LATENT == V1_LATENT {
+            return None;
+        }
+        let decoder = DECODER.get_or_init(|| V1Decoder::embedded().map_err(|e| e.to_string()));
+        Some(match decoder {
+            Ok(decoder) => decoder
+                .cycle(latent)
+                .map(|samples| Anchor::Wave {
+                    name: name.clone(),
+                    samples,
+                })
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the first model's decoder does not load: {e}")),
+        })
+    }
+
     /// A factory-shape anchor.
     pub fn shape(shape: AnchorShape) -> Self {
         Anchor::Shape { shape }

@@ -21,6 +21,7 @@ pub use worker::{
 use crate::params::SynthParams;
 use crate::wavetable::{TableError, WavetableSet};
 use nice_plug::prelude::Enum;
+use nwt_model::anchored::Residual;
 use nwt_model::model::MACROS;
 use nwt_model::pacing::{point_on, PathPosition};
 use nwt_model::{Harmonics, Latent, Model, ModelError};
@@ -109,19 +110,21 @@ pub enum NeuralError {
 pub struct AnchorEncoder {
     shapes: HashMap<AnchorShape, Latent>,
     waves: HashMap<u64, Latent>,
-    shape_residuals: HashMap<AnchorShape, Harmonics>,
-    wave_residuals: HashMap<u64, Harmonics>,
+    shape_residuals: HashMap<AnchorShape, Residual>,
+    wave_residuals: HashMap<u64, Residual>,
+    /// Anchors saved as latents of the first model, as the cycles they stood for.
+    migrated: HashMap<u64, Anchor>,
 }
 
 /// One filled anchor of a table: its latent and, for a shape or an imported
-/// cycle, what the network misses of it (the exact source's canonical
-/// spectrum minus the decoder's output for the latent).
+/// cycle, what the network misses of it (the exact source's levels minus the
+/// decoder's, and the source's phases: [`Residual`]).
 #[derive(Debug, Clone)]
 pub struct AnchorPoint {
     /// The encoder's latent.
     pub latent: Latent,
     /// Source minus decoded (`None` for an anchor given as a latent).
-    pub residual: Option<Harmonics>,
+    pub residual: Option<Residual>,
 }
 
 /// A hash of a cycle's samples (FNV-1a over their little-endian bytes, with
@@ -131,17 +134,6 @@ pub fn cycle_hash(samples: &[f32]) -> u64 {
         v.to_le_bytes().iter().fold(h, |h, b| {
             (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
         })
-    })
-}
-
-/// `source − decoded`, harmonic by harmonic.
-fn difference(source: &Harmonics, decoded: &Harmonics) -> Harmonics {
-    Harmonics::from_fn(|h| {
-        let at = |v: &Vec<f32>| f64::from(v.get(h).copied().unwrap_or(0.0));
-        (
-            at(&source.cos) - at(&decoded.cos),
-            at(&source.sin) - at(&decoded.sin),
-        )
     })
 }
 
@@ -156,6 +148,8 @@ impl AnchorEncoder {
         slot: usize,
         anchor: &Anchor,
     ) -> Result<AnchorPoint, NeuralError> {
+        let migrated = self.migrate(slot, anchor)?;
+        let anchor = migrated.as_ref().unwrap_or(anchor);
         let latent = self.latent(model, slot, anchor)?;
         let wave_key = match anchor {
             Anchor::Wave { samples, .. } => cycle_hash(samples),
@@ -178,12 +172,11 @@ impl AnchorEncoder {
             });
         }
         let source = match anchor {
-            Anchor::Shape { shape } => Model::canonical(&shape.harmonics()),
-            Anchor::Wave { samples, .. } => Model::canonical(&Harmonics::from_cycle(samples)),
+            Anchor::Shape { shape } => shape.harmonics(),
+            Anchor::Wave { samples, .. } => Harmonics::from_cycle(samples),
             Anchor::Latent { .. } => unreachable!("returned above"),
         };
-        let decoded = model.decode_unnormalised(&[latent])?;
-        let residual = difference(&source, &decoded[0]);
+        let residual = Residual::of(model, &source, &latent)?;
         match anchor {
             Anchor::Shape { shape } => {
                 self.shape_residuals.insert(*shape, residual.clone());
@@ -199,6 +192,30 @@ impl AnchorEncoder {
         })
     }
 
+    /// A latent of the first model as the cycle it stood for
+    /// ([`Anchor::migrated_from_v1`]), decoded once and remembered; `None`
+    /// for every other anchor.
+    fn migrate(&mut self, slot: usize, anchor: &Anchor) -> Result<Option<Anchor>, NeuralError> {
+        let Anchor::Latent { latent, .. } = anchor else {
+            return Ok(None);
+        };
+        let key = cycle_hash(latent);
+        if let Some(done) = self.migrated.get(&key) {
+            return Ok(Some(done.clone()));
+        }
+        match anchor.migrated_from_v1() {
+            None => Ok(None),
+            Some(Ok(wave)) => {
+                self.migrated.insert(key, wave.clone());
+                Ok(Some(wave))
+            }
+            Some(Err(reason)) => Err(NeuralError::Anchor {
+                slot: anchors::SLOT_NAMES[slot.min(anchors::SLOT_NAMES.len() - 1)],
+                reason,
+            }),
+        }
+    }
+
     /// The latent of one anchor.
     pub fn latent(
         &mut self,
@@ -206,6 +223,8 @@ impl AnchorEncoder {
         slot: usize,
         anchor: &Anchor,
     ) -> Result<Latent, NeuralError> {
+        let migrated = self.migrate(slot, anchor)?;
+        let anchor = migrated.as_ref().unwrap_or(anchor);
         let slot_name = anchors::SLOT_NAMES[slot.min(anchors::SLOT_NAMES.len() - 1)];
         let bad = |reason: String| NeuralError::Anchor {
             slot: slot_name,
@@ -292,6 +311,8 @@ pub struct TablePlan {
     /// two or more anchors these are also the weights that carry each
     /// anchor's residual along the path.
     pub pacing: PathPacing,
+    /// The macro-moved latent path the frames lie on.
+    pub path: Vec<Latent>,
     /// Whether the pacing was measured for this path (not reused).
     pub measured: bool,
 }
@@ -309,8 +330,8 @@ pub struct PathPacing {
 /// How a table's frames are paced along its path.
 #[derive(Debug, Clone, Copy)]
 pub enum Pacing<'a> {
-    /// Measure the path ([`Model::paced_path`]: a coarse decode of 16 points
-    /// per segment).
+    /// Measure the path ([`Model::paced_path_anchored`]: a coarse decode of
+    /// 16 points per segment, with the anchors' residuals, as it will sound).
     Measure,
     /// Reuse the pacing of an earlier table when it has as many frames and
     /// segments (otherwise measure): no extra decode. The worker builds with
@@ -358,7 +379,9 @@ pub fn table_plan(
             (earlier.clone(), false)
         }
         _ => {
-            let positions = model.paced_path(&path, frames)?;
+            let residuals: Vec<Option<Residual>> =
+                points.iter().map(|p| p.residual.clone()).collect();
+            let positions = model.paced_path_anchored(&path, &residuals, frames)?;
             (
                 PathPacing {
                     segments,
@@ -377,6 +400,7 @@ pub fn table_plan(
         latents,
         points,
         pacing,
+        path,
         measured,
     })
 }
@@ -417,32 +441,16 @@ pub fn build_paced_table(
         points,
         pacing,
         measured,
+        ..
     } = table_plan(model, encoder, request, pacing)?;
-    // The set normalises each frame's peak itself.
-    let mut spectra = model.decode_unnormalised(&latents)?;
     // What the network misses of each anchor's source is added back along
-    // the path, so the table runs exactly through its anchors (a saw anchor
-    // plays a saw) and the macros add the network's change on top.
-    let residuals: Vec<Option<Harmonics>> = points.into_iter().map(|p| p.residual).collect();
-    if residuals.iter().any(Option::is_some) {
-        // With one anchor its residual applies to every frame.
-        let single = residuals.len() == 1;
-        for (frame, &place) in spectra.iter_mut().zip(&pacing.positions) {
-            let (s, t) = if single { (0, 0.0) } else { place };
-            for (r, w) in [(s, 1.0 - t), (s + 1, t)] {
-                let Some(Some(residual)) = residuals.get(r) else {
-                    continue;
-                };
-                if w == 0.0 {
-                    continue;
-                }
-                for h in 1..frame.cos.len().min(residual.cos.len()) {
-                    frame.cos[h] += w * residual.cos[h];
-                    frame.sin[h] += w * residual.sin[h];
-                }
-            }
-        }
-    }
+    // the path (`nwt_model::anchored`), so the table runs exactly through its
+    // anchors (a saw anchor plays a saw) and the macros apply the network's
+    // change on top, as a gain per harmonic with the source's phases. The
+    // set normalises each frame's peak itself.
+    let residuals: Vec<Option<Residual>> = points.into_iter().map(|p| p.residual).collect();
+    let levels = model.decode_levels(&latents)?;
+    let spectra = nwt_model::anchored::frames(&levels, &pacing.positions, &residuals);
     Ok(BuiltTable {
         set: WavetableSet::from_harmonics(&spectra)?,
         latents,
@@ -551,7 +559,7 @@ mod tests {
         let set = build_table(&model, &mut enc, &req).unwrap();
         let (first, middle, last) = (set.frame(0), set.frame(4), set.frame(8));
         let (at_saw, at_square) = (snr_db(&saw, &first), snr_db(&square, &last));
-        // The network alone reproduces the saw at about 17 dB (MODEL.md).
+        // The network alone decodes the saw's levels (MODEL.md), in sine phase.
         let decoded = model
             .decode(&[enc
                 .latent(&model, 0, &Anchor::shape(AnchorShape::Saw))
@@ -564,8 +572,8 @@ mod tests {
         println!("saw anchor: table {at_saw:.1} dB, network alone {network_only:.1} dB; square anchor {at_square:.1} dB");
         assert!(at_saw > 80.0 && at_square > 80.0);
         assert!(
-            network_only < 40.0,
-            "the check can tell the network's own frame apart"
+            at_saw > network_only + 20.0,
+            "the table's anchor frame is the source, not the network's own frame"
         );
         // Between them the frame is neither.
         let (m_saw, m_square) = (snr_db(&saw, &middle), snr_db(&square, &middle));

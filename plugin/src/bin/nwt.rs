@@ -69,7 +69,8 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// Encode then decode one cycle: hear what the model makes of it.
+    /// Encode then decode one cycle: hear what the model makes of it (its
+    /// decoded harmonic levels, with the cycle's own phases).
     Reconstruct {
         /// The cycle (any length, sample rate or bit depth; mono or the first channel).
         input: PathBuf,
@@ -79,8 +80,9 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// Decode a wavetable along the path through 1..=4 anchor cycles and write it
-    /// as a Serum/Vital/Surge wavetable WAV (2048 samples a frame, `clm ` chunk).
+    /// Write the table the synth plays with 1..=4 cycles on anchors A–D
+    /// (exact at each anchor, the network's morph between them) as a
+    /// Serum/Vital/Surge wavetable WAV (2048 samples a frame, `clm ` chunk).
     Table {
         /// Anchor cycles, comma-separated WAV files (1 to 4).
         #[arg(long, value_delimiter = ',')]
@@ -421,6 +423,25 @@ struct RenderArgs {
     output: PathBuf,
 }
 
+/// The neural table the synth plays with these cycles on anchors A, B, ...
+/// (macros at rest), built as the plugin builds it.
+fn synth_table(
+    model: &Model,
+    cycles: Vec<(String, Vec<f32>)>,
+    frames: usize,
+) -> Result<nwt_engine::WavetableSet> {
+    use nwt_engine::neural::{build_table, AnchorEncoder, TableRequest};
+    let mut anchors = Anchors::default();
+    for (slot, (name, samples)) in anchors.slots.iter_mut().zip(cycles) {
+        *slot = Some(Anchor::Wave { name, samples });
+    }
+    let params = SynthParams::default();
+    params.set_anchors(anchors);
+    let mut request = TableRequest::read(&params);
+    request.frames = frames;
+    Ok(build_table(model, &mut AnchorEncoder::default(), &request)?)
+}
+
 /// The table `params` make the synth play, built as the plugin builds it.
 fn current_table(params: &SynthParams, model: &Model) -> Result<nwt_engine::WavetableSet> {
     use nwt_engine::factory::TableSource;
@@ -566,10 +587,18 @@ fn main() -> Result<()> {
             output,
             model,
         } => {
+            // What the network makes of the cycle: its decoded levels with the
+            // cycle's own phases (the path the synth's tables take, with the
+            // network's miss at the anchor left out so it can be heard).
             let model = model.load_on(&device)?;
             let h = read_cycle(&input)?;
-            let decoded = model.decode(&[model.encode(&h)?])?;
-            wav::write_mono_f32(&output, 48_000, &frame_of(&decoded[0]))?;
+            let latent = model.encode(&h)?;
+            let mut residual = nwt_model::anchored::Residual::of(&model, &h, &latent)?;
+            residual.levels_db.iter_mut().for_each(|l| *l = 0.0);
+            let mut decoded = model.anchored_frames(&[latent], &[Some(residual)], &[(0, 0.0)])?;
+            nwt_model::families::normalise(&mut decoded[0], nwt_model::vae::HARMONICS);
+            let frame = frame_of(&decoded[0]);
+            wav::write_mono_f32(&output, 48_000, &frame)?;
             println!("wrote {}: one 2048-sample cycle", output.display());
             Ok(())
         }
@@ -582,14 +611,20 @@ fn main() -> Result<()> {
             if anchors.is_empty() || anchors.len() > 4 {
                 bail!("--anchors takes 1 to 4 WAV files, got {}", anchors.len());
             }
+            if !(1..=nwt_engine::MAX_FRAMES).contains(&frames) {
+                bail!("--frames takes 1..={}, got {frames}", nwt_engine::MAX_FRAMES);
+            }
             let model = model.load_on(&device)?;
             let cycles = anchors
                 .iter()
-                .map(|p| read_cycle(p))
+                .map(|p| {
+                    read_cycle(p)?;
+                    read_cycle_samples(p)
+                })
                 .collect::<Result<Vec<_>>>()?;
-            let latents = model.encode_batch(&cycles)?;
-            let table = model.table(&latents, frames)?;
-            let frames_td: Vec<Vec<f32>> = table.iter().map(frame_of).collect();
+            let set = synth_table(&model, cycles, frames)?;
+            let frames_td: Vec<Vec<f32>> =
+                (0..set.frame_count()).map(|i| set.frame(i).to_vec()).collect();
             wav::write_wavetable(&output, 48_000, &frames_td)?;
             println!(
                 "wrote {}: {} frames of 2048 samples with a clm chunk",
