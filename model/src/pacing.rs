@@ -174,7 +174,7 @@ mod tests {
         // One segment whose spectrum moves only in its first quarter: the
         // coarse levels fall 40 dB over sub-steps 0..4, then stay.
         let coarse: Vec<Harmonics> = (0..=PACING_STEPS)
-            .map(|k| level(-10.0 * k.min(4) as f64))
+            .map(|k| level(-10.0 * k.min(PACING_STEPS / 4) as f64))
             .collect();
         let positions = paced_positions(&coarse, 1, 9);
         assert_eq!(positions.first(), Some(&(0, 0.0)));
