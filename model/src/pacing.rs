@@ -172,9 +172,10 @@ mod tests {
     #[test]
     fn frames_are_spread_at_equal_spectral_distances() {
         // One segment whose spectrum moves only in its first quarter: the
-        // coarse levels fall 40 dB over sub-steps 0..4, then stay.
+        // coarse levels fall 40 dB over the first quarter of the sub-steps, then stay.
+        let quarter = PACING_STEPS / 4;
         let coarse: Vec<Harmonics> = (0..=PACING_STEPS)
-            .map(|k| level(-10.0 * k.min(PACING_STEPS / 4) as f64))
+            .map(|k| level(-40.0 * k.min(quarter) as f64 / quarter as f64))
             .collect();
         let positions = paced_positions(&coarse, 1, 9);
         assert_eq!(positions.first(), Some(&(0, 0.0)));
