@@ -78,7 +78,11 @@ pub fn frames(
         .iter()
         .zip(positions)
         .map(|(net, &(s, t))| {
-            let (s, t) = if single { (0, 0.0) } else { (s, t.clamp(0.0, 1.0)) };
+            let (s, t) = if single {
+                (0, 0.0)
+            } else {
+                (s, t.clamp(0.0, 1.0))
+            };
             let a = residuals.get(s).and_then(Option::as_ref);
             let b = residuals.get(s + 1).and_then(Option::as_ref);
             // A residual of an anchor the path does not reach counts nothing.
@@ -89,12 +93,16 @@ pub fn frames(
             } else {
                 (a, b)
             };
-            let (wa, wb) = if t > 0.0 && t < 1.0 { (1.0 - t, t) } else { (1.0, 0.0) };
+            let (wa, wb) = if t > 0.0 && t < 1.0 {
+                (1.0 - t, t)
+            } else {
+                (1.0, 0.0)
+            };
             let mut out = Harmonics::silent();
-            for k in 0..HARMONICS.min(net.len()) {
+            for (k, &decoded_level) in net.iter().enumerate().take(HARMONICS) {
                 let (ra, pa) = a.map_or((0.0, SINE_PHASE), |r| (r.levels_db[k], r.phasors[k]));
                 let (rb, pb) = b.map_or((0.0, SINE_PHASE), |r| (r.levels_db[k], r.phasors[k]));
-                let m = levels::magnitude(net[k] + ra * wa + rb * wb);
+                let m = levels::magnitude(decoded_level + ra * wa + rb * wb);
                 if m == 0.0 {
                     continue;
                 }

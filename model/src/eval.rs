@@ -6,10 +6,10 @@ use crate::dataset::{Dataset, Split};
 use crate::families::harmonics_to_frame;
 use crate::levels;
 use crate::model::{coeffs_to_harmonics, path_latents, Model, ModelError, MACROS};
-use crate::pca::Pca;
-use crate::vae::LATENT;
 use crate::pacing::spectral_step;
+use crate::pca::Pca;
 use crate::rng::Rng;
+use crate::vae::LATENT;
 use crate::{Harmonics, Shape};
 use rustfft::{num_complex::Complex64, FftPlanner};
 use std::collections::BTreeMap;
@@ -195,7 +195,9 @@ pub const QUIET_BELOW_DB: f64 = -40.0;
 /// higher.
 pub fn quiet_energy_db(source: &Harmonics, frame: &Harmonics) -> f64 {
     let top = crate::vae::HARMONICS;
-    let strongest = (1..=top).map(|h| source.magnitude(h)).fold(0.0f32, f32::max);
+    let strongest = (1..=top)
+        .map(|h| source.magnitude(h))
+        .fold(0.0f32, f32::max);
     let threshold = f64::from(strongest) * 10f64.powf(QUIET_BELOW_DB / 20.0);
     let (mut quiet, mut total) = (0.0f64, 0.0f64);
     for h in 1..=top {
@@ -229,8 +231,9 @@ pub fn macro_move_floor(
         knobs[k] = amount;
         let moved = model.macros_to_latent(&knobs);
         let z: crate::Latent = std::array::from_fn(|i| latent[i] + moved[i] - centre[i]);
-        let mut f =
-            model.anchored_frames(&[z], &[Some(residual.clone())], &[(0, 0.0)])?.remove(0);
+        let mut f = model
+            .anchored_frames(&[z], &[Some(residual.clone())], &[(0, 0.0)])?
+            .remove(0);
         crate::families::normalise(&mut f, crate::vae::HARMONICS);
         frames.push(f);
     }
@@ -453,7 +456,7 @@ impl Report {
         for (name, snr, err) in &self.classic {
             out += &format!("| {name} | {snr:.1} | {err:.2} |\n");
         }
-        out += &format!("\n| anchor | its quiet energy (dB) | after a macro move (dB) |\n| --- | ---: | ---: |\n");
+        out += "\n| anchor | its quiet energy (dB) | after a macro move (dB) |\n| --- | ---: | ---: |\n";
         for (name, own, moved) in &self.floors {
             out += &format!("| {name} | {own:.1} | {moved:.1} |\n");
         }

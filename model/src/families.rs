@@ -672,7 +672,10 @@ fn formant(rng: &mut Rng) -> Harmonics {
         // Source: sine phase, falling with the tilt, plus a random breath component.
         let (bs, bc) = sin_cos_turns(rng.uniform());
         let source = dmath::powf(h as f64, -tilt);
-        let (mut re, mut im) = (source + breath * bc * source.sqrt(), breath * bs * source.sqrt());
+        let (mut re, mut im) = (
+            source + breath * bc * source.sqrt(),
+            breath * bs * source.sqrt(),
+        );
         // Each resonance: F² / (F² − f² + i·f·B).
         for &(centre, bandwidth) in &resonances {
             let (dr, di) = (centre * centre - f * f, f * bandwidth);

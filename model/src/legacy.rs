@@ -52,7 +52,10 @@ impl V1Decoder {
                 }
                 Ok(t)
             };
-            layers.push(Linear::new(get("weight", &[out, inp])?, Some(get("bias", &[out])?)));
+            layers.push(Linear::new(
+                get("weight", &[out, inp])?,
+                Some(get("bias", &[out])?),
+            ));
         }
         Ok(Self { layers })
     }
@@ -68,7 +71,10 @@ impl V1Decoder {
         let z = Tensor::from_slice(latent, (1, V1_LATENT), &Device::Cpu)?;
         let h = self.layers[0].forward(&z)?.gelu_erf()?;
         let h = self.layers[1].forward(&h)?.gelu_erf()?;
-        let row = self.layers[2].forward(&h)?.flatten_all()?.to_vec1::<f32>()?;
+        let row = self.layers[2]
+            .forward(&h)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         let mut spectrum = Harmonics::silent();
         spectrum.cos[1..=V1_HARMONICS].copy_from_slice(&row[..V1_HARMONICS]);
         spectrum.sin[1..=V1_HARMONICS].copy_from_slice(&row[V1_HARMONICS..]);
@@ -85,10 +91,9 @@ mod tests {
     /// version-1 preset stored it): the decoded cycle is still a saw.
     #[test]
     fn a_version_1_latent_decodes_to_the_cycle_it_stood_for() {
-        let reference: Vec<f32> = serde_json::from_str(include_str!(
-            "../../assets/legacy/model-v1-saw-latent.json"
-        ))
-        .unwrap();
+        let reference: Vec<f32> =
+            serde_json::from_str(include_str!("../../assets/legacy/model-v1-saw-latent.json"))
+                .unwrap();
         let cycle = V1Decoder::embedded().unwrap().cycle(&reference).unwrap();
         assert_eq!(cycle.len(), crate::FRAME_LEN);
         let h = Harmonics::from_cycle(&cycle);
@@ -96,7 +101,10 @@ mod tests {
         for k in 2..=8 {
             let db = 20.0 * (h.magnitude(k) / h.magnitude(1)).log10();
             let want = -20.0 * (k as f32).log10();
-            assert!((db - want).abs() < 1.5, "harmonic {k}: {db:.2} dB, a saw has {want:.2}");
+            assert!(
+                (db - want).abs() < 1.5,
+                "harmonic {k}: {db:.2} dB, a saw has {want:.2}"
+            );
         }
         assert!(V1Decoder::embedded().unwrap().cycle(&[0.0; 3]).is_err());
     }

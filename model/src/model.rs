@@ -1,10 +1,10 @@
 //! The trained model: loading and validating weights, and the inference API
 //! (batched decode, encode, macro knobs, tables along a path of anchors).
 
-use crate::families::{align_phase, normalise};
-use crate::pacing::{self, PathPosition};
 use crate::anchored::{self, Residual};
+use crate::families::{align_phase, normalise};
 use crate::levels;
+use crate::pacing::{self, PathPosition};
 use crate::vae::{layer_shapes, Vae, COEFFS, HARMONICS, LATENT};
 use crate::Harmonics;
 use candle_core::{DType, Device, Tensor};

@@ -96,7 +96,9 @@ fn orthonormalise(vectors: &mut [Vec<f64>]) {
             vectors[i].iter_mut().for_each(|x| *x /= norm);
         } else {
             let len = vectors[i].len();
-            vectors[i] = (0..len).map(|k| f64::from(u8::from(k == i % len))).collect();
+            vectors[i] = (0..len)
+                .map(|k| f64::from(u8::from(k == i % len)))
+                .collect();
         }
     }
 }
@@ -259,7 +261,11 @@ mod tests {
             })
             .collect();
         let pca = Pca::fit(&rows, 4);
-        assert!(pca.components[0][3].abs() > 0.999, "{:?}", &pca.components[0][..8]);
+        assert!(
+            pca.components[0][3].abs() > 0.999,
+            "{:?}",
+            &pca.components[0][..8]
+        );
         assert!(pca.components[1][40].abs() > 0.999);
         assert!((pca.variances[0] - 25.0).abs() < 2.5, "{:?}", pca.variances);
         assert!((pca.mean[3] - 1.0).abs() < 0.3);

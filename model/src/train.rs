@@ -225,7 +225,9 @@ pub fn loss(
     let z = (&mu + (noise * (&logvar * 0.5)?.exp()?)?)?;
     let y = vae.decode(&z)?;
     // Harmonics of the target above -60 dB weigh 1, quieter ones QUIET_WEIGHT.
-    let audible = x.ge(1.0 - 60.0 / f64::from(-FLOOR_DB))?.to_dtype(DType::F32)?;
+    let audible = x
+        .ge(1.0 - 60.0 / f64::from(-FLOOR_DB))?
+        .to_dtype(DType::F32)?;
     let harmonic_weight = audible.affine(1.0 - QUIET_WEIGHT, QUIET_WEIGHT)?;
     let per_frame = ((&y - x)?.abs()? * harmonic_weight)?
         .mean(1)?
@@ -284,7 +286,11 @@ pub fn evaluate(vae: &Vae, rows: &[&Vec<f32>], beta: f64, device: &Device) -> Re
 /// The PCA of the training split's scaled levels with [`LATENT`] components
 /// (the network's initialisation).
 pub fn levels_pca(data: &Dataset) -> Pca {
-    let rows: Vec<Vec<f32>> = data.split(Split::Train).into_iter().map(unit_levels).collect();
+    let rows: Vec<Vec<f32>> = data
+        .split(Split::Train)
+        .into_iter()
+        .map(unit_levels)
+        .collect();
     Pca::fit(&rows, LATENT)
 }
 
@@ -379,7 +385,11 @@ pub fn train(
 /// split's latent means.
 pub fn macro_axes(vae: &Vae, data: &Dataset) -> Result<MacroAxes> {
     let device = Device::Cpu;
-    let rows: Vec<Vec<f32>> = data.split(Split::Train).into_iter().map(unit_levels).collect();
+    let rows: Vec<Vec<f32>> = data
+        .split(Split::Train)
+        .into_iter()
+        .map(unit_levels)
+        .collect();
     let mut latents: Vec<Vec<f32>> = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(256) {
         let refs: Vec<&Vec<f32>> = chunk.iter().collect();
@@ -450,28 +460,46 @@ mod tests {
             ..TrainConfig::default()
         };
         let device = Device::Cpu;
-        let rows: Vec<Vec<f32>> = data.split(Split::Train).into_iter().map(unit_levels).collect();
+        let rows: Vec<Vec<f32>> = data
+            .split(Split::Train)
+            .into_iter()
+            .map(unit_levels)
+            .collect();
         let refs: Vec<&Vec<f32>> = rows.iter().collect();
         let pca = levels_pca(&data);
         // The initial network reproduces the PCA reconstruction.
         let init = Weights::init(&mut Rng::new(1), &pca, &device).unwrap();
-        let (mu, _) = init.vae().encode(&batch_tensor(&refs[..4], &device).unwrap()).unwrap();
+        let (mu, _) = init
+            .vae()
+            .encode(&batch_tensor(&refs[..4], &device).unwrap())
+            .unwrap();
         let decoded = init.vae().decode(&mu).unwrap().to_vec2::<f32>().unwrap();
         for (row, got) in refs[..4].iter().zip(&decoded) {
             let want = pca.approximate(row);
-            let worst = want.iter().zip(got).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            let worst = want
+                .iter()
+                .zip(got)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
             assert!(worst < 1e-3, "initial decode differs from PCA by {worst}");
         }
         let before = evaluate(&init.vae(), &refs, config.beta, &device).unwrap();
         let (weights, history) = train(&data, &config, |_| {}).unwrap();
         let after = evaluate(&weights.vae(), &refs, config.beta, &device).unwrap();
         println!("before {before:?}\nafter {after:?}");
-        assert!(after.level_db < 0.8 * before.level_db, "{before:?} → {after:?}");
+        assert!(
+            after.level_db < 0.8 * before.level_db,
+            "{before:?} → {after:?}"
+        );
         let (again, history2) = train(&data, &config, |_| {}).unwrap();
         assert_eq!(history, history2);
         assert_eq!(
-            weights.tensors()["decoder.out.bias"].to_vec1::<f32>().unwrap(),
-            again.tensors()["decoder.out.bias"].to_vec1::<f32>().unwrap()
+            weights.tensors()["decoder.out.bias"]
+                .to_vec1::<f32>()
+                .unwrap(),
+            again.tensors()["decoder.out.bias"]
+                .to_vec1::<f32>()
+                .unwrap()
         );
     }
 

@@ -247,12 +247,18 @@ fn macro_moves_from_an_exact_anchor_add_no_floor_of_faint_harmonics() {
         let own = eval::quiet_energy_db(&source, &source);
         let (moved, frames) = eval::macro_move_floor(&model, &source).unwrap();
         println!("{name}: own {own:.1} dB, moved {moved:.1} dB");
-        assert!(moved - own < FLOOR_RISE_DB, "{name}: {own:.1} → {moved:.1} dB");
+        assert!(
+            moved - own < FLOOR_RISE_DB,
+            "{name}: {own:.1} → {moved:.1} dB"
+        );
         // The moves do change the sound (the check is not of an unmoved frame).
         for f in &frames {
             let errors = eval::harmonic_errors_db(&source, f);
             let mean = errors.iter().sum::<f64>() / errors.len() as f64;
-            assert!(mean > 0.2, "{name}: a macro move changed the levels by {mean:.2} dB only");
+            assert!(
+                mean > 0.2,
+                "{name}: a macro move changed the levels by {mean:.2} dB only"
+            );
         }
     }
 }

@@ -209,8 +209,8 @@ impl Preset {
                     continue;
                 };
                 if let Some(migrated) = anchor.migrated_from_v1() {
-                    *anchor = migrated
-                        .map_err(|reason| PresetError::BadAnchor { slot: name, reason })?;
+                    *anchor =
+                        migrated.map_err(|reason| PresetError::BadAnchor { slot: name, reason })?;
                 }
             }
         }
@@ -428,7 +428,8 @@ mod tests {
         let params = SynthParams::default();
         preset.apply(&params, 48_000.0).unwrap();
         // Saved again, it stays migrated.
-        let again = Preset::from_json(&Preset::capture(&params, "Old Morph", "", "").to_json()).unwrap();
+        let again =
+            Preset::from_json(&Preset::capture(&params, "Old Morph", "", "").to_json()).unwrap();
         assert_eq!(again.anchors, Some(anchors));
     }
 

@@ -267,6 +267,22 @@ fn model_commands_round_trip_cycles_and_tables() {
         decoded.to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("latent values"));
+    // A latent file of model 1 (16 numbers) decodes with model 1's decoder.
+    let v1 = include_str!("../../assets/legacy/model-v1-saw-latent.json");
+    std::fs::write(
+        &latent,
+        format!(r#"{{"model": "nwt-vae-v1-0", "latent": {v1}}}"#),
+    )
+    .unwrap();
+    run(&[
+        "decode",
+        latent.to_str().unwrap(),
+        "-o",
+        decoded.to_str().unwrap(),
+    ]);
+    let (_, channels) = neural_wavetable::wav::read_wav(&decoded).unwrap();
+    let h = nwt_model::Harmonics::from_cycle(&channels[0]);
+    assert!(h.magnitude(1) > h.magnitude(2) && h.magnitude(2) > h.magnitude(8));
     let five = [saw.to_str().unwrap(); 5].join(",");
     assert!(
         !nwt(&["table", "--anchors", &five, "-o", table.to_str().unwrap()])

@@ -105,7 +105,6 @@ pub fn train(args: &[String]) -> Result<()> {
             .position(|a| a == "--init")
             .and_then(|i| args.get(i + 1))
             .map(PathBuf::from),
-        ..defaults
     };
     let out: PathBuf = flag(args, "--out", PathBuf::from(WEIGHTS))?;
     println!(
@@ -117,15 +116,15 @@ pub fn train(args: &[String]) -> Result<()> {
         ProgressStyle::with_template(
             "{elapsed_precise} [{bar:30}] {pos}/{len} steps, ETA {eta_precise} {msg}",
         )?
-            .progress_chars("=> "),
+        .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
     let (weights, history) = train::train(&data, &config, |p| {
         bar.set_length(p.total_steps as u64);
         bar.set_position(p.step as u64);
-        let val = p.validation.map_or(String::new(), |v| {
-            format!(" | val {:.3} dB", v.level_db)
-        });
+        let val = p
+            .validation
+            .map_or(String::new(), |v| format!(" | val {:.3} dB", v.level_db));
         bar.set_message(format!(
             "epoch {} level {:.3} dB kl {:.1}{val}",
             p.epoch + 1,

@@ -138,8 +138,7 @@ impl Anchor {
     /// through it.
     pub fn migrated_from_v1(&self) -> Option<Result<Anchor, String>> {
         use nwt_model::legacy::{V1Decoder, V1_LATENT};
-        static DECODER: std::sync::OnceLock<Result<V1Decoder, String>> =
-            std::sync::OnceLock::new();
+        static DECODER: std::sync::OnceLock<Result<V1Decoder, String>> = std::sync::OnceLock::new();
         let Anchor::Latent { name, latent } = self else {
             return None;
         };

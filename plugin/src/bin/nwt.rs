@@ -558,6 +558,16 @@ fn main() -> Result<()> {
                 .with_context(|| format!("reading {}", input.display()))?;
             let file: LatentFile = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a latent file", input.display()))?;
+            if file.latent.len() == nwt_model::legacy::V1_LATENT {
+                // A latent of model 1: its own decoder still knows the cycle.
+                let frame = nwt_model::legacy::V1Decoder::embedded()?.cycle(&file.latent)?;
+                wav::write_mono_f32(&output, 48_000, &frame)?;
+                println!(
+                    "wrote {}: one 2048-sample cycle, decoded by model 1 (the latent is model 1's)",
+                    output.display()
+                );
+                return Ok(());
+            }
             let latent: nwt_model::Latent = file.latent.as_slice().try_into().map_err(|_| {
                 anyhow::anyhow!(
                     "{} has {} latent values; this model takes {}",
@@ -612,7 +622,10 @@ fn main() -> Result<()> {
                 bail!("--anchors takes 1 to 4 WAV files, got {}", anchors.len());
             }
             if !(1..=nwt_engine::MAX_FRAMES).contains(&frames) {
-                bail!("--frames takes 1..={}, got {frames}", nwt_engine::MAX_FRAMES);
+                bail!(
+                    "--frames takes 1..={}, got {frames}",
+                    nwt_engine::MAX_FRAMES
+                );
             }
             let model = model.load_on(&device)?;
             let cycles = anchors
@@ -623,8 +636,9 @@ fn main() -> Result<()> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let set = synth_table(&model, cycles, frames)?;
-            let frames_td: Vec<Vec<f32>> =
-                (0..set.frame_count()).map(|i| set.frame(i).to_vec()).collect();
+            let frames_td: Vec<Vec<f32>> = (0..set.frame_count())
+                .map(|i| set.frame(i).to_vec())
+                .collect();
             wav::write_wavetable(&output, 48_000, &frames_td)?;
             println!(
                 "wrote {}: {} frames of 2048 samples with a clm chunk",
