@@ -20,6 +20,10 @@ pub const POLY_CUTOFF: u32 = 1;
 pub const POLY_PITCH: u32 = 2;
 
 /// Start phase of each note's oscillators.
+/// The default output gain: the Init sound (a plain saw) on the standard
+/// chord sits at the factory bank's loudness (`neural_wavetable::loudness`).
+pub const DEFAULT_GAIN_DB: f32 = -19.7;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PhaseMode {
     /// Every oscillator starts at the `phase` parameter.
@@ -306,7 +310,7 @@ impl Default for SynthParams {
         Self {
             gain: FloatParam::new(
                 "Gain",
-                -6.0,
+                DEFAULT_GAIN_DB,
                 FloatRange::Linear {
                     min: -60.0,
                     max: 6.0,

@@ -26,6 +26,32 @@ const STEAL_FADE: f32 = 0.004;
 const CHOKE_FADE: f32 = 0.001;
 /// Crossfade from one wavetable to the next, in seconds.
 const TABLE_FADE: f32 = 0.005;
+/// Start phases of the unison voices in "Fixed" phase mode, added to the set
+/// phase (32-bit fractions of a cycle; the first voice's is 0, so one voice
+/// starts exactly at the set phase). A fixed table, searched once so that for
+/// every unison count each of the first 24 harmonics of the voices' sum has
+/// about the power of independent voices (with 16 voices: 0.6–2.4×, mean
+/// 1.16×) and a sum of saws peaks at most 2 dB above one saw, where voices
+/// starting in phase sum to 16× the power at note-on (+12 dB) and evenly
+/// spread phases (the golden ratio's steps) cancel the fundamental.
+const UNISON_START_PHASES: [u32; 16] = [
+    0,
+    3_863_302_995,
+    2_453_290_753,
+    2_496_135_501,
+    3_593_250_577,
+    2_471_998_220,
+    758_814_681,
+    3_731_120_597,
+    908_350_609,
+    3_477_447_782,
+    477_029_389,
+    2_853_872_258,
+    261_096_550,
+    1_912_491_076,
+    2_430_706_582,
+    3_140_598_720,
+];
 
 /// An input event for [`Synth::process`]; `timing` is the sample offset in the block.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -602,7 +628,12 @@ impl Synth {
             PhaseMode::Fixed => {
                 let start = (finite_or(self.params.phase.value(), 0.0).clamp(0.0, 1.0) as f64
                     * 4_294_967_296.0) as u64;
-                phases.fill(start as u32);
+                // The first unison voice starts at the set phase, the others
+                // at fixed offsets from it: a note restarts identically every
+                // time without the in-phase peak of voices starting together.
+                for (p, offset) in phases.iter_mut().zip(UNISON_START_PHASES) {
+                    *p = (start as u32).wrapping_add(offset);
+                }
             }
         }
         self.next_age += 1;
@@ -769,7 +800,11 @@ impl Synth {
             }
         }
 
-        let gain_db = finite_or(p.gain.smoothed.next_step(steps), -6.0).clamp(-60.0, 6.0);
+        let gain_db = finite_or(
+            p.gain.smoothed.next_step(steps),
+            crate::params::DEFAULT_GAIN_DB,
+        )
+        .clamp(-60.0, 6.0);
         let gain_end = 10f32.powf(gain_db / 20.0);
         let gain_start = self.previous.gain.unwrap_or(gain_end);
         self.previous.gain = Some(gain_end);

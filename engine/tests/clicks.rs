@@ -16,8 +16,10 @@ use common::*;
 use nwt_engine::offline::{self, RenderOptions};
 
 const SR: f32 = 48_000.0;
-/// Linear gain of the default -6 dB output level.
-const GAIN: f32 = 0.501_187_2;
+/// Linear gain of the default output level.
+fn gain() -> f32 {
+    10f32.powf(nwt_engine::params::DEFAULT_GAIN_DB / 20.0)
+}
 
 fn sine_synth(extra: &[(&str, &str)]) -> nwt_engine::Synth {
     let mut settings = vec![("table", "Basic Shapes"), ("position", "0")];
@@ -42,7 +44,7 @@ fn note_on_and_off_do_not_click() {
             block,
         );
         let jump = max_jump(&out.left);
-        let release_step = GAIN * (1e4f32).ln() / (0.040 * SR);
+        let release_step = gain() * (1e4f32).ln() / (0.040 * SR);
         let bound = 1.1 * reference + release_step;
         println!("block {block}: largest step {jump:.5}, bound {bound:.5} (steady {reference:.5})");
         assert!(jump <= bound, "block {block}: step {jump} > {bound}");
@@ -63,15 +65,16 @@ fn voice_stealing_fades_the_stolen_voice() {
     // that must steal the victim.
     let mut synth = sine_synth(&[]);
     let mut notes = vec![note(48, 0.0, 0.8, 1.0, SR)];
-    let mut bound = GAIN * (std::f64::consts::TAU * midi_hz(48.0) / f64::from(SR)) as f32;
+    let mut bound = gain() * (std::f64::consts::TAU * midi_hz(48.0) / f64::from(SR)) as f32;
     for i in 0..63u8 {
         let key = 50 + i;
         notes.push(note(key, 0.01, 0.8, 0.01, SR));
-        bound +=
-            0.01 * GAIN * (std::f64::consts::TAU * midi_hz(f64::from(key)) / f64::from(SR)) as f32;
+        bound += 0.01
+            * gain()
+            * (std::f64::consts::TAU * midi_hz(f64::from(key)) / f64::from(SR)) as f32;
     }
     notes.push(note(53, 0.3, 0.8, 1.0, SR));
-    bound += GAIN * (std::f64::consts::TAU * midi_hz(53.0) / f64::from(SR)) as f32;
+    bound += gain() * (std::f64::consts::TAU * midi_hz(53.0) / f64::from(SR)) as f32;
     let out = render(&mut synth, &notes, 128);
     assert_eq!(
         out.voice_ends, 65,
@@ -92,7 +95,7 @@ fn voice_stealing_fades_the_stolen_voice() {
     // Cutting the victim instead of fading it would break the bound.
     let mut hard = around.to_vec();
     let mid = hard.len() / 2;
-    hard[mid] += 0.5 * GAIN;
+    hard[mid] += 0.5 * gain();
     assert!(max_jump(&hard) > 1.5 * bound);
 }
 
@@ -143,7 +146,7 @@ fn table_switches_crossfade() {
         },
     );
     // The crossfade's own slope: the two waves' largest difference over the fade.
-    let fade_slope = 2.0 * GAIN / (0.005 * SR);
+    let fade_slope = 2.0 * gain() / (0.005 * SR);
     let bound = 1.1 * reference + fade_slope;
     let jump = max_jump(&out.left[..(0.75 * SR) as usize]);
     println!("table switch: largest step {jump:.5}, bound {bound:.5}");
@@ -158,4 +161,28 @@ fn table_switches_crossfade() {
         .unwrap();
     let spliced: Vec<f32> = xa[..at].iter().chain(&xb[at..]).copied().collect();
     assert!(max_jump(&spliced[(0.1 * SR) as usize..(0.4 * SR) as usize]) > bound);
+}
+
+/// In "Fixed" phase mode 16 unison voices start spread over the cycle, not in
+/// phase: the note-on peak stays within a few dB of one voice's (in phase it
+/// was +10.8 dB), the loudness stays, and the note still restarts identically.
+#[test]
+fn sixteen_unison_voices_start_without_an_in_phase_peak() {
+    let play = |unison: &str| {
+        let mut synth = synth_with(&[("unison", unison), ("phase_mode", "Fixed")], SR);
+        render(&mut synth, &[note(48, 0.0, 0.5, 0.8, SR)], 128).left
+    };
+    let rms = |x: &[f32]| (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt();
+    let (one, sixteen) = (play("1"), play("16"));
+    let onset = (0.05 * SR) as usize;
+    let steady = (0.1 * SR) as usize..(0.4 * SR) as usize;
+    let peak_rise = peak_dbfs(&sixteen[..onset]) - peak_dbfs(&one[..onset]);
+    let loudness_change = 20.0 * (rms(&sixteen[steady.clone()]) / rms(&one[steady])).log10();
+    println!("16 voices: note-on peak {peak_rise:+.1} dB, steady RMS {loudness_change:+.1} dB re one voice");
+    assert!(peak_rise < 4.0, "note-on peak {peak_rise:+.1} dB");
+    assert!(
+        loudness_change.abs() < 2.0,
+        "loudness {loudness_change:+.1} dB"
+    );
+    assert_eq!(play("16"), sixteen, "a fixed start restarts identically");
 }

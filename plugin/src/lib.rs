@@ -15,6 +15,7 @@ use std::time::Instant;
 pub mod automation;
 pub mod folders;
 pub mod library;
+pub mod loudness;
 pub mod preset;
 pub mod score;
 pub mod wav;

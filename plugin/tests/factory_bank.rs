@@ -85,3 +85,41 @@ fn every_factory_preset_sounds_and_ends_in_silence() {
         );
     }
 }
+
+/// The bank is level-matched: on the standard chord every factory preset's
+/// loudest momentary loudness (EBU R128) sits within ±2 LU of the target, and
+/// no preset peaks above -1 dBFS.
+#[test]
+fn the_bank_is_level_matched_on_the_standard_chord() {
+    use neural_wavetable::loudness::{self, PEAK_CEILING_DBFS, TARGET_LUFS, WINDOW_LU};
+    let model = Model::embedded().unwrap();
+    let mut failures = Vec::new();
+    let mut figures = Vec::new();
+    for preset in factory_presets() {
+        let l = loudness::preset_loudness(&preset, &model).unwrap();
+        figures.push(l.momentary_max_lufs);
+        println!(
+            "{:<22} {:>6.1} LUFS {:>6.1} dBFS",
+            preset.name, l.momentary_max_lufs, l.peak_dbfs
+        );
+        if (l.momentary_max_lufs - TARGET_LUFS).abs() > WINDOW_LU {
+            failures.push(format!("{}: {:.1} LUFS", preset.name, l.momentary_max_lufs));
+        }
+        if l.peak_dbfs > PEAK_CEILING_DBFS {
+            failures.push(format!("{}: peaks at {:.1} dBFS", preset.name, l.peak_dbfs));
+        }
+    }
+    let spread = figures.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - figures.iter().copied().fold(f64::INFINITY, f64::min);
+    println!("spread over the bank: {spread:.1} LU");
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Init with one note (C4), the clean reference.
+    let init = neural_wavetable::preset::Preset::factory("Init").unwrap();
+    let (left, right) = loudness::render_notes(&init, &model, &[(60, 0.0, 1.5)]).unwrap();
+    let one = loudness::measure(&left, &right, loudness::SAMPLE_RATE).unwrap();
+    println!(
+        "Init, one note: {:.1} LUFS, peak {:.1} dBFS",
+        one.momentary_max_lufs, one.peak_dbfs
+    );
+    assert!(one.peak_dbfs < PEAK_CEILING_DBFS);
+}

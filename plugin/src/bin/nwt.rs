@@ -44,7 +44,14 @@ enum Command {
     /// The render runs on past the last release until the synth is silent.
     Render(RenderArgs),
     /// List the factory presets and the presets in the user's preset folder.
-    Presets,
+    Presets {
+        /// Also measure each preset on the standard chord (C3 E3 G3 C4,
+        /// velocity 0.8): its loudest momentary loudness (EBU R128, LUFS)
+        /// and its sample peak; the factory bank sits at -16 LUFS ± 2 LU
+        /// and peaks at or below -1 dBFS.
+        #[arg(long)]
+        loudness: bool,
+    },
     /// Show or save a preset (.nwtpreset).
     #[command(subcommand)]
     Preset(PresetCommand),
@@ -510,10 +517,27 @@ fn main() -> Result<()> {
     let device = cli.device;
     match cli.command {
         Command::Render(args) => render(args, &device),
-        Command::Presets => {
+        Command::Presets { loudness } => {
+            let model = if loudness {
+                Some(Model::embedded()?)
+            } else {
+                None
+            };
+            let describe = |p: &Preset| -> String {
+                match &model {
+                    None => String::new(),
+                    Some(model) => match neural_wavetable::loudness::preset_loudness(p, model) {
+                        Ok(l) => format!(
+                            " {:>6.1} LUFS {:>6.1} dBFS",
+                            l.momentary_max_lufs, l.peak_dbfs
+                        ),
+                        Err(e) => format!(" (not measured: {e})"),
+                    },
+                }
+            };
             println!("factory:");
             for p in preset::factory_presets() {
-                println!("  {:<22} {}", p.name, p.category);
+                println!("  {:<22} {:<8}{}", p.name, p.category, describe(&p));
             }
             let user = preset::user_presets();
             if !user.is_empty() {
@@ -521,7 +545,13 @@ fn main() -> Result<()> {
             }
             for (path, p) in user {
                 match p {
-                    Ok(p) => println!("  {:<22} {:<8} {}", p.name, p.category, path.display()),
+                    Ok(p) => println!(
+                        "  {:<22} {:<8}{} {}",
+                        p.name,
+                        p.category,
+                        describe(&p),
+                        path.display()
+                    ),
                     Err(e) => println!("  (unreadable) {}: {e}", path.display()),
                 }
             }
