@@ -19,14 +19,16 @@ pub const POLY_CUTOFF: u32 = 1;
 /// Polyphonic modulation id of `pitch`.
 pub const POLY_PITCH: u32 = 2;
 
-/// Start phase of each note's oscillators.
 /// The default output gain: the Init sound (a plain saw) on the standard
 /// chord sits at the factory bank's loudness (`neural_wavetable::loudness`).
 pub const DEFAULT_GAIN_DB: f32 = -19.7;
 
+/// Start phase of each note's oscillators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PhaseMode {
-    /// Every oscillator starts at the `phase` parameter.
+    /// Every note starts the same way: its first oscillator at the `phase`
+    /// parameter; with detuned unison the others at fixed offsets from it
+    /// (without detune the voices are one sound and start together).
     #[id = "fixed"]
     Fixed,
     /// Every oscillator starts at a random phase.

@@ -33,7 +33,9 @@ const TABLE_FADE: f32 = 0.005;
 /// about the power of independent voices (with 16 voices: 0.6–2.4×, mean
 /// 1.16×) and a sum of saws peaks at most 2 dB above one saw, where voices
 /// starting in phase sum to 16× the power at note-on (+12 dB) and evenly
-/// spread phases (the golden ratio's steps) cancel the fundamental.
+/// spread phases (the golden ratio's steps) cancel the fundamental. With 2–4
+/// voices some harmonic is always weak at note-on (two voices at any fixed
+/// offset comb-filter); detune moves the notches within the first beats.
 const UNISON_START_PHASES: [u32; 16] = [
     0,
     3_863_302_995,
@@ -631,8 +633,11 @@ impl Synth {
                 // The first unison voice starts at the set phase, the others
                 // at fixed offsets from it: a note restarts identically every
                 // time without the in-phase peak of voices starting together.
+                // Undetuned voices are one sound: offsets would only comb-filter
+                // it, so they start together.
+                let spread = finite_or(self.params.detune.value(), 0.0) > 0.0;
                 for (p, offset) in phases.iter_mut().zip(UNISON_START_PHASES) {
-                    *p = (start as u32).wrapping_add(offset);
+                    *p = (start as u32).wrapping_add(if spread { offset } else { 0 });
                 }
             }
         }

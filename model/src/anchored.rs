@@ -6,8 +6,9 @@
 //! phases. A table frame at place `(s, t)` between anchors `s` and `s + 1` is
 //! the network's levels at its latent plus `(1 − t)` of anchor `s`'s level
 //! residual and `t` of anchor `s + 1`'s, with each harmonic's phase moving
-//! between the two anchors' along the shorter arc (the normalised blend of
-//! their unit phasors: no trigonometry per frame). At an anchor the frame is its source
+//! from the one anchor's to the other's along the shorter arc (the
+//! normalised blend of their unit phasors; a harmonic silent in one source
+//! takes the other's phase, so it only fades). At an anchor the frame is its source
 //! (every harmonic above the floor exactly); a macro move away from it keeps
 //! the source's phases and applies the network's change as a gain per
 //! harmonic, so the network's error at the anchor is never heard as a
@@ -24,6 +25,7 @@ use crate::levels;
 
 /// The phasor of a harmonic in sine phase: cosine amplitude 0, sine 1.
 const SINE_PHASE: (f32, f32) = (0.0, 1.0);
+
 use crate::model::{Latent, Model, ModelError};
 use crate::pacing::PathPosition;
 use crate::vae::HARMONICS;
@@ -37,7 +39,19 @@ pub struct Residual {
     /// The source's phase of each harmonic as a unit phasor: its cosine and
     /// sine amplitude over its magnitude (`(0, 1)`, sine phase, for a silent one).
     pub phasors: Vec<(f32, f32)>,
+    /// The network's levels at the anchor's latent, dB (the source's levels
+    /// are these plus [`Residual::levels_db`]).
+    pub decoded_db: Vec<f32>,
 }
+
+/// How far the network's level must rise above its level at the anchors
+/// before a harmonic that is silent in the anchors' sources sounds, dB. Near
+/// its floor the network's levels wander by a few dB along a path (its error
+/// there is of that size), which would otherwise put a floor of faint
+/// harmonics into frames between and around anchors that have none; a
+/// change the network means (a macro move toward a brighter sound) rises
+/// far more.
+pub const SILENT_HARMONIC_RISE_DB: f32 = 12.0;
 
 impl Residual {
     /// The residual of `source` (taken as the encoder sees it:
@@ -46,20 +60,20 @@ impl Residual {
         let canonical = Model::canonical(source);
         let decoded = &model.decode_levels(std::slice::from_ref(latent))?[0];
         let want = levels::levels_db(&canonical);
-        let phasors = (1..=HARMONICS)
-            .map(|k| {
-                let (c, s) = (canonical.cos[k], canonical.sin[k]);
-                let m = c.hypot(s);
-                if m > 0.0 && m.is_finite() {
-                    (c / m, s / m)
-                } else {
-                    SINE_PHASE
-                }
-            })
-            .collect();
         Ok(Self {
             levels_db: want.iter().zip(decoded).map(|(w, d)| w - d).collect(),
-            phasors,
+            phasors: (1..=HARMONICS)
+                .map(|k| {
+                    let (c, s) = (canonical.cos[k], canonical.sin[k]);
+                    let m = c.hypot(s);
+                    if m > 0.0 && m.is_finite() {
+                        (c / m, s / m)
+                    } else {
+                        SINE_PHASE
+                    }
+                })
+                .collect(),
+            decoded_db: decoded.clone(),
         })
     }
 }
@@ -100,18 +114,37 @@ pub fn frames(
             };
             let mut out = Harmonics::silent();
             for (k, &decoded_level) in net.iter().enumerate().take(HARMONICS) {
-                let (ra, pa) = a.map_or((0.0, SINE_PHASE), |r| (r.levels_db[k], r.phasors[k]));
-                let (rb, pb) = b.map_or((0.0, SINE_PHASE), |r| (r.levels_db[k], r.phasors[k]));
-                let m = levels::magnitude(decoded_level + ra * wa + rb * wb);
-                if m == 0.0 {
+                let ta = term(a, k, decoded_level);
+                let tb = term(b, k, decoded_level);
+                // A harmonic silent in the source of every anchor the frame
+                // draws on stays silent unless the network raises it clearly.
+                let gated = match (ta.silent_source, b.map(|_| tb.silent_source)) {
+                    (Some(da), None) => decoded_level - da < SILENT_HARMONIC_RISE_DB,
+                    (Some(da), Some(Some(db))) => {
+                        decoded_level - da.max(db) < SILENT_HARMONIC_RISE_DB
+                    }
+                    _ => false,
+                };
+                let m = levels::magnitude(ta.level * wa + tb.level * wb);
+                if m == 0.0 || gated {
                     continue;
                 }
+                // A harmonic silent in one source takes the other's phase.
+                let (pa, pb) = match (ta.silent_source, tb.silent_source) {
+                    (Some(_), None) if b.is_some() => (tb.phase, tb.phase),
+                    (None, Some(_)) => (ta.phase, ta.phase),
+                    _ => (ta.phase, tb.phase),
+                };
+                // The normalised blend of the two phasors: the shorter arc,
+                // with no trigonometry per frame. (Turning at a constant rate
+                // instead put harmonics of opposite phase in quadrature half
+                // way, which made those frames peakier, so 3 dB quieter once
+                // peak-normalised; exactly opposite phases switch half way.)
                 let (mut c, mut s) = (pa.0 * wa + pb.0 * wb, pa.1 * wa + pb.1 * wb);
                 let norm = c.hypot(s);
                 if norm > 1e-6 {
                     (c, s) = (c / norm, s / norm);
                 } else {
-                    // Opposite phases half way: keep the nearer anchor's.
                     (c, s) = if wa >= wb { pa } else { pb };
                 }
                 out.cos[k + 1] = m * c;
@@ -120,6 +153,49 @@ pub fn frames(
             out
         })
         .collect()
+}
+
+/// What one anchor contributes to harmonic `k` of a frame whose network
+/// level is `net`.
+struct Term {
+    /// The level it pulls the harmonic to, dB.
+    level: f32,
+    /// The source's phase as a unit phasor (sine phase without a source).
+    phase: (f32, f32),
+    /// `Some(network level at the anchor)` when the source is silent there.
+    silent_source: Option<f32>,
+}
+
+fn term(r: Option<&Residual>, k: usize, net: f32) -> Term {
+    let Some(r) = r else {
+        return Term {
+            level: net,
+            phase: SINE_PHASE,
+            silent_source: None,
+        };
+    };
+    let decoded = r.decoded_db[k];
+    let source = decoded + r.levels_db[k];
+    let phase = r.phasors[k];
+    if levels::magnitude(source) == 0.0 {
+        return Term {
+            level: net + r.levels_db[k],
+            phase,
+            silent_source: Some(decoded),
+        };
+    }
+    // Where the network is at its floor at the anchor, its change from there
+    // is measured from a level it cannot show: the source's level holds.
+    let level = if levels::magnitude(decoded) == 0.0 {
+        source
+    } else {
+        net + r.levels_db[k]
+    };
+    Term {
+        level,
+        phase,
+        silent_source: None,
+    }
 }
 
 #[cfg(test)]
@@ -131,6 +207,7 @@ mod tests {
         Residual {
             levels_db: vec![level; HARMONICS],
             phasors: vec![(phase.sin(), phase.cos()); HARMONICS],
+            decoded_db: vec![-20.0; HARMONICS],
         }
     }
 
@@ -163,5 +240,50 @@ mod tests {
         let out = frames(&net, &[(0, 0.0)], &[Some(r)]);
         assert_eq!(out[0].magnitude(2), 0.0);
         assert!(out[0].magnitude(1) > 0.0);
+    }
+
+    #[test]
+    fn a_harmonic_silent_in_the_sources_sounds_only_when_the_network_raises_it_clearly() {
+        // Harmonic 3 is silent in the anchor's source; the network put it
+        // at -78 dB there.
+        let mut r = residual(0.0, 0.0);
+        r.decoded_db[2] = -78.0;
+        r.levels_db[2] = FLOOR_DB - -78.0;
+        let frame_with = |level: f32| {
+            let mut net = vec![vec![-20.0f32; HARMONICS]];
+            net[0][2] = level;
+            frames(&net, &[(0, 0.0)], &[Some(r.clone())]).remove(0)
+        };
+        // A wander of a few dB near the floor stays silent...
+        assert_eq!(frame_with(-70.0).magnitude(3), 0.0);
+        // ...a clear rise (a macro move toward a brighter sound) sounds.
+        let db = 20.0 * frame_with(-50.0).magnitude(3).log10();
+        assert!((db - (-52.0)).abs() < 1e-3, "{db}");
+    }
+
+    #[test]
+    fn a_silent_source_takes_the_other_anchors_phase() {
+        let net = vec![vec![-20.0f32; HARMONICS]; 1];
+        let a = residual(0.0, 0.0);
+        // Anchor B's source is silent at harmonic 5: the frame keeps A's phase
+        // all the way, while its level fades.
+        let mut silent = residual(0.0, 2.0);
+        silent.levels_db[4] = FLOOR_DB - -20.0;
+        let out = frames(&net, &[(0, 0.7)], &[Some(a), Some(silent)]);
+        assert!(levels::phases(&out[0])[4].abs() < 1e-5);
+        assert!(out[0].magnitude(5) > 0.0);
+    }
+
+    #[test]
+    fn where_the_network_is_at_its_floor_the_source_level_holds() {
+        // The source has harmonic 4 at -20 dB, the network -80 dB (its floor).
+        let mut r = residual(0.0, 0.0);
+        r.decoded_db[3] = FLOOR_DB;
+        r.levels_db[3] = -20.0 - FLOOR_DB;
+        let mut net = vec![vec![-20.0f32; HARMONICS]];
+        net[0][3] = -60.0; // a macro move lifts the network there
+        let out = frames(&net, &[(0, 0.0)], &[Some(r)]);
+        let db = 20.0 * out[0].magnitude(4).log10();
+        assert!((db + 20.0).abs() < 1e-3, "{db}");
     }
 }

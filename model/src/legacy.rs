@@ -62,11 +62,16 @@ impl V1Decoder {
 
     /// The cycle (2048 samples, peak-normalised) a version-1 latent stood for.
     pub fn cycle(&self, latent: &[f32]) -> Result<Vec<f32>, ModelError> {
-        if latent.len() != V1_LATENT || latent.iter().any(|v| !v.is_finite()) {
+        if latent.len() != V1_LATENT {
             return Err(ModelError::Argument(format!(
-                "a model-1 latent has {V1_LATENT} finite values, got {}",
+                "a model-1 latent has {V1_LATENT} values, got {}",
                 latent.len()
             )));
+        }
+        if latent.iter().any(|v| !v.is_finite()) {
+            return Err(ModelError::Argument(
+                "the model-1 latent holds a non-finite value".into(),
+            ));
         }
         let z = Tensor::from_slice(latent, (1, V1_LATENT), &Device::Cpu)?;
         let h = self.layers[0].forward(&z)?.gelu_erf()?;

@@ -387,7 +387,7 @@ impl Model {
     /// Positions of `frames` frames on the piecewise-linear path through
     /// `anchors`, paced so that neighbouring frames differ by equal spectral
     /// steps within each segment (see [`crate::pacing`]; one batched decode of
-    /// 16 points per segment measures the path). The network alone: see
+    /// 32 points per segment measures the path). The network alone: see
     /// [`Model::paced_path_anchored`] for a path through anchors' sources.
     pub fn paced_path(
         &self,

@@ -331,7 +331,7 @@ pub struct PathPacing {
 #[derive(Debug, Clone, Copy)]
 pub enum Pacing<'a> {
     /// Measure the path ([`Model::paced_path_anchored`]: a coarse decode of
-    /// 16 points per segment, with the anchors' residuals, as it will sound).
+    /// 32 points per segment, with the anchors' residuals, as it will sound).
     Measure,
     /// Reuse the pacing of an earlier table when it has as many frames and
     /// segments (otherwise measure): no extra decode. The worker builds with
@@ -345,7 +345,7 @@ pub enum Pacing<'a> {
 /// The macro offset moves every anchor ("Anchors" mode) or grows along the
 /// path from none at the first anchor to all of it at the last ("Along Path";
 /// with one anchor the path runs from it to the moved point). Each segment's
-/// frames are paced evenly in timbre ([`Model::paced_path`]).
+/// frames are paced evenly in timbre ([`Model::paced_path_anchored`], with the anchors' residuals).
 pub fn table_plan(
     model: &Model,
     encoder: &mut AnchorEncoder,

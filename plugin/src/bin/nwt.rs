@@ -47,7 +47,7 @@ enum Command {
     Presets {
         /// Also measure each preset on the standard chord (C3 E3 G3 C4,
         /// velocity 0.8): its loudest momentary loudness (EBU R128, LUFS)
-        /// and its sample peak; the factory bank sits at -16 LUFS ± 2 LU
+        /// and its sample peak; the factory bank sits at -19 LUFS ± 2 LU
         /// and peaks at or below -1 dBFS.
         #[arg(long)]
         loudness: bool,
