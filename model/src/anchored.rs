@@ -42,6 +42,9 @@ pub struct Residual {
     /// The network's levels at the anchor's latent, dB (the source's levels
     /// are these plus [`Residual::levels_db`]).
     pub decoded_db: Vec<f32>,
+    /// Per harmonic: whether the source is silent there, and whether the
+    /// network is (computed once, from the two rows above).
+    pub silent: Vec<(bool, bool)>,
 }
 
 /// How far the network's level must rise above its level at the anchors
@@ -72,6 +75,11 @@ impl Residual {
                         SINE_PHASE
                     }
                 })
+                .collect(),
+            silent: want
+                .iter()
+                .zip(decoded)
+                .map(|(&w, &d)| (levels::magnitude(w) == 0.0, levels::magnitude(d) == 0.0))
                 .collect(),
             decoded_db: decoded.clone(),
         })
@@ -175,9 +183,9 @@ fn term(r: Option<&Residual>, k: usize, net: f32) -> Term {
         };
     };
     let decoded = r.decoded_db[k];
-    let source = decoded + r.levels_db[k];
     let phase = r.phasors[k];
-    if levels::magnitude(source) == 0.0 {
+    let (source_silent, network_silent) = r.silent[k];
+    if source_silent {
         return Term {
             level: net + r.levels_db[k],
             phase,
@@ -186,8 +194,8 @@ fn term(r: Option<&Residual>, k: usize, net: f32) -> Term {
     }
     // Where the network is at its floor at the anchor, its change from there
     // is measured from a level it cannot show: the source's level holds.
-    let level = if levels::magnitude(decoded) == 0.0 {
-        source
+    let level = if network_silent {
+        decoded + r.levels_db[k]
     } else {
         net + r.levels_db[k]
     };
@@ -208,6 +216,7 @@ mod tests {
             levels_db: vec![level; HARMONICS],
             phasors: vec![(phase.sin(), phase.cos()); HARMONICS],
             decoded_db: vec![-20.0; HARMONICS],
+            silent: vec![(false, false); HARMONICS],
         }
     }
 
@@ -249,6 +258,7 @@ mod tests {
         let mut r = residual(0.0, 0.0);
         r.decoded_db[2] = -78.0;
         r.levels_db[2] = FLOOR_DB - -78.0;
+        r.silent[2] = (true, false);
         let frame_with = |level: f32| {
             let mut net = vec![vec![-20.0f32; HARMONICS]];
             net[0][2] = level;
@@ -269,6 +279,7 @@ mod tests {
         // all the way, while its level fades.
         let mut silent = residual(0.0, 2.0);
         silent.levels_db[4] = FLOOR_DB - -20.0;
+        silent.silent[4] = (true, false);
         let out = frames(&net, &[(0, 0.7)], &[Some(a), Some(silent)]);
         assert!(levels::phases(&out[0])[4].abs() < 1e-5);
         assert!(out[0].magnitude(5) > 0.0);
@@ -280,6 +291,7 @@ mod tests {
         let mut r = residual(0.0, 0.0);
         r.decoded_db[3] = FLOOR_DB;
         r.levels_db[3] = -20.0 - FLOOR_DB;
+        r.silent[3] = (false, true);
         let mut net = vec![vec![-20.0f32; HARMONICS]];
         net[0][3] = -60.0; // a macro move lifts the network there
         let out = frames(&net, &[(0, 0.0)], &[Some(r)]);
