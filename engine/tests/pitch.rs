@@ -18,13 +18,67 @@ fn a4_is_440_hz_within_a_tenth_of_a_cent() {
     }
 }
 
+/// Plays A4 with a pitch bend of `bend` (-1..=1) sent with the note, under
+/// `settings`; returns 1.2 s of the steady left channel.
+fn bent_a4(settings: &[(&str, &str)], bend: f32, sr: f32) -> Vec<f32> {
+    use nwt_engine::{SliceEvents, SynthEvent, Transport};
+    let mut synth = synth_with(settings, sr);
+    let block = 256;
+    let (mut l, mut r) = (vec![0.0f32; block], vec![0.0f32; block]);
+    let mut out = Vec::new();
+    for i in 0..(1.5 * sr) as usize / block {
+        let events = if i == 0 {
+            vec![
+                SynthEvent::PitchBend {
+                    timing: 0,
+                    value: bend,
+                },
+                SynthEvent::NoteOn {
+                    timing: 0,
+                    voice_id: Some(0),
+                    channel: 0,
+                    key: 69,
+                    velocity: 1.0,
+                },
+            ]
+        } else {
+            Vec::new()
+        };
+        let mut io = SliceEvents::new(&events, 0);
+        let transport = Transport {
+            tempo: 120.0,
+            position_beats: None,
+        };
+        synth.process(&mut l, &mut r, transport, &mut io);
+        out.extend_from_slice(&l);
+    }
+    out[(0.2 * sr) as usize..(1.4 * sr) as usize].to_vec()
+}
+
 #[test]
 fn pitch_bend_range_and_transpose_move_the_pitch() {
     let sr = 48_000.0;
-    let mut synth = synth_with(&[("pitch", "12")], sr);
-    let out = render(&mut synth, &[note(57, 0.0, 1.5, 1.0, sr)], 256);
+    // (bend range in semitones, bend, transpose in semitones) → expected cents.
+    for (range, bend, transpose, want) in [
+        ("2", 1.0f32, "0", 200.0),
+        ("2", -0.5, "0", -100.0),
+        ("12", 0.25, "0", 300.0),
+        ("7", -1.0, "12", 500.0),
+        ("24", 0.0, "-12", -1200.0),
+    ] {
+        let settings = [("bend_range", range), ("pitch", transpose)];
+        let expected = 440.0 * 2f64.powf(want / 1200.0);
+        let f = estimate_frequency(&bent_a4(&settings, bend, sr), f64::from(sr), expected, 5.0);
+        let off = cents(f, expected);
+        println!("range {range}, bend {bend:+}, transpose {transpose}: {f:.4} Hz, {off:+.4} cents");
+        assert!(
+            off.abs() < 0.1,
+            "range {range}, bend {bend}: {f} Hz is {off:+.3} cents off"
+        );
+    }
+    // Without the bend the note stays at 440 Hz (so the bend is what moved it).
     let f = estimate_frequency(
-        &out.left[(0.2 * sr) as usize..(1.4 * sr) as usize],
+        &bent_a4(&[("bend_range", "12")], 0.0, sr),
         f64::from(sr),
         440.0,
         5.0,

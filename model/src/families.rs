@@ -1265,7 +1265,6 @@ mod dmath {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     fn peak(h: &Harmonics) -> f32 {
         harmonics_to_frame(h)
@@ -1558,31 +1557,5 @@ mod tests {
         }
         assert_eq!(dmath::atan2(0.0, -1.0), std::f64::consts::PI);
         assert!((ln(1e-310) - 1e-310f64.ln()).abs() < 1e-12);
-    }
-
-    #[test]
-    fn generation_speed() {
-        let per_family = if cfg!(debug_assertions) { 100 } else { 1000 };
-        let mut total = 0.0;
-        for family in Family::ALL {
-            let start = Instant::now();
-            for seed in 0..per_family {
-                std::hint::black_box(family.generate(seed));
-            }
-            let secs = start.elapsed().as_secs_f64();
-            total += secs;
-            println!(
-                "{:<9} {per_family} frames in {:7.1} ms ({:6.1} µs/frame)",
-                family.name(),
-                secs * 1e3,
-                secs * 1e6 / per_family as f64
-            );
-        }
-        let frames = per_family as f64 * Family::ALL.len() as f64;
-        println!(
-            "all: {:.2} s for {frames} frames; 20,000 frames ≈ {:.1} s",
-            total,
-            total / frames * 20_000.0
-        );
     }
 }

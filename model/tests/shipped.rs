@@ -48,9 +48,19 @@ fn embedded_weights_decode_the_reference_frame() {
         worst < 1e-4,
         "decoded frame differs from the reference by {worst}"
     );
-    // The same weights loaded from the file agree with the embedded copy.
+    // The embedded copy is the shipped file: loaded from the file, the model
+    // decodes the same frame, and its id is the file's hash, so a changed
+    // weight gives another id.
     let again = Model::from_bytes(&weights()).unwrap();
+    assert_eq!(again.decode(&[latent]).unwrap()[0], *frame);
     assert_eq!(again.id(), model.id());
+    let bias = candle_core::safetensors::load_buffer(&weights(), &candle_core::Device::Cpu)
+        .unwrap()["decoder.out.bias"]
+        .clone();
+    let nudged = (bias + 1e-3).unwrap();
+    let other = Model::from_bytes(&with_tensor("decoder.out.bias", Some(nudged))).unwrap();
+    assert_ne!(other.id(), model.id());
+    assert_ne!(other.decode(&[latent]).unwrap()[0], *frame);
 }
 
 #[test]
@@ -110,8 +120,11 @@ fn with_tensor(name: &str, tensor: Option<candle_core::Tensor>) -> Vec<u8> {
         Some(t) => tensors.insert(name.to_string(), t),
         None => tensors.remove(name),
     };
+    // Tests run in parallel: each call writes its own file.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!(
-        "nwt-broken-{}-{name}.safetensors",
+        "nwt-broken-{}-{call}-{name}.safetensors",
         std::process::id()
     ));
     candle_core::safetensors::save(&tensors, &path).unwrap();
