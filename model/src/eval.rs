@@ -157,7 +157,7 @@ pub struct LinearBaseline {
 impl LinearBaseline {
     /// Fits `components` principal components to the levels of `frames`.
     pub fn fit(frames: &[Harmonics], components: usize) -> Self {
-        let rows: Vec<Vec<f32>> = frames.iter().map(unit_levels).collect();
+        let rows: Vec<Vec<f32>> = frames.iter().map(Model::input_levels).collect();
         Self {
             pca: Pca::fit(&rows, components),
         }
@@ -166,13 +166,9 @@ impl LinearBaseline {
     /// A frame through the baseline: its levels projected on the components
     /// and back (sine phase; the error measures magnitudes only).
     pub fn reconstruct(&self, frame: &Harmonics) -> Harmonics {
-        let unit = self.pca.approximate(&unit_levels(frame));
+        let unit = self.pca.approximate(&Model::input_levels(frame));
         levels::spectrum(&levels::from_unit(&unit), None)
     }
-}
-
-fn unit_levels(h: &Harmonics) -> Vec<f32> {
-    levels::to_unit(&levels::levels_db(&Model::canonical(h)))
 }
 
 fn mean_error(frames: &[Harmonics], decoded: &[Harmonics]) -> (f64, usize) {

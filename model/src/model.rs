@@ -343,14 +343,17 @@ impl Model {
         h
     }
 
+    /// A frame as the encoder takes it: the scaled levels
+    /// ([`levels::to_unit`]) of its canonical spectrum.
+    pub fn input_levels(frame: &Harmonics) -> Vec<f32> {
+        levels::to_unit(&levels::levels_db(&Self::canonical(frame)))
+    }
+
     /// Encodes many frames at once.
     pub fn encode_batch(&self, frames: &[Harmonics]) -> Result<Vec<Latent>, ModelError> {
         let mut out = Vec::with_capacity(frames.len());
         for chunk in frames.chunks(CHUNK) {
-            let flat: Vec<f32> = chunk
-                .iter()
-                .flat_map(|f| levels::to_unit(&levels::levels_db(&Self::canonical(f))))
-                .collect();
+            let flat: Vec<f32> = chunk.iter().flat_map(Self::input_levels).collect();
             let x = Tensor::from_vec(flat, (chunk.len(), HARMONICS), &self.device)?;
             let (mu, _) = self.vae.encode(&x)?;
             out.extend(

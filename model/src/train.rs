@@ -78,6 +78,11 @@ pub fn unit_levels(example: &Example) -> Vec<f32> {
     levels::to_unit(&levels::levels_db(&coeffs_to_harmonics(&example.coeffs)))
 }
 
+/// Every frame of one split as the network sees it ([`unit_levels`]).
+pub fn split_levels(data: &Dataset, split: Split) -> Vec<Vec<f32>> {
+    data.split(split).into_iter().map(unit_levels).collect()
+}
+
 /// Trainable weights: one (weight, bias) pair of [`Var`]s per layer.
 pub struct Weights {
     vars: Vec<(String, Var)>,
@@ -286,11 +291,7 @@ pub fn evaluate(vae: &Vae, rows: &[&Vec<f32>], beta: f64, device: &Device) -> Re
 /// The PCA of the training split's scaled levels with [`LATENT`] components
 /// (the network's initialisation).
 pub fn levels_pca(data: &Dataset) -> Pca {
-    let rows: Vec<Vec<f32>> = data
-        .split(Split::Train)
-        .into_iter()
-        .map(unit_levels)
-        .collect();
+    let rows = split_levels(data, Split::Train);
     Pca::fit(&rows, LATENT)
 }
 
@@ -308,14 +309,9 @@ pub fn train(
         None => Weights::init(&mut rng, &levels_pca(data), &device)?,
     };
     let vae = weights.vae();
-    let train_examples = data.split(Split::Train);
-    let train_rows: Vec<Vec<f32>> = train_examples.iter().map(|e| unit_levels(e)).collect();
-    let frame_weights = example_weights(&train_examples, config);
-    let validation_rows: Vec<Vec<f32>> = data
-        .split(Split::Validation)
-        .into_iter()
-        .map(unit_levels)
-        .collect();
+    let train_rows = split_levels(data, Split::Train);
+    let frame_weights = example_weights(&data.split(Split::Train), config);
+    let validation_rows = split_levels(data, Split::Validation);
     let validation: Vec<&Vec<f32>> = validation_rows.iter().collect();
     let mut order: Vec<usize> = (0..train_rows.len()).collect();
     let steps_per_epoch = order.len().div_ceil(config.batch.max(1));
@@ -385,11 +381,7 @@ pub fn train(
 /// split's latent means.
 pub fn macro_axes(vae: &Vae, data: &Dataset) -> Result<MacroAxes> {
     let device = Device::Cpu;
-    let rows: Vec<Vec<f32>> = data
-        .split(Split::Train)
-        .into_iter()
-        .map(unit_levels)
-        .collect();
+    let rows = split_levels(data, Split::Train);
     let mut latents: Vec<Vec<f32>> = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(256) {
         let refs: Vec<&Vec<f32>> = chunk.iter().collect();
@@ -460,11 +452,7 @@ mod tests {
             ..TrainConfig::default()
         };
         let device = Device::Cpu;
-        let rows: Vec<Vec<f32>> = data
-            .split(Split::Train)
-            .into_iter()
-            .map(unit_levels)
-            .collect();
+        let rows = split_levels(&data, Split::Train);
         let refs: Vec<&Vec<f32>> = rows.iter().collect();
         let pca = levels_pca(&data);
         // The initial network reproduces the PCA reconstruction.

@@ -142,7 +142,7 @@ impl Anchor {
         let Anchor::Latent { name, latent } = self else {
             return None;
         };
-        if latent.len() != V1_LATENT || nwt_model::vae::LATENT == V1_LATENT {
+        if latent.len() != V1_LATENT {
             return None;
         }
         let decoder = DECODER.get_or_init(|| V1Decoder::embedded().map_err(|e| e.to_string()));

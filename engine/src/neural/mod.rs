@@ -150,7 +150,7 @@ impl AnchorEncoder {
     ) -> Result<AnchorPoint, NeuralError> {
         let migrated = self.migrate(slot, anchor)?;
         let anchor = migrated.as_ref().unwrap_or(anchor);
-        let latent = self.latent(model, slot, anchor)?;
+        let latent = self.encode(model, slot, anchor)?;
         let wave_key = match anchor {
             Anchor::Wave { samples, .. } => cycle_hash(samples),
             _ => 0,
@@ -224,7 +224,16 @@ impl AnchorEncoder {
         anchor: &Anchor,
     ) -> Result<Latent, NeuralError> {
         let migrated = self.migrate(slot, anchor)?;
-        let anchor = migrated.as_ref().unwrap_or(anchor);
+        self.encode(model, slot, migrated.as_ref().unwrap_or(anchor))
+    }
+
+    /// The latent of an anchor already migrated ([`AnchorEncoder::migrate`]).
+    fn encode(
+        &mut self,
+        model: &Model,
+        slot: usize,
+        anchor: &Anchor,
+    ) -> Result<Latent, NeuralError> {
         let slot_name = anchors::SLOT_NAMES[slot.min(anchors::SLOT_NAMES.len() - 1)];
         let bad = |reason: String| NeuralError::Anchor {
             slot: slot_name,
@@ -311,8 +320,6 @@ pub struct TablePlan {
     /// two or more anchors these are also the weights that carry each
     /// anchor's residual along the path.
     pub pacing: PathPacing,
-    /// The macro-moved latent path the frames lie on.
-    pub path: Vec<Latent>,
     /// Whether the pacing was measured for this path (not reused).
     pub measured: bool,
 }
@@ -400,7 +407,6 @@ pub fn table_plan(
         latents,
         points,
         pacing,
-        path,
         measured,
     })
 }
@@ -441,7 +447,6 @@ pub fn build_paced_table(
         points,
         pacing,
         measured,
-        ..
     } = table_plan(model, encoder, request, pacing)?;
     // What the network misses of each anchor's source is added back along
     // the path (`nwt_model::anchored`), so the table runs exactly through its

@@ -359,9 +359,10 @@ fn read_cycle_samples(spec: &Path) -> Result<(String, Vec<f32>)> {
     Ok((label, samples))
 }
 
-/// Reads one cycle (see [`read_cycle_samples`]) as a spectrum.
-fn read_cycle(spec: &Path) -> Result<nwt_model::Harmonics> {
-    let (_, samples) = read_cycle_samples(spec)?;
+/// Reads one cycle (see [`read_cycle_samples`]) and refuses a silent one:
+/// its label, its samples and its spectrum.
+fn read_audible_cycle(spec: &Path) -> Result<(String, Vec<f32>, nwt_model::Harmonics)> {
+    let (label, samples) = read_cycle_samples(spec)?;
     let h = nwt_model::Harmonics::from_cycle(&samples);
     if (1..=nwt_model::MAX_HARMONIC).all(|k| h.magnitude(k) < 1e-6) {
         bail!(
@@ -369,7 +370,12 @@ fn read_cycle(spec: &Path) -> Result<nwt_model::Harmonics> {
             spec.display()
         );
     }
-    Ok(h)
+    Ok((label, samples, h))
+}
+
+/// Reads one audible cycle as a spectrum ([`read_audible_cycle`]).
+fn read_cycle(spec: &Path) -> Result<nwt_model::Harmonics> {
+    Ok(read_audible_cycle(spec)?.2)
 }
 
 /// Reads a wavetable (or the cycles of a recording) as an imported table.
@@ -491,8 +497,7 @@ fn apply_anchor_args(params: &SynthParams, specs: &[String]) -> Result<()> {
                 .rsplit_once('@')
                 .is_some_and(|(file, _)| Path::new(file).is_file())
         {
-            read_cycle(Path::new(source))?;
-            let (name, samples) = read_cycle_samples(Path::new(source))?;
+            let (name, samples, _) = read_audible_cycle(Path::new(source))?;
             Some(Anchor::Wave { name, samples })
         } else {
             let shapes: Vec<&str> = AnchorShape::ALL.iter().map(|s| s.id()).collect();
@@ -628,16 +633,15 @@ fn main() -> Result<()> {
             model,
         } => {
             // What the network makes of the cycle: its decoded levels with the
-            // cycle's own phases (the path the synth's tables take, with the
-            // network's miss at the anchor left out so it can be heard).
+            // cycle's own phases (the network's miss, which the synth's
+            // tables add back at an anchor, left out so it can be heard).
             let model = model.load_on(&device)?;
             let h = read_cycle(&input)?;
-            let latent = model.encode(&h)?;
-            let mut residual = nwt_model::anchored::Residual::of(&model, &h, &latent)?;
-            residual.levels_db.iter_mut().for_each(|l| *l = 0.0);
-            let mut decoded = model.anchored_frames(&[latent], &[Some(residual)], &[(0, 0.0)])?;
-            nwt_model::families::normalise(&mut decoded[0], nwt_model::vae::HARMONICS);
-            let frame = frame_of(&decoded[0]);
+            let levels = model.decode_levels(&[model.encode(&h)?])?;
+            let phases = nwt_model::levels::phases(&Model::canonical(&h));
+            let mut decoded = nwt_model::levels::spectrum(&levels[0], Some(&phases));
+            nwt_model::families::normalise(&mut decoded, nwt_model::vae::HARMONICS);
+            let frame = frame_of(&decoded);
             wav::write_mono_f32(&output, 48_000, &frame)?;
             println!("wrote {}: one 2048-sample cycle", output.display());
             Ok(())
@@ -660,10 +664,7 @@ fn main() -> Result<()> {
             let model = model.load_on(&device)?;
             let cycles = anchors
                 .iter()
-                .map(|p| {
-                    read_cycle(p)?;
-                    read_cycle_samples(p)
-                })
+                .map(|p| read_audible_cycle(p).map(|(name, samples, _)| (name, samples)))
                 .collect::<Result<Vec<_>>>()?;
             let set = synth_table(&model, cycles, frames)?;
             let frames_td: Vec<Vec<f32>> = (0..set.frame_count())
