@@ -10,10 +10,13 @@
 //! locks, blocks or does I/O. Everything that allocates (building tables,
 //! creating the synth) happens before processing starts.
 
+pub mod controllers;
 pub mod envelope;
+pub mod events;
 pub mod factory;
 pub mod filter;
 pub mod lfo;
+pub mod modulation;
 pub mod neural;
 pub mod offline;
 pub mod oscillator;
@@ -25,6 +28,7 @@ pub mod voice;
 pub mod wavetable;
 
 pub use params::SynthParams;
+pub use events::NoteExpression;
 pub use synth::{EventIo, SliceEvents, Synth, SynthEvent, Transport, VoiceEnd};
 pub use wavetable::WavetableSet;
 

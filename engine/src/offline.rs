@@ -1,4 +1,5 @@
-//! Offline rendering of a list of notes through the same [`Synth`] the plugin runs.
+//! Offline rendering of notes and controller events through the same
+//! [`Synth`] the plugin runs.
 
 use crate::params::SynthParams;
 use crate::synth::{SliceEvents, Synth, SynthEvent, Transport};
@@ -14,6 +15,17 @@ pub struct OfflineNote {
     pub end: u64,
     /// Velocity `0..=1`.
     pub velocity: f32,
+    /// MIDI channel `0..16` (matters for MPE and the sustain pedal).
+    pub channel: u8,
+}
+
+/// An event at an absolute sample of a render (its own `timing` is ignored).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimedEvent {
+    /// Sample at which it happens.
+    pub at: u64,
+    /// What happens.
+    pub event: SynthEvent,
 }
 
 /// How to render.
@@ -49,6 +61,34 @@ pub struct Rendered {
     pub voice_ends: usize,
 }
 
+/// The note-ons and note-offs of `notes` (note `i` has note id `i`).
+pub fn note_events(notes: &[OfflineNote]) -> Vec<TimedEvent> {
+    let mut events = Vec::with_capacity(notes.len() * 2);
+    for (i, note) in notes.iter().enumerate() {
+        let voice_id = Some(i as i32);
+        events.push(TimedEvent {
+            at: note.start,
+            event: SynthEvent::NoteOn {
+                timing: 0,
+                voice_id,
+                channel: note.channel,
+                key: note.key,
+                velocity: note.velocity,
+            },
+        });
+        events.push(TimedEvent {
+            at: note.end.max(note.start + 1),
+            event: SynthEvent::NoteOff {
+                timing: 0,
+                voice_id,
+                channel: note.channel,
+                key: note.key,
+            },
+        });
+    }
+    events
+}
+
 /// Renders `notes` until every note has been released and the synth is silent
 /// (or `max_tail` has passed). Before each block, `hook(first_sample, params)`
 /// may change parameters, as a host's automation would.
@@ -56,36 +96,29 @@ pub fn render(
     synth: &mut Synth,
     notes: &[OfflineNote],
     options: RenderOptions,
+    hook: impl FnMut(u64, &SynthParams),
+) -> Rendered {
+    render_events(synth, note_events(notes), options, hook)
+}
+
+/// Renders `events` (notes, controllers, expressions, in any order) until
+/// the last event has passed and the synth is silent (or `max_tail` has
+/// passed). At equal times note-offs come before note-ons, and controllers
+/// before both (a pedal pressed with a note holds it). Before each block,
+/// `hook(first_sample, params)` may change parameters.
+pub fn render_events(
+    synth: &mut Synth,
+    mut timeline: Vec<TimedEvent>,
+    options: RenderOptions,
     mut hook: impl FnMut(u64, &SynthParams),
 ) -> Rendered {
-    let mut timeline: Vec<(u64, SynthEvent)> = Vec::with_capacity(notes.len() * 2);
-    for (i, note) in notes.iter().enumerate() {
-        let voice_id = Some(i as i32);
-        let velocity = note.velocity;
-        timeline.push((
-            note.start,
-            SynthEvent::NoteOn {
-                timing: 0,
-                voice_id,
-                channel: 0,
-                key: note.key,
-                velocity,
-            },
-        ));
-        let end = note.end.max(note.start + 1);
-        timeline.push((
-            end,
-            SynthEvent::NoteOff {
-                timing: 0,
-                voice_id,
-                channel: 0,
-                key: note.key,
-            },
-        ));
-    }
-    // Releases sort before note-ons at the same sample.
-    timeline.sort_by_key(|(at, e)| (*at, matches!(e, SynthEvent::NoteOn { .. })));
-    let last_release = timeline.last().map_or(0, |(at, _)| *at);
+    let order = |e: &SynthEvent| match e {
+        SynthEvent::NoteOn { .. } => 2,
+        SynthEvent::NoteOff { .. } | SynthEvent::Choke { .. } => 1,
+        _ => 0,
+    };
+    timeline.sort_by_key(|t| (t.at, order(&t.event)));
+    let last_event = timeline.last().map_or(0, |t| t.at);
     let block = options.block_size.max(1);
     let params = synth.params().clone();
 
@@ -95,15 +128,15 @@ pub fn render(
     let mut next = 0;
     let mut pos = 0u64;
     loop {
-        let done = pos >= last_release && synth.active_voices() == 0;
-        if done || pos >= last_release + options.max_tail {
+        let done = next >= timeline.len() && synth.active_voices() == 0;
+        if done || pos >= last_event + options.max_tail {
             break;
         }
         hook(pos, &params);
         let end = pos + block as u64;
         block_events.clear();
-        while next < timeline.len() && timeline[next].0 < end {
-            let (at, mut event) = timeline[next];
+        while next < timeline.len() && timeline[next].at < end {
+            let TimedEvent { at, mut event } = timeline[next];
             *event.timing_mut() = (at - pos) as u32;
             block_events.push(event);
             next += 1;

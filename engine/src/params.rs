@@ -7,9 +7,11 @@
 use crate::factory::TableSource;
 use crate::filter::FilterMode;
 use crate::lfo::{LfoDivision, LfoShape};
-use crate::neural::{Anchors, MacroMode, UserTable};
+use crate::modulation::{self, ModSlotParams, MOD_SLOTS};
+use crate::neural::{AnchorStore, Anchors, MacroMode, UserTable};
 use nice_plug::prelude::*;
 use nwt_model::model::MACROS;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 /// Polyphonic modulation id of `position`.
@@ -205,7 +207,7 @@ pub struct SynthParams {
     pub frames: IntParam,
     /// The anchor slots A–D (saved with the DAW session; never read by the audio thread).
     #[persist = "anchors"]
-    pub anchors: RwLock<Anchors>,
+    pub anchors: AnchorStore,
     /// The imported wavetable the `Imported` table source plays (saved with the
     /// DAW session; never read by the audio thread).
     #[persist = "user_table"]
@@ -305,6 +307,21 @@ pub struct SynthParams {
     /// LFO depth on cutoff, in semitones.
     #[id = "lfo_to_cutoff"]
     pub lfo_to_cutoff: FloatParam,
+
+    /// MPE (lower zone): channel 1 is the master channel, channels 2–16 carry
+    /// one note each with its own bend, pressure and timbre.
+    #[id = "mpe"]
+    pub mpe: BoolParam,
+    /// Bend range of the MPE member channels, in semitones (48 is MPE's default).
+    #[id = "mpe_bend_range"]
+    pub mpe_bend_range: IntParam,
+    /// The modulation matrix's slots (ids `mod_source_1`, `mod_destination_1`,
+    /// `mod_amount_1`, ...).
+    #[nested(array, group = "Modulation")]
+    pub modulation: [ModSlotParams; MOD_SLOTS],
+    /// What the modulation matrix adds to each macro, written by the audio
+    /// thread (lock-free) and read with the knobs by the decoder worker.
+    pub macro_modulation: [AtomicF32; MACROS],
 }
 
 impl Default for SynthParams {
@@ -334,7 +351,7 @@ impl Default for SynthParams {
             macro_8: macro_param(8),
             macro_mode: EnumParam::new("Macro Mode", MacroMode::Anchors),
             frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
-            anchors: RwLock::new(Anchors::default()),
+            anchors: AnchorStore::default(),
             user_table: RwLock::new(None),
             editor: RwLock::new(EditorMemory::default()),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
@@ -417,6 +434,12 @@ impl Default for SynthParams {
             lfo_division: EnumParam::new("LFO Division", LfoDivision::Quarter),
             lfo_to_position: bipolar_param("LFO > Position", "", 1.0),
             lfo_to_cutoff: bipolar_param("LFO > Cutoff", " st", 96.0),
+
+            mpe: BoolParam::new("MPE", false),
+            mpe_bend_range: IntParam::new("MPE Bend Range", 48, IntRange::Linear { min: 0, max: 96 })
+                .with_unit(" st"),
+            modulation: modulation::default_slots(),
+            macro_modulation: Default::default(),
         }
     }
 }
@@ -452,16 +475,40 @@ impl SynthParams {
         ]
     }
 
-    /// The macro knobs' current values, each `-1..=1` (non-finite values read as 0).
+    /// The macros as the decoder plays them: each knob plus what the
+    /// modulation matrix adds, clamped to `-1..=1` (non-finite values read as 0).
     pub fn macro_values(&self) -> [f32; MACROS] {
-        self.macro_params().map(|p| {
-            let v = p.value();
+        let knobs = self.macro_params();
+        std::array::from_fn(|i| {
+            let v = knobs[i].value() + self.macro_modulation[i].load(Ordering::Relaxed);
             if v.is_finite() {
                 v.clamp(-1.0, 1.0)
             } else {
                 0.0
             }
         })
+    }
+
+    /// Sets what the modulation matrix adds to each macro (audio thread:
+    /// lock-free, stores only what changed).
+    pub fn set_macro_modulation(&self, offsets: &[f32; MACROS]) {
+        for (slot, &v) in self.macro_modulation.iter().zip(offsets) {
+            let v = if v.is_finite() { v } else { 0.0 };
+            if slot.load(Ordering::Relaxed) != v {
+                slot.store(v, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The modulation matrix's slots as plain values (audio thread: atomics only).
+    pub fn mod_routes(&self) -> [modulation::Route; MOD_SLOTS] {
+        std::array::from_fn(|i| self.modulation[i].route())
+    }
+
+    /// Counts every replacement of the sound's anchors or imported table,
+    /// including a DAW's state load (lock-free).
+    pub fn sound_revision(&self) -> u64 {
+        self.anchors.revision()
     }
 
     /// Frames in the neural table.
@@ -471,20 +518,18 @@ impl SynthParams {
 
     /// A copy of the anchor slots (GUI and worker threads only).
     pub fn anchors_snapshot(&self) -> Anchors {
-        self.anchors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.anchors.snapshot()
     }
 
     /// Whether the anchor slots equal `other` (GUI and worker threads only).
     pub fn anchors_equal(&self, other: &Anchors) -> bool {
-        *self.anchors.read().unwrap_or_else(|e| e.into_inner()) == *other
+        self.anchors.equals(other)
     }
 
     /// Replaces the imported table (GUI, command line); `None` removes it.
     pub fn set_user_table(&self, table: Option<UserTable>) {
         *self.user_table.write().unwrap_or_else(|e| e.into_inner()) = table;
+        self.anchors.bump();
     }
 
     /// A copy of the imported table (GUI and worker threads only).
@@ -523,7 +568,7 @@ impl SynthParams {
 
     /// Replaces the anchor slots (GUI, preset loading, command line).
     pub fn set_anchors(&self, anchors: Anchors) {
-        *self.anchors.write().unwrap_or_else(|e| e.into_inner()) = anchors;
+        self.anchors.replace(anchors);
     }
 
     /// Every parameter's plain (unmodulated) value by stable id: what a preset stores.

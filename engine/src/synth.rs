@@ -5,10 +5,12 @@
 //! nothing, takes no lock and does no I/O: every buffer lives in the struct or
 //! on the stack, and the factory tables are built in [`Synth::new`].
 
+use crate::controllers::{finite_in, Controllers};
 use crate::envelope::AdsrShape;
 use crate::factory;
 use crate::factory::TableSource;
 use crate::lfo::Lfo;
+use crate::modulation::{self, SourceValues};
 use crate::neural::TableLink;
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
 use crate::rng::Rng;
@@ -24,6 +26,13 @@ const FADE_SLOTS: usize = 16;
 const STEAL_FADE: f32 = 0.004;
 /// Fade-out of a choked voice, in seconds.
 const CHOKE_FADE: f32 = 0.001;
+/// Longest a note start waits, in seconds, for the table of a sound just
+/// loaded (a preset, a DAW state, new anchors) while the worker builds it, so
+/// the old or the fallback table is never heard for a table coming within a
+/// block or two (BENCHMARKS.md has the time to the first table after a load).
+pub const LOAD_HOLD: f32 = 0.025;
+/// Note starts that can wait for a table at once (more start at once).
+const HOLD_CAPACITY: usize = 64;
 /// Crossfade from one wavetable to the next, in seconds.
 const TABLE_FADE: f32 = 0.005;
 /// Start phases of the unison voices in "Fixed" phase mode, added to the set
@@ -55,164 +64,7 @@ const UNISON_START_PHASES: [u32; 16] = [
     3_140_598_720,
 ];
 
-/// An input event for [`Synth::process`]; `timing` is the sample offset in the block.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SynthEvent {
-    /// A note starts. `voice_id` is the host's note id if it sent one.
-    NoteOn {
-        /// Sample offset in the block.
-        timing: u32,
-        /// Host note id.
-        voice_id: Option<i32>,
-        /// MIDI channel.
-        channel: u8,
-        /// MIDI key.
-        key: u8,
-        /// Velocity `0..=1`.
-        velocity: f32,
-    },
-    /// A note is released.
-    NoteOff {
-        /// Sample offset in the block.
-        timing: u32,
-        /// Host note id.
-        voice_id: Option<i32>,
-        /// MIDI channel.
-        channel: u8,
-        /// MIDI key.
-        key: u8,
-    },
-    /// A note stops at once (after a 1 ms fade).
-    Choke {
-        /// Sample offset in the block.
-        timing: u32,
-        /// Host note id.
-        voice_id: Option<i32>,
-        /// MIDI channel.
-        channel: u8,
-        /// MIDI key.
-        key: u8,
-    },
-    /// Polyphonic modulation of one voice: a normalised offset for a parameter.
-    PolyModulation {
-        /// Sample offset in the block.
-        timing: u32,
-        /// Host note id of the voice.
-        voice_id: i32,
-        /// Which parameter ([`POLY_POSITION`], [`POLY_CUTOFF`] or [`POLY_PITCH`]).
-        poly_modulation_id: u32,
-        /// Normalised offset.
-        normalized_offset: f32,
-    },
-    /// Pitch bend for all notes, `-1..=1`.
-    PitchBend {
-        /// Sample offset in the block.
-        timing: u32,
-        /// Bend amount.
-        value: f32,
-    },
-    /// Release every note.
-    AllNotesOff {
-        /// Sample offset in the block.
-        timing: u32,
-    },
-}
-
-impl SynthEvent {
-    /// Sample offset of the event in its block.
-    pub fn timing(&self) -> u32 {
-        let mut copy = *self;
-        *copy.timing_mut()
-    }
-
-    /// The event's sample offset, to move it to another block position.
-    pub fn timing_mut(&mut self) -> &mut u32 {
-        match self {
-            SynthEvent::NoteOn { timing, .. }
-            | SynthEvent::NoteOff { timing, .. }
-            | SynthEvent::Choke { timing, .. }
-            | SynthEvent::PolyModulation { timing, .. }
-            | SynthEvent::PitchBend { timing, .. }
-            | SynthEvent::AllNotesOff { timing } => timing,
-        }
-    }
-}
-
-/// A voice that finished, for the host (CLAP needs this for polyphonic modulation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VoiceEnd {
-    /// Sample offset in the block.
-    pub timing: u32,
-    /// The host's note id, `None` when the host started the note without one
-    /// (plain MIDI): then the host must hear no id back.
-    pub voice_id: Option<i32>,
-    /// MIDI channel.
-    pub channel: u8,
-    /// MIDI key.
-    pub key: u8,
-}
-
-/// Host transport facts the synth uses (tempo sync of the LFO).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Transport {
-    /// Tempo in beats per minute.
-    pub tempo: f64,
-    /// Song position in quarter notes at the block's first sample, when playing.
-    pub position_beats: Option<f64>,
-}
-
-impl Default for Transport {
-    fn default() -> Self {
-        Self {
-            tempo: 120.0,
-            position_beats: None,
-        }
-    }
-}
-
-/// Where [`Synth::process`] takes its events from and reports ended voices to.
-pub trait EventIo {
-    /// The next event of the block, in timing order.
-    fn next_event(&mut self) -> Option<SynthEvent>;
-    /// A voice finished; hosts with polyphonic modulation need to hear of it.
-    fn voice_ended(&mut self, end: VoiceEnd);
-}
-
-/// An [`EventIo`] over a slice of events that counts ended voices and keeps
-/// them in a buffer reserved up front (it never grows past its capacity, so
-/// it does not allocate while processing).
-#[derive(Debug)]
-pub struct SliceEvents<'a> {
-    events: std::slice::Iter<'a, SynthEvent>,
-    /// Every voice end reported, up to the buffer's capacity.
-    pub ended: Vec<VoiceEnd>,
-    /// How many voice ends were reported in total.
-    pub ended_count: usize,
-}
-
-impl<'a> SliceEvents<'a> {
-    /// Events from `events`, keeping up to `capacity` voice ends.
-    pub fn new(events: &'a [SynthEvent], capacity: usize) -> Self {
-        Self {
-            events: events.iter(),
-            ended: Vec::with_capacity(capacity),
-            ended_count: 0,
-        }
-    }
-}
-
-impl EventIo for SliceEvents<'_> {
-    fn next_event(&mut self) -> Option<SynthEvent> {
-        self.events.next().copied()
-    }
-
-    fn voice_ended(&mut self, end: VoiceEnd) {
-        self.ended_count += 1;
-        if self.ended.len() < self.ended.capacity() {
-            self.ended.push(end);
-        }
-    }
-}
+pub use crate::events::{EventIo, SliceEvents, SynthEvent, Transport, VoiceEnd};
 
 /// Smoothed global values at the end of the previous control block.
 #[derive(Debug, Clone, Copy, Default)]
@@ -271,9 +123,26 @@ pub struct Synth {
     next_age: u64,
     rng: Rng,
     lfo: Lfo,
-    bend: f32,
+    controllers: Controllers,
+    /// Note starts waiting for the table of a newly loaded sound.
+    held: Vec<HeldNote>,
+    /// Samples the held notes have waited.
+    held_for: usize,
+    /// The sound revision whose table the synth stopped waiting for.
+    gave_up: Option<u64>,
     last_pitch: Option<f32>,
     previous: Previous,
+}
+
+/// A note start waiting for its table (see [`LOAD_HOLD`]).
+#[derive(Debug, Clone, Copy)]
+struct HeldNote {
+    voice_id: Option<i32>,
+    channel: u8,
+    key: u8,
+    velocity: f32,
+    /// Its note-off came while it waited: it starts and is released at once.
+    released: bool,
 }
 
 /// `Some(id)` when the event names a note id; used to match events to voices.
@@ -311,7 +180,10 @@ impl Synth {
             next_age: 0,
             rng: Rng::new(0x5eed),
             lfo: Lfo::default(),
-            bend: 0.0,
+            controllers: Controllers::default(),
+            held: Vec::with_capacity(HOLD_CAPACITY),
+            held_for: 0,
+            gave_up: None,
             last_pitch: None,
             previous: Previous::default(),
         };
@@ -345,7 +217,11 @@ impl Synth {
         self.current = self.wanted_table();
         self.fade = None;
         self.lfo.reset();
-        self.bend = 0.0;
+        self.controllers = Controllers::default();
+        self.held.clear();
+        self.held_for = 0;
+        self.params
+            .set_macro_modulation(&[0.0; nwt_model::model::MACROS]);
         self.last_pitch = None;
         self.previous = Previous::default();
         self.rng = Rng::new(0x5eed);
@@ -468,15 +344,21 @@ impl Synth {
             // Table changes first, so a note starting here starts on the new table.
             self.receive_table();
             self.choose_table();
+            self.start_held_notes(pos as u32, &mut |e| io.voice_ended(e));
             while let Some(event) = pending {
                 if event.timing() as usize > pos {
                     break;
                 }
-                self.handle_event(event, pos as u32, &mut |e| io.voice_ended(e));
+                if !self.hold(event) {
+                    self.handle_event(event, pos as u32, &mut |e| io.voice_ended(e));
+                }
                 pending = io.next_event();
             }
             let next_timing = pending.map_or(len, |e| (e.timing() as usize).clamp(pos + 1, len));
             let end = next_timing.min(pos + CONTROL_BLOCK).min(len);
+            if !self.held.is_empty() {
+                self.held_for += end - pos;
+            }
             self.render_block(
                 &mut left[pos..end],
                 &mut right[pos..end],
@@ -493,6 +375,111 @@ impl Synth {
             });
             pending = io.next_event();
         }
+    }
+
+    /// Whether a table for a newly loaded sound is on its way: the synth is
+    /// linked to a worker, plays the worker's table, and the newest table it
+    /// has was built for an older sound (or there is none yet).
+    fn awaiting_table(&self) -> bool {
+        let revision = self.params.sound_revision();
+        self.link.is_some()
+            && self.params.table.value().index().is_none()
+            && self.gave_up != Some(revision)
+            && self
+                .neural
+                .as_ref()
+                .is_none_or(|t| t.revision() < revision)
+    }
+
+    /// Keeps a note start (or the note-off or choke of a waiting note) while
+    /// the table of a newly loaded sound is coming; returns whether it did.
+    fn hold(&mut self, event: SynthEvent) -> bool {
+        match event {
+            SynthEvent::NoteOn {
+                voice_id,
+                channel,
+                key,
+                velocity,
+                ..
+            } if self.held.len() < HOLD_CAPACITY && self.awaiting_table() => {
+                self.held.push(HeldNote {
+                    voice_id,
+                    channel,
+                    key,
+                    velocity,
+                    released: false,
+                });
+                true
+            }
+            SynthEvent::NoteOff {
+                voice_id,
+                channel,
+                key,
+                ..
+            } => {
+                let waiting = self.held.iter_mut().find(|h| {
+                    !h.released
+                        && match voice_id {
+                            Some(id) => h.voice_id == Some(id),
+                            None => h.channel == channel && h.key == key,
+                        }
+                });
+                waiting.map(|h| h.released = true).is_some()
+            }
+            SynthEvent::Choke {
+                voice_id,
+                channel,
+                key,
+                ..
+            } => {
+                // A waiting note that is choked never starts; sounding voices
+                // that match are choked as usual.
+                self.held.retain(|h| match voice_id {
+                    Some(id) => h.voice_id != Some(id),
+                    None => h.channel != channel || h.key != key,
+                });
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Starts the waiting notes once their table is in, or once they have
+    /// waited [`LOAD_HOLD`] (then the synth stops waiting for this sound).
+    fn start_held_notes(&mut self, timing: u32, on_end: &mut impl FnMut(VoiceEnd)) {
+        if self.held.is_empty() {
+            return;
+        }
+        let expired = self.held_for as f32 >= LOAD_HOLD * self.sample_rate;
+        if !expired && self.awaiting_table() {
+            return;
+        }
+        if expired {
+            self.gave_up = Some(self.params.sound_revision());
+        }
+        for i in 0..self.held.len() {
+            let h = self.held[i];
+            self.note_on(h.voice_id, h.channel, h.key.min(127), h.velocity, timing, on_end);
+            if h.released {
+                self.handle_event(
+                    SynthEvent::NoteOff {
+                        timing,
+                        voice_id: h.voice_id,
+                        channel: h.channel,
+                        key: h.key,
+                    },
+                    timing,
+                    on_end,
+                );
+            }
+        }
+        self.held.clear();
+        self.held_for = 0;
+    }
+
+    /// Notes waiting for the table of a newly loaded sound.
+    pub fn waiting_notes(&self) -> usize {
+        self.held.len()
     }
 
     /// Applies one event.
@@ -518,9 +505,14 @@ impl Synth {
                 key,
                 ..
             } => {
+                let held = self.controllers.sustains(channel, self.params.mpe.value());
                 for v in self.voices.iter_mut().filter(|v| v.active && !v.released) {
                     if matches(v, voice_id, channel, key) {
-                        v.release();
+                        if held {
+                            v.sustained = true;
+                        } else {
+                            v.release();
+                        }
                     }
                 }
             }
@@ -561,13 +553,59 @@ impl Synth {
                     }
                 }
             }
-            SynthEvent::PitchBend { value, .. } => {
-                self.bend = finite_or(value, 0.0).clamp(-1.0, 1.0);
+            SynthEvent::PitchBend { channel, value, .. } => {
+                let mpe = self.params.mpe.value();
+                self.controllers.bend(channel, value, mpe);
+            }
+            SynthEvent::ChannelPressure {
+                channel, pressure, ..
+            } => {
+                let mpe = self.params.mpe.value();
+                self.controllers.pressure(channel, pressure, mpe);
+            }
+            SynthEvent::Control {
+                channel, cc, value, ..
+            } => {
+                if self.controllers.control(channel, cc, value) {
+                    self.pedal_lifted();
+                }
+            }
+            SynthEvent::Expression {
+                voice_id,
+                channel,
+                key,
+                expression,
+                ..
+            } => {
+                for v in self.voices.iter_mut().filter(|v| v.active) {
+                    if matches(v, voice_id, channel, key) {
+                        v.expression.apply(expression);
+                    }
+                }
             }
             SynthEvent::AllNotesOff { .. } => {
+                for c in &mut self.controllers.channels {
+                    c.sustain = false;
+                }
                 for v in self.voices.iter_mut().filter(|v| v.active) {
                     v.release();
                 }
+            }
+            SynthEvent::AllSoundOff { .. } => {
+                let samples = (CHOKE_FADE * self.sample_rate) as usize;
+                for v in self.voices.iter_mut().filter(|v| v.active) {
+                    v.fade_out(samples);
+                }
+            }
+        }
+    }
+
+    /// Releases the notes the pedal no longer holds.
+    fn pedal_lifted(&mut self) {
+        let mpe = self.params.mpe.value();
+        for v in self.voices.iter_mut().filter(|v| v.active && v.sustained) {
+            if !self.controllers.sustains(v.channel, mpe) {
+                v.release();
             }
         }
     }
@@ -581,18 +619,26 @@ impl Synth {
         timing: u32,
         on_end: &mut impl FnMut(VoiceEnd),
     ) {
+        // A key struck again while the pedal holds it: the held note lets go
+        // (its release runs) and a fresh one starts.
+        for v in self.voices.iter_mut().filter(|v| v.active && v.sustained) {
+            if v.channel == channel && v.key == key {
+                v.release();
+            }
+        }
         let live = self
             .voices
             .iter()
             .filter(|v| v.active && !v.is_fading())
             .count();
         if live >= MAX_VOICES {
-            // Steal: the oldest released voice, else the oldest voice.
+            // Steal: the oldest released voice, else the oldest the pedal
+            // holds, else the oldest voice.
             let victim = self
                 .voices
                 .iter_mut()
                 .filter(|v| v.active && !v.is_fading())
-                .min_by_key(|v| (!v.released, v.age));
+                .min_by_key(|v| (!v.released, !v.sustained, v.age));
             if let Some(v) = victim {
                 v.fade_out((STEAL_FADE * self.sample_rate) as usize);
             }
@@ -680,7 +726,45 @@ impl Synth {
         hz / f64::from(self.sample_rate)
     }
 
-    fn voice_mods(&self, voice: &Voice) -> VoiceMods {
+    /// Every modulation source as `voice` reads it; `shared` holds the
+    /// mod wheel and channel aftertouch.
+    fn voice_sources(&self, voice: &Voice, shared: &SourceValues, mpe: bool) -> SourceValues {
+        let channel = self.controllers.channel(voice.channel);
+        let member = mpe && voice.channel != 0;
+        SourceValues {
+            poly_pressure: voice
+                .expression
+                .pressure
+                .unwrap_or(if member { channel.pressure } else { 0.0 }),
+            velocity: voice.velocity(),
+            timbre: (voice.expression.brightness.unwrap_or(channel.timbre) - 0.5) * 2.0,
+            ..*shared
+        }
+    }
+
+    /// The sources the shared destinations (macros, LFO rate) read: the
+    /// newest held note's, or no note's when none is held.
+    fn shared_sources(&self, mpe: bool) -> SourceValues {
+        let shared = SourceValues {
+            mod_wheel: self.controllers.mod_wheel,
+            aftertouch: self.controllers.global_pressure,
+            timbre: 0.0,
+            ..SourceValues::default()
+        };
+        self.voices
+            .iter()
+            .filter(|v| v.active && !v.released)
+            .max_by_key(|v| v.age)
+            .map_or(shared, |v| self.voice_sources(v, &shared, mpe))
+    }
+
+    fn voice_mods(
+        &self,
+        voice: &Voice,
+        routes: &[modulation::Route],
+        shared: &SourceValues,
+        mpe: bool,
+    ) -> VoiceMods {
         let p = &self.params;
         let delta = |param: &nice_plug::prelude::FloatParam, offset: Option<f32>| {
             offset.map(|o| {
@@ -698,6 +782,20 @@ impl Synth {
         if let Some((with, without)) = delta(&p.cutoff, voice.poly.cutoff) {
             mods.cutoff_ratio = finite_or(with / without.max(1.0), 1.0).clamp(1e-3, 1e3);
         }
+        let targets = modulation::voice_targets(routes, &self.voice_sources(voice, shared, mpe));
+        let member_bend = if mpe && voice.channel != 0 {
+            self.controllers.channel(voice.channel).bend
+                * p.mpe_bend_range.value().clamp(0, 96) as f32
+        } else {
+            0.0
+        };
+        mods.position += targets.position;
+        mods.pitch += targets.pitch_semitones + voice.expression.tuning + member_bend;
+        mods.cutoff_ratio = (mods.cutoff_ratio * (targets.cutoff_semitones / 12.0).exp2())
+            .clamp(1e-4, 1e4);
+        mods.gain = (targets.level_db / 20.0 * std::f32::consts::LOG2_10).exp2()
+            * voice.expression.volume;
+        mods.pan = voice.expression.pan;
         mods
     }
 
@@ -721,10 +819,17 @@ impl Synth {
         });
         self.fade = previous.and_then(|(from, _, w1)| (w1 > 0.0).then_some((from, w1)));
 
+        let mpe = p.mpe.value();
+        let routes = p.mod_routes();
+        let shared = self.shared_sources(mpe);
+        let shared_targets = modulation::shared_targets(&routes, &shared);
+        p.set_macro_modulation(&shared_targets.macros);
+
         let lfo_shape = p.lfo_shape.value();
         let lfo_start = self.lfo.value(lfo_shape);
+        let lfo_speed = f64::from(finite_in(shared_targets.lfo_octaves, -16.0, 16.0, 0.0)).exp2();
         self.lfo
-            .advance(self.lfo_cycles_per_sample(transport) * n as f64);
+            .advance(self.lfo_cycles_per_sample(transport) * lfo_speed * n as f64);
         let lfo_end = self.lfo.value(lfo_shape);
 
         let pos_param = finite_or(p.position.smoothed.next_step(steps), 0.0);
@@ -757,7 +862,7 @@ impl Synth {
             }),
             position,
             pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0)
-                + self.bend * bend_range,
+                + self.controllers.global_bend * bend_range,
             unison: p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
             detune: finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0),
             spread: finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
@@ -793,7 +898,7 @@ impl Synth {
             if !self.voices[i].active {
                 continue;
             }
-            let mods = self.voice_mods(&self.voices[i]);
+            let mods = self.voice_mods(&self.voices[i], &routes, &shared, mpe);
             let voice = &mut self.voices[i];
             if !voice.render(&ctx, mods, left, right) {
                 on_end(VoiceEnd {

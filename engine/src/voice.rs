@@ -1,6 +1,7 @@
 //! One sounding note: its unison oscillators, envelopes, filter and modulation state.
 
 use crate::envelope::{Adsr, AdsrShape};
+use crate::events::NoteExpression;
 use crate::filter::{FilterMode, Svf, SvfCoefs};
 use crate::oscillator::{self, FrameRamp};
 use crate::wavetable::{level_for, WavetableSet};
@@ -63,6 +64,10 @@ pub struct VoiceMods {
     pub pitch: f32,
     /// Multiplies the cutoff.
     pub cutoff_ratio: f32,
+    /// Multiplies the level.
+    pub gain: f32,
+    /// Pan `-1..=1` (0 leaves the stereo image as it is).
+    pub pan: f32,
 }
 
 impl Default for VoiceMods {
@@ -71,6 +76,57 @@ impl Default for VoiceMods {
             position: 0.0,
             pitch: 0.0,
             cutoff_ratio: 1.0,
+            gain: 1.0,
+            pan: 0.0,
+        }
+    }
+}
+
+/// A note's own expressions: polyphonic aftertouch and CLAP note expressions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expressions {
+    /// Pressure `0..=1`, once the note has received one.
+    pub pressure: Option<f32>,
+    /// Brightness `0..=1` (0.5 = centre), once received; read like CC 74.
+    pub brightness: Option<f32>,
+    /// Tuning in semitones.
+    pub tuning: f32,
+    /// Gain ratio.
+    pub volume: f32,
+    /// Pan `-1..=1`.
+    pub pan: f32,
+}
+
+impl Default for Expressions {
+    fn default() -> Self {
+        Self {
+            pressure: None,
+            brightness: None,
+            tuning: 0.0,
+            volume: 1.0,
+            pan: 0.0,
+        }
+    }
+}
+
+impl Expressions {
+    /// Takes in one expression (out-of-range values clamp, non-finite ones are ignored).
+    pub fn apply(&mut self, expression: NoteExpression) {
+        let ok = |v: f32| v.is_finite().then_some(v);
+        match expression {
+            NoteExpression::Pressure(v) => {
+                self.pressure = ok(v).map(|v| v.clamp(0.0, 1.0)).or(self.pressure)
+            }
+            NoteExpression::Brightness(v) => {
+                self.brightness = ok(v).map(|v| v.clamp(0.0, 1.0)).or(self.brightness)
+            }
+            NoteExpression::Tuning(v) => {
+                self.tuning = ok(v).map_or(self.tuning, |v| v.clamp(-128.0, 128.0))
+            }
+            NoteExpression::Volume(v) => {
+                self.volume = ok(v).map_or(self.volume, |v| v.clamp(0.0, 4.0))
+            }
+            NoteExpression::Pan(v) => self.pan = ok(v).map_or(self.pan, |v| v.clamp(-1.0, 1.0)),
         }
     }
 }
@@ -103,6 +159,9 @@ pub struct Voice {
     pub(crate) released: bool,
     pub(crate) age: u64,
     pub(crate) poly: PolyOffsets,
+    /// Released by its key while the sustain pedal holds it.
+    pub(crate) sustained: bool,
+    pub(crate) expression: Expressions,
     velocity: f32,
     phases: [u32; MAX_UNISON],
     pitch: f32,
@@ -166,9 +225,15 @@ impl Voice {
         self.filter_env.trigger();
     }
 
+    /// The note-on velocity, `0..=1`.
+    pub fn velocity(&self) -> f32 {
+        self.velocity
+    }
+
     /// Enters the release stage.
     pub fn release(&mut self) {
         self.released = true;
+        self.sustained = false;
         self.amp.release();
         self.filter_env.release();
     }
@@ -278,15 +343,18 @@ impl Voice {
         }
 
         let sens = ctx.velocity_sensitivity.clamp(0.0, 1.0);
-        let velocity_gain = 1.0 - sens + sens * self.velocity;
+        let velocity_gain = (1.0 - sens + sens * self.velocity) * mods.gain.clamp(0.0, 16.0);
+        // Balance: a pan turns the far side down, the near side stays.
+        let pan = mods.pan.clamp(-1.0, 1.0);
+        let (pan_l, pan_r) = ((1.0 - pan).min(1.0), (1.0 + pan).min(1.0));
         for i in 0..n {
             let mut gain = self.amp.next(&ctx.amp_shape) * velocity_gain;
             if let Some(fade) = &mut self.fade {
                 gain *= fade.gain;
                 fade.gain = (fade.gain - fade.step).max(0.0);
             }
-            out_l[i] += osc_l[i] * gain;
-            out_r[i] += osc_r[i] * gain;
+            out_l[i] += osc_l[i] * gain * pan_l;
+            out_r[i] += osc_r[i] * gain * pan_r;
         }
 
         let finished = !self.amp.is_active() || self.fade.is_some_and(|f| f.gain <= 0.0);

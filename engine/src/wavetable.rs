@@ -95,6 +95,7 @@ pub struct WavetableSet {
     stride: usize,
     levels: [LevelLayout; NUM_LEVELS],
     serial: u64,
+    revision: u64,
 }
 
 /// The levels' places in a frame for spectra whose highest harmonic is
@@ -180,6 +181,7 @@ impl WavetableSet {
             stride,
             levels,
             serial: 0,
+            revision: 0,
         })
     }
 
@@ -208,6 +210,17 @@ impl WavetableSet {
     /// The serial number the decoder worker gave this set (0 for sets built elsewhere).
     pub fn serial(&self) -> u64 {
         self.serial
+    }
+
+    /// The sound revision ([`crate::SynthParams::sound_revision`]) the worker
+    /// had read when it started this set (0 for sets built elsewhere).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Tags the set with the sound revision it was built for.
+    pub fn set_revision(&mut self, revision: u64) {
+        self.revision = revision;
     }
 
     /// Tags the set with a serial number, so the table a synth plays can be traced

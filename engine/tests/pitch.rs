@@ -31,6 +31,7 @@ fn bent_a4(settings: &[(&str, &str)], bend: f32, sr: f32) -> Vec<f32> {
             vec![
                 SynthEvent::PitchBend {
                     timing: 0,
+                    channel: 0,
                     value: bend,
                 },
                 SynthEvent::NoteOn {

@@ -50,6 +50,7 @@ fn storm(rng: &mut Rng, block: usize, events: &mut Vec<SynthEvent>) {
             },
             8 => SynthEvent::PitchBend {
                 timing,
+                channel: (rng.next_u32() % 16) as u8,
                 value: rng.bipolar(),
             },
             _ => {

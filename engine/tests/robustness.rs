@@ -68,6 +68,7 @@ fn hostile_events_and_rates_stay_finite() {
             },
             SynthEvent::PitchBend {
                 timing: 6,
+                channel: 0,
                 value: f32::NEG_INFINITY,
             },
             SynthEvent::NoteOff {

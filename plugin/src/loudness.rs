@@ -124,6 +124,7 @@ pub fn render_notes(
             start: (start * sr) as u64,
             end: (end * sr) as u64,
             velocity: CHORD_VELOCITY,
+            channel: 0,
         })
         .collect();
     let mut options = RenderOptions::new(sr);

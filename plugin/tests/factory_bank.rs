@@ -43,6 +43,7 @@ fn every_factory_preset_sounds_and_ends_in_silence() {
                 start: 0,
                 end: (1.5 * SR) as u64,
                 velocity: 0.8,
+                channel: 0,
             })
             .collect();
         let mut options = RenderOptions::new(SR);

@@ -276,3 +276,54 @@ impl UserTable {
         })
     }
 }
+
+/// The anchor slots as the parameters keep them: behind a lock (GUI, worker
+/// and loading threads only), with a revision the audio thread can read that
+/// counts every replacement, including the one a DAW's state load makes.
+#[derive(Debug, Default)]
+pub struct AnchorStore {
+    slots: std::sync::RwLock<Anchors>,
+    revision: std::sync::atomic::AtomicU64,
+}
+
+impl AnchorStore {
+    /// A copy of the slots.
+    pub fn snapshot(&self) -> Anchors {
+        self.slots.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Whether the slots equal `other`.
+    pub fn equals(&self, other: &Anchors) -> bool {
+        *self.slots.read().unwrap_or_else(|e| e.into_inner()) == *other
+    }
+
+    /// Replaces the slots and counts a new revision.
+    pub fn replace(&self, anchors: Anchors) {
+        *self.slots.write().unwrap_or_else(|e| e.into_inner()) = anchors;
+        self.bump();
+    }
+
+    /// Counts a new revision of the sound (the slots or what they stand for changed).
+    pub fn bump(&self) {
+        self.revision
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// How many times the sound was replaced (lock-free; the audio thread may read it).
+    pub fn revision(&self) -> u64 {
+        self.revision.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+impl<'a> nice_plug::params::persist::PersistentField<'a, Anchors> for AnchorStore {
+    fn set(&self, new_value: Anchors) {
+        self.replace(new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&Anchors) -> R,
+    {
+        f(&self.slots.read().unwrap_or_else(|e| e.into_inner()))
+    }
+}

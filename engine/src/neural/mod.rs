@@ -12,7 +12,7 @@
 pub mod anchors;
 pub mod worker;
 
-pub use anchors::{Anchor, AnchorShape, Anchors, UserTable};
+pub use anchors::{Anchor, AnchorShape, AnchorStore, Anchors, UserTable};
 pub use worker::{
     cycle_at, frame_pair, DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus,
     REST_BEFORE_PACING,

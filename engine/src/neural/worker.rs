@@ -361,6 +361,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
     let mut paced = true;
     let mut built_at = Instant::now();
     let mut last_read_at = built_at;
+    let mut last_revision = 0u64;
     while !shared.stop.load(Ordering::Acquire) {
         // Free the sets the audio thread has finished with.
         while let Some(old) = link.returns.pop() {
@@ -380,11 +381,14 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             // store may be stamped after it without seeing it; the next poll
             // then builds again). A re-paced table keeps the stamp of the
             // state it was built from.
-            let (request, read_at) = match (&last, stale) {
-                (Some(previous), false) => (previous.clone(), last_read_at),
+            let (request, read_at, revision) = match (&last, stale) {
+                (Some(previous), false) => (previous.clone(), last_read_at, last_revision),
                 _ => {
+                    // Read before the request: a replacement made during the
+                    // read counts as not yet built.
+                    let revision = shared.params.sound_revision();
                     let request = TableRequest::read(&shared.params);
-                    (request, Instant::now())
+                    (request, Instant::now(), revision)
                 }
             };
             let mode = match &pacing {
@@ -411,6 +415,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                         (0..set.frame_count()).map(|i| set.frame(i)).collect();
                     serial += 1;
                     set.set_serial(serial);
+                    set.set_revision(revision);
                     if progress.history.len() == HISTORY {
                         progress.history.pop_front();
                     }
@@ -449,6 +454,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             }
             built_at = Instant::now();
             last_read_at = read_at;
+            last_revision = revision;
             last = Some(request);
         }
         std::thread::park_timeout(POLL_INTERVAL);

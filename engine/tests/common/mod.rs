@@ -24,6 +24,7 @@ pub fn note(key: u8, start: f64, end: f64, velocity: f32, sample_rate: f32) -> O
         start: (start * sr).round() as u64,
         end: (end * sr).round() as u64,
         velocity,
+        channel: 0,
     }
 }
 

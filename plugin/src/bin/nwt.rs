@@ -766,6 +766,7 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
             start: to_samples(n.start),
             end: to_samples(n.start + n.duration),
             velocity: n.velocity,
+            channel: 0,
         })
         .collect();
 

@@ -106,6 +106,7 @@ fn render_demo(path: &Path) -> Result<f64, String> {
             start: (start * sr) as u64,
             end: ((start + dur) * sr) as u64,
             velocity: 0.45,
+            channel: 0,
         })
         .collect();
     let out = offline::render(&mut synth, &notes, RenderOptions::new(sr), |_, _| {});

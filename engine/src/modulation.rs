@@ -1,0 +1,334 @@
+//! The modulation matrix: [`MOD_SLOTS`] slots, each routing a performance
+//! source (mod wheel, aftertouch, velocity, MPE timbre) to a destination by
+//! an amount.
+//!
+//! Sources are either shared by every voice (the mod wheel, channel
+//! aftertouch) or a voice's own (velocity, polyphonic pressure, timbre). On a
+//! voice's own destination (position, cutoff, pitch, level) each voice reads
+//! its own value; on a shared destination (the LFO rate, the macros, which
+//! drive the one table every voice plays) a voice source reads the newest
+//! held note's value.
+
+use nice_plug::prelude::*;
+use nwt_model::model::MACROS;
+use std::sync::Arc;
+
+/// Slots in the matrix.
+pub const MOD_SLOTS: usize = 4;
+
+/// Semitones of cutoff for amount 1 and a full source.
+pub const CUTOFF_SEMITONES: f32 = 60.0;
+/// Semitones of pitch for amount 1 and a full source.
+pub const PITCH_SEMITONES: f32 = 12.0;
+/// Decibels of level for amount 1 and a full source.
+pub const LEVEL_DB: f32 = 24.0;
+/// Octaves of LFO rate for amount 1 and a full source.
+pub const LFO_RATE_OCTAVES: f32 = 4.0;
+
+/// What a slot reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ModSource {
+    /// Nothing: the slot is off.
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// The mod wheel (CC 1), `0..=1`, shared.
+    #[id = "mod_wheel"]
+    #[name = "Mod Wheel"]
+    ModWheel,
+    /// Channel aftertouch, `0..=1`, shared (in MPE mode: the master channel's).
+    #[id = "aftertouch"]
+    #[name = "Aftertouch"]
+    Aftertouch,
+    /// A voice's own pressure, `0..=1`: polyphonic aftertouch, a CLAP pressure
+    /// expression, or (in MPE mode) its member channel's pressure.
+    #[id = "poly_pressure"]
+    #[name = "Poly Pressure"]
+    PolyPressure,
+    /// The note-on velocity, `0..=1`.
+    #[id = "velocity"]
+    #[name = "Velocity"]
+    Velocity,
+    /// Timbre, `-1..=1` around the centre: CC 74 on the voice's channel (MPE's
+    /// third dimension) or a CLAP brightness expression; 64 reads as 0.
+    #[id = "timbre"]
+    #[name = "Timbre (CC 74)"]
+    Timbre,
+}
+
+/// What a slot moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ModDestination {
+    /// Table position (amount 1 = the whole table).
+    #[id = "position"]
+    #[name = "Position"]
+    Position,
+    /// Filter cutoff (amount 1 = 60 semitones).
+    #[id = "cutoff"]
+    #[name = "Cutoff"]
+    Cutoff,
+    /// Pitch (amount 1 = 12 semitones).
+    #[id = "pitch"]
+    #[name = "Pitch"]
+    Pitch,
+    /// A voice's level (amount 1 = 24 dB).
+    #[id = "level"]
+    #[name = "Level"]
+    Level,
+    /// LFO rate (amount 1 = 4 octaves).
+    #[id = "lfo_rate"]
+    #[name = "LFO Rate"]
+    LfoRate,
+    /// Macro 1 (amount 1 = the knob's whole half range).
+    #[id = "macro_1"]
+    #[name = "Macro 1"]
+    Macro1,
+    /// Macro 2.
+    #[id = "macro_2"]
+    #[name = "Macro 2"]
+    Macro2,
+    /// Macro 3.
+    #[id = "macro_3"]
+    #[name = "Macro 3"]
+    Macro3,
+    /// Macro 4.
+    #[id = "macro_4"]
+    #[name = "Macro 4"]
+    Macro4,
+    /// Macro 5.
+    #[id = "macro_5"]
+    #[name = "Macro 5"]
+    Macro5,
+    /// Macro 6.
+    #[id = "macro_6"]
+    #[name = "Macro 6"]
+    Macro6,
+    /// Macro 7.
+    #[id = "macro_7"]
+    #[name = "Macro 7"]
+    Macro7,
+    /// Macro 8.
+    #[id = "macro_8"]
+    #[name = "Macro 8"]
+    Macro8,
+}
+
+impl ModDestination {
+    /// The macro this destination moves (0-based), if it is one.
+    pub fn macro_index(self) -> Option<usize> {
+        use ModDestination::*;
+        match self {
+            Macro1 => Some(0),
+            Macro2 => Some(1),
+            Macro3 => Some(2),
+            Macro4 => Some(3),
+            Macro5 => Some(4),
+            Macro6 => Some(5),
+            Macro7 => Some(6),
+            Macro8 => Some(7),
+            _ => None,
+        }
+    }
+}
+
+/// One slot's parameters.
+#[derive(Params)]
+pub struct ModSlotParams {
+    /// What the slot reads.
+    #[id = "mod_source"]
+    pub source: EnumParam<ModSource>,
+    /// What it moves.
+    #[id = "mod_destination"]
+    pub destination: EnumParam<ModDestination>,
+    /// How far, `-1..=1` (the destination's full amount at 1).
+    #[id = "mod_amount"]
+    pub amount: FloatParam,
+}
+
+impl ModSlotParams {
+    /// Slot `n` (1-based) routing `source` to `destination` by `amount`.
+    pub fn new(n: usize, source: ModSource, destination: ModDestination, amount: f32) -> Self {
+        Self {
+            source: EnumParam::new(format!("Mod {n} Source"), source),
+            destination: EnumParam::new(format!("Mod {n} Destination"), destination),
+            amount: FloatParam::new(
+                format!("Mod {n} Amount"),
+                amount,
+                FloatRange::Linear {
+                    min: -1.0,
+                    max: 1.0,
+                },
+            )
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(|v| format!("{:+.0} %", v * 100.0)))
+            .with_string_to_value(Arc::new(|s| {
+                let s = s.trim().trim_end_matches('%').trim();
+                s.parse::<f32>().ok().map(|v| v / 100.0)
+            })),
+        }
+    }
+
+    /// The slot as plain values (audio thread: atomics only).
+    pub fn route(&self) -> Route {
+        let amount = self.amount.value();
+        Route {
+            source: self.source.value(),
+            destination: self.destination.value(),
+            amount: if amount.is_finite() {
+                amount.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// The matrix a new instance starts with: the wheel opens macro 1, pressure
+/// opens the filter, timbre scans the table; slot 4 is free.
+pub fn default_slots() -> [ModSlotParams; MOD_SLOTS] {
+    [
+        ModSlotParams::new(1, ModSource::ModWheel, ModDestination::Macro1, 0.5),
+        ModSlotParams::new(2, ModSource::PolyPressure, ModDestination::Cutoff, 0.0),
+        ModSlotParams::new(3, ModSource::Timbre, ModDestination::Position, 0.5),
+        ModSlotParams::new(4, ModSource::Off, ModDestination::Pitch, 0.0),
+    ]
+}
+
+/// A slot read for one control block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Route {
+    /// What it reads.
+    pub source: ModSource,
+    /// What it moves.
+    pub destination: ModDestination,
+    /// How far, `-1..=1`.
+    pub amount: f32,
+}
+
+/// Every source's value for one voice (or, for the shared destinations, for
+/// the newest held note).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SourceValues {
+    /// Mod wheel `0..=1`.
+    pub mod_wheel: f32,
+    /// Channel aftertouch `0..=1`.
+    pub aftertouch: f32,
+    /// The voice's pressure `0..=1`.
+    pub poly_pressure: f32,
+    /// The voice's velocity `0..=1`.
+    pub velocity: f32,
+    /// The voice's timbre `-1..=1`.
+    pub timbre: f32,
+}
+
+impl SourceValues {
+    /// The value of `source` (0 for [`ModSource::Off`]).
+    pub fn get(&self, source: ModSource) -> f32 {
+        match source {
+            ModSource::Off => 0.0,
+            ModSource::ModWheel => self.mod_wheel,
+            ModSource::Aftertouch => self.aftertouch,
+            ModSource::PolyPressure => self.poly_pressure,
+            ModSource::Velocity => self.velocity,
+            ModSource::Timbre => self.timbre,
+        }
+    }
+}
+
+/// What the matrix adds to one voice, in the destinations' units.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VoiceTargets {
+    /// Added to the table position.
+    pub position: f32,
+    /// Added to the cutoff, in semitones.
+    pub cutoff_semitones: f32,
+    /// Added to the pitch, in semitones.
+    pub pitch_semitones: f32,
+    /// Added to the level, in dB.
+    pub level_db: f32,
+}
+
+/// What the matrix adds to the shared destinations.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SharedTargets {
+    /// Octaves added to the LFO rate.
+    pub lfo_octaves: f32,
+    /// Added to each macro (before clamping the sum to `-1..=1`).
+    pub macros: [f32; MACROS],
+}
+
+/// The per-voice destinations of `routes` for a voice whose sources read `values`.
+pub fn voice_targets(routes: &[Route], values: &SourceValues) -> VoiceTargets {
+    let mut t = VoiceTargets::default();
+    for r in routes {
+        let v = r.amount * values.get(r.source);
+        match r.destination {
+            ModDestination::Position => t.position += v,
+            ModDestination::Cutoff => t.cutoff_semitones += v * CUTOFF_SEMITONES,
+            ModDestination::Pitch => t.pitch_semitones += v * PITCH_SEMITONES,
+            ModDestination::Level => t.level_db += v * LEVEL_DB,
+            _ => {}
+        }
+    }
+    t
+}
+
+/// The shared destinations of `routes` with the sources at `values`.
+pub fn shared_targets(routes: &[Route], values: &SourceValues) -> SharedTargets {
+    let mut t = SharedTargets::default();
+    for r in routes {
+        let v = r.amount * values.get(r.source);
+        match (r.destination, r.destination.macro_index()) {
+            (_, Some(i)) => t.macros[i] += v,
+            (ModDestination::LfoRate, None) => t.lfo_octaves += v * LFO_RATE_OCTAVES,
+            _ => {}
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(source: ModSource, destination: ModDestination, amount: f32) -> Route {
+        Route {
+            source,
+            destination,
+            amount,
+        }
+    }
+
+    #[test]
+    fn each_destination_gets_its_units_and_the_rest_stays_put() {
+        let values = SourceValues {
+            mod_wheel: 1.0,
+            velocity: 0.5,
+            timbre: -1.0,
+            ..SourceValues::default()
+        };
+        let routes = [
+            route(ModSource::ModWheel, ModDestination::Cutoff, 0.5),
+            route(ModSource::Velocity, ModDestination::Level, -1.0),
+            route(ModSource::Timbre, ModDestination::Position, 0.25),
+            route(ModSource::ModWheel, ModDestination::Macro3, 0.8),
+            route(ModSource::Off, ModDestination::Pitch, 1.0),
+        ];
+        let v = voice_targets(&routes, &values);
+        assert_eq!(v.cutoff_semitones, 30.0);
+        assert_eq!(v.level_db, -12.0);
+        assert_eq!(v.position, -0.25);
+        assert_eq!(v.pitch_semitones, 0.0);
+        let s = shared_targets(&routes, &values);
+        assert_eq!(s.macros, [0.0, 0.0, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(s.lfo_octaves, 0.0);
+    }
+
+    #[test]
+    fn amounts_read_and_type_as_percent() {
+        let slot = ModSlotParams::new(2, ModSource::Velocity, ModDestination::Pitch, -0.25);
+        assert_eq!(slot.amount.to_string(), "-25 %");
+        assert_eq!(slot.amount.string_to_normalized_value("50 %"), Some(0.75));
+        assert_eq!(slot.route().amount, -0.25);
+    }
+}
