@@ -108,9 +108,22 @@ pub fn render(
 /// `hook(first_sample, params)` may change parameters.
 pub fn render_events(
     synth: &mut Synth,
-    mut timeline: Vec<TimedEvent>,
+    timeline: Vec<TimedEvent>,
     options: RenderOptions,
     mut hook: impl FnMut(u64, &SynthParams),
+) -> Rendered {
+    render_events_watched(synth, timeline, options, |pos, synth| {
+        hook(pos, synth.params())
+    })
+}
+
+/// [`render_events`] with a hook that sees the whole synth before each
+/// block (what it plays, for measuring a render as it runs).
+pub fn render_events_watched(
+    synth: &mut Synth,
+    mut timeline: Vec<TimedEvent>,
+    options: RenderOptions,
+    mut hook: impl FnMut(u64, &Synth),
 ) -> Rendered {
     let order = |e: &SynthEvent| match e {
         SynthEvent::NoteOn { .. } => 2,
@@ -120,7 +133,6 @@ pub fn render_events(
     timeline.sort_by_key(|t| (t.at, order(&t.event)));
     let last_event = timeline.last().map_or(0, |t| t.at);
     let block = options.block_size.max(1);
-    let params = synth.params().clone();
 
     let mut out = Rendered::default();
     let (mut l, mut r) = (vec![0.0f32; block], vec![0.0f32; block]);
@@ -132,7 +144,7 @@ pub fn render_events(
         if done || pos >= last_event + options.max_tail {
             break;
         }
-        hook(pos, &params);
+        hook(pos, synth);
         let end = pos + block as u64;
         block_events.clear();
         while next < timeline.len() && timeline[next].at < end {

@@ -6,17 +6,21 @@
 use nice_plug::prelude::*;
 use nwt_engine::neural::{DecoderWorker, NeuralInfo, WorkerOptions};
 use nwt_engine::telemetry::{report_channel, ReportReader, ReportWriter};
-use nwt_engine::{EventIo, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd};
+use nwt_engine::{
+    EventIo, NoteExpression, Synth, SynthEvent, SynthParams, Transport as EngineTransport,
+    VoiceEnd,
+};
 use nwt_model::Model;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub mod automation;
 pub mod folders;
 pub mod library;
 pub mod loudness;
 pub mod preset;
+pub mod realtime;
 pub mod score;
 pub mod wav;
 pub mod wav_import;
@@ -62,6 +66,12 @@ pub fn limit_inference_threads_on_small_machines() {
     }
 }
 
+/// Longest an offline render (a bounce, an export, a freeze) waits in one
+/// `process` call for the decoder to build the table of the current
+/// parameters; past it the block renders with the table it has, and the log
+/// says so.
+pub const OFFLINE_TABLE_WAIT: Duration = Duration::from_secs(10);
+
 /// The Neural Wavetable plugin.
 pub struct NeuralWavetable {
     params: Arc<SynthParams>,
@@ -77,6 +87,10 @@ pub struct NeuralWavetable {
     reports: ReportWriter,
     /// The editor's end (locked only by the editor; the audio thread never locks).
     report_reader: Arc<Mutex<ReportReader>>,
+    /// How the host runs us: offline renders wait for the decoder.
+    process_mode: ProcessMode,
+    /// Offline blocks rendered without the current table (the wait timed out).
+    stale_offline_blocks: u64,
 }
 
 impl Default for NeuralWavetable {
@@ -109,6 +123,8 @@ impl Default for NeuralWavetable {
             model,
             worker: None,
             info: Arc::new(NeuralInfo::default()),
+            process_mode: ProcessMode::Realtime,
+            stale_offline_blocks: 0,
         }
     }
 }
@@ -129,6 +145,29 @@ impl NeuralWavetable {
                 self.worker = Some(worker);
             }
             Err(e) => nice_error!("cannot start the decoder thread: {e}"),
+        }
+    }
+
+    /// Offline only: waits until the decoder has built the table of the
+    /// current parameters and anchors (as `nwt render` does before each
+    /// block), at most [`OFFLINE_TABLE_WAIT`], so a bounce plays every change
+    /// from its first sample and two bounces of a project are identical.
+    fn wait_for_table(&mut self) {
+        let Some(worker) = &self.worker else {
+            return;
+        };
+        // Offline there is no deadline to miss; the wait may lock and allocate.
+        let settled = nice_plug::util::permit_alloc(|| worker.settle(OFFLINE_TABLE_WAIT));
+        if !settled {
+            self.stale_offline_blocks += 1;
+            if self.stale_offline_blocks == 1 || self.stale_offline_blocks.is_power_of_two() {
+                nice_warn!(
+                    "offline render: the decoder did not finish the current table within {:?} \
+                     ({} blocks so far rendered with the previous table)",
+                    OFFLINE_TABLE_WAIT,
+                    self.stale_offline_blocks
+                );
+            }
         }
     }
 
@@ -191,17 +230,97 @@ pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
             poly_modulation_id,
             normalized_offset,
         }),
-        NoteEvent::MidiPitchBend { timing, value, .. } => Some(SynthEvent::PitchBend {
+        NoteEvent::MidiPitchBend {
             timing,
+            channel,
+            value,
+        } => Some(SynthEvent::PitchBend {
+            timing,
+            channel,
             value: value * 2.0 - 1.0,
         }),
-        NoteEvent::MidiCC { timing, cc, .. }
-            if cc == control_change::ALL_NOTES_OFF || cc == control_change::ALL_SOUND_OFF =>
-        {
-            Some(SynthEvent::AllNotesOff { timing })
-        }
+        NoteEvent::MidiChannelPressure {
+            timing,
+            channel,
+            pressure,
+        } => Some(SynthEvent::ChannelPressure {
+            timing,
+            channel,
+            pressure,
+        }),
+        NoteEvent::MidiCC { timing, cc, .. } if cc == control_change::ALL_NOTES_OFF => Some(SynthEvent::AllNotesOff { timing }),
+        NoteEvent::MidiCC { timing, cc, .. } if cc == control_change::ALL_SOUND_OFF => Some(SynthEvent::AllSoundOff { timing }),
+        NoteEvent::MidiCC {
+            timing,
+            channel,
+            cc,
+            value,
+        } => Some(SynthEvent::Control {
+            timing,
+            channel,
+            cc,
+            value,
+        }),
+        NoteEvent::PolyPressure {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            pressure,
+        } => expression(timing, voice_id, ch, key, NoteExpression::Pressure(pressure)),
+        NoteEvent::PolyTuning {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            tuning,
+        } => expression(timing, voice_id, ch, key, NoteExpression::Tuning(tuning)),
+        NoteEvent::PolyVolume {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            gain,
+        } => expression(timing, voice_id, ch, key, NoteExpression::Volume(gain)),
+        NoteEvent::PolyPan {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            pan,
+        } => expression(timing, voice_id, ch, key, NoteExpression::Pan(pan)),
+        NoteEvent::PolyBrightness {
+            timing,
+            voice_id,
+            channel: ch,
+            key,
+            brightness,
+        } => expression(
+            timing,
+            voice_id,
+            ch,
+            key,
+            NoteExpression::Brightness(brightness),
+        ),
         _ => None,
     }
+}
+
+/// A per-note expression for the voice the host names by id, or else by channel and key.
+fn expression(
+    timing: u32,
+    voice_id: nice_plug::midi::VoiceID,
+    channel: nice_plug::midi::Channel,
+    key: nice_plug::midi::Key,
+    expression: NoteExpression,
+) -> Option<SynthEvent> {
+    Some(SynthEvent::Expression {
+        timing,
+        voice_id: voice_id.id(),
+        channel: channel.number().unwrap_or(0),
+        key: key.number_or_middle_c(),
+        expression,
+    })
 }
 
 /// Feeds the host's events to the engine and tells the host of ended voices.
@@ -277,6 +396,10 @@ impl Plugin for NeuralWavetable {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.synth.set_sample_rate(buffer_config.sample_rate);
+        self.process_mode = buffer_config.process_mode;
+        if buffer_config.process_mode == ProcessMode::Offline {
+            nice_log!("rendering offline: every block waits for the decoder's current table");
+        }
         SAMPLE_RATE.store(buffer_config.sample_rate as u32, Ordering::Relaxed);
         self.start_worker();
         true
@@ -296,6 +419,9 @@ impl Plugin for NeuralWavetable {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        if self.process_mode == ProcessMode::Offline {
+            self.wait_for_table();
+        }
         let started = Instant::now();
         let transport = context.transport();
         let engine_transport = EngineTransport {

@@ -10,12 +10,13 @@ use neural_wavetable::preset::{self, Preset};
 use neural_wavetable::wav_import::{self, Imported};
 use neural_wavetable::{score, wav};
 use nwt_engine::neural::{Anchor, AnchorShape, Anchors, DecoderWorker, UserTable, WorkerOptions};
-use nwt_engine::offline::{self, OfflineNote, RenderOptions};
+use nwt_engine::offline::{self, RenderOptions};
+use neural_wavetable::realtime::RealtimeClock;
 use nwt_engine::{Synth, SynthParams};
 use nwt_model::Model;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Neural Wavetable's command-line tool.
 #[derive(Parser)]
@@ -406,7 +407,9 @@ struct RenderArgs {
     /// NOTE is a name (A4, C#6, Db3) or a MIDI number. Example: "A4@0:1,C#6@0.5:1.5v0.6".
     #[arg(long)]
     notes: Option<String>,
-    /// A Standard MIDI File whose notes are rendered (with its tempo map).
+    /// A Standard MIDI File rendered with its tempo map: notes with their
+    /// channels, and the controllers the synth uses (sustain pedal, mod wheel,
+    /// CC 74), pitch bend, channel and polyphonic aftertouch.
     #[arg(long)]
     midi: Option<PathBuf>,
     /// Output sample rate in Hz (8000..=384000).
@@ -426,7 +429,8 @@ struct RenderArgs {
     /// Pace the render block by block at wall-clock speed with the decoder
     /// working as in a host, so the audio shows the real knob-to-sound delay.
     /// Without it, each block waits until the decoder has caught up with the
-    /// parameters, so the same inputs always render the same samples.
+    /// parameters, so the same inputs always render the same samples. Reports
+    /// the blocks that missed their deadline and the knob-to-sound delays.
     #[arg(long)]
     realtime: bool,
     #[command(flatten)]
@@ -726,13 +730,17 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     }
     let sr = args.sample_rate as f32;
     let mut notes = Vec::new();
+    let mut controls = Vec::new();
     if let Some(spec) = &args.notes {
         notes.extend(score::parse_notes(spec, args.velocity).context("in --notes")?);
     }
     if let Some(path) = &args.midi {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        notes.extend(score::read_midi(&bytes).with_context(|| format!("in {}", path.display()))?);
+        let file =
+            score::read_midi_score(&bytes).with_context(|| format!("in {}", path.display()))?;
+        notes.extend(file.notes);
+        controls.extend(file.controls);
     }
     if notes.is_empty() {
         bail!("nothing to render: give --notes and/or --midi");
@@ -759,16 +767,7 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     params.reset_smoothers(sr);
 
     let to_samples = |s: f64| (s * f64::from(sr)).round() as u64;
-    let offline_notes: Vec<OfflineNote> = notes
-        .iter()
-        .map(|n| OfflineNote {
-            key: n.key,
-            start: to_samples(n.start),
-            end: to_samples(n.start + n.duration),
-            velocity: n.velocity,
-            channel: 0,
-        })
-        .collect();
+    let timeline = score::timeline(&notes, &controls, sr);
 
     let mut synth = Synth::new(params.clone(), sr);
     let worker = DecoderWorker::attach(
@@ -800,22 +799,29 @@ fn render(args: RenderArgs, device: &str) -> Result<()> {
     if expected < to_samples(5.0) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let started = Instant::now();
     let mut unsettled = 0usize;
-    let rendered = offline::render(&mut synth, &offline_notes, options, |pos, params| {
+    let mut clock = args
+        .realtime
+        .then(|| RealtimeClock::new(sr, args.block_size));
+    let rendered = offline::render_events_watched(&mut synth, timeline, options, |pos, synth| {
         bar.set_position(pos.min(expected));
         let seconds = pos as f64 / f64::from(sr);
-        automation.apply_until(seconds, params, sr);
-        if args.realtime {
-            let due = started + Duration::from_secs_f64(seconds);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
+        let changed = automation.apply_until(seconds, synth.params(), sr) > 0;
+        if let Some(clock) = clock.as_mut() {
+            if changed {
+                clock.parameters_changed();
             }
+            let serial = synth.playing_serial();
+            clock.table_playing(serial, worker.requested_at(serial));
+            clock.before_block(pos);
         } else if !worker.settle(SETTLE) {
             unsettled += 1;
         }
     });
     bar.finish_and_clear();
+    if let Some(clock) = clock {
+        println!("real time: {}", clock.finish());
+    }
     if unsettled > 0 {
         eprintln!("warning: the decoder fell behind at {unsettled} blocks; the render may not be reproducible");
     }
