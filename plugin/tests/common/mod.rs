@@ -379,6 +379,19 @@ impl Synth {
         self.run_main_thread_callbacks();
     }
 
+    /// Tells the plugin, through CLAP's render extension, that the host renders
+    /// offline (a bounce) rather than in real time; call before [`Synth::start`].
+    pub fn set_offline_rendering(&mut self) {
+        use clack_extensions::render::{PluginRender, RenderMode};
+        let handle = self.instance.plugin_handle();
+        let render = handle
+            .get_extension::<PluginRender>()
+            .expect("the plugin implements clap.render");
+        render
+            .set(&handle, RenderMode::Offline)
+            .expect("the plugin accepts offline rendering");
+    }
+
     /// The plugin's main-thread handle, for extensions the host here does not wrap.
     pub fn plugin_handle(&mut self) -> PluginMainThreadHandle<'_> {
         self.instance.plugin_handle()

@@ -1,0 +1,145 @@
+//! Offline rendering (a DAW's bounce, export or freeze) of the built CLAP
+//! plugin: with CLAP's render extension set to offline, `process()` waits
+//! for the decoder, so a bounce equals `nwt render` of the same settings and
+//! notes sample for sample, a macro set before the first block is heard from
+//! the first block, and a state loaded before the bounce plays from its first
+//! sample. The blocks are run back to back, far faster than real time, as a
+//! bounce runs them.
+
+mod common;
+
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+use common::{note_off, note_on, on_audio_thread, ParamInfo, Synth};
+use nwt_engine::neural::{DecoderWorker, WorkerOptions};
+use nwt_engine::offline::{self, OfflineNote, RenderOptions};
+use nwt_engine::SynthParams;
+use std::sync::Arc;
+use std::time::Duration;
+
+const SR: f32 = 48_000.0;
+const BLOCK: usize = 512;
+const TOTAL: usize = 94 * BLOCK;
+
+/// What `nwt render` produces: the engine with its worker, settled before every block.
+fn reference(settings: &[(&str, f32)], key: u8) -> Vec<f32> {
+    let params = Arc::new(SynthParams::default());
+    for (id, value) in settings {
+        params.set_by_id(id, &value.to_string(), SR).unwrap();
+    }
+    params.reset_smoothers(SR);
+    let mut synth = nwt_engine::Synth::new(params, SR);
+    let model = nwt_model::Model::embedded().unwrap();
+    let worker = DecoderWorker::attach(&mut synth, model, WorkerOptions::default()).unwrap();
+    let mut options = RenderOptions::new(SR);
+    options.block_size = BLOCK;
+    options.max_tail = BLOCK as u64;
+    let note = OfflineNote {
+        key,
+        start: 0,
+        end: (TOTAL - BLOCK) as u64,
+        velocity: 0.8,
+        channel: 0,
+    };
+    let out = offline::render(&mut synth, &[note], options, |_, _| {
+        assert!(worker.settle(Duration::from_secs(60)));
+    });
+    out.left[..TOTAL].to_vec()
+}
+
+/// Renders `TOTAL` samples in blocks of `BLOCK` back to back with a note on
+/// `key` from the first sample (released one block before the end) and
+/// `first` events (sorted) in the first block.
+fn bounce(synth: &mut Synth, key: u16, first: &[ParamValueEvent]) -> Vec<f32> {
+    let mut audio = synth.start(BLOCK as u32);
+    let out = on_audio_thread(&mut audio, |audio| {
+        let mut out = Vec::with_capacity(TOTAL);
+        for b in 0..TOTAL / BLOCK {
+            let mut events = EventBuffer::new();
+            if b == 0 {
+                for e in first {
+                    events.push(e);
+                }
+                events.push(&note_on(0, 0, key, 1, 0.8));
+            }
+            if b == TOTAL / BLOCK - 1 {
+                events.push(&note_off(0, 0, key, 1));
+            }
+            audio.process(BLOCK, &events);
+            out.extend_from_slice(&audio.left[..BLOCK]);
+        }
+        out
+    });
+    synth.stop(audio);
+    out
+}
+
+fn param<'a>(params: &'a [ParamInfo], name: &str) -> &'a ParamInfo {
+    params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("the plugin has a {name} parameter"))
+}
+
+fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn an_offline_bounce_plays_a_macro_set_before_it_from_the_first_block() {
+    let mut synth = Synth::new();
+    synth.set_offline_rendering();
+    let params = synth.params();
+    let macro_1 = param(&params, "Macro 1");
+    let set = ParamValueEvent::new(
+        0,
+        ClapId::new(macro_1.id),
+        Pckn::match_all(),
+        macro_1.value_at(0.95),
+    );
+    let bounced = bounce(&mut synth, 57, &[set]);
+    assert!(bounced.iter().all(|v| v.is_finite()));
+
+    let expected = reference(&[("macro_1", 0.9)], 57);
+    let at_rest = reference(&[], 57);
+    let moved = largest_difference(&expected, &at_rest);
+    assert!(moved > 0.01, "macro 1 at 0.9 changes the sound ({moved})");
+    // From the first block: the whole bounce equals nwt render's.
+    let off = largest_difference(&bounced, &expected);
+    assert!(off < 1e-6, "the bounce differs from nwt render by up to {off}");
+}
+
+#[test]
+fn a_state_loaded_before_a_bounce_plays_from_its_first_sample() {
+    // A session saved with macro 2 at -0.8 ...
+    let mut saved = Synth::new();
+    let params = saved.params();
+    let macro_2 = param(&params, "Macro 2");
+    let set = ParamValueEvent::new(
+        0,
+        ClapId::new(macro_2.id),
+        Pckn::match_all(),
+        macro_2.value_at(0.1),
+    );
+    let mut audio = saved.start(BLOCK as u32);
+    on_audio_thread(&mut audio, |audio| {
+        let mut events = EventBuffer::new();
+        events.push(&set);
+        audio.process(BLOCK, &events);
+    });
+    saved.stop(audio);
+    let state = saved.save_state();
+
+    // ... loaded into a fresh instance, then bounced.
+    let mut synth = Synth::new();
+    synth.load_state(&state);
+    synth.set_offline_rendering();
+    let bounced = bounce(&mut synth, 45, &[]);
+    let expected = reference(&[("macro_2", -0.8)], 45);
+    let off = largest_difference(&bounced, &expected);
+    assert!(off < 1e-6, "the bounce differs from nwt render by up to {off}");
+}
