@@ -225,7 +225,7 @@ impl HostHandlers for TestHost {
 /// `cargo test` links integration tests against the rlib only and never writes the cdylib, so
 /// the test asks cargo for it; when it is up to date this costs a second. Set
 /// `NWT_CLAP_PLUGIN` to test another build of the library instead.
-fn built_plugin_path() -> PathBuf {
+pub fn built_plugin_path() -> PathBuf {
     if let Some(path) = std::env::var_os("NWT_CLAP_PLUGIN") {
         let path = PathBuf::from(path);
         assert!(
