@@ -23,6 +23,9 @@ pub struct AudioReport {
     /// Processing load since the last read: time spent in `process` over the
     /// duration of the audio it made (1.0 = all of the real time).
     pub load: f32,
+    /// The slowest block of the last second or so (busy time over the
+    /// block's audio time): above 1 a block missed its deadline.
+    pub worst_load: f32,
     /// Serial of the table playing ([`crate::WavetableSet::serial`]).
     pub table_serial: u64,
     /// Blocks processed so far (tells the reader whether audio runs at all).
@@ -36,6 +39,7 @@ impl Default for AudioReport {
             voices: 0,
             peak: [0.0; 2],
             load: 0.0,
+            worst_load: 0.0,
             table_serial: 0,
             blocks: 0,
         }
@@ -49,6 +53,10 @@ impl AudioReport {
     }
 }
 
+/// Audio time over which the worst block is remembered (the report shows the
+/// worst of the last full window and the one filling).
+pub const WORST_WINDOW_SECONDS: f64 = 1.0;
+
 /// The audio thread's end of the report channel.
 pub struct ReportWriter {
     input: Input<AudioReport>,
@@ -56,6 +64,11 @@ pub struct ReportWriter {
     busy_seconds: f64,
     audio_seconds: f64,
     blocks: u64,
+    /// Worst block load in the window being filled, and the audio time it holds.
+    window_worst: f32,
+    window_seconds: f64,
+    /// Worst block load of the last full window.
+    last_worst: f32,
 }
 
 /// The editor's end of the report channel.
@@ -88,6 +101,9 @@ pub fn report_channel() -> (ReportWriter, ReportReader) {
             busy_seconds: 0.0,
             audio_seconds: 0.0,
             blocks: 0,
+            window_worst: 0.0,
+            window_seconds: 0.0,
+            last_worst: 0.0,
         },
         ReportReader { output },
     )
@@ -127,6 +143,14 @@ impl ReportWriter {
         if busy_seconds.is_finite() && audio_seconds.is_finite() && audio_seconds > 0.0 {
             self.busy_seconds += busy_seconds.max(0.0);
             self.audio_seconds += audio_seconds;
+            let block_load = (busy_seconds.max(0.0) / audio_seconds) as f32;
+            self.window_worst = self.window_worst.max(block_load);
+            self.window_seconds += audio_seconds;
+            if self.window_seconds >= WORST_WINDOW_SECONDS {
+                self.last_worst = self.window_worst;
+                self.window_worst = 0.0;
+                self.window_seconds = 0.0;
+            }
         }
         self.blocks += 1;
         let load = if self.audio_seconds > 0.0 {
@@ -137,6 +161,7 @@ impl ReportWriter {
         let report = self.input.input_buffer_mut();
         report.peak = self.held_peak;
         report.load = load;
+        report.worst_load = self.last_worst.max(self.window_worst);
         report.blocks = self.blocks;
         report.voices = 0;
         fill(report);
@@ -211,6 +236,25 @@ mod tests {
         );
         assert!(rep.peak[0] > 0.05, "the chord sounds");
         assert_eq!(rep.table_serial, synth.playing_serial());
+    }
+
+    #[test]
+    fn the_worst_block_of_the_last_second_is_reported() {
+        let (mut w, mut r) = report_channel();
+        // One 10 ms block that took 15 ms among blocks that took 1 ms.
+        w.publish([0.0; 2], 0.001, 0.01, |_| {});
+        w.publish([0.0; 2], 0.015, 0.01, |_| {});
+        for _ in 0..50 {
+            w.publish([0.0; 2], 0.001, 0.01, |_| {});
+        }
+        let seen = r.latest();
+        assert!((seen.worst_load - 1.5).abs() < 1e-6, "{}", seen.worst_load);
+        assert!(seen.load < 0.5, "the average hides it: {}", seen.load);
+        // Two seconds later the spike has left the window.
+        for _ in 0..200 {
+            w.publish([0.0; 2], 0.001, 0.01, |_| {});
+        }
+        assert!((r.latest().worst_load - 0.1).abs() < 1e-6);
     }
 
     #[test]

@@ -346,6 +346,10 @@ impl Editor {
             });
             ui.vertical(|ui| {
                 theme::section(ui, "Anchors", |ui| self.anchor_section(ui, &status));
+                let access = self.access.clone();
+                theme::section(ui, "Modulation", |ui| {
+                    crate::modulation::modulation_section(ui, &self.params, access.as_ref())
+                });
             });
         });
         ui.add_space(4.0);
@@ -613,8 +617,27 @@ impl Editor {
                 colour,
             );
         }
-        ui.label(RichText::new(format!("CPU {:.1} %", self.report.load * 100.0)).size(11.0))
-            .on_hover_text("Time spent computing audio, as a share of the time available");
+        let worst = self.report.worst_load;
+        let worst_colour = if worst >= 1.0 {
+            Color32::RED
+        } else if worst >= 0.5 {
+            theme::WARM
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(
+            RichText::new(format!(
+                "CPU {:>5.1} %  worst {:>5.0} %",
+                self.report.load * 100.0,
+                worst * 100.0
+            ))
+            .size(11.0)
+            .color(worst_colour),
+        )
+        .on_hover_text(
+            "Time spent computing audio, as a share of the time available: the average, \
+             and the slowest block of the last second (at 100 % a block missed its deadline)",
+        );
         let decode = if status.device.is_empty() {
             "decoder off".to_string()
         } else if let Some(e) = &status.error {

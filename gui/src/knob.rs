@@ -26,6 +26,14 @@ pub fn value_label(name: &str) -> String {
 /// "Filter" or "LFO", so a knob drops it ("Filter Decay" shows "Decay",
 /// "LFO > Cutoff" shows "To Cutoff").
 pub fn short_name(name: &str) -> String {
+    // "Mod 2 Source": the row already says which slot.
+    if let Some(rest) = name.strip_prefix("Mod ") {
+        if let Some((slot, what)) = rest.split_once(' ') {
+            if slot.chars().all(|c| c.is_ascii_digit()) {
+                return what.to_string();
+            }
+        }
+    }
     for prefix in ["Amp ", "Filter ", "LFO "] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return match rest.strip_prefix("> ") {
@@ -272,5 +280,7 @@ mod tests {
         assert_eq!(short_name("Filter Decay"), "Decay");
         assert_eq!(short_name("LFO > Position"), "To Position");
         assert_eq!(short_name("Cutoff"), "Cutoff");
+        assert_eq!(short_name("Mod 3 Destination"), "Destination");
+        assert_eq!(short_name("Mod Wheel"), "Mod Wheel");
     }
 }

@@ -12,6 +12,7 @@ pub mod access;
 pub mod editor;
 pub mod file_browser;
 pub mod knob;
+pub mod modulation;
 pub mod pad;
 pub mod table_view;
 pub mod theme;

@@ -644,3 +644,41 @@ fn meters_and_voice_markers_fall_when_audio_stops() {
     let shown = h.state().shown_report();
     assert_eq!((shown.voices, shown.peak, shown.load), (0, [0.0, 0.0], 0.0));
 }
+
+#[test]
+fn the_modulation_section_routes_a_source_to_a_destination() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let slot = &params.modulation[3];
+    assert_eq!(slot.source.value(), nwt_engine::modulation::ModSource::Off);
+
+    h.get_by_label("Mod 4 Source").click();
+    h.run_steps(2);
+    // The open menu's item (the amp envelope has a "Velocity" knob too).
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Velocity")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Mod 4 Destination").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Level")
+        .click();
+    h.run_steps(2);
+    assert_eq!(slot.source.value(), nwt_engine::modulation::ModSource::Velocity);
+    assert_eq!(
+        slot.destination.value(),
+        nwt_engine::modulation::ModDestination::Level
+    );
+
+    // Dragging the amount sideways: 0.5 % per point.
+    let amount = centre(&h, "Mod 4 Amount");
+    drag(&mut h, amount, egui::vec2(-60.0, 0.0), egui::Modifiers::NONE);
+    let value = slot.amount.value();
+    assert!((value + 0.3).abs() < 0.02, "amount after a 60-point drag left: {value}");
+
+    // The MPE switch.
+    assert!(!params.mpe.value());
+    h.get_by_label("MPE").click();
+    h.run_steps(2);
+    assert!(params.mpe.value());
+}

@@ -1,0 +1,146 @@
+//! The modulation section: the matrix's four slots, each a source, a
+//! destination and an amount (what the wheel, aftertouch, velocity and MPE
+//! timbre move), and the MPE switch with its bend range. Compact rows of
+//! fixed-width controls, so the section fits beside the anchors.
+
+use crate::access::ParamAccess;
+use crate::theme;
+use egui::{RichText, Ui};
+use nice_plug::prelude::{Param, ParamPtr};
+use nwt_engine::SynthParams;
+
+/// Widths of the source and destination menus.
+const SOURCE_WIDTH: f32 = 124.0;
+const DESTINATION_WIDTH: f32 = 92.0;
+/// Width of the amount field.
+const AMOUNT_WIDTH: f32 = 56.0;
+
+/// Draws the slots, one row each, then the MPE row.
+pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamAccess) {
+    ui.horizontal(|ui| {
+        let head = |ui: &mut Ui, text: &str, width: f32| {
+            ui.add_sized(
+                [width, 14.0],
+                egui::Label::new(RichText::new(text).size(11.0).color(theme::TEXT_DIM)),
+            );
+        };
+        head(ui, "Source", SOURCE_WIDTH + 8.0);
+        head(ui, "Destination", DESTINATION_WIDTH + 8.0);
+        head(ui, "Amount", AMOUNT_WIDTH);
+    });
+    for slot in &params.modulation {
+        ui.horizontal(|ui| {
+            menu(ui, slot.source.as_ptr(), access, SOURCE_WIDTH);
+            menu(ui, slot.destination.as_ptr(), access, DESTINATION_WIDTH);
+            field(ui, slot.amount.as_ptr(), access, 100.0, " %");
+        });
+    }
+    ui.add_space(2.0);
+    ui.horizontal(|ui| {
+        let mpe = params.mpe.as_ptr();
+        let mut on = params.mpe.value();
+        if ui
+            .checkbox(&mut on, "MPE")
+            .on_hover_text(
+                "MIDI Polyphonic Expression: channel 1 is the master channel; channels 2-16 \
+                 carry one note each, with its own bend, pressure and CC 74",
+            )
+            .changed()
+        {
+            access.begin(mpe);
+            access.set(mpe, if on { 1.0 } else { 0.0 });
+            access.end(mpe);
+        }
+        ui.label(RichText::new("bend").size(11.0).color(theme::TEXT_DIM));
+        field(ui, params.mpe_bend_range.as_ptr(), access, 1.0, " st");
+    });
+}
+
+/// A drop-down of a stepped parameter's values, without a label (the row's
+/// head names it); the full name shows on hover.
+fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
+    // SAFETY: the editor passes pointers into the `SynthParams` it holds.
+    let (name, value, steps) = unsafe {
+        (
+            param.name().to_string(),
+            param.unmodulated_normalized_value(),
+            param.step_count().unwrap_or(1).max(1),
+        )
+    };
+    // SAFETY: as above.
+    let text = unsafe { param.normalized_value_to_string(value, false) };
+    let mut picked = None;
+    let response = egui::ComboBox::from_id_salt(("menu", &name))
+        .width(width)
+        .selected_text(text)
+        .show_ui(ui, |ui| {
+            for i in 0..=steps {
+                let v = i as f32 / steps as f32;
+                // SAFETY: as above.
+                let label = unsafe { param.normalized_value_to_string(v, false) };
+                if ui
+                    .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
+                    .clicked()
+                {
+                    picked = Some(v);
+                }
+            }
+        })
+        .response
+        .on_hover_text(&name);
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::Role::ComboBox, ui.is_enabled(), &name)
+    });
+    if let Some(v) = picked {
+        access.begin(param);
+        access.set(param, v);
+        access.end(param);
+    }
+}
+
+/// A number field for `param` showing its plain value times `scale` with
+/// `suffix`: drag it sideways or click and type; a drag is one host gesture.
+fn field(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, scale: f32, suffix: &str) {
+    // SAFETY: the editor passes pointers into the `SynthParams` it holds.
+    let (name, plain, min, max) = unsafe {
+        (
+            param.name().to_string(),
+            param.preview_plain(param.unmodulated_normalized_value()),
+            param.preview_plain(0.0),
+            param.preview_plain(1.0),
+        )
+    };
+    let mut shown = plain * scale;
+    let response = ui
+        .add_sized(
+            [AMOUNT_WIDTH, 20.0],
+            egui::DragValue::new(&mut shown)
+                .range(min * scale..=max * scale)
+                .speed(0.5)
+                .max_decimals(0)
+                .suffix(suffix),
+        )
+        .on_hover_text(format!("{name}: drag sideways or click to type"));
+    response.widget_info(|| {
+        let mut info = egui::WidgetInfo::drag_value(ui.is_enabled(), f64::from(shown));
+        info.label = Some(name.clone());
+        info
+    });
+    if response.drag_started() {
+        access.begin(param);
+    }
+    if response.changed() {
+        // SAFETY: as above.
+        let normalized = unsafe { param.preview_normalized(shown / scale) };
+        if !response.dragged() {
+            access.begin(param);
+        }
+        access.set(param, normalized);
+        if !response.dragged() {
+            access.end(param);
+        }
+    }
+    if response.drag_stopped() {
+        access.end(param);
+    }
+}
