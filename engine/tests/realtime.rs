@@ -1,14 +1,16 @@
 //! Real-time safety: `Synth::process` runs inside nice-plug's
 //! `assert_process_allocs` guard (nice-assert-no-alloc: any allocation or
 //! deallocation aborts the process) through note storms, polyphonic
-//! modulation, pitch bend, automation of every parameter with wild values and
-//! block sizes from 1 to 4096. A second test proves the guard is armed by
+//! modulation, pitch bend, pedal, wheel, aftertouch, MPE and note
+//! expressions, note starts held for a coming table, automation of every
+//! parameter with wild values and block sizes from 1 to 4096. A second test proves the guard is armed by
 //! running an allocating probe in a child process and watching it abort.
 
 mod common;
 use nice_assert_no_alloc::assert_no_alloc;
 use nwt_engine::rng::Rng;
-use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
+use nwt_engine::neural::TableLink;
+use nwt_engine::{NoteExpression, SliceEvents, Synth, SynthEvent, SynthParams, Transport};
 use std::sync::Arc;
 
 const SR: f32 = 48_000.0;
@@ -22,7 +24,31 @@ fn storm(rng: &mut Rng, block: usize, events: &mut Vec<SynthEvent>) {
         let key = (rng.next_u32() % 128) as u8;
         let id = (rng.next_u32() % 200) as i32;
         let voice_id = Some(id);
-        let event = match rng.next_u32() % 10 {
+        let event = match rng.next_u32() % 13 {
+            10 => SynthEvent::Control {
+                timing,
+                channel: (rng.next_u32() % 16) as u8,
+                cc: [1u8, 64, 74, 7][(rng.next_u32() % 4) as usize],
+                value: rng.bipolar().abs(),
+            },
+            11 => SynthEvent::ChannelPressure {
+                timing,
+                channel: (rng.next_u32() % 16) as u8,
+                pressure: rng.bipolar().abs(),
+            },
+            12 => SynthEvent::Expression {
+                timing,
+                voice_id,
+                channel: 0,
+                key,
+                expression: match rng.next_u32() % 5 {
+                    0 => NoteExpression::Pressure(rng.bipolar().abs()),
+                    1 => NoteExpression::Brightness(rng.bipolar().abs()),
+                    2 => NoteExpression::Tuning(rng.bipolar() * 12.0),
+                    3 => NoteExpression::Volume(rng.bipolar().abs() * 2.0),
+                    _ => NoteExpression::Pan(rng.bipolar()),
+                },
+            },
             0..=3 => SynthEvent::NoteOn {
                 timing,
                 voice_id,
@@ -104,6 +130,11 @@ fn process_never_allocates() {
             };
             params.set_normalized_by_id(&ids[which], value, SR).unwrap();
             automated[which] = true;
+        }
+        if round == 150 {
+            // From here on note starts may wait for a table that never comes
+            // (the load hold), with its queue and its bound.
+            synth.set_table_link(Some(TableLink::new()));
         }
         storm(&mut rng, block, &mut events);
         let mut io = SliceEvents::new(&events, 256);

@@ -603,3 +603,101 @@ fn exported_tables_reimport_bit_for_bit_and_play_as_imported() {
     std::fs::remove_file(&out).ok();
     std::fs::remove_file(&table).ok();
 }
+
+/// A format-0 MIDI file at 96 ticks per quarter (120 BPM: 192 ticks a second)
+/// from `(tick, status, data1, data2)` events.
+fn midi_file(events: &[(u32, u8, u8, u8)]) -> Vec<u8> {
+    let mut track = Vec::new();
+    let mut previous = 0;
+    for &(tick, status, a, b) in events {
+        let mut delta = tick - previous;
+        previous = tick;
+        // Variable-length delta time.
+        let mut bytes = vec![(delta & 0x7f) as u8];
+        delta >>= 7;
+        while delta > 0 {
+            bytes.insert(0, 0x80 | (delta & 0x7f) as u8);
+            delta >>= 7;
+        }
+        track.extend(bytes);
+        track.extend([status, a, b]);
+    }
+    track.extend([0x00, 0xff, 0x2f, 0x00]);
+    let mut file = b"MThd\0\0\0\x06\0\0\0\x01\0\x60MTrk".to_vec();
+    file.extend((track.len() as u32).to_be_bytes());
+    file.extend(track);
+    file
+}
+
+#[test]
+fn render_plays_a_midi_files_pedal_and_bend() {
+    let midi = std::env::temp_dir().join(format!("nwt-cli-{}-pedal.mid", std::process::id()));
+    // A3 struck at 0 and let go at 0.25 s under the pedal; the bend goes up
+    // half way (+1 st at the default range of 2) at 0.5 s; the pedal lifts at 1.5 s.
+    std::fs::write(
+        &midi,
+        midi_file(&[
+            (0, 0xb0, 64, 127),
+            (0, 0x90, 57, 100),
+            (48, 0x80, 57, 0),
+            (96, 0xe0, 0x00, 0x60),
+            (288, 0xb0, 64, 0),
+        ]),
+    )
+    .unwrap();
+    let out = temp_wav("midi-pedal");
+    let result = nwt(&[
+        "render",
+        "--midi",
+        midi.to_str().unwrap(),
+        "--set",
+        "table=Basic Shapes",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let (sr, channels) = neural_wavetable::wav::read_wav(&out).unwrap();
+    let sr = f64::from(sr);
+    let left = &channels[0];
+    let seconds = left.len() as f64 / sr;
+    assert!(
+        (1.5..1.6).contains(&seconds),
+        "the pedal held the note until 1.5 s; the render lasts {seconds:.3} s"
+    );
+    let part = |from: f64, to: f64| &left[(from * sr) as usize..(to * sr) as usize];
+    let before = zero_crossing_hz(part(0.05, 0.45), sr);
+    let bent = zero_crossing_hz(part(0.6, 1.4), sr);
+    assert!((before / 220.0 - 1.0).abs() < 1e-3, "{before} Hz before the bend");
+    let expected = 220.0 * 2f64.powf(1.0 / 12.0);
+    assert!((bent / expected - 1.0).abs() < 1e-3, "{bent} Hz after the bend");
+    let _ = std::fs::remove_file(&midi);
+    let _ = std::fs::remove_file(&out);
+}
+
+#[test]
+fn a_realtime_render_reports_its_deadlines() {
+    let out = temp_wav("realtime-report");
+    let result = nwt(&[
+        "render",
+        "--notes",
+        "A3@0:0.3",
+        "--realtime",
+        "--automate",
+        "macro_1@0.1=0.5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success());
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("real time:"))
+        .unwrap_or_else(|| panic!("no real-time report in {stdout}"));
+    assert!(line.contains("missed their deadline"), "{line}");
+    assert!(line.contains("knob to sound over 1 changes"), "{line}");
+    let _ = std::fs::remove_file(&out);
+}
