@@ -6,6 +6,10 @@
 //!
 //! Criterion reports the mean; the bench also prints p50 and p99 of every
 //! change it measured.
+//!
+//! Load to first note: new anchors are loaded (as a preset or DAW state load
+//! does) and a note is struck at once; the time until the block in which the
+//! note starts, which waits (at most 25 ms) for the new sound's table.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
@@ -111,6 +115,82 @@ impl Rig {
     }
 }
 
+/// Anchor sets a load alternates between.
+const SOUNDS: [[AnchorShape; 2]; 2] = [
+    [AnchorShape::Saw, AnchorShape::VowelA],
+    [AnchorShape::Triangle, AnchorShape::Pulse25],
+];
+
+impl Rig {
+    /// Loads a new sound (new anchors, as a preset or state load does) and
+    /// strikes a note at once; plays until the note starts. Returns the time
+    /// from the load to the start of the block the note started in, and
+    /// whether it started on the new sound's table (not on the 25 ms bound).
+    fn load(&mut self, which: usize) -> (Duration, bool) {
+        let params = self.synth.params().clone();
+        let loaded = Instant::now();
+        params.set_anchors(Anchors::from_shapes(&SOUNDS[which % 2]));
+        let note = [SynthEvent::NoteOn {
+            timing: 0,
+            voice_id: None,
+            channel: 0,
+            key: 60,
+            velocity: 0.7,
+        }];
+        let mut events: &[SynthEvent] = &note;
+        loop {
+            let start = self.block(events);
+            events = &[];
+            if self.synth.waiting_notes() == 0 {
+                let fresh = self.synth.current_table().revision() == params.sound_revision();
+                for _ in 0..3 {
+                    self.block(&[]);
+                }
+                return (start - loaded, fresh);
+            }
+        }
+    }
+}
+
+fn percentiles(all: &mut [Duration]) -> (f64, f64, f64) {
+    all.sort();
+    let pct = |p: usize| all[(all.len() * p).div_ceil(100).saturating_sub(1)].as_secs_f64() * 1e3;
+    (pct(50), pct(99), all.last().unwrap().as_secs_f64() * 1e3)
+}
+
+fn load_to_first_note(c: &mut Criterion) {
+    let mut rig = Rig::new();
+    let mut all = Vec::new();
+    let mut bounded = 0usize;
+    let mut n = 0usize;
+    let mut group = c.benchmark_group("load_to_first_note");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function("64_voices_64_frames_128_block", |bench| {
+        bench.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                let (l, fresh) = rig.load(n);
+                bounded += usize::from(!fresh);
+                all.push(l);
+                total += l;
+            }
+            total
+        })
+    });
+    group.finish();
+    if all.is_empty() {
+        return; // filtered out
+    }
+    let (p50, p99, max) = percentiles(&mut all);
+    println!(
+        "load to first note over {} loads: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms; \
+         {bounded} started on the 25 ms bound with the previous table",
+        all.len()
+    );
+}
+
 fn latency(c: &mut Criterion) {
     let mut rig = Rig::new();
     let mut all = Vec::new();
@@ -129,17 +209,16 @@ fn latency(c: &mut Criterion) {
         })
     });
     group.finish();
-    all.sort();
-    let pct = |p: usize| all[(all.len() * p).div_ceil(100).saturating_sub(1)];
+    if all.is_empty() {
+        return; // filtered out
+    }
+    let (p50, p99, max) = percentiles(&mut all);
     println!(
-        "knob-to-sound over {} changes on {}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "knob-to-sound over {} changes on {}: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
         all.len(),
         rig.worker.device_name(),
-        pct(50).as_secs_f64() * 1e3,
-        pct(99).as_secs_f64() * 1e3,
-        all.last().unwrap().as_secs_f64() * 1e3
     );
 }
 
-criterion_group!(benches, latency);
+criterion_group!(benches, latency, load_to_first_note);
 criterion_main!(benches);
