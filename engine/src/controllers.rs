@@ -131,7 +131,7 @@ impl Controllers {
     /// The bend of a note on `channel` in semitones: the shared bend over
     /// `range`, plus in MPE mode its member channel's bend over `mpe_range`.
     pub fn note_bend(&self, channel: u8, mpe: bool, range: f32, mpe_range: f32) -> f32 {
-        let own = if mpe && channel % CHANNELS as u8 != 0 {
+        let own = if mpe && usize::from(channel) % CHANNELS != 0 {
             self.channel(channel).bend * mpe_range
         } else {
             0.0

@@ -219,4 +219,3 @@ impl EventIo for SliceEvents<'_> {
         }
     }
 }
-

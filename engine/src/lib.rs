@@ -27,8 +27,8 @@ pub mod telemetry;
 pub mod voice;
 pub mod wavetable;
 
-pub use params::SynthParams;
 pub use events::NoteExpression;
+pub use params::SynthParams;
 pub use synth::{EventIo, SliceEvents, Synth, SynthEvent, Transport, VoiceEnd};
 pub use wavetable::WavetableSet;
 

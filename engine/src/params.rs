@@ -436,8 +436,12 @@ impl Default for SynthParams {
             lfo_to_cutoff: bipolar_param("LFO > Cutoff", " st", 96.0),
 
             mpe: BoolParam::new("MPE", false),
-            mpe_bend_range: IntParam::new("MPE Bend Range", 48, IntRange::Linear { min: 0, max: 96 })
-                .with_unit(" st"),
+            mpe_bend_range: IntParam::new(
+                "MPE Bend Range",
+                48,
+                IntRange::Linear { min: 0, max: 96 },
+            )
+            .with_unit(" st"),
             modulation: modulation::default_slots(),
             macro_modulation: Default::default(),
         }

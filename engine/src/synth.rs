@@ -385,10 +385,7 @@ impl Synth {
         self.link.is_some()
             && self.params.table.value().index().is_none()
             && self.gave_up != Some(revision)
-            && self
-                .neural
-                .as_ref()
-                .is_none_or(|t| t.revision() < revision)
+            && self.neural.as_ref().is_none_or(|t| t.revision() < revision)
     }
 
     /// Keeps a note start (or the note-off or choke of a waiting note) while
@@ -459,7 +456,14 @@ impl Synth {
         }
         for i in 0..self.held.len() {
             let h = self.held[i];
-            self.note_on(h.voice_id, h.channel, h.key.min(127), h.velocity, timing, on_end);
+            self.note_on(
+                h.voice_id,
+                h.channel,
+                h.key.min(127),
+                h.velocity,
+                timing,
+                on_end,
+            );
             if h.released {
                 self.handle_event(
                     SynthEvent::NoteOff {
@@ -732,10 +736,11 @@ impl Synth {
         let channel = self.controllers.channel(voice.channel);
         let member = mpe && voice.channel != 0;
         SourceValues {
-            poly_pressure: voice
-                .expression
-                .pressure
-                .unwrap_or(if member { channel.pressure } else { 0.0 }),
+            poly_pressure: voice.expression.pressure.unwrap_or(if member {
+                channel.pressure
+            } else {
+                0.0
+            }),
             velocity: voice.velocity(),
             timbre: (voice.expression.brightness.unwrap_or(channel.timbre) - 0.5) * 2.0,
             ..*shared
@@ -791,10 +796,10 @@ impl Synth {
         };
         mods.position += targets.position;
         mods.pitch += targets.pitch_semitones + voice.expression.tuning + member_bend;
-        mods.cutoff_ratio = (mods.cutoff_ratio * (targets.cutoff_semitones / 12.0).exp2())
-            .clamp(1e-4, 1e4);
-        mods.gain = (targets.level_db / 20.0 * std::f32::consts::LOG2_10).exp2()
-            * voice.expression.volume;
+        mods.cutoff_ratio =
+            (mods.cutoff_ratio * (targets.cutoff_semitones / 12.0).exp2()).clamp(1e-4, 1e4);
+        mods.gain =
+            (targets.level_db / 20.0 * std::f32::consts::LOG2_10).exp2() * voice.expression.volume;
         mods.pan = voice.expression.pan;
         mods
     }

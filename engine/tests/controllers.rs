@@ -65,11 +65,17 @@ fn a_held_pedal_keeps_a_released_note_sounding_until_it_lifts() {
     let out = render_with(
         &mut synth,
         &[note(69, 0.0, 0.2, 1.0, SR)],
-        vec![control(0.1, 0, CC_SUSTAIN, 1.0), control(0.6, 0, CC_SUSTAIN, 0.0)],
+        vec![
+            control(0.1, 0, CC_SUSTAIN, 1.0),
+            control(0.6, 0, CC_SUSTAIN, 0.0),
+        ],
     );
     let held = rms_db(&out.left, 0.3, 0.55);
     let playing = rms_db(&out.left, 0.05, 0.15);
-    assert!((held - playing).abs() < 0.5, "held {held:.1} dB vs {playing:.1} dB");
+    assert!(
+        (held - playing).abs() < 0.5,
+        "held {held:.1} dB vs {playing:.1} dB"
+    );
     // The render stops once the synth is silent: 20 ms of release after the lift.
     let end = out.left.len() as f64 / f64::from(SR);
     assert!((0.6..0.64).contains(&end), "the note ended at {end:.3} s");
@@ -78,7 +84,10 @@ fn a_held_pedal_keeps_a_released_note_sounding_until_it_lifts() {
     let mut plain = synth_with(&[("amp_release", "20")], SR);
     let out = render_with(&mut plain, &[note(69, 0.0, 0.2, 1.0, SR)], vec![]);
     let end = out.left.len() as f64 / f64::from(SR);
-    assert!((0.2..0.24).contains(&end), "without the pedal it ended at {end:.3} s");
+    assert!(
+        (0.2..0.24).contains(&end),
+        "without the pedal it ended at {end:.3} s"
+    );
 }
 
 #[test]
@@ -206,9 +215,15 @@ fn the_mod_wheel_and_aftertouch_move_their_destinations() {
     let before = frequency(&out.left, 0.1, 0.45, 220.0);
     let after = frequency(&out.left, 0.6, 1.4, 440.0);
     assert!(cents(before, 220.0).abs() < 0.1, "{before} Hz");
-    assert!(cents(after, 440.0).abs() < 0.1, "{after} Hz with the wheel up");
+    assert!(
+        cents(after, 440.0).abs() < 0.1,
+        "{after} Hz with the wheel up"
+    );
     let drop = rms_db(&out.left, 1.6, 2.4) - rms_db(&out.left, 0.6, 1.4);
-    assert!((drop + 12.0).abs() < 0.2, "half aftertouch at -100 % on level: {drop:.2} dB");
+    assert!(
+        (drop + 12.0).abs() < 0.2,
+        "half aftertouch at -100 % on level: {drop:.2} dB"
+    );
 }
 
 #[test]
@@ -229,7 +244,10 @@ fn velocity_routed_to_pitch_transposes_each_note_by_its_own_velocity() {
             vec![],
         );
         let f = frequency(&out.left, 0.1, 0.9, expected);
-        assert!(cents(f, expected).abs() < 0.1, "velocity {velocity}: {f} Hz");
+        assert!(
+            cents(f, expected).abs() < 0.1,
+            "velocity {velocity}: {f} Hz"
+        );
     }
 }
 
@@ -272,7 +290,10 @@ fn mpe_bend_pressure_and_timbre_act_on_their_own_channel_only() {
     let moved = alone(notes[1]);
     assert!(cents(frequency(&moved, 0.6, 1.4, 880.0), 880.0).abs() < 0.1);
     let level = rms_db(&moved, 0.6, 1.4) - rms_db(&moved, 0.1, 0.45);
-    assert!((level + 12.0).abs() < 0.3, "channel 3 pressure: {level:.2} dB");
+    assert!(
+        (level + 12.0).abs() < 0.3,
+        "channel 3 pressure: {level:.2} dB"
+    );
 
     // Both together: CC 74 moves only the channel-3 voice's table position
     // (Timbre -> Position at +50 % is the default matrix).
@@ -292,7 +313,14 @@ fn mpe_bend_pressure_and_timbre_act_on_their_own_channel_only() {
     // Without MPE the same bend moves every note and pressure is shared.
     let mut synth = synth_with(&[], SR);
     let plain = render_with(&mut synth, &[notes[0]], expressions).left;
-    assert!(cents(frequency(&plain, 0.6, 1.4, 220.0), 220.0 * 2f64.powf(0.5 / 12.0)).abs() < 0.1);
+    assert!(
+        cents(
+            frequency(&plain, 0.6, 1.4, 220.0),
+            220.0 * 2f64.powf(0.5 / 12.0)
+        )
+        .abs()
+            < 0.1
+    );
 }
 
 #[test]

@@ -78,18 +78,29 @@ fn the_mod_wheel_on_a_macro_plays_the_table_the_knob_would() {
         .zip(&knob[from..])
         .filter(|(a, b)| (*a - *b).abs() > 1e-6)
         .count();
-    assert_eq!(differing, 0, "wheel and knob renders differ in {differing} samples");
+    assert_eq!(
+        differing, 0,
+        "wheel and knob renders differ in {differing} samples"
+    );
     let moved = wheel[from..]
         .iter()
         .zip(&still[from..])
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(moved > 0.01, "the wheel changed the sound (largest difference {moved})");
+    assert!(
+        moved > 0.01,
+        "the wheel changed the sound (largest difference {moved})"
+    );
 }
 
 /// Processes `blocks` blocks of 128 samples, with `events` in the first one,
 /// calling `between()` after each; returns the left channel.
-fn play(synth: &mut Synth, events: &[SynthEvent], blocks: usize, mut between: impl FnMut()) -> Vec<f32> {
+fn play(
+    synth: &mut Synth,
+    events: &[SynthEvent],
+    blocks: usize,
+    mut between: impl FnMut(),
+) -> Vec<f32> {
     let (mut l, mut r) = (vec![0.0f32; 128], vec![0.0f32; 128]);
     let mut out = Vec::new();
     for b in 0..blocks {
@@ -126,7 +137,10 @@ fn a_note_struck_right_after_a_load_plays_the_loaded_sound() {
     let first = &out[onset..onset + 2048];
     for k in [2, 3] {
         let level = harmonic_db(first, 220.0, k);
-        assert!(level < -60.0, "harmonic {k} of the first 43 ms: {level:.1} dB (a saw: -6 to -10)");
+        assert!(
+            level < -60.0,
+            "harmonic {k} of the first 43 ms: {level:.1} dB (a saw: -6 to -10)"
+        );
     }
 
     // Nothing loaded: notes start at once.
@@ -146,7 +160,14 @@ fn a_table_that_does_not_come_holds_a_note_no_longer_than_the_bound() {
         (bound..bound + 128).contains(&onset),
         "the note started after {onset} samples (bound {bound})"
     );
-    assert!(cents(estimate_frequency(&out[onset..], f64::from(SR), 440.0, 20.0), 440.0).abs() < 0.5);
+    assert!(
+        cents(
+            estimate_frequency(&out[onset..], f64::from(SR), 440.0, 20.0),
+            440.0
+        )
+        .abs()
+            < 0.5
+    );
     // Given up for this sound: the next note starts at once.
     let out = play(&mut synth, &[note_on(60)], 2, || {});
     assert_eq!(out.iter().position(|v| *v != 0.0), Some(0));

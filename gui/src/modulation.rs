@@ -88,9 +88,8 @@ fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
         })
         .response
         .on_hover_text(&name);
-    response.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::Role::ComboBox, ui.is_enabled(), &name)
-    });
+    response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, ui.is_enabled(), &name));
     if let Some(v) = picked {
         access.begin(param);
         access.set(param, v);

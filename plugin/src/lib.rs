@@ -7,8 +7,7 @@ use nice_plug::prelude::*;
 use nwt_engine::neural::{DecoderWorker, NeuralInfo, WorkerOptions};
 use nwt_engine::telemetry::{report_channel, ReportReader, ReportWriter};
 use nwt_engine::{
-    EventIo, NoteExpression, Synth, SynthEvent, SynthParams, Transport as EngineTransport,
-    VoiceEnd,
+    EventIo, NoteExpression, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd,
 };
 use nwt_model::Model;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -248,8 +247,12 @@ pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
             channel,
             pressure,
         }),
-        NoteEvent::MidiCC { timing, cc, .. } if cc == control_change::ALL_NOTES_OFF => Some(SynthEvent::AllNotesOff { timing }),
-        NoteEvent::MidiCC { timing, cc, .. } if cc == control_change::ALL_SOUND_OFF => Some(SynthEvent::AllSoundOff { timing }),
+        NoteEvent::MidiCC { timing, cc, .. } if cc == control_change::ALL_NOTES_OFF => {
+            Some(SynthEvent::AllNotesOff { timing })
+        }
+        NoteEvent::MidiCC { timing, cc, .. } if cc == control_change::ALL_SOUND_OFF => {
+            Some(SynthEvent::AllSoundOff { timing })
+        }
         NoteEvent::MidiCC {
             timing,
             channel,
@@ -267,7 +270,13 @@ pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
             channel: ch,
             key,
             pressure,
-        } => expression(timing, voice_id, ch, key, NoteExpression::Pressure(pressure)),
+        } => expression(
+            timing,
+            voice_id,
+            ch,
+            key,
+            NoteExpression::Pressure(pressure),
+        ),
         NoteEvent::PolyTuning {
             timing,
             voice_id,

@@ -357,6 +357,35 @@ mod tests {
     }
 
     #[test]
+    fn presets_carry_the_modulation_matrix_and_mpe() {
+        use nwt_engine::modulation::{ModDestination, ModSource};
+        let params = SynthParams::default();
+        for (id, value) in [
+            ("mod_source_2", "Velocity"),
+            ("mod_destination_2", "Macro 5"),
+            ("mod_amount_2", "-0.4"),
+            ("mpe", "1"),
+            ("mpe_bend_range", "24"),
+        ] {
+            params.set_by_id(id, value, 48_000.0).unwrap();
+        }
+        let json = Preset::capture(&params, "Expressive", "Keys", "test").to_json();
+        let loaded = SynthParams::default();
+        Preset::from_json(&json)
+            .unwrap()
+            .load_into(&loaded, 48_000.0)
+            .unwrap();
+        let slot = &loaded.modulation[1];
+        assert_eq!(slot.source.value(), ModSource::Velocity);
+        assert_eq!(slot.destination.value(), ModDestination::Macro5);
+        assert!((slot.amount.value() + 0.4).abs() < 1e-6);
+        assert!(loaded.mpe.value());
+        assert_eq!(loaded.mpe_bend_range.value(), 24);
+        // The other slots keep the defaults.
+        assert_eq!(loaded.modulation[0].source.value(), ModSource::ModWheel);
+    }
+
+    #[test]
     fn broken_presets_change_nothing() {
         let params = SynthParams::default();
         let before = Preset::capture(&params, "x", "", "");

@@ -110,7 +110,10 @@ fn an_offline_bounce_plays_a_macro_set_before_it_from_the_first_block() {
     assert!(moved > 0.01, "macro 1 at 0.9 changes the sound ({moved})");
     // From the first block: the whole bounce equals nwt render's.
     let off = largest_difference(&bounced, &expected);
-    assert!(off < 1e-6, "the bounce differs from nwt render by up to {off}");
+    assert!(
+        off < 1e-6,
+        "the bounce differs from nwt render by up to {off}"
+    );
 }
 
 #[test]
@@ -141,5 +144,8 @@ fn a_state_loaded_before_a_bounce_plays_from_its_first_sample() {
     let bounced = bounce(&mut synth, 45, &[]);
     let expected = reference(&[("macro_2", -0.8)], 45);
     let off = largest_difference(&bounced, &expected);
-    assert!(off < 1e-6, "the bounce differs from nwt render by up to {off}");
+    assert!(
+        off < 1e-6,
+        "the bounce differs from nwt render by up to {off}"
+    );
 }

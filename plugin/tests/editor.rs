@@ -664,7 +664,10 @@ fn the_modulation_section_routes_a_source_to_a_destination() {
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Level")
         .click();
     h.run_steps(2);
-    assert_eq!(slot.source.value(), nwt_engine::modulation::ModSource::Velocity);
+    assert_eq!(
+        slot.source.value(),
+        nwt_engine::modulation::ModSource::Velocity
+    );
     assert_eq!(
         slot.destination.value(),
         nwt_engine::modulation::ModDestination::Level
@@ -672,9 +675,17 @@ fn the_modulation_section_routes_a_source_to_a_destination() {
 
     // Dragging the amount sideways: 0.5 % per point.
     let amount = centre(&h, "Mod 4 Amount");
-    drag(&mut h, amount, egui::vec2(-60.0, 0.0), egui::Modifiers::NONE);
+    drag(
+        &mut h,
+        amount,
+        egui::vec2(-60.0, 0.0),
+        egui::Modifiers::NONE,
+    );
     let value = slot.amount.value();
-    assert!((value + 0.3).abs() < 0.02, "amount after a 60-point drag left: {value}");
+    assert!(
+        (value + 0.3).abs() < 0.02,
+        "amount after a 60-point drag left: {value}"
+    );
 
     // The MPE switch.
     assert!(!params.mpe.value());

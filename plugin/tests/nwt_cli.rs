@@ -671,9 +671,15 @@ fn render_plays_a_midi_files_pedal_and_bend() {
     let part = |from: f64, to: f64| &left[(from * sr) as usize..(to * sr) as usize];
     let before = zero_crossing_hz(part(0.05, 0.45), sr);
     let bent = zero_crossing_hz(part(0.6, 1.4), sr);
-    assert!((before / 220.0 - 1.0).abs() < 1e-3, "{before} Hz before the bend");
+    assert!(
+        (before / 220.0 - 1.0).abs() < 1e-3,
+        "{before} Hz before the bend"
+    );
     let expected = 220.0 * 2f64.powf(1.0 / 12.0);
-    assert!((bent / expected - 1.0).abs() < 1e-3, "{bent} Hz after the bend");
+    assert!(
+        (bent / expected - 1.0).abs() < 1e-3,
+        "{bent} Hz after the bend"
+    );
     let _ = std::fs::remove_file(&midi);
     let _ = std::fs::remove_file(&out);
 }

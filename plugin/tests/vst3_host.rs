@@ -29,7 +29,13 @@ fn make_bundle(dir: &Path) -> std::path::PathBuf {
 /// `nwt render` of A3 held 2 s at velocity 100/127 in 512-sample blocks, with `extra` arguments.
 fn reference(out: &Path, extra: &[&str]) {
     let result = Command::new(env!("CARGO_BIN_EXE_nwt"))
-        .args(["render", "--notes", "A3@0:2v0.78740157", "--block-size", "512"])
+        .args([
+            "render",
+            "--notes",
+            "A3@0:2v0.78740157",
+            "--block-size",
+            "512",
+        ])
         .args(extra)
         .arg("-o")
         .arg(out)

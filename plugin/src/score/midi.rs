@@ -615,8 +615,8 @@ mod tests {
 
     #[test]
     fn controllers_bends_and_aftertouch_keep_their_time_and_channel() {
-        use midly::PitchBend;
         use midly::num::u14;
+        use midly::PitchBend;
         let events = track(
             &[
                 (0, on_channel(2, 60, 100)),
@@ -630,9 +630,28 @@ mod tests {
                         },
                     ),
                 ),
-                (96, midi(3, MidiMessage::PitchBend { bend: PitchBend(u14::new(0)) })),
-                (144, midi(3, MidiMessage::PitchBend { bend: PitchBend(u14::new(12288)) })),
-                (192, midi(2, MidiMessage::ChannelAftertouch { vel: u7::new(127) })),
+                (
+                    96,
+                    midi(
+                        3,
+                        MidiMessage::PitchBend {
+                            bend: PitchBend(u14::new(0)),
+                        },
+                    ),
+                ),
+                (
+                    144,
+                    midi(
+                        3,
+                        MidiMessage::PitchBend {
+                            bend: PitchBend(u14::new(12288)),
+                        },
+                    ),
+                ),
+                (
+                    192,
+                    midi(2, MidiMessage::ChannelAftertouch { vel: u7::new(127) }),
+                ),
                 (
                     192,
                     midi(
@@ -647,7 +666,11 @@ mod tests {
             ],
             240,
         );
-        let bytes = encode(Format::SingleTrack, Timing::Metrical(u15::new(96)), vec![events]);
+        let bytes = encode(
+            Format::SingleTrack,
+            Timing::Metrical(u15::new(96)),
+            vec![events],
+        );
         let score = read_midi_score(&bytes).unwrap();
         assert_eq!(score.notes.len(), 1);
         assert_eq!(score.notes[0].channel, 2);
@@ -657,7 +680,14 @@ mod tests {
             (0.5, 3, Control::PitchBend(-1.0)),
             (0.75, 3, Control::PitchBend(0.5)),
             (1.0, 2, Control::ChannelPressure(1.0)),
-            (1.0, 2, Control::PolyPressure { key: 60, pressure: 0.0 }),
+            (
+                1.0,
+                2,
+                Control::PolyPressure {
+                    key: 60,
+                    pressure: 0.0,
+                },
+            ),
         ];
         assert_eq!(score.controls.len(), expected.len(), "{:?}", score.controls);
         for (c, (seconds, channel, control)) in score.controls.iter().zip(expected) {
@@ -846,4 +876,3 @@ mod tests {
         ));
     }
 }
-

@@ -7,16 +7,15 @@
 //! (stable, so notes starting together keep their source order).
 
 mod midi;
+pub use midi::{read_midi, read_midi_score, Control, ControlSpan, Score, MAX_CONTROLS};
 use nwt_engine::offline::{note_events, OfflineNote, TimedEvent};
 use nwt_engine::{NoteExpression, SynthEvent};
-pub use midi::{read_midi, read_midi_score, Control, ControlSpan, Score, MAX_CONTROLS};
 
 /// Largest MIDI file [`read_midi`] accepts, in bytes (64 MiB).
 pub const MAX_MIDI_BYTES: usize = 64 * 1024 * 1024;
 
 /// Largest number of notes [`read_midi`] and [`parse_notes`] produce.
 pub const MAX_NOTES: usize = 1_000_000;
-
 
 /// One note to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -563,5 +562,4 @@ mod tests {
         let notes = [note(60, 3.0, 0.5, 1.0), note(60, 1.0, 5.0, 1.0)];
         assert_eq!(end_time(&notes), 6.0);
     }
-
 }
