@@ -219,3 +219,67 @@ impl EventIo for SliceEvents<'_> {
         }
     }
 }
+
+/// Note ids of notes played from the editor: `EDITOR_VOICE_IDS + key`. The
+/// host never hears of their ends (it did not start them).
+pub const EDITOR_VOICE_IDS: i32 = i32::MIN;
+
+/// Whether a note id belongs to a note played from the editor.
+pub fn is_editor_voice(voice_id: Option<i32>) -> bool {
+    voice_id.is_some_and(|id| (EDITOR_VOICE_IDS..EDITOR_VOICE_IDS + 128).contains(&id))
+}
+
+/// Notes played from the editor (its on-screen and computer keyboard): the
+/// GUI thread pushes, the audio thread takes them at the start of its next
+/// block, ahead of the host's events. Lock-free and bounded (a full inbox
+/// drops the newest note).
+#[derive(Debug, Clone)]
+pub struct NoteInbox(std::sync::Arc<crossbeam::queue::ArrayQueue<SynthEvent>>);
+
+impl Default for NoteInbox {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(crossbeam::queue::ArrayQueue::new(256)))
+    }
+}
+
+impl NoteInbox {
+    /// Queues `event` for the next block (its timing is ignored); false when full.
+    pub fn push(&self, event: SynthEvent) -> bool {
+        self.0.push(event).is_ok()
+    }
+
+    /// The oldest queued event, with timing 0.
+    pub fn pop(&self) -> Option<SynthEvent> {
+        self.0.pop().map(|mut e| {
+            *e.timing_mut() = 0;
+            e
+        })
+    }
+}
+
+/// An [`EventIo`] that yields the editor's queued notes first, then `inner`'s events.
+pub struct WithInbox<'a, E: EventIo> {
+    inbox: Option<&'a NoteInbox>,
+    inner: E,
+}
+
+impl<'a, E: EventIo> WithInbox<'a, E> {
+    /// `inner`'s events after everything waiting in `inbox` (none when `None`).
+    pub fn new(inbox: Option<&'a NoteInbox>, inner: E) -> Self {
+        Self { inbox, inner }
+    }
+}
+
+impl<E: EventIo> EventIo for WithInbox<'_, E> {
+    fn next_event(&mut self) -> Option<SynthEvent> {
+        if let Some(e) = self.inbox.and_then(NoteInbox::pop) {
+            return Some(e);
+        }
+        self.inbox = None;
+        self.inner.next_event()
+    }
+
+    fn voice_ended(&mut self, end: VoiceEnd) {
+        self.inner.voice_ended(end);
+    }
+}

@@ -27,7 +27,7 @@ pub mod telemetry;
 pub mod voice;
 pub mod wavetable;
 
-pub use events::NoteExpression;
+pub use events::{NoteExpression, NoteInbox, WithInbox};
 pub use params::SynthParams;
 pub use synth::{EventIo, SliceEvents, Synth, SynthEvent, Transport, VoiceEnd};
 pub use wavetable::WavetableSet;

@@ -69,6 +69,9 @@ pub struct ReportWriter {
     window_seconds: f64,
     /// Worst block load of the last full window.
     last_worst: f32,
+    /// The voices and positions of the last report (to tell a visible change).
+    last_voices: usize,
+    last_positions: [f32; MAX_VOICES],
 }
 
 /// The editor's end of the report channel.
@@ -104,6 +107,8 @@ pub fn report_channel() -> (ReportWriter, ReportReader) {
             window_worst: 0.0,
             window_seconds: 0.0,
             last_worst: 0.0,
+            last_voices: 0,
+            last_positions: [0.0; MAX_VOICES],
         },
         ReportReader { output },
     )
@@ -118,7 +123,8 @@ fn sane(v: f32) -> f32 {
 }
 
 impl ReportWriter {
-    /// Publishes one block's report (audio thread: no allocation, no lock).
+    /// Publishes one block's report (audio thread: no allocation, no lock);
+    /// returns whether an editor would now draw something different.
     /// `peak` is the block's largest absolute sample per channel, `busy_seconds`
     /// the time `process` took and `audio_seconds` the duration of the audio it
     /// made. Until the reader has seen a report, peaks are held (the largest
@@ -131,7 +137,7 @@ impl ReportWriter {
         busy_seconds: f64,
         audio_seconds: f64,
         fill: impl FnOnce(&mut AudioReport),
-    ) {
+    ) -> bool {
         if self.input.consumed() {
             self.held_peak = [0.0; 2];
             self.busy_seconds = 0.0;
@@ -165,7 +171,16 @@ impl ReportWriter {
         report.blocks = self.blocks;
         report.voices = 0;
         fill(report);
+        // What an editor would draw differently: voices or their positions
+        // changed, or the meters show something (above -80 dBFS).
+        let voices = report.voices.min(MAX_VOICES);
+        let visible = self.last_voices != voices
+            || self.last_positions[..voices] != report.positions[..voices]
+            || self.held_peak.iter().any(|p| *p > 1e-4);
+        self.last_voices = voices;
+        self.last_positions[..voices].copy_from_slice(&report.positions[..voices]);
         self.input.publish();
+        visible
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::access::{ParamAccess, PresetEntry, Sound, SoundLibrary, WaveFile, CATEGORIES};
 use crate::file_browser::{BrowserAction, FileBrowser};
+use crate::keyboard::Keyboard;
 use crate::knob::{choice, knob, toggle};
 use crate::table_view::{Frames, TableView};
 use crate::{pad, theme};
@@ -13,7 +14,7 @@ use nwt_engine::neural::anchors::SLOT_NAMES;
 use nwt_engine::neural::{Anchor, AnchorShape, NeuralInfo, UserTable, WorkerStatus};
 use nwt_engine::params::EditorMemory;
 use nwt_engine::telemetry::{AudioReport, ReportReader};
-use nwt_engine::SynthParams;
+use nwt_engine::{NoteInbox, SynthParams};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -60,6 +61,9 @@ pub struct Editor {
     checked_preset: Option<Option<String>>,
     /// When a new audio report last arrived.
     report_at: Instant,
+    /// The on-screen keyboard, and where it sends notes (none in a bare editor).
+    keyboard: Keyboard,
+    inbox: Option<NoteInbox>,
 }
 
 fn ptr<P: Param>(p: &P) -> ParamPtr {
@@ -143,7 +147,19 @@ impl Editor {
             user_frames: None,
             checked_preset: None,
             report_at: Instant::now(),
+            keyboard: Keyboard::default(),
+            inbox: None,
         }
+    }
+
+    /// Gives the editor a keyboard that plays into `inbox`.
+    pub fn set_inbox(&mut self, inbox: NoteInbox) {
+        self.inbox = Some(inbox);
+    }
+
+    /// The on-screen keyboard's state.
+    pub fn keyboard(&self) -> &Keyboard {
+        &self.keyboard
     }
 
     /// Changes how parameters are set (the plugin passes its host's context
@@ -163,6 +179,9 @@ impl Editor {
         self.baseline = None;
         self.checked_preset = None;
         self.meter = [0.0; 2];
+        if let Some(inbox) = &self.inbox {
+            self.keyboard.release_all(inbox);
+        }
     }
 
     /// The presets listed (refreshed when the window opens and after a save).
@@ -354,6 +373,12 @@ impl Editor {
         });
         ui.add_space(4.0);
         self.synth_sections(ui);
+        if let Some(inbox) = &self.inbox {
+            ui.add_space(4.0);
+            let width = ui.available_width().min(1090.0) - 16.0;
+            let keyboard = &mut self.keyboard;
+            theme::section(ui, "Keyboard", |ui| keyboard.show(ui, inbox, width));
+        }
         if let Some((browser, target)) = &mut self.browser {
             let mut shortcuts = Vec::new();
             if let Some(dir) = self.library.wave_folder() {
@@ -373,8 +398,21 @@ impl Editor {
             }
         }
         self.save_as_window(ui.ctx());
-        // Keep the meters and voice markers moving while audio runs.
-        ui.ctx().request_repaint_after(Duration::from_millis(33));
+        self.schedule_repaint(ui.ctx());
+    }
+
+    /// Asks for the next frame only while something animates: falling meters
+    /// and voice markers (at most 30 frames a second) and a message that
+    /// must disappear. Otherwise the editor waits for input, a parameter
+    /// change, or the audio and decoder threads' repaint request (see
+    /// [`crate::Live`]): an idle editor draws nothing.
+    fn schedule_repaint(&self, ctx: &egui::Context) {
+        if self.meter.iter().any(|m| *m > 1e-4) || self.report.voices > 0 {
+            ctx.request_repaint_after(crate::REPAINT_POLL);
+        }
+        if let Some((_, _, at)) = &self.message {
+            ctx.request_repaint_after(MESSAGE_TIME.saturating_sub(at.elapsed()));
+        }
     }
 
     /// Takes the newest audio report. A report only counts when it is new:

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod editor;
 pub mod file_browser;
+pub mod keyboard;
 pub mod knob;
 pub mod modulation;
 pub mod pad;
@@ -31,7 +32,7 @@ use nice_plug_egui::{
 use nwt_engine::neural::NeuralInfo;
 use nwt_engine::params::EditorMemory;
 use nwt_engine::telemetry::ReportReader;
-use nwt_engine::SynthParams;
+use nwt_engine::{NoteInbox, SynthParams};
 use std::sync::{Arc, Mutex};
 
 /// The editor window's state for `params`' remembered size and scale.
@@ -150,6 +151,20 @@ impl NiceEguiApp for EditorApp {
     }
 }
 
+/// What ties an open editor to the running synth.
+pub struct Live {
+    /// Where the editor's keyboard sends notes (none: no keyboard).
+    pub inbox: Option<NoteInbox>,
+    /// What the plugin's audio and decoder threads set when the editor
+    /// should redraw; the window looks at it 30 times a second and draws
+    /// only when it is set (or on input), so an idle editor costs nothing.
+    pub repaint: RepaintNotifier,
+}
+
+/// How often the window looks at the repaint request: at most 30 frames a
+/// second while meters and voice markers move.
+pub const REPAINT_POLL: std::time::Duration = std::time::Duration::from_micros(33_333);
+
 /// Creates the editor for the plugin.
 pub fn create(
     params: Arc<SynthParams>,
@@ -157,12 +172,18 @@ pub fn create(
     library: Arc<dyn SoundLibrary>,
     reports: Option<Arc<Mutex<ReportReader>>>,
     state: Arc<EguiEditorState>,
+    live: Live,
 ) -> Option<EguiEditor<EditorApp>> {
     let (min, max) = (EditorMemory::MIN_SIZE, EditorMemory::MAX_SIZE);
+    let mut app = EditorApp::new(params, info, library, reports);
+    if let Some(inbox) = live.inbox {
+        app.editor.set_inbox(inbox);
+    }
     create_egui_editor(
         state,
-        RepaintNotifier::new(),
+        live.repaint,
         EguiNiceSettings {
+            repaint_poll_interval: REPAINT_POLL,
             title: "Neural Wavetable".to_string(),
             resize_hint: ResizeHint::resizable().with_min_max_logical_size(
                 Some(LogicalSize::new(min.0, min.1)),
@@ -170,6 +191,6 @@ pub fn create(
             ),
             ..Default::default()
         },
-        EditorApp::new(params, info, library, reports),
+        app,
     )
 }

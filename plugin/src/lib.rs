@@ -4,11 +4,13 @@
 //! `nwt-engine`, the editor in `nwt-gui`.
 
 use nice_plug::prelude::*;
+use nwt_engine::events::is_editor_voice;
 use nwt_engine::neural::{DecoderWorker, NeuralInfo, WorkerOptions};
 use nwt_engine::telemetry::{report_channel, ReportReader, ReportWriter};
 use nwt_engine::{
     EventIo, NoteExpression, Synth, SynthEvent, SynthParams, Transport as EngineTransport, VoiceEnd,
 };
+use nwt_engine::{NoteInbox, WithInbox};
 use nwt_model::Model;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -86,6 +88,10 @@ pub struct NeuralWavetable {
     reports: ReportWriter,
     /// The editor's end (locked only by the editor; the audio thread never locks).
     report_reader: Arc<Mutex<ReportReader>>,
+    /// Notes from the editor's keyboard.
+    inbox: NoteInbox,
+    /// Wakes the editor when something it shows changes (realtime-safe).
+    repaint: nice_plug_egui::RepaintNotifier,
     /// How the host runs us: offline renders wait for the decoder.
     process_mode: ProcessMode,
     /// Offline blocks rendered without the current table (the wait timed out).
@@ -113,6 +119,10 @@ impl Default for NeuralWavetable {
             }
         };
         let (reports, report_reader) = report_channel();
+        let repaint = nice_plug_egui::RepaintNotifier::new();
+        let info = Arc::new(NeuralInfo::default());
+        let notifier = repaint.clone();
+        info.set_listener(Arc::new(move || notifier.request_repaint()));
         Self {
             synth: Synth::new(params.clone(), 48_000.0),
             editor_state: nwt_gui::window_state(&params),
@@ -121,9 +131,11 @@ impl Default for NeuralWavetable {
             report_reader: Arc::new(Mutex::new(report_reader)),
             model,
             worker: None,
-            info: Arc::new(NeuralInfo::default()),
+            info,
             process_mode: ProcessMode::Realtime,
             stale_offline_blocks: 0,
+            inbox: NoteInbox::default(),
+            repaint,
         }
     }
 }
@@ -348,6 +360,9 @@ impl<C: ProcessContext<NeuralWavetable>> EventIo for HostEvents<'_, C> {
     }
 
     fn voice_ended(&mut self, end: VoiceEnd) {
+        if is_editor_voice(end.voice_id) {
+            return; // the editor's keyboard played it, not the host
+        }
         // A full host queue drops the notification; nothing else can be done on the audio thread.
         let _ = self.context.try_send_event(NoteEvent::VoiceTerminated {
             timing: end.timing,
@@ -395,6 +410,10 @@ impl Plugin for NeuralWavetable {
             Arc::new(library::PluginLibrary),
             Some(self.report_reader.clone()),
             self.editor_state.clone(),
+            nwt_gui::Live {
+                inbox: Some(self.inbox.clone()),
+                repaint: self.repaint.clone(),
+            },
         )
     }
 
@@ -447,18 +466,22 @@ impl Plugin for NeuralWavetable {
             .split_first_mut()
             .expect("the layout has two output channels");
         let right = &mut rest[0];
-        let mut io = HostEvents { context };
+        let mut io = WithInbox::new(Some(&self.inbox), HostEvents { context });
         self.synth.process(left, right, engine_transport, &mut io);
         let peak = |c: &[f32]| c.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let audio_seconds = samples as f64 / f64::from(self.synth.sample_rate());
         let peaks = [peak(left), peak(right)];
         let synth = &self.synth;
-        self.reports.publish(
+        let visible = self.reports.publish(
             peaks,
             started.elapsed().as_secs_f64(),
             audio_seconds,
             |report| synth.fill_report(report),
         );
+        if visible {
+            // An atomic store; the editor's timer picks it up (at most 30 Hz).
+            self.repaint.request_repaint();
+        }
         SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
         ProcessStatus::KeepAlive
     }

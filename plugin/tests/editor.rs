@@ -41,7 +41,7 @@ fn editor(params: &Arc<SynthParams>, info: &Arc<NeuralInfo>) -> Editor {
 
 fn harness(editor: Editor) -> Harness<'static, Editor> {
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 760.0))
+        .with_size(egui::vec2(1100.0, 830.0))
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(|ui, editor: &mut Editor| editor.show(ui), editor);
     h.run_steps(2);
@@ -692,4 +692,74 @@ fn the_modulation_section_routes_a_source_to_a_destination() {
     h.get_by_label("MPE").click();
     h.run_steps(2);
     assert!(params.mpe.value());
+}
+
+/// Every event waiting in `inbox`, as (note-on?, key, velocity).
+fn drain(inbox: &nwt_engine::NoteInbox) -> Vec<(bool, u8, f32)> {
+    let mut out = Vec::new();
+    while let Some(e) = inbox.pop() {
+        match e {
+            nwt_engine::SynthEvent::NoteOn { key, velocity, .. } => out.push((true, key, velocity)),
+            nwt_engine::SynthEvent::NoteOff { key, .. } => out.push((false, key, 0.0)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    out
+}
+
+#[test]
+fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let inbox = nwt_engine::NoteInbox::default();
+    let mut e = editor(&params, &info);
+    e.set_inbox(inbox.clone());
+    let mut h = harness(e);
+
+    // A click on the A4 key: a note-on at the keyboard's velocity, then its note-off.
+    let a4 = centre(&h, "A4");
+    h.event(egui::Event::PointerMoved(a4));
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.event(button(a4, true));
+    h.run_steps(2);
+    assert_eq!(drain(&inbox), vec![(true, 69, 102.0 / 127.0)]);
+    assert_eq!(h.state().keyboard().held(), vec![69]);
+    // Sliding to B4 while held: A4 stops, B4 starts.
+    let b4 = centre(&h, "B4");
+    h.event(egui::Event::PointerMoved(b4));
+    h.run_steps(2);
+    assert_eq!(
+        drain(&inbox),
+        vec![(false, 69, 0.0), (true, 71, 102.0 / 127.0)]
+    );
+    h.event(button(b4, false));
+    h.run_steps(2);
+    assert_eq!(drain(&inbox), vec![(false, 71, 0.0)]);
+
+    // The computer keyboard: Z is the keyboard's C (C3), Q an octave up.
+    for (key, note) in [(egui::Key::Z, 48u8), (egui::Key::Q, 60)] {
+        h.key_down(key);
+        h.run_steps(2);
+        assert_eq!(drain(&inbox), vec![(true, note, 102.0 / 127.0)]);
+        h.key_up(key);
+        h.run_steps(2);
+        assert_eq!(drain(&inbox), vec![(false, note, 0.0)]);
+    }
+
+    // Octave up: Z plays C4.
+    h.get_by_label("+").click();
+    h.run_steps(2);
+    h.key_down(egui::Key::Z);
+    h.run_steps(2);
+    h.key_up(egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        drain(&inbox),
+        vec![(true, 60, 102.0 / 127.0), (false, 60, 0.0)]
+    );
 }

@@ -119,10 +119,22 @@ pub struct WorkerStatus {
     pub axes: Option<MacroAxes>,
 }
 
+/// Called after every change of the worker's report (an editor asks for a repaint).
+pub type InfoListener = Arc<dyn Fn() + Send + Sync>;
+
 /// The worker's report, shared with the editor (never touched by the audio thread).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct NeuralInfo {
     status: RwLock<WorkerStatus>,
+    listener: RwLock<Option<InfoListener>>,
+}
+
+impl std::fmt::Debug for NeuralInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NeuralInfo")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NeuralInfo {
@@ -143,8 +155,21 @@ impl NeuralInfo {
             .clone()
     }
 
+    /// Calls `listener` after every change of the report from now on.
+    pub fn set_listener(&self, listener: InfoListener) {
+        *self.listener.write().unwrap_or_else(|e| e.into_inner()) = Some(listener);
+    }
+
     fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
         f(&mut self.status.write().unwrap_or_else(|e| e.into_inner()));
+        if let Some(listener) = self
+            .listener
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            listener();
+        }
     }
 }
 
