@@ -25,6 +25,8 @@ const KNOB: f32 = 32.0;
 const TABLE_WIDTH: f32 = 400.0;
 /// Samples in an anchor thumbnail.
 const THUMB_POINTS: usize = 128;
+/// Width of the preset name's slot in the top bar.
+const PRESET_NAME_WIDTH: f32 = 190.0;
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(6);
 
@@ -64,6 +66,8 @@ pub struct Editor {
     /// The on-screen keyboard, and where it sends notes (none in a bare editor).
     keyboard: Keyboard,
     inbox: Option<NoteInbox>,
+    /// The output reached 0 dBFS since the clip light was last reset.
+    clipped: bool,
 }
 
 fn ptr<P: Param>(p: &P) -> ParamPtr {
@@ -149,6 +153,7 @@ impl Editor {
             report_at: Instant::now(),
             keyboard: Keyboard::default(),
             inbox: None,
+            clipped: false,
         }
     }
 
@@ -204,6 +209,11 @@ impl Editor {
     /// The audio report the editor shows (voices, levels, load).
     pub fn shown_report(&self) -> &AudioReport {
         &self.report
+    }
+
+    /// Whether the clip light is on.
+    pub fn clipped(&self) -> bool {
+        self.clipped
     }
 
     /// The status line's message and whether it is an error.
@@ -496,53 +506,61 @@ impl Editor {
                 Some((e, d)) => (e.name.clone(), d),
                 None => ("Init".to_string(), false),
             };
-            let title = if dirty { format!("{name} *") } else { name };
+            let font = FontId::proportional(13.0);
+            let shown = theme::elide(ui, &name, font.clone(), PRESET_NAME_WIDTH - 34.0);
+            let title = if dirty { format!("{shown} *") } else { shown };
             let mut chosen = None;
-            ui.menu_button(RichText::new(title).size(13.0), |ui| {
-                for (label, user) in [("Factory", false), ("User", true)] {
-                    ui.menu_button(label, |ui| {
-                        let mut any = false;
-                        let mut categories: Vec<String> =
-                            CATEGORIES.iter().map(|c| c.to_string()).collect();
-                        for p in self.presets.iter().filter(|p| p.user == user) {
-                            if !categories.contains(&p.category) {
-                                categories.push(p.category.clone());
-                            }
-                        }
-                        for category in categories {
-                            let entries: Vec<&PresetEntry> = self
-                                .presets
-                                .iter()
-                                .filter(|p| p.user == user && p.category == category)
-                                .collect();
-                            if entries.is_empty() {
-                                continue;
-                            }
-                            any = true;
-                            ui.menu_button(&category, |ui| {
-                                for e in entries {
-                                    if ui
-                                        .button(&e.name)
-                                        .on_hover_text(format!("by {}", e.author))
-                                        .clicked()
-                                    {
-                                        chosen = Some(e.clone());
-                                        ui.close();
+            // A fixed slot: the buttons after the name never move.
+            let menu = theme::fixed(ui, vec2(PRESET_NAME_WIDTH, 22.0), |ui| {
+                let button = egui::Button::new(RichText::new(title).font(font))
+                    .min_size(vec2(PRESET_NAME_WIDTH, 22.0));
+                egui::containers::menu::MenuButton::from_button(button)
+                    .ui(ui, |ui| {
+                        for (label, user) in [("Factory", false), ("User", true)] {
+                            ui.menu_button(label, |ui| {
+                                let mut any = false;
+                                let mut categories: Vec<String> =
+                                    CATEGORIES.iter().map(|c| c.to_string()).collect();
+                                for p in self.presets.iter().filter(|p| p.user == user) {
+                                    if !categories.contains(&p.category) {
+                                        categories.push(p.category.clone());
                                     }
+                                }
+                                for category in categories {
+                                    let entries: Vec<&PresetEntry> = self
+                                        .presets
+                                        .iter()
+                                        .filter(|p| p.user == user && p.category == category)
+                                        .collect();
+                                    if entries.is_empty() {
+                                        continue;
+                                    }
+                                    any = true;
+                                    ui.menu_button(&category, |ui| {
+                                        for e in entries {
+                                            if ui
+                                                .button(&e.name)
+                                                .on_hover_text(format!("by {}", e.author))
+                                                .clicked()
+                                            {
+                                                chosen = Some(e.clone());
+                                                ui.close();
+                                            }
+                                        }
+                                    });
+                                }
+                                if !any {
+                                    ui.label("none yet");
                                 }
                             });
                         }
-                        if !any {
-                            ui.label("none yet");
-                        }
-                    });
-                }
-            })
-            .response
-            .on_hover_text(if dirty {
-                "The sound differs from the saved preset"
+                    })
+                    .0
+            });
+            menu.on_hover_text(if dirty {
+                format!("{name}: the sound differs from the saved preset")
             } else {
-                "Browse presets by category"
+                format!("{name}: browse presets by category")
             });
             if let Some(e) = chosen {
                 self.load_preset(&e);
@@ -571,13 +589,19 @@ impl Editor {
             ui.add_space(16.0);
             self.readouts(ui, status);
         });
-        if let Some((text, error, _)) = &self.message {
-            ui.label(RichText::new(text).size(11.0).color(if *error {
-                theme::WARM
-            } else {
-                theme::TEXT_DIM
-            }));
-        }
+        // The status line always has its row, so nothing moves when a message comes or goes.
+        let message = self.message.clone();
+        let width = ui.available_width();
+        theme::fixed(ui, vec2(width, 14.0), |ui| {
+            if let Some((text, error, _)) = &message {
+                ui.label(RichText::new(text).size(11.0).color(if *error {
+                    theme::WARM
+                } else {
+                    theme::TEXT_DIM
+                }))
+                .on_hover_text(text);
+            }
+        });
     }
 
     fn open_save_as(&mut self) {
@@ -632,29 +656,7 @@ impl Editor {
     }
 
     fn readouts(&mut self, ui: &mut Ui, status: &WorkerStatus) {
-        let (rect, _) = ui.allocate_exact_size(vec2(110.0, 18.0), egui::Sense::hover());
-        let painter = ui.painter_at(rect);
-        for (c, level) in self.meter.iter().enumerate() {
-            let db = 20.0 * level.max(1e-6).log10();
-            let fill = ((db + 60.0) / 60.0).clamp(0.0, 1.0);
-            let row = Rect::from_min_size(
-                pos2(rect.left(), rect.top() + 2.0 + c as f32 * 8.0),
-                vec2(rect.width(), 6.0),
-            );
-            painter.rect_filled(row, 2.0, theme::PLOT);
-            let colour = if db > -0.5 {
-                Color32::RED
-            } else if db > -6.0 {
-                theme::WARM
-            } else {
-                theme::ACCENT
-            };
-            painter.rect_filled(
-                Rect::from_min_size(row.min, vec2(row.width() * fill, row.height())),
-                2.0,
-                colour,
-            );
-        }
+        self.output_meter(ui);
         let worst = self.report.worst_load;
         let worst_colour = if worst >= 1.0 {
             Color32::RED
@@ -663,15 +665,17 @@ impl Editor {
         } else {
             ui.visuals().text_color()
         };
-        ui.label(
-            RichText::new(format!(
-                "CPU {:>5.1} %  worst {:>5.0} %",
-                self.report.load * 100.0,
-                worst * 100.0
-            ))
-            .size(11.0)
-            .color(worst_colour),
-        )
+        theme::fixed(ui, vec2(128.0, 18.0), |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "CPU {:.1} %  worst {:.0} %",
+                    self.report.load * 100.0,
+                    worst * 100.0
+                ))
+                .size(11.0)
+                .color(worst_colour),
+            )
+        })
         .on_hover_text(
             "Time spent computing audio, as a share of the time available: the average, \
              and the slowest block of the last second (at 100 % a block missed its deadline)",
@@ -683,21 +687,19 @@ impl Editor {
         } else {
             format!("decode {:.1} ms", status.last_build.as_secs_f64() * 1e3)
         };
-        ui.label(RichText::new(decode).size(11.0)).on_hover_text(
-            "How long the last wavetable took to decode, from the change to the finished table",
-        );
-        ui.label(
-            RichText::new(format!(
-                "on {}",
-                if status.device.is_empty() {
-                    "-"
-                } else {
-                    &status.device
-                }
-            ))
-            .size(11.0),
-        )
-        .on_hover_text("The device the neural decoder runs on");
+        theme::fixed(ui, vec2(96.0, 18.0), |ui| ui.label(RichText::new(&decode).size(11.0)))
+            .on_hover_text(format!(
+                "{decode}: how long the last wavetable took to decode, from the change to the finished table"
+            ));
+        let device = if status.device.is_empty() {
+            "-"
+        } else {
+            &status.device
+        };
+        theme::fixed(ui, vec2(64.0, 18.0), |ui| {
+            ui.label(RichText::new(format!("on {device}")).size(11.0))
+        })
+        .on_hover_text(format!("The neural decoder runs on {device}"));
         let memory = self.params.editor_memory();
         let mut scale = memory.scale;
         egui::ComboBox::from_id_salt("scale")
@@ -713,6 +715,71 @@ impl Editor {
         if (scale - memory.scale).abs() > 1e-6 {
             self.params.update_editor_memory(|m| m.scale = scale);
             ui.ctx().set_zoom_factor(scale);
+        }
+    }
+
+    /// The output meter: left and right peaks on a -60..0 dBFS scale with
+    /// ticks at -48, -24, -12 and -6 dBFS, and a clip light that stays on
+    /// once the output reached 0 dBFS, until clicked.
+    fn output_meter(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("dBFS").size(10.0).color(theme::TEXT_DIM));
+        let (rect, response) = ui.allocate_exact_size(vec2(110.0, 18.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        let x_of = |db: f32| rect.left() + rect.width() * ((db + 60.0) / 60.0).clamp(0.0, 1.0);
+        for (c, level) in self.meter.iter().enumerate() {
+            let db = 20.0 * level.max(1e-6).log10();
+            let row = Rect::from_min_size(
+                pos2(rect.left(), rect.top() + 2.0 + c as f32 * 8.0),
+                vec2(rect.width(), 6.0),
+            );
+            painter.rect_filled(row, 2.0, theme::PLOT);
+            let colour = if db > -0.5 {
+                Color32::RED
+            } else if db > -6.0 {
+                theme::WARM
+            } else {
+                theme::ACCENT
+            };
+            painter.rect_filled(
+                Rect::from_min_max(row.min, pos2(x_of(db), row.max.y)),
+                2.0,
+                colour,
+            );
+        }
+        for db in [-48.0, -24.0, -12.0, -6.0] {
+            let x = x_of(db);
+            painter.line_segment(
+                [pos2(x, rect.top()), pos2(x, rect.bottom())],
+                Stroke::new(1.0, theme::BACKGROUND),
+            );
+        }
+        let peak_db = |v: f32| 20.0 * v.max(1e-6).log10();
+        response.on_hover_text(format!(
+            "Output peak: L {:.1} dBFS, R {:.1} dBFS (scale -60 to 0 dBFS; ticks at -48, -24, -12, -6)",
+            peak_db(self.meter[0]),
+            peak_db(self.meter[1])
+        ));
+        if self.report.peak.iter().any(|p| *p >= 1.0) {
+            self.clipped = true;
+        }
+        let (light, response) = ui.allocate_exact_size(vec2(12.0, 18.0), egui::Sense::click());
+        ui.painter().rect_filled(
+            light.shrink2(vec2(1.0, 3.0)),
+            2.0,
+            if self.clipped {
+                Color32::RED
+            } else {
+                theme::PLOT
+            },
+        );
+        response.widget_info(|| {
+            egui::WidgetInfo::selected(egui::Role::Button, true, self.clipped, "Clip")
+        });
+        let clicked = response
+            .on_hover_text("Clip: on once the output reached 0 dBFS; click to reset")
+            .clicked();
+        if clicked {
+            self.clipped = false;
         }
     }
 
@@ -849,7 +916,13 @@ impl Editor {
                     let label = anchors.slots[slot].as_ref().map_or_else(|| "-".to_string(), Anchor::label);
                     ui.label(RichText::new(label).size(11.0));
                     ui.horizontal(|ui| {
-                        egui::ComboBox::from_id_salt(("anchor-shape", slot)).width(70.0).selected_text("Shape").show_ui(ui, |ui| {
+                        let current = match &anchors.slots[slot] {
+                            None => "(empty)".to_string(),
+                            Some(Anchor::Shape { shape }) => shape.id().to_string(),
+                            Some(_) => "custom".to_string(),
+                        };
+                        theme::fixed(ui, vec2(92.0, 20.0), |ui| {
+                        egui::ComboBox::from_id_salt(("anchor-shape", slot)).width(92.0).height(420.0).truncate().selected_text(current).show_ui(ui, |ui| {
                             if ui.selectable_label(anchors.slots[slot].is_none(), "(empty)").clicked() && slot > 0 {
                                 anchors.slots[slot] = None;
                                 changed = true;
@@ -864,6 +937,7 @@ impl Editor {
                         })
                         .response
                         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Shape for anchor {}", SLOT_NAMES[slot])));
+                        });
                         if ui.small_button("Load…").on_hover_text("Encode a WAV cycle into this slot").clicked() {
                             open_browser = Some(slot);
                         }

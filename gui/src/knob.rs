@@ -66,6 +66,10 @@ fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
     access.end(param);
 }
 
+/// Height of a drop-down with its name above: a knob's height, so the two
+/// line up in a row.
+const CHOICE_HEIGHT: f32 = 66.0;
+
 /// A knob for `param`, `diameter` points wide, with its name above and its
 /// value below. Returns the knob's response (changed when the value moved).
 pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f32) -> Response {
@@ -227,37 +231,42 @@ pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32
     let (name, value, _, text) = read(param);
     // SAFETY: as in `read`.
     let steps = unsafe { param.step_count() }.unwrap_or(1).max(1);
-    ui.vertical(|ui| {
-        ui.label(
-            egui::RichText::new(short_name(&name))
-                .size(11.0)
-                .color(theme::TEXT_DIM),
-        );
-        let mut picked = None;
-        let inner = egui::ComboBox::from_id_salt(("choice", &name))
-            .width(width)
-            .selected_text(text)
-            .show_ui(ui, |ui| {
-                for i in 0..=steps {
-                    let v = i as f32 / steps as f32;
-                    // SAFETY: as in `read`.
-                    let label = unsafe { param.normalized_value_to_string(v, true) };
-                    if ui
-                        .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
-                        .clicked()
-                    {
-                        picked = Some(v);
+    // A fixed slot: a longer value never pushes the next controls aside.
+    let top = egui::Layout::top_down(egui::Align::Min);
+    theme::fixed_in(ui, vec2(width + 26.0, CHOICE_HEIGHT), top, |ui| {
+        ui.vertical(|ui| {
+            ui.label(
+                egui::RichText::new(short_name(&name))
+                    .size(11.0)
+                    .color(theme::TEXT_DIM),
+            );
+            let mut picked = None;
+            let inner = egui::ComboBox::from_id_salt(("choice", &name))
+                .width(width + 26.0)
+                .truncate()
+                .selected_text(text)
+                .show_ui(ui, |ui| {
+                    for i in 0..=steps {
+                        let v = i as f32 / steps as f32;
+                        // SAFETY: as in `read`.
+                        let label = unsafe { param.normalized_value_to_string(v, true) };
+                        if ui
+                            .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
+                            .clicked()
+                        {
+                            picked = Some(v);
+                        }
                     }
-                }
-            });
-        if let Some(v) = picked {
-            set_gesture(access, param, v);
-        }
-        inner
-            .response
-            .on_hover_text(format!("{name}: pick a value"))
+                });
+            if let Some(v) = picked {
+                set_gesture(access, param, v);
+            }
+            inner
+                .response
+                .on_hover_text(format!("{name}: pick a value"))
+        })
+        .inner
     })
-    .inner
 }
 
 /// A toggle for a boolean parameter.

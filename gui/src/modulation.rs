@@ -70,24 +70,27 @@ fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
     // SAFETY: as above.
     let text = unsafe { param.normalized_value_to_string(value, false) };
     let mut picked = None;
-    let response = egui::ComboBox::from_id_salt(("menu", &name))
-        .width(width)
-        .selected_text(text)
-        .show_ui(ui, |ui| {
-            for i in 0..=steps {
-                let v = i as f32 / steps as f32;
-                // SAFETY: as above.
-                let label = unsafe { param.normalized_value_to_string(v, false) };
-                if ui
-                    .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
-                    .clicked()
-                {
-                    picked = Some(v);
+    let response = theme::fixed(ui, egui::vec2(width + 22.0, 22.0), |ui| {
+        egui::ComboBox::from_id_salt(("menu", &name))
+            .width(width + 22.0)
+            .truncate()
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                for i in 0..=steps {
+                    let v = i as f32 / steps as f32;
+                    // SAFETY: as above.
+                    let label = unsafe { param.normalized_value_to_string(v, false) };
+                    if ui
+                        .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
+                        .clicked()
+                    {
+                        picked = Some(v);
+                    }
                 }
-            }
-        })
-        .response
-        .on_hover_text(&name);
+            })
+            .response
+    })
+    .on_hover_text(&name);
     response
         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, ui.is_enabled(), &name));
     if let Some(v) = picked {

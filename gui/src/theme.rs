@@ -63,3 +63,54 @@ pub fn section<R>(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui
         })
         .inner
 }
+
+/// Lays out `add` in a slot of exactly `size` points: whatever it draws, the
+/// widgets after it stay where they are (texts that change with the sound,
+/// such as a preset name or a menu's value, never push the layout around).
+/// Text inside that does not fit is cut with "…".
+pub fn fixed<R>(ui: &mut egui::Ui, size: egui::Vec2, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    fixed_in(
+        ui,
+        size,
+        egui::Layout::left_to_right(egui::Align::Center),
+        add,
+    )
+}
+
+/// [`fixed`] with the slot's contents laid out by `layout`.
+pub fn fixed_in<R>(
+    ui: &mut egui::Ui,
+    size: egui::Vec2,
+    layout: egui::Layout,
+    add: impl FnOnce(&mut egui::Ui) -> R,
+) -> R {
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(layout));
+    child.set_clip_rect(rect.intersect(ui.clip_rect()));
+    child.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    add(&mut child)
+}
+
+/// `text` cut with "…" to fit `width` points in `font`.
+pub fn elide(ui: &egui::Ui, text: &str, font: egui::FontId, width: f32) -> String {
+    let fits = |t: &str| {
+        ui.ctx().fonts_mut(|f| {
+            f.layout_no_wrap(t.to_string(), font.clone(), egui::Color32::WHITE)
+                .size()
+                .x
+        }) <= width
+    };
+    if fits(text) {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut n = chars.len();
+    while n > 0 {
+        n -= 1;
+        let candidate: String = chars[..n].iter().collect::<String>() + "…";
+        if fits(&candidate) {
+            return candidate;
+        }
+    }
+    "…".to_string()
+}

@@ -763,3 +763,90 @@ fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
         vec![(true, 60, 102.0 / 127.0), (false, 60, 0.0)]
     );
 }
+
+#[test]
+fn the_clip_light_latches_at_0_dbfs_until_clicked() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
+    let editor = Editor::new(
+        params.clone(),
+        info.clone(),
+        Arc::new(PluginLibrary),
+        Arc::new(DirectAccess),
+        Some(Arc::new(std::sync::Mutex::new(reader))),
+    );
+    user_dir();
+    let mut h = harness(editor);
+    writer.publish([0.9, 0.5], 0.001, 0.01, |_| {});
+    h.run_steps(2);
+    assert!(!h.state().clipped(), "-0.9 dBFS is not a clip");
+    writer.publish([0.2, 1.3], 0.001, 0.01, |_| {});
+    h.run_steps(2);
+    assert!(h.state().clipped());
+    // It stays on after the level falls...
+    writer.publish([0.1, 0.1], 0.001, 0.01, |_| {});
+    h.run_steps(2);
+    assert!(h.state().clipped());
+    // ... until clicked.
+    h.get_by_label("Clip").click();
+    h.run_steps(2);
+    assert!(!h.state().clipped());
+}
+
+/// Role and rectangle of every control (buttons, menus, knobs, fields,
+/// switches) in drawing order.
+fn control_rects(h: &Harness<'_, Editor>) -> Vec<(String, egui::Rect)> {
+    use egui::accesskit::Role;
+    h.query_all_by(|n| {
+        matches!(
+            n.role(),
+            Role::Button
+                | Role::ComboBox
+                | Role::Slider
+                | Role::SpinButton
+                | Role::CheckBox
+                | Role::Canvas
+        )
+    })
+    .map(|n| (format!("{:?}", n.accesskit_node().role()), n.rect()))
+    .collect()
+}
+
+#[test]
+fn nothing_moves_when_presets_load_or_messages_show() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut e = editor(&params, &info);
+    e.set_inbox(nwt_engine::NoteInbox::default());
+    let mut h = harness(e);
+    let before = control_rects(&h);
+    assert!(before.len() > 80, "{} controls found", before.len());
+
+    let entries: Vec<_> = h
+        .state()
+        .presets()
+        .iter()
+        .filter(|p| !p.user)
+        .cloned()
+        .collect();
+    assert!(entries.len() >= 10);
+    for entry in entries {
+        h.state_mut().load_preset(&entry);
+        h.run_steps(3);
+        let after = control_rects(&h);
+        assert_eq!(
+            before.len(),
+            after.len(),
+            "{}: controls appeared or vanished",
+            entry.name
+        );
+        for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+            assert_eq!(
+                b, a,
+                "control {i} moved after loading {} (and showing its message)",
+                entry.name
+            );
+        }
+    }
+}
