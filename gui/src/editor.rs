@@ -3,6 +3,7 @@
 
 use crate::access::{ParamAccess, PresetEntry, Sound, SoundLibrary, WaveFile, CATEGORIES};
 use crate::file_browser::{BrowserAction, FileBrowser};
+use crate::history::History;
 use crate::keyboard::Keyboard;
 use crate::knob::{choice, knob, toggle};
 use crate::table_view::{Frames, TableView};
@@ -27,6 +28,8 @@ const TABLE_WIDTH: f32 = 400.0;
 const THUMB_POINTS: usize = 128;
 /// Width of the preset name's slot in the top bar.
 const PRESET_NAME_WIDTH: f32 = 190.0;
+/// Width of the status line's message slot (the readouts follow it).
+const STATUS_WIDTH: f32 = 760.0;
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(6);
 
@@ -68,6 +71,12 @@ pub struct Editor {
     inbox: Option<NoteInbox>,
     /// The output reached 0 dBFS since the clip light was last reset.
     clipped: bool,
+    /// Undo and redo of the sound.
+    history: History,
+    /// A preset to load once the user answers "save changes?".
+    pending_load: Option<PresetEntry>,
+    /// A preset to load once "Save As" (asked for by that question) is done.
+    load_after_save: Option<PresetEntry>,
 }
 
 fn ptr<P: Param>(p: &P) -> ParamPtr {
@@ -154,6 +163,9 @@ impl Editor {
             keyboard: Keyboard::default(),
             inbox: None,
             clipped: false,
+            history: History::default(),
+            pending_load: None,
+            load_after_save: None,
         }
     }
 
@@ -251,7 +263,136 @@ impl Editor {
             .map_or(if step > 0 { -1 } else { 0 }, |i| i as isize);
         let next = (at + step).rem_euclid(n) as usize;
         let entry = self.presets[next].clone();
-        self.load_preset(&entry);
+        self.request_load(entry);
+    }
+
+    /// Loads `entry`, first asking (Save / Discard / Cancel) when that would
+    /// drop unsaved changes to the current preset.
+    pub fn request_load(&mut self, entry: PresetEntry) {
+        if self.current_preset().is_some_and(|(_, dirty)| dirty) {
+            self.pending_load = Some(entry);
+        } else {
+            self.load_preset(&entry);
+        }
+    }
+
+    /// The preset waiting for the answer to "save changes?", if the question is open.
+    pub fn pending_load(&self) -> Option<&PresetEntry> {
+        self.pending_load.as_ref()
+    }
+
+    /// The question before a preset change would drop unsaved edits.
+    fn unsaved_changes_window(&mut self, ctx: &egui::Context) {
+        let Some(entry) = self.pending_load.clone() else {
+            return;
+        };
+        let name = self
+            .current_preset()
+            .map_or_else(String::new, |(e, _)| e.name.clone());
+        let mut answer = None;
+        egui::Window::new("Unsaved changes")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(Align2::CENTER_CENTER, vec2(0.0, 0.0))
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "{name} has changes that are not saved. Save them before loading {}?",
+                    entry.name
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        answer = Some(0);
+                    }
+                    if ui.button("Discard").clicked() {
+                        answer = Some(1);
+                    }
+                    if ui.button("Cancel").clicked()
+                        || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                    {
+                        answer = Some(2);
+                    }
+                });
+            });
+        match answer {
+            Some(0) => {
+                self.pending_load = None;
+                match self
+                    .baseline
+                    .as_ref()
+                    .filter(|(e, _)| e.user)
+                    .map(|(e, _)| e.clone())
+                {
+                    Some(own) => {
+                        self.save_preset(&own.name, &own.category, Some(&own));
+                        self.load_preset(&entry);
+                    }
+                    // A factory preset: save as a new one, then load.
+                    None => {
+                        self.open_save_as();
+                        self.load_after_save = Some(entry);
+                    }
+                }
+            }
+            Some(1) => {
+                self.pending_load = None;
+                self.load_preset(&entry);
+            }
+            Some(_) => self.pending_load = None,
+            None => {}
+        }
+    }
+
+    /// Undoes the last step of the sound (Ctrl+Z).
+    pub fn undo(&mut self) {
+        let access = self.access.clone();
+        if self.history.undo(&self.params, access.as_ref()) {
+            self.say("Undone", false);
+        }
+    }
+
+    /// Redoes the last undone step (Ctrl+Shift+Z or Ctrl+Y).
+    pub fn redo(&mut self) {
+        let access = self.access.clone();
+        if self.history.redo(&self.params, access.as_ref()) {
+            self.say("Redone", false);
+        }
+    }
+
+    /// Undo and redo from the keyboard (not while a text field has the keys),
+    /// and the frame's look at the sound for the history.
+    fn track_history(&mut self, ui: &Ui) {
+        let ctx = ui.ctx().clone();
+        if !ctx.egui_wants_keyboard_input() {
+            let redo = ctx.input_mut(|i| {
+                i.consume_key(
+                    egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+                    egui::Key::Z,
+                ) || i.consume_key(egui::Modifiers::COMMAND, egui::Key::Y)
+            });
+            let undo = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z));
+            if redo {
+                self.redo();
+            } else if undo {
+                self.undo();
+            }
+        }
+        let (gesture, by_user) = ctx.input(|i| {
+            (
+                i.pointer.any_down(),
+                i.pointer.any_released()
+                    || i.pointer.any_pressed()
+                    || !i.raw.dropped_files.is_empty()
+                    || i.events.iter().any(|e| {
+                        matches!(
+                            e,
+                            egui::Event::Key { .. }
+                                | egui::Event::Text(_)
+                                | egui::Event::MouseWheel { .. }
+                        )
+                    }),
+            )
+        });
+        self.history.track(&self.params, gesture, by_user);
     }
 
     /// Saves the sound as a user preset called `name` in `category`: over
@@ -262,7 +403,7 @@ impl Editor {
                 self.refresh_presets();
                 self.params
                     .update_editor_memory(|m| m.preset = Some(entry.key.clone()));
-                self.say(format!("Saved {}", entry.name), false);
+                self.say(format!("Saved {} to {}", entry.name, entry.key), false);
                 self.baseline = Some((entry, Sound::capture(&self.params)));
             }
             Err(e) => self.say(format!("Not saved: {e}"), true),
@@ -408,6 +549,8 @@ impl Editor {
             }
         }
         self.save_as_window(ui.ctx());
+        self.unsaved_changes_window(ui.ctx());
+        self.track_history(ui);
         self.schedule_repaint(ui.ctx());
     }
 
@@ -563,7 +706,7 @@ impl Editor {
                 format!("{name}: browse presets by category")
             });
             if let Some(e) = chosen {
-                self.load_preset(&e);
+                self.request_load(e);
             }
             if ui.button(">").on_hover_text("Next preset").clicked() {
                 self.step_preset(1);
@@ -586,21 +729,37 @@ impl Editor {
             if ui.button("Save As…").clicked() {
                 self.open_save_as();
             }
+            if ui
+                .add_enabled(self.history.undo_steps() > 0, egui::Button::new("Undo"))
+                .on_hover_text("Undo the last change (Ctrl+Z)")
+                .clicked()
+            {
+                self.undo();
+            }
+            if ui
+                .add_enabled(self.history.redo_steps() > 0, egui::Button::new("Redo"))
+                .on_hover_text("Redo (Ctrl+Shift+Z)")
+                .clicked()
+            {
+                self.redo();
+            }
             ui.add_space(16.0);
-            self.readouts(ui, status);
+            self.meter_and_scale(ui);
         });
         // The status line always has its row, so nothing moves when a message comes or goes.
         let message = self.message.clone();
-        let width = ui.available_width();
-        theme::fixed(ui, vec2(width, 14.0), |ui| {
-            if let Some((text, error, _)) = &message {
-                ui.label(RichText::new(text).size(11.0).color(if *error {
-                    theme::WARM
-                } else {
-                    theme::TEXT_DIM
-                }))
-                .on_hover_text(text);
-            }
+        ui.horizontal(|ui| {
+            theme::fixed(ui, vec2(STATUS_WIDTH, 16.0), |ui| {
+                if let Some((text, error, _)) = &message {
+                    ui.label(RichText::new(text).size(11.0).color(if *error {
+                        theme::WARM
+                    } else {
+                        theme::TEXT_DIM
+                    }))
+                    .on_hover_text(text);
+                }
+            });
+            self.readouts(ui, status);
         });
     }
 
@@ -624,7 +783,10 @@ impl Editor {
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     ui.label("Name");
-                    ui.text_edit_singleline(name);
+                    let field = ui.text_edit_singleline(name);
+                    if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                        action = Some(true);
+                    }
                 });
                 ui.horizontal(|ui| {
                     ui.label("Category");
@@ -649,14 +811,26 @@ impl Editor {
             Some(true) => {
                 let (name, category) = self.save_as.take().unwrap_or_default();
                 self.save_preset(name.trim(), &category, None);
+                if let Some(entry) = self.load_after_save.take() {
+                    self.load_preset(&entry);
+                }
             }
-            Some(false) => self.save_as = None,
+            Some(false) => {
+                self.save_as = None;
+                self.load_after_save = None;
+            }
             None => {}
         }
     }
 
-    fn readouts(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+    /// The output meter and the scale menu (top bar).
+    fn meter_and_scale(&mut self, ui: &mut Ui) {
         self.output_meter(ui);
+        self.scale_menu(ui);
+    }
+
+    /// CPU load, decode time and device (the status row's right end).
+    fn readouts(&mut self, ui: &mut Ui, status: &WorkerStatus) {
         let worst = self.report.worst_load;
         let worst_colour = if worst >= 1.0 {
             Color32::RED
@@ -665,7 +839,7 @@ impl Editor {
         } else {
             ui.visuals().text_color()
         };
-        theme::fixed(ui, vec2(128.0, 18.0), |ui| {
+        theme::fixed(ui, vec2(128.0, 16.0), |ui| {
             ui.label(
                 RichText::new(format!(
                     "CPU {:.1} %  worst {:.0} %",
@@ -687,7 +861,7 @@ impl Editor {
         } else {
             format!("decode {:.1} ms", status.last_build.as_secs_f64() * 1e3)
         };
-        theme::fixed(ui, vec2(96.0, 18.0), |ui| ui.label(RichText::new(&decode).size(11.0)))
+        theme::fixed(ui, vec2(96.0, 16.0), |ui| ui.label(RichText::new(&decode).size(11.0)))
             .on_hover_text(format!(
                 "{decode}: how long the last wavetable took to decode, from the change to the finished table"
             ));
@@ -696,10 +870,13 @@ impl Editor {
         } else {
             &status.device
         };
-        theme::fixed(ui, vec2(64.0, 18.0), |ui| {
+        theme::fixed(ui, vec2(64.0, 16.0), |ui| {
             ui.label(RichText::new(format!("on {device}")).size(11.0))
         })
         .on_hover_text(format!("The neural decoder runs on {device}"));
+    }
+
+    fn scale_menu(&mut self, ui: &mut Ui) {
         let memory = self.params.editor_memory();
         let mut scale = memory.scale;
         egui::ComboBox::from_id_salt("scale")

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod editor;
 pub mod file_browser;
+pub mod history;
 pub mod keyboard;
 pub mod knob;
 pub mod modulation;

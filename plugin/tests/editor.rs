@@ -250,8 +250,11 @@ fn loading_a_preset_updates_the_widgets() {
         "the preset bar shows the marker"
     );
 
-    // The next-preset button loads the neighbour in the list and the widgets follow.
+    // The next-preset button asks first (the edit would be lost); after
+    // "Discard" it loads the neighbour in the list and the widgets follow.
     h.get_by_label(">").click();
+    h.run_steps(2);
+    h.get_by_label("Discard").click();
     h.run_steps(2);
     let list = h.state().presets().to_vec();
     let at = list.iter().position(|e| e.key == entry.key).unwrap();
@@ -849,4 +852,83 @@ fn nothing_moves_when_presets_load_or_messages_show() {
             );
         }
     }
+}
+
+#[test]
+fn ctrl_z_undoes_a_knob_drag_and_an_anchor_change_and_ctrl_shift_z_redoes() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let undo = |h: &mut Harness<'_, Editor>, shift: bool| {
+        let modifiers = if shift {
+            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT
+        } else {
+            egui::Modifiers::COMMAND
+        };
+        h.key_press_modifiers(modifiers, egui::Key::Z);
+        h.run_steps(2);
+    };
+
+    // One drag (many values) is one step.
+    let knob = centre(&h, "Resonance");
+    drag(&mut h, knob, egui::vec2(0.0, -40.0), egui::Modifiers::NONE);
+    let dragged = params.resonance.value();
+    assert!(dragged > 0.15);
+    // An anchor shape picked from its menu is another.
+    h.get_by_label("Shape for anchor B").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "square")
+        .click();
+    h.run_steps(2);
+    assert!(params.anchors_snapshot().slots[1].is_some());
+
+    undo(&mut h, false);
+    assert!(
+        params.anchors_snapshot().slots[1].is_none(),
+        "the anchor change is undone"
+    );
+    assert_eq!(params.resonance.value(), dragged, "the drag is still there");
+    undo(&mut h, false);
+    assert_eq!(
+        params.resonance.value(),
+        0.0,
+        "the drag is undone in one step"
+    );
+    undo(&mut h, true);
+    assert_eq!(params.resonance.value(), dragged, "redone");
+    undo(&mut h, true);
+    assert!(params.anchors_snapshot().slots[1].is_some(), "redone");
+}
+
+#[test]
+fn a_preset_change_asks_before_dropping_unsaved_edits() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let first = h.state().presets()[0].clone();
+    h.state_mut().load_preset(&first);
+    h.run_steps(2);
+    let knob = centre(&h, "Resonance");
+    drag(&mut h, knob, egui::vec2(0.0, -40.0), egui::Modifiers::NONE);
+    let edited = params.resonance.value();
+    assert!(h.state().current_preset().is_some_and(|(_, dirty)| dirty));
+
+    // ">" asks; Cancel keeps the edit and the preset.
+    h.get_by_label(">").click();
+    h.run_steps(2);
+    assert!(h.state().pending_load().is_some(), "the question is open");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.state().pending_load().is_none());
+    assert_eq!(h.state().current_preset().unwrap().0.key, first.key);
+    assert_eq!(params.resonance.value(), edited);
+
+    // ">" again, Discard: the next preset loads.
+    h.get_by_label(">").click();
+    h.run_steps(2);
+    h.get_by_label("Discard").click();
+    h.run_steps(2);
+    let now = h.state().current_preset().unwrap();
+    assert_ne!(now.0.key, first.key);
+    assert!(!now.1, "the new preset is unmodified");
 }
