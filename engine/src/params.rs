@@ -53,8 +53,15 @@ fn time_param(name: &str, default: f32, min: f32) -> FloatParam {
 }
 
 fn unit_param(name: &str, default: f32) -> FloatParam {
+    fraction_param(name, default).with_smoother(SmoothingStyle::Linear(20.0))
+}
+
+/// A `0..=1` parameter shown (and stepped) to three decimals, so a value
+/// never reads "0.69999987".
+fn fraction_param(name: &str, default: f32) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
-        .with_smoother(SmoothingStyle::Linear(20.0))
+        .with_step_size(0.001)
+        .with_value_to_string(no_negative_zero(3))
 }
 
 /// Displays a value with `decimals` digits and never as "-0.00" (a value that
@@ -111,6 +118,8 @@ pub struct EditorMemory {
     pub scale: f32,
     /// The preset the sound came from: a factory name or a user file's path.
     pub preset: Option<String>,
+    /// The folder the WAV browser last opened a file from.
+    pub wave_folder: Option<std::path::PathBuf>,
 }
 
 impl EditorMemory {
@@ -148,6 +157,7 @@ impl EditorMemory {
             ),
             scale: fit(self.scale, 0.5, 3.0, 1.0),
             preset: self.preset.clone(),
+            wave_folder: self.wave_folder.clone(),
         }
     }
 }
@@ -159,6 +169,7 @@ impl Default for EditorMemory {
             height: Self::DEFAULT_SIZE.1,
             scale: 1.0,
             preset: None,
+            wave_folder: None,
         }
     }
 }
@@ -372,24 +383,16 @@ impl Default for SynthParams {
             .with_step_size(0.1),
             spread: unit_param("Spread", 0.5),
             phase_mode: EnumParam::new("Phase Mode", PhaseMode::Fixed),
-            phase: FloatParam::new("Phase", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }),
+            phase: fraction_param("Phase", 0.0),
 
             glide: time_param("Glide", 0.0, 0.0),
             bend_range: IntParam::new("Bend Range", 2, IntRange::Linear { min: 0, max: 48 })
                 .with_unit(" st"),
-            velocity_sensitivity: FloatParam::new(
-                "Velocity",
-                1.0,
-                FloatRange::Linear { min: 0.0, max: 1.0 },
-            ),
+            velocity_sensitivity: fraction_param("Velocity", 1.0),
 
             amp_attack: time_param("Amp Attack", 0.0, 0.0),
             amp_decay: time_param("Amp Decay", 300.0, 1.0),
-            amp_sustain: FloatParam::new(
-                "Amp Sustain",
-                1.0,
-                FloatRange::Linear { min: 0.0, max: 1.0 },
-            ),
+            amp_sustain: fraction_param("Amp Sustain", 1.0),
             amp_release: time_param("Amp Release", 40.0, 1.0),
 
             filter_mode: EnumParam::new("Filter Mode", FilterMode::LowPass),
@@ -411,11 +414,7 @@ impl Default for SynthParams {
             filter_env_amount: bipolar_param("Filter Env", " st", 96.0),
             filter_attack: time_param("Filter Attack", 0.0, 0.0),
             filter_decay: time_param("Filter Decay", 300.0, 1.0),
-            filter_sustain: FloatParam::new(
-                "Filter Sustain",
-                0.0,
-                FloatRange::Linear { min: 0.0, max: 1.0 },
-            ),
+            filter_sustain: fraction_param("Filter Sustain", 0.0),
             filter_release: time_param("Filter Release", 200.0, 1.0),
 
             lfo_shape: EnumParam::new("LFO Shape", LfoShape::Sine),

@@ -342,6 +342,16 @@ impl Editor {
         }
     }
 
+    /// Where the WAV browser opens: the folder of the last WAV loaded, else
+    /// the user's wavetable folder.
+    fn browse_from(&self) -> Option<PathBuf> {
+        self.params
+            .editor_memory()
+            .wave_folder
+            .filter(|f| f.is_dir())
+            .or_else(|| self.library.wave_folder())
+    }
+
     /// Undoes the last step of the sound (Ctrl+Z).
     pub fn undo(&mut self) {
         let access = self.access.clone();
@@ -544,6 +554,11 @@ impl Editor {
                 BrowserAction::Cancelled => self.browser = None,
                 BrowserAction::Chosen(path) => {
                     self.browser = None;
+                    if let Some(folder) = path.parent() {
+                        let folder = folder.to_path_buf();
+                        self.params
+                            .update_editor_memory(|m| m.wave_folder = Some(folder));
+                    }
                     self.load_wave(&path, target);
                 }
             }
@@ -1024,13 +1039,12 @@ impl Editor {
             knob(ui, ptr(&p.frames), access.as_ref(), 30.0);
             ui.vertical(|ui| {
                 ui.add_space(14.0);
-                if ui
+                let load = ui
                     .button("Load table…")
-                    .on_hover_text("Play a WAV (Serum/Vital tables too) as the table")
-                    .clicked()
-                {
+                    .on_hover_text("Play a WAV (Serum/Vital tables too) as the table");
+                if load.clicked() {
                     self.browser = Some((
-                        FileBrowser::new("the table", self.library.wave_folder()),
+                        FileBrowser::new("the table", self.browse_from()).at(load.rect.left_bottom()),
                         WaveTarget::Table,
                     ));
                 }
@@ -1115,8 +1129,9 @@ impl Editor {
                         .response
                         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Shape for anchor {}", SLOT_NAMES[slot])));
                         });
-                        if ui.small_button("Load…").on_hover_text("Encode a WAV cycle into this slot").clicked() {
-                            open_browser = Some(slot);
+                        let load = ui.small_button("Load…").on_hover_text("Encode a WAV cycle into this slot");
+                        if load.clicked() {
+                            open_browser = Some((slot, load.rect.left_bottom()));
                         }
                         let position = self.params.position.value();
                         let capture = ui.small_button("Capture").on_hover_text("Store the sound at the current position in this slot");
@@ -1149,12 +1164,9 @@ impl Editor {
         if changed {
             self.params.set_anchors(anchors);
         }
-        if let Some(slot) = open_browser {
+        if let Some((slot, at)) = open_browser {
             self.browser = Some((
-                FileBrowser::new(
-                    format!("anchor {}", SLOT_NAMES[slot]),
-                    self.library.wave_folder(),
-                ),
+                FileBrowser::new(format!("anchor {}", SLOT_NAMES[slot]), self.browse_from()).at(at),
                 WaveTarget::Anchor(slot),
             ));
         }

@@ -17,6 +17,8 @@ pub struct FileBrowser {
     typed: String,
     entries: Vec<(OsString, bool)>,
     error: Option<String>,
+    /// Where the window opens (next to the button that opened it).
+    at: Option<egui::Pos2>,
 }
 
 /// What the user did with the browser this frame.
@@ -44,6 +46,7 @@ impl FileBrowser {
             .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("/"));
         let mut browser = Self {
+            at: None,
             purpose: purpose.into(),
             typed: folder.display().to_string(),
             folder: folder.clone(),
@@ -83,6 +86,12 @@ impl FileBrowser {
         }
     }
 
+    /// Opens the window at `pos` (next to the button that asked for it).
+    pub fn at(mut self, pos: egui::Pos2) -> Self {
+        self.at = Some(pos);
+        self
+    }
+
     /// The folder listed.
     pub fn folder(&self) -> &Path {
         &self.folder
@@ -92,8 +101,12 @@ impl FileBrowser {
     pub fn show(&mut self, ctx: &egui::Context, shortcuts: &[(String, PathBuf)]) -> BrowserAction {
         let mut action = BrowserAction::Open;
         let mut open = true;
-        egui::Window::new(format!("Load WAV: {}", self.purpose))
-            .id(egui::Id::unique("wav-browser"))
+        let mut window = egui::Window::new(format!("Load WAV: {}", self.purpose))
+            .id(egui::Id::unique("wav-browser"));
+        if let Some(pos) = self.at {
+            window = window.default_pos(pos);
+        }
+        window
             .collapsible(false)
             .resizable(true)
             .default_size([460.0, 380.0])

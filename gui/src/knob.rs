@@ -66,6 +66,31 @@ fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
     access.end(param);
 }
 
+/// How long a refused typed value's reason shows.
+const REFUSED_TIME: std::time::Duration = std::time::Duration::from_secs(4);
+/// Scroll distance of one wheel notch when the system reports points.
+const WHEEL_NOTCH: f32 = 40.0;
+
+/// The normalised value typed `text` stands for: the parameter's own text
+/// (a menu's choice) or a number with a unit (see [`crate::typed`]).
+fn typed_value(param: ParamPtr, text: &str) -> Result<f32, String> {
+    // SAFETY: as in `read`.
+    unsafe {
+        if param.step_count().is_none() {
+            let unit = param.unit();
+            match crate::typed::parse_typed(text, unit) {
+                Ok(plain) => return Ok(param.preview_normalized(plain)),
+                Err(why) => {
+                    return param.string_to_normalized_value(text.trim()).ok_or(why);
+                }
+            }
+        }
+        param
+            .string_to_normalized_value(text.trim())
+            .ok_or_else(|| format!("\"{}\" is not one of its values", text.trim()))
+    }
+}
+
 /// Height of a drop-down with its name above: a knob's height, so the two
 /// line up in a row.
 const CHOICE_HEIGHT: f32 = 66.0;
@@ -189,10 +214,14 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
             if escape {
                 ui.data_mut(|d| d.remove::<String>(edit_id));
             } else if field.lost_focus() || enter {
-                // SAFETY: as in `read`.
-                if let Some(v) = unsafe { param.string_to_normalized_value(buffer.trim()) } {
-                    set_gesture(access, param, v);
-                    response.mark_changed();
+                match typed_value(param, &buffer) {
+                    Ok(v) => {
+                        set_gesture(access, param, v);
+                        response.mark_changed();
+                    }
+                    Err(why) => ui.data_mut(|d| {
+                        d.insert_temp(id.with("refused"), (why, std::time::Instant::now()));
+                    }),
                 }
                 ui.data_mut(|d| d.remove::<String>(edit_id));
             } else {
@@ -219,10 +248,73 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
         }
     }
 
+    // Why the last typed text was refused, for a few seconds under the knob.
+    let refused: Option<(String, std::time::Instant)> = ui.data(|d| d.get_temp(id.with("refused")));
+    if let Some((why, at)) = refused {
+        if at.elapsed() < REFUSED_TIME {
+            let area = egui::Rect::from_center_size(
+                value_rect.center_bottom() + vec2(0.0, 10.0),
+                vec2(180.0, 16.0),
+            );
+            ui.put(
+                area,
+                egui::Label::new(
+                    egui::RichText::new(format!("{name}: {why}"))
+                        .size(10.0)
+                        .color(theme::WARM),
+                )
+                .truncate(),
+            );
+            ui.ctx().request_repaint_after(REFUSED_TIME);
+        } else {
+            ui.data_mut(|d| d.remove::<(String, std::time::Instant)>(id.with("refused")));
+        }
+    }
+
+    // The mouse wheel: 1 % a notch (0.1 % with Shift), one step of a stepped parameter.
+    if response.hovered() {
+        let (notches, fine) = ui.input(|i| {
+            let mut fine = i.modifiers.shift || i.modifiers.command;
+            let mut notches = 0.0;
+            for e in &i.events {
+                if let egui::Event::MouseWheel {
+                    unit,
+                    delta,
+                    modifiers,
+                    ..
+                } = e
+                {
+                    fine |= modifiers.shift || modifiers.command;
+                    notches += match unit {
+                        egui::MouseWheelUnit::Line => delta.y,
+                        egui::MouseWheelUnit::Point => delta.y / WHEEL_NOTCH,
+                        egui::MouseWheelUnit::Page => delta.y * 10.0,
+                    };
+                }
+            }
+            (notches, fine)
+        });
+        if notches != 0.0 {
+            // The page does not scroll under a knob.
+            ui.input_mut(|i| i.smooth_scroll_delta = egui::Vec2::ZERO);
+            // SAFETY: as in `read`.
+            let steps = unsafe { param.step_count() };
+            let step = match steps {
+                Some(n) => 1.0 / n.max(1) as f32,
+                None if fine => 0.001,
+                None => 0.01,
+            };
+            let notches = notches.signum() * notches.abs().round().max(1.0);
+            let v = (value + notches * step).clamp(0.0, 1.0);
+            set_gesture(access, param, v);
+            response.mark_changed();
+        }
+    }
+
     response.widget_info(|| WidgetInfo::slider(true, f64::from(shown), &name));
     response.on_hover_text(format!(
         "{name}: {text}\nDrag up or right to raise · Shift-drag for fine steps · \
-         double-click for the default · click the value to type it"
+         the wheel moves it 1 % a notch · double-click for the default · click the value to type it (units: 2k, 2 kHz, 1.5 s, 50 %)"
     ))
 }
 

@@ -18,6 +18,7 @@ pub mod modulation;
 pub mod pad;
 pub mod table_view;
 pub mod theme;
+pub mod typed;
 
 use access::{ParamAccess, SoundLibrary};
 use editor::Editor;

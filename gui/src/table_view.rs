@@ -107,12 +107,11 @@ impl TableView {
             points,
             Stroke::new(1.8, theme::ACCENT_HOT),
         ));
-        painter.text(
+        caption(
+            &painter,
             rect.left_top() + vec2(4.0, 3.0),
             Align2::LEFT_TOP,
             format!("frame {} of {}", index + 1, frames.len()),
-            FontId::proportional(10.0),
-            theme::TEXT_DIM,
         );
 
         // Heat map with voice positions.
@@ -160,12 +159,11 @@ impl TableView {
                 Stroke::new(1.0, theme::WARM.gamma_multiply(0.5)),
             );
         }
-        painter.text(
+        caption(
+            &painter,
             rect.right_top() + vec2(-4.0, 3.0),
             Align2::RIGHT_TOP,
             format!("{} voices", voices.len()),
-            FontId::proportional(10.0),
-            Color32::WHITE.gamma_multiply(0.8),
         );
 
         // Spectrum.
@@ -194,14 +192,22 @@ impl TableView {
                 Stroke::new(1.5, theme::ACCENT),
             );
         }
-        painter.text(
-            rect.left_top() + vec2(4.0, 3.0),
-            Align2::LEFT_TOP,
-            "harmonics 1-256 (log), 0 to -90 dB",
-            FontId::proportional(10.0),
-            theme::TEXT_DIM,
+        caption(
+            &painter,
+            rect.right_top() + vec2(-4.0, 3.0),
+            Align2::RIGHT_TOP,
+            "harmonics 1-256 (log), 0 to -90 dB".to_string(),
         );
     }
+}
+
+/// A plot's caption on a dark box, drawn after the traces so they never run
+/// through its letters.
+fn caption(painter: &egui::Painter, at: egui::Pos2, align: Align2, text: String) {
+    let galley = painter.layout_no_wrap(text, FontId::proportional(10.0), theme::TEXT);
+    let rect = align.anchor_size(at, galley.size()).expand(2.0);
+    painter.rect_filled(rect, 2.0, theme::PLOT.gamma_multiply(0.85));
+    painter.galley(rect.min + vec2(2.0, 2.0), galley, theme::TEXT);
 }
 
 #[cfg(test)]

@@ -932,3 +932,102 @@ fn a_preset_change_asks_before_dropping_unsaved_edits() {
     assert_ne!(now.0.key, first.key);
     assert!(!now.1, "the new preset is unmodified");
 }
+
+#[test]
+fn typed_values_take_units_and_refusals_say_why() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let type_into = |h: &mut Harness<'_, Editor>, knob: &str, text: &str| {
+        h.get_by_label(&value_label(knob)).click();
+        h.run_steps(2);
+        h.get_by_label(&value_label(knob)).type_text(text);
+        h.step();
+        h.key_press(egui::Key::Enter);
+        h.run_steps(2);
+    };
+    type_into(&mut h, "Cutoff", "2k");
+    assert!(
+        (params.cutoff.value() - 2000.0).abs() < 0.5,
+        "{}",
+        params.cutoff.value()
+    );
+    type_into(&mut h, "Cutoff", "1.5 kHz");
+    assert!((params.cutoff.value() - 1500.0).abs() < 0.5);
+    type_into(&mut h, "Amp Release", "1.2 s");
+    assert!((params.amp_release.value() - 1200.0).abs() < 0.5);
+    type_into(&mut h, "Resonance", "70 %");
+    assert!((params.resonance.value() - 0.7).abs() < 1e-6);
+    // Shown to the parameter's step, not as 0.69999987.
+    assert_eq!(nwt_gui::access::display_value(&params.resonance), "0.700");
+
+    // A unit that makes no sense is refused, and the editor says why.
+    type_into(&mut h, "Cutoff", "3 q");
+    assert!((params.cutoff.value() - 1500.0).abs() < 0.5, "unchanged");
+    assert!(
+        h.query_by_label_contains("\"q\" is not a unit here")
+            .is_some(),
+        "the refusal is explained"
+    );
+}
+
+#[test]
+fn the_mouse_wheel_turns_a_knob() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let knob = centre(&h, "Resonance");
+    h.hover_at(knob);
+    h.step();
+    for (notches, modifiers, expected) in [
+        (3.0, egui::Modifiers::NONE, 0.03),
+        (-1.0, egui::Modifiers::NONE, 0.02),
+        (2.0, egui::Modifiers::SHIFT, 0.022),
+    ] {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, notches),
+            modifiers,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        h.run_steps(2);
+        let v = params.resonance.value();
+        assert!((v - expected).abs() < 1e-4, "after {notches} notches: {v}");
+    }
+}
+
+#[test]
+fn the_wav_browser_opens_by_its_button_in_the_last_folder_used() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let folder = user_dir().join("browser-memory");
+    std::fs::create_dir_all(&folder).unwrap();
+    write_triangle_cycle(&folder.join("tri.wav"), 600);
+    params.update_editor_memory(|m| m.wave_folder = Some(folder.clone()));
+
+    let loads = h
+        .get_all_by_label("Load…")
+        .map(|n| n.rect())
+        .collect::<Vec<_>>();
+    let button = loads[1]; // anchor B
+    h.get_all_by_label("Load…").nth(1).unwrap().click();
+    h.run_steps(3);
+    let title = h.get_by_label("Load WAV: anchor B").rect();
+    // Right under its button (moved left only as far as the window's edge asks).
+    assert!(
+        (title.top() - button.bottom()).abs() < 40.0
+            && title.left() <= button.left()
+            && title.right() >= button.right(),
+        "the browser opened at {title:?}, its button is at {button:?}"
+    );
+    // It lists the remembered folder; choosing the file fills the slot.
+    h.get_by_label("tri.wav").click();
+    h.run_steps(2);
+    assert!(matches!(
+        &params.anchors_snapshot().slots[1],
+        Some(Anchor::Wave { name, .. }) if name.contains("tri")
+    ));
+    assert_eq!(params.editor_memory().wave_folder, Some(folder));
+}
