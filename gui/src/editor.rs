@@ -978,6 +978,10 @@ impl Editor {
     fn latent_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
         let access = self.access.clone();
         pad::latent_pad(ui, &self.params, access.as_ref(), status, 232.0);
+        if !pad::is_live(&self.params) {
+            // The macros shape the neural table only: dimmed, still usable.
+            ui.multiply_opacity(0.45);
+        }
         let p = &self.params;
         let macros = [
             &p.macro_1, &p.macro_2, &p.macro_3, &p.macro_4, &p.macro_5, &p.macro_6, &p.macro_7,
@@ -1080,6 +1084,10 @@ impl Editor {
     }
 
     fn anchor_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        if !pad::is_live(&self.params) {
+            // The anchors shape the neural table only: dimmed, still usable.
+            ui.multiply_opacity(0.45);
+        }
         // "Capture" stores the cycle heard now, whatever the table source.
         let heard = self.frames_to_show(status);
         let mut anchors = self.params.anchors_snapshot();

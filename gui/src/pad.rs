@@ -35,13 +35,147 @@ pub fn project(axes: &MacroAxes, latent: &Latent) -> [f32; 2] {
     })
 }
 
-fn to_screen(rect: Rect, p: [f32; 2]) -> Pos2 {
-    let x = (p[0] / RANGE).clamp(-1.05, 1.05);
-    let y = (p[1] / RANGE).clamp(-1.05, 1.05);
+fn to_screen(rect: Rect, range: f32, p: [f32; 2]) -> Pos2 {
+    let x = (p[0] / range).clamp(-1.05, 1.05);
+    let y = (p[1] / range).clamp(-1.05, 1.05);
     pos2(
         rect.center().x + x * rect.width() / 2.0,
         rect.center().y - y * rect.height() / 2.0,
     )
+}
+
+/// Whether the macros and anchors shape what plays: only with the neural table.
+pub fn is_live(params: &SynthParams) -> bool {
+    params.table.value() == nwt_engine::factory::TableSource::Neural
+}
+
+/// Where everything on the pad goes, in macro units and on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PadLayout {
+    /// Half the view's extent in macro units (at least [`RANGE`]): the view
+    /// grows to hold every shape, anchor and the path.
+    pub range: f32,
+    /// Each filled anchor: slot and where its ring goes (where the macros
+    /// moved it: in "Every Anchor" mode every anchor moves with macros 1 and
+    /// 2; along the path, each by its share of the path).
+    pub rings: Vec<(usize, Pos2)>,
+    /// Each factory shape: its dot, and its label's box when the label fits
+    /// without covering another label or a ring (else it is left out).
+    pub shapes: Vec<(String, Pos2, Option<Rect>)>,
+    /// The table's path.
+    pub path: Vec<Pos2>,
+    /// Where each ring's anchor really is (differs when its ring stepped aside).
+    pub anchored_at: Vec<Pos2>,
+}
+
+/// Radius of an anchor ring.
+const RING: f32 = 8.0;
+
+/// Lays out the pad for `status` in `rect`, with macros 1 and 2 at `macros`.
+pub fn layout(
+    status: &WorkerStatus,
+    mode: nwt_engine::neural::MacroMode,
+    macros: [f32; 2],
+    rect: Rect,
+    font_width: impl Fn(&str) -> f32,
+) -> PadLayout {
+    let Some(axes) = &status.axes else {
+        return PadLayout {
+            range: RANGE,
+            rings: Vec::new(),
+            shapes: Vec::new(),
+            path: Vec::new(),
+            anchored_at: Vec::new(),
+        };
+    };
+    let filled: Vec<(usize, [f32; 2])> = status
+        .anchor_latents
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, z)| z.as_ref().map(|z| (slot, project(axes, z))))
+        .collect();
+    let n = filled.len();
+    let rings_units: Vec<(usize, [f32; 2])> = filled
+        .iter()
+        .enumerate()
+        .map(|(i, (slot, p))| {
+            let share = match mode {
+                nwt_engine::neural::MacroMode::Anchors => 1.0,
+                nwt_engine::neural::MacroMode::Path if n > 1 => i as f32 / (n - 1) as f32,
+                nwt_engine::neural::MacroMode::Path => 0.0,
+            };
+            (*slot, [p[0] + macros[0] * share, p[1] + macros[1] * share])
+        })
+        .collect();
+    let shapes_units: Vec<(String, [f32; 2])> = status
+        .shapes
+        .iter()
+        .map(|(shape, z)| (shape.id().to_string(), project(axes, z)))
+        .collect();
+    let path_units: Vec<[f32; 2]> = status.path.iter().map(|z| project(axes, z)).collect();
+    let extent = rings_units
+        .iter()
+        .map(|(_, p)| *p)
+        .chain(shapes_units.iter().map(|(_, p)| *p))
+        .chain(path_units.iter().copied())
+        .flat_map(|p| [p[0].abs(), p[1].abs()])
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, f32::max);
+    // A little room around the outermost point; grows in steps so the view
+    // does not breathe with every knob move.
+    let range = if extent * 1.15 > RANGE {
+        (extent * 1.15 / 0.5).ceil() * 0.5
+    } else {
+        RANGE
+    };
+    // Anchors at (nearly) the same place: the later ring steps aside so
+    // both letters stay readable (a short line marks where it really is).
+    let mut rings: Vec<(usize, Pos2)> = Vec::new();
+    let mut anchored_at = Vec::new();
+    for (slot, p) in &rings_units {
+        let true_at = to_screen(rect, range, *p);
+        let mut at = true_at;
+        let mut turn = 0.0f32;
+        while rings.iter().any(|(_, r)| r.distance(at) < 2.0 * RING) && turn < 6.3 {
+            at = true_at + vec2(turn.cos(), turn.sin()) * (2.0 * RING + 1.0);
+            turn += 0.8;
+        }
+        rings.push((*slot, at));
+        anchored_at.push(true_at);
+    }
+    // Labels: right of the dot, else left, above, below; left out when all collide.
+    let mut taken: Vec<Rect> = rings
+        .iter()
+        .map(|(_, c)| Rect::from_center_size(*c, vec2(2.0 * RING + 2.0, 2.0 * RING + 2.0)))
+        .collect();
+    let mut shapes = Vec::new();
+    for (name, p) in shapes_units {
+        let dot = to_screen(rect, range, p);
+        let size = vec2(font_width(&name), 11.0);
+        let candidates = [
+            Rect::from_min_size(dot + vec2(5.0, -size.y / 2.0), size),
+            Rect::from_min_size(dot + vec2(-5.0 - size.x, -size.y / 2.0), size),
+            Rect::from_min_size(dot + vec2(-size.x / 2.0, -5.0 - size.y), size),
+            Rect::from_min_size(dot + vec2(-size.x / 2.0, 5.0), size),
+        ];
+        let place = candidates
+            .into_iter()
+            .find(|c| rect.contains_rect(*c) && !taken.iter().any(|t| t.intersects(*c)));
+        if let Some(r) = place {
+            taken.push(r);
+        }
+        shapes.push((name, dot, place));
+    }
+    PadLayout {
+        range,
+        rings,
+        shapes,
+        path: path_units
+            .iter()
+            .map(|p| to_screen(rect, range, *p))
+            .collect(),
+        anchored_at,
+    }
 }
 
 /// The pad's current point: the sound at `position` when a table has been
@@ -67,6 +201,20 @@ pub fn latent_pad(
     size: f32,
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
+    let live = is_live(params);
+    let macros = {
+        let m = params.macro_values();
+        [m[0], m[1]]
+    };
+    let font = FontId::proportional(9.5);
+    let layout = layout(status, params.macro_mode.value(), macros, rect, |text| {
+        ui.ctx().fonts_mut(|f| {
+            f.layout_no_wrap(text.to_string(), font.clone(), Color32::WHITE)
+                .size()
+                .x
+        })
+    });
+    let range = layout.range;
     let id = Id::unique("latent-pad");
     let knob_ptrs: [ParamPtr; 2] = [params.macro_1.as_ptr(), params.macro_2.as_ptr()];
     // The knobs as set (host modulation is not part of what a drag changes).
@@ -84,7 +232,7 @@ pub fn latent_pad(
         nwt_engine::neural::MacroMode::Anchors => 1.0,
         nwt_engine::neural::MacroMode::Path => position.clamp(0.0, 1.0).max(0.1),
     };
-    let units_per_point = 2.0 * RANGE / rect.width() / gain;
+    let units_per_point = 2.0 * range / rect.width() / gain;
 
     let mut response = response;
     if response.drag_started() || response.clicked() {
@@ -102,7 +250,7 @@ pub fn latent_pad(
         let (delta, total) = if response.clicked() {
             // A click moves the point to the pointer.
             let delta = response.interact_pointer_pos().map_or([0.0; 2], |pos| {
-                let now = to_screen(rect, point);
+                let now = to_screen(rect, range, point);
                 [
                     (pos.x - now.x) * units_per_point,
                     -(pos.y - now.y) * units_per_point,
@@ -136,6 +284,8 @@ pub fn latent_pad(
     }
 
     let painter = ui.painter_at(rect);
+    // Dimmed when the macros and anchors do not shape what plays.
+    let fade = |c: Color32| if live { c } else { c.gamma_multiply(0.35) };
     painter.rect_filled(rect, 6.0, theme::PLOT);
     for k in -3..=3 {
         let t = k as f32 / 3.0;
@@ -159,43 +309,38 @@ pub fn latent_pad(
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
-
-    if let Some(axes) = &status.axes {
-        for (shape, z) in &status.shapes {
-            let p = to_screen(rect, project(axes, z));
-            painter.circle_filled(p, 3.0, theme::TEXT_DIM);
+    for (name, dot, label) in &layout.shapes {
+        painter.circle_filled(*dot, 3.0, fade(theme::TEXT_DIM));
+        if let Some(r) = label {
             painter.text(
-                p + vec2(5.0, 0.0),
+                r.left_center(),
                 Align2::LEFT_CENTER,
-                shape.id(),
-                FontId::proportional(9.5),
-                theme::TEXT_DIM,
+                name,
+                font.clone(),
+                fade(theme::TEXT_DIM),
             );
         }
-        let path: Vec<Pos2> = status
-            .path
-            .iter()
-            .map(|z| to_screen(rect, project(axes, z)))
-            .collect();
-        if path.len() > 1 {
-            painter.add(egui::Shape::line(
-                path,
-                Stroke::new(1.5, theme::ACCENT.gamma_multiply(0.6)),
-            ));
+    }
+    if layout.path.len() > 1 {
+        painter.add(egui::Shape::line(
+            layout.path.clone(),
+            Stroke::new(1.5, fade(theme::ACCENT.gamma_multiply(0.6))),
+        ));
+    }
+    for ((slot, at), true_at) in layout.rings.iter().zip(&layout.anchored_at) {
+        let colour = fade(theme::ANCHORS[*slot]);
+        if at.distance(*true_at) > 0.5 {
+            painter.line_segment([*true_at, *at], Stroke::new(1.0, colour));
         }
-        for (slot, z) in status.anchor_latents.iter().enumerate() {
-            if let Some(z) = z {
-                let p = to_screen(rect, project(axes, z));
-                painter.circle_stroke(p, 7.0, Stroke::new(2.0, theme::ANCHORS[slot]));
-                painter.text(
-                    p,
-                    Align2::CENTER_CENTER,
-                    nwt_engine::neural::anchors::SLOT_NAMES[slot],
-                    FontId::proportional(9.0),
-                    theme::ANCHORS[slot],
-                );
-            }
-        }
+        painter.circle_filled(*at, RING, theme::PLOT.gamma_multiply(0.8));
+        painter.circle_stroke(*at, RING, Stroke::new(2.0, colour));
+        painter.text(
+            *at,
+            Align2::CENTER_CENTER,
+            nwt_engine::neural::anchors::SLOT_NAMES[*slot],
+            FontId::proportional(10.0),
+            colour,
+        );
     }
     let shown = moved.map_or(point, |m| {
         [
@@ -203,13 +348,22 @@ pub fn latent_pad(
             point[1] + (m[1] - knobs[1]) * gain,
         ]
     });
-    let p = to_screen(rect, shown);
-    painter.circle_filled(p, 7.0, theme::ACCENT_HOT);
+    let p = to_screen(rect, range, shown);
+    painter.circle_filled(p, 6.0, fade(theme::ACCENT_HOT));
     painter.circle_stroke(
         p,
-        10.0,
-        Stroke::new(1.5, Color32::WHITE.gamma_multiply(0.7)),
+        9.0,
+        Stroke::new(1.5, fade(Color32::WHITE.gamma_multiply(0.7))),
     );
+    if !live {
+        painter.text(
+            rect.center_bottom() - vec2(0.0, 18.0),
+            Align2::CENTER_BOTTOM,
+            "the macros shape the neural table only",
+            FontId::proportional(10.0),
+            theme::TEXT_DIM,
+        );
+    }
 
     response.widget_info(|| WidgetInfo::labeled(Role::Canvas, true, LABEL));
     response.on_hover_text(
@@ -222,6 +376,95 @@ pub fn latent_pad(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nwt_engine::neural::{AnchorShape, MacroMode};
+
+    fn status() -> WorkerStatus {
+        status_with(&[AnchorShape::Saw, AnchorShape::VowelA, AnchorShape::Sine])
+    }
+
+    fn status_with(anchors: &[AnchorShape]) -> WorkerStatus {
+        let model = nwt_model::Model::embedded().unwrap();
+        let latent = |shape: AnchorShape| model.encode(&shape.harmonics()).unwrap();
+        let shapes: Vec<(AnchorShape, Latent)> =
+            AnchorShape::ALL.iter().map(|s| (*s, latent(*s))).collect();
+        let mut anchor_latents: [Option<Latent>; 4] = Default::default();
+        for (slot, shape) in anchors.iter().copied().enumerate() {
+            anchor_latents[slot] = Some(latent(shape));
+        }
+        WorkerStatus {
+            axes: Some(model.macros().clone()),
+            shapes,
+            anchor_latents,
+            ..WorkerStatus::default()
+        }
+    }
+
+    fn rect() -> Rect {
+        Rect::from_min_size(pos2(0.0, 0.0), vec2(232.0, 232.0))
+    }
+
+    #[test]
+    fn rings_go_where_the_macros_moved_the_anchors() {
+        let status = status();
+        let width = |t: &str| 5.5 * t.len() as f32;
+        let rest = layout(&status, MacroMode::Anchors, [0.0, 0.0], rect(), width);
+        let moved = layout(&status, MacroMode::Anchors, [0.4, -0.2], rect(), width);
+        assert_eq!(rest.range, moved.range);
+        let px = rect().width() / 2.0 / rest.range;
+        for ((_, a), (_, b)) in rest.rings.iter().zip(&moved.rings) {
+            assert!((b.x - a.x - 0.4 * px).abs() < 1e-3, "{a:?} -> {b:?}");
+            assert!((b.y - a.y - 0.2 * px).abs() < 1e-3, "screen y is down");
+        }
+        // Along the path: the first anchor stays, the last moves all the way.
+        let path = layout(&status, MacroMode::Path, [0.4, 0.0], rect(), width);
+        assert_eq!(path.rings[0].1, rest.rings[0].1);
+        assert!((path.rings[2].1.x - rest.rings[2].1.x - 0.4 * px).abs() < 1e-3);
+        assert!((path.rings[1].1.x - rest.rings[1].1.x - 0.2 * px).abs() < 1e-3);
+    }
+
+    #[test]
+    fn labels_never_cover_each_other_or_a_ring_and_everything_is_in_view() {
+        // vowel_a and vowel_o sit almost on top of each other.
+        let status = status_with(&[
+            AnchorShape::Saw,
+            AnchorShape::VowelA,
+            AnchorShape::VowelO,
+            AnchorShape::Sine,
+        ]);
+        let width = |t: &str| 5.5 * t.len() as f32;
+        let pad = layout(&status, MacroMode::Anchors, [0.0, 0.0], rect(), width);
+        let labels: Vec<Rect> = pad.shapes.iter().filter_map(|(_, _, r)| *r).collect();
+        assert!(
+            labels.len() >= pad.shapes.len() / 2,
+            "most labels fit: {}",
+            labels.len()
+        );
+        for (i, a) in labels.iter().enumerate() {
+            assert!(rect().contains_rect(*a));
+            for b in &labels[i + 1..] {
+                assert!(!a.intersects(*b), "{a:?} and {b:?} collide");
+            }
+            for (_, ring) in &pad.rings {
+                assert!(!a.intersects(Rect::from_center_size(*ring, vec2(2.0 * RING, 2.0 * RING))));
+            }
+        }
+        for (i, (_, a)) in pad.rings.iter().enumerate() {
+            for (_, b) in &pad.rings[i + 1..] {
+                assert!(
+                    a.distance(*b) >= 2.0 * RING,
+                    "rings {a:?} and {b:?} overlap"
+                );
+            }
+        }
+        for p in pad
+            .shapes
+            .iter()
+            .map(|(_, p, _)| *p)
+            .chain(pad.rings.iter().map(|(_, p)| *p))
+        {
+            assert!(rect().contains(p), "{p:?} is off the pad");
+        }
+    }
 
     #[test]
     fn projection_measures_macro_units() {
