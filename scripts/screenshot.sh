@@ -10,7 +10,7 @@ for tool in Xvfb import; do
 done
 cargo build -p neural-wavetable --bin neural-wavetable
 display=":$((90 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1280x900x24 >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1920x1080x24 >/dev/null 2>&1 &
 xvfb_pid=$!
 trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
 sleep 1
@@ -18,6 +18,6 @@ DISPLAY="$display" target/debug/neural-wavetable --backend dummy --run-for 8 --p
 app_pid=$!
 sleep 5
 mkdir -p "$(dirname "$out")"
-DISPLAY="$display" import -window root -crop 1100x830+0+0 "$out"
+DISPLAY="$display" import -window root -crop 1100x850+0+0 "$out"
 wait "$app_pid" || true
 echo "wrote $out"

@@ -73,6 +73,8 @@ pub struct Editor {
     clipped: bool,
     /// Undo and redo of the sound.
     history: History,
+    /// How much the plots grow with the window (see [`Editor::growth`]).
+    grow: f32,
     /// A preset to load once the user answers "save changes?".
     pending_load: Option<PresetEntry>,
     /// A preset to load once "Save As" (asked for by that question) is done.
@@ -164,6 +166,7 @@ impl Editor {
             inbox: None,
             clipped: false,
             history: History::default(),
+            grow: 1.0,
             pending_load: None,
             load_after_save: None,
         }
@@ -492,8 +495,18 @@ impl Editor {
         }
     }
 
+    /// How much the pad, the table view and the heat map grow in a window
+    /// larger than the design size (1 at the design size, at most 2.5; the
+    /// knobs keep their size).
+    pub fn growth(&self) -> f32 {
+        self.grow
+    }
+
     /// Draws the editor into `ui`.
     pub fn show(&mut self, ui: &mut Ui) {
+        let room = ui.ctx().content_rect().size();
+        let (w, h) = EditorMemory::DEFAULT_SIZE;
+        self.grow = (room.x / w).min(room.y / h).clamp(1.0, 2.5);
         self.take_report(ui);
         let remembered = self.params.editor_memory().preset;
         if self.checked_preset.as_ref() != Some(&remembered) {
@@ -536,7 +549,7 @@ impl Editor {
         self.synth_sections(ui);
         if let Some(inbox) = &self.inbox {
             ui.add_space(4.0);
-            let width = ui.available_width().min(1090.0) - 16.0;
+            let width = ui.available_width() - 16.0;
             let keyboard = &mut self.keyboard;
             theme::section(ui, "Keyboard", |ui| keyboard.show(ui, inbox, width));
         }
@@ -977,7 +990,7 @@ impl Editor {
 
     fn latent_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
         let access = self.access.clone();
-        pad::latent_pad(ui, &self.params, access.as_ref(), status, 232.0);
+        pad::latent_pad(ui, &self.params, access.as_ref(), status, 232.0 * self.grow);
         if !pad::is_live(&self.params) {
             // The macros shape the neural table only: dimmed, still usable.
             ui.multiply_opacity(0.45);
@@ -1069,9 +1082,13 @@ impl Editor {
             &frames,
             position,
             self.report.voice_positions(),
-            TABLE_WIDTH,
+            TABLE_WIDTH * self.grow,
+            self.grow,
         );
-        self.table_rect = Rect::from_min_max(top, pos2(top.x + TABLE_WIDTH, ui.cursor().min.y));
+        self.table_rect = Rect::from_min_max(
+            top,
+            pos2(top.x + TABLE_WIDTH * self.grow, ui.cursor().min.y),
+        );
         let view = ui.interact(
             self.table_rect,
             egui::Id::unique("table-view"),

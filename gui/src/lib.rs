@@ -16,6 +16,7 @@ pub mod keyboard;
 pub mod knob;
 pub mod modulation;
 pub mod pad;
+pub mod screen;
 pub mod table_view;
 pub mod theme;
 pub mod typed;
@@ -72,6 +73,12 @@ pub struct EditorApp {
     params: Arc<SynthParams>,
     /// Set when the window opens: the first frame restores the remembered size.
     restore_size: bool,
+    /// The scale the window was last sized for.
+    shown_scale: f32,
+    /// The screen's size in pixels, when known (asked once, when the window opens).
+    screen: Option<egui::Vec2>,
+    /// The size the editor gave the window to fit the screen (not the user's choice).
+    fitted: Option<egui::Vec2>,
 }
 
 impl EditorApp {
@@ -93,6 +100,9 @@ impl EditorApp {
             ),
             params,
             restore_size: false,
+            shown_scale: 0.0,
+            screen: None,
+            fitted: None,
         }
     }
 }
@@ -112,16 +122,27 @@ impl NiceEguiApp for EditorApp {
         self.editor.set_access(Arc::new(HostAccess(gui)));
         self.editor.refresh_presets();
         self.restore_size = true;
+        self.screen = screen::screen_size();
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        if std::mem::take(&mut self.restore_size) {
-            let m = self.params.editor_memory();
+        let m = self.params.editor_memory();
+        let opened = std::mem::take(&mut self.restore_size);
+        if opened || (m.scale - self.shown_scale).abs() > 1e-6 {
+            // The chosen size at the chosen scale, kept on the screen; the
+            // chosen size itself is not changed by the scale.
+            self.shown_scale = m.scale;
+            let (min, _) = (EditorMemory::MIN_SIZE, EditorMemory::MAX_SIZE);
+            let size = screen::fit_window(
+                egui::vec2(m.width, m.height),
+                m.scale,
+                self.screen,
+                egui::vec2(min.0, min.1),
+            );
+            self.fitted = (size != egui::vec2(m.width, m.height)).then_some(size);
             ui.ctx()
-                .send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(
-                    m.width, m.height,
-                )));
+                .send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
         }
         let (min, max) = (EditorMemory::MIN_SIZE, EditorMemory::MAX_SIZE);
         ResizableWindow::new("nwt-editor")
@@ -135,8 +156,17 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
+        // A resize the editor asked for to fit the screen is not the user's
+        // choice of size: it is not remembered.
         // `logical` is in egui points: the zoom is already divided out.
         let (w, h) = (size.logical.width as f32, size.logical.height as f32);
+        if self
+            .fitted
+            .is_some_and(|f| (f.x - w).abs() < 1.0 && (f.y - h).abs() < 1.0)
+        {
+            return;
+        }
+        self.fitted = None;
         self.params.update_editor_memory(|m| {
             m.width = w;
             m.height = h;

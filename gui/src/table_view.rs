@@ -78,6 +78,7 @@ impl TableView {
         position: f32,
         voices: &[f32],
         width: f32,
+        grow: f32,
     ) {
         if frames.is_empty() {
             ui.label("No table yet: the decoder is starting.");
@@ -87,7 +88,7 @@ impl TableView {
         let cycle = &frames[index];
 
         // Waveform.
-        let (rect, _) = ui.allocate_exact_size(vec2(width, 110.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(vec2(width, 110.0 * grow), egui::Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::PLOT);
         painter.line_segment(
@@ -135,7 +136,7 @@ impl TableView {
                 t
             }
         };
-        let (rect, _) = ui.allocate_exact_size(vec2(width, 190.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(vec2(width, 190.0 * grow), egui::Sense::hover());
         let painter = ui.painter_at(rect);
         painter.image(
             texture.id(),
@@ -175,7 +176,7 @@ impl TableView {
                 levels
             }
         };
-        let (rect, _) = ui.allocate_exact_size(vec2(width, 90.0), egui::Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(vec2(width, 90.0 * grow), egui::Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::PLOT);
         let x_of = |h: usize| {

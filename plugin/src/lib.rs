@@ -36,6 +36,14 @@ pub static HEADLESS: AtomicBool = AtomicBool::new(false);
 /// The preset new instances start with (the standalone app's `--preset`).
 static STARTUP_PRESET: Mutex<Option<preset::Preset>> = Mutex::new(None);
 
+/// The editor scale new instances start with (the standalone app's `--scale`), as f32 bits.
+static STARTUP_SCALE: AtomicU32 = AtomicU32::new(0);
+
+/// Makes instances created from now on open their editor at `scale` (1.5 = 150 %).
+pub fn set_startup_scale(scale: f32) {
+    STARTUP_SCALE.store(scale.to_bits(), Ordering::Relaxed);
+}
+
 /// Makes instances created from now on start with `preset` (the standalone
 /// app calls it before the wrapper creates the plugin).
 pub fn set_startup_preset(preset: preset::Preset) {
@@ -110,6 +118,10 @@ impl Default for NeuralWavetable {
                 Ok(()) => params.update_editor_memory(|m| m.preset = Some(p.name.clone())),
                 Err(e) => nice_error!("the start-up preset {} was not loaded: {e}", p.name),
             }
+        }
+        let scale = f32::from_bits(STARTUP_SCALE.load(Ordering::Relaxed));
+        if scale > 0.0 {
+            params.update_editor_memory(|m| m.scale = scale);
         }
         let model = match Model::embedded() {
             Ok(model) => Some(model),

@@ -41,7 +41,7 @@ fn editor(params: &Arc<SynthParams>, info: &Arc<NeuralInfo>) -> Editor {
 
 fn harness(editor: Editor) -> Harness<'static, Editor> {
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 830.0))
+        .with_size(egui::vec2(1100.0, 850.0))
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(|ui, editor: &mut Editor| editor.show(ui), editor);
     h.run_steps(2);
@@ -1030,4 +1030,29 @@ fn the_wav_browser_opens_by_its_button_in_the_last_folder_used() {
         Some(Anchor::Wave { name, .. }) if name.contains("tri")
     ));
     assert_eq!(params.editor_memory().wave_folder, Some(folder));
+}
+
+#[test]
+fn the_plots_grow_with_the_window_and_the_knobs_do_not() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let size_at = |size: egui::Vec2| {
+        let mut h = Harness::builder()
+            .with_size(size)
+            .with_step_dt(1.0 / 60.0)
+            .build_ui_state(
+                |ui, editor: &mut Editor| editor.show(ui),
+                editor(&params, &info),
+            );
+        h.run_steps(3);
+        let pad = h.get_by_label(nwt_gui::pad::LABEL).rect();
+        let knob = h.get_by_label("Resonance").rect();
+        (pad.width(), knob.width(), h.state().growth())
+    };
+    let (pad, knob, grow) = size_at(egui::vec2(1100.0, 850.0));
+    assert_eq!(grow, 1.0);
+    let (big_pad, big_knob, big_grow) = size_at(egui::vec2(1650.0, 1275.0));
+    assert!((big_grow - 1.5).abs() < 1e-3, "{big_grow}");
+    assert!((big_pad / pad - 1.5).abs() < 0.01, "pad {pad} -> {big_pad}");
+    assert_eq!(knob, big_knob, "knobs keep their size");
 }

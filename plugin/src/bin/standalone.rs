@@ -10,7 +10,8 @@
 //!
 //! Extra options (the rest go to nice-plug's wrapper; see `--help`):
 //! `--run-for SECONDS` quits after that long; `--demo-wav PATH` sets where
-//! the demo is written; `--preset NAME|FILE` starts with that preset.
+//! the demo is written; `--preset NAME|FILE` starts with that preset;
+//! `--scale FACTOR` opens the editor at that scale (1.5 = 150 %).
 
 use neural_wavetable::{NeuralWavetable, HEADLESS, SAMPLES_PROCESSED, SAMPLE_RATE};
 use nice_plug::prelude::nice_export_standalone_with_args;
@@ -52,6 +53,16 @@ fn parse_app_options() -> Result<AppOptions, String> {
                     .map_err(|e| format!("--preset {name}: {e}"))?;
                 eprintln!("Neural Wavetable: starting with the preset {}", preset.name);
                 neural_wavetable::set_startup_preset(preset);
+            }
+            "--scale" => {
+                let v = args.next().ok_or("--scale needs a factor, e.g. 1.5")?;
+                let scale: f32 = v
+                    .parse()
+                    .map_err(|_| format!("--scale: `{v}` is not a number"))?;
+                if !(0.5..=3.0).contains(&scale) {
+                    return Err("--scale must be between 0.5 and 3".into());
+                }
+                neural_wavetable::set_startup_scale(scale);
             }
             _ => wrapper_args.push(arg),
         }

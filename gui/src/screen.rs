@@ -1,0 +1,64 @@
+//! The editor window's size on the screen: the size the user chose (in
+//! points, before scaling) and the scale are kept apart, and the window they
+//! make together never grows past the screen.
+
+use egui::Vec2;
+
+/// The window size in points for a chosen size `base` (points) at `scale`,
+/// so that the window (points × scale pixels) fits `screen` (pixels, when
+/// known) with a margin for the host's frame; never below `min`.
+pub fn fit_window(base: Vec2, scale: f32, screen: Option<Vec2>, min: Vec2) -> Vec2 {
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
+    let Some(screen) = screen else {
+        return base;
+    };
+    // 90 % of the screen leaves room for the host's title bar and panels.
+    let room = screen * 0.9 / scale;
+    base.min(room).max(min.min(room))
+}
+
+/// The size of the screen the window is on, in pixels, when it can be asked
+/// (X11, also under XWayland); `None` elsewhere.
+pub fn screen_size() -> Option<Vec2> {
+    #[cfg(target_os = "linux")]
+    {
+        use x11rb::connection::Connection;
+        let (conn, screen) = x11rb::connect(None).ok()?;
+        let root = conn.setup().roots.get(screen)?;
+        Some(Vec2::new(
+            f32::from(root.width_in_pixels),
+            f32::from(root.height_in_pixels),
+        ))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scaled_window_fits_the_screen_and_keeps_its_chosen_size_when_it_can() {
+        let min = Vec2::new(900.0, 640.0);
+        let base = Vec2::new(1100.0, 850.0);
+        let hd = Some(Vec2::new(1920.0, 1080.0));
+        // 150 % of the design size would be 1275 px tall: it fits 1080 × 0.9 instead.
+        let fitted = fit_window(base, 1.5, hd, min);
+        assert!(fitted.y * 1.5 <= 1080.0 * 0.9 + 0.01, "{fitted:?}");
+        assert_eq!(fitted.x, 1100.0, "the width fits as chosen");
+        // At 100 % the chosen size stands.
+        assert_eq!(fit_window(base, 1.0, hd, min), base);
+        // Unknown screen: the chosen size.
+        assert_eq!(fit_window(base, 2.0, None, min), base);
+        // A tiny screen: the minimum, or the screen if that is smaller still.
+        let tiny = fit_window(base, 2.0, Some(Vec2::new(800.0, 600.0)), min);
+        assert!(tiny.x * 2.0 <= 800.0 * 0.9 + 0.01);
+    }
+}
