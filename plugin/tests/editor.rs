@@ -1056,3 +1056,38 @@ fn the_plots_grow_with_the_window_and_the_knobs_do_not() {
     assert!((big_pad / pad - 1.5).abs() < 0.01, "pad {pad} -> {big_pad}");
     assert_eq!(knob, big_knob, "knobs keep their size");
 }
+
+#[test]
+fn an_idle_editor_asks_for_no_frames_and_a_playing_one_for_30_a_second() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
+    let editor = Editor::new(
+        params.clone(),
+        info.clone(),
+        Arc::new(PluginLibrary),
+        Arc::new(DirectAccess),
+        Some(Arc::new(std::sync::Mutex::new(reader))),
+    );
+    user_dir();
+    let mut h = harness(editor);
+    h.run_steps(3);
+    assert!(!h.ctx.has_requested_repaint(), "idle: no frame asked for");
+    // Sound: the meters move, frames are asked for, at most 30 a second.
+    let delays = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = delays.clone();
+    h.ctx
+        .set_request_repaint_callback(move |info| seen.lock().unwrap().push(info.delay));
+    writer.publish([0.5, 0.5], 0.001, 0.01, |r| r.voices = 1);
+    h.step();
+    h.step();
+    assert!(h.ctx.has_requested_repaint(), "meters moving");
+    let delays = delays.lock().unwrap();
+    assert!(!delays.is_empty());
+    assert!(
+        delays
+            .iter()
+            .all(|d| *d >= nwt_gui::REPAINT_POLL - Duration::from_millis(1)),
+        "at most 30 frames a second: {delays:?}"
+    );
+}
