@@ -1091,3 +1091,47 @@ fn an_idle_editor_asks_for_no_frames_and_a_playing_one_for_30_a_second() {
         "at most 30 frames a second: {delays:?}"
     );
 }
+
+#[test]
+fn enter_saves_a_preset_as_and_the_status_says_where() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    h.get_by_label("Save As…").click();
+    h.run_steps(2);
+    h.get_by_role(egui::Role::TextInput).focus();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role(egui::Role::TextInput)
+        .type_text("Enter Key Pad");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    let file = user_dir().join("presets").join("enter-key-pad.nwtpreset");
+    assert!(file.is_file(), "Enter saved {}", file.display());
+    let (message, error) = h.state().message().unwrap();
+    assert!(
+        !error && message.contains(&file.display().to_string()),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_anchor_menu_shows_its_shape_and_lists_every_shape() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    let menu = h.get_by_label("Shape for anchor A");
+    assert_eq!(menu.accesskit_node().value().as_deref(), Some("saw"));
+    menu.click();
+    h.run_steps(2);
+    for shape in nwt_engine::neural::AnchorShape::ALL {
+        let item = h.get_by_role_and_label(egui::accesskit::Role::Button, shape.id());
+        assert!(
+            item.rect().bottom() <= 850.0,
+            "{} is cut off at {:?}",
+            shape.id(),
+            item.rect()
+        );
+    }
+}
