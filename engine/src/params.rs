@@ -556,6 +556,20 @@ impl SynthParams {
             .map(|t| (t.id, t.name.clone()))
     }
 
+    /// Whether [`SynthParams::user_table_key`] would return `key`, without
+    /// copying the table's name (the worker asks on every wake).
+    pub fn user_table_key_is(&self, key: Option<&(u64, String)>) -> bool {
+        if self.table.value() != crate::factory::TableSource::User {
+            return key.is_none();
+        }
+        let table = self.user_table.read().unwrap_or_else(|e| e.into_inner());
+        match (table.as_ref(), key) {
+            (Some(t), Some((id, name))) => t.id == *id && t.name == *name,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
     /// A copy of the editor's memory, sanitized.
     pub fn editor_memory(&self) -> EditorMemory {
         self.editor

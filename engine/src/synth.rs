@@ -17,7 +17,7 @@ use crate::rng::Rng;
 use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON, MAX_VOICES};
-use nice_plug::prelude::Param;
+use nice_plug::prelude::{Enum, Param};
 use std::sync::Arc;
 
 /// Voices that may still be fading out after being stolen, beyond [`MAX_VOICES`].
@@ -130,8 +130,34 @@ pub struct Synth {
     held_for: usize,
     /// The sound revision whose table the synth stopped waiting for.
     gave_up: Option<u64>,
+    /// What the decoder's table depended on when last looked at: a change
+    /// wakes the worker.
+    decoder_inputs: DecoderInputs,
     last_pitch: Option<f32>,
     previous: Previous,
+}
+
+/// The parameters the decoder's table depends on, as the audio thread can
+/// read them (atomics only).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct DecoderInputs {
+    macros: [f32; nwt_model::model::MACROS],
+    frames: usize,
+    mode: usize,
+    table: usize,
+    revision: u64,
+}
+
+impl DecoderInputs {
+    fn read(params: &SynthParams) -> Self {
+        Self {
+            macros: params.macro_values(),
+            frames: params.frame_count(),
+            mode: params.macro_mode.value().to_index(),
+            table: params.table.value().to_index(),
+            revision: params.sound_revision(),
+        }
+    }
 }
 
 /// A note start waiting for its table (see [`LOAD_HOLD`]).
@@ -184,6 +210,7 @@ impl Synth {
             held: Vec::with_capacity(HOLD_CAPACITY),
             held_for: 0,
             gave_up: None,
+            decoder_inputs: DecoderInputs::default(),
             last_pitch: None,
             previous: Previous::default(),
         };
@@ -337,6 +364,8 @@ impl Synth {
         let len = left.len().min(right.len());
         left[..len].fill(0.0);
         right[..len].fill(0.0);
+        // Host automation arrives between blocks: wake the worker now.
+        self.wake_worker_on_change();
         self.sync_lfo(transport);
         let mut pending = io.next_event();
         let mut pos = 0;
@@ -374,6 +403,21 @@ impl Synth {
                 io.voice_ended(e)
             });
             pending = io.next_event();
+        }
+        // The modulation matrix may have moved a macro during the block.
+        self.wake_worker_on_change();
+    }
+
+    /// Wakes the decoder worker when what its table depends on changed
+    /// (lock-free; the worker otherwise sleeps).
+    fn wake_worker_on_change(&mut self) {
+        let Some(link) = &self.link else {
+            return;
+        };
+        let inputs = DecoderInputs::read(&self.params);
+        if inputs != self.decoder_inputs {
+            self.decoder_inputs = inputs;
+            link.wake();
         }
     }
 

@@ -33,6 +33,9 @@ const STATUS_WIDTH: f32 = 760.0;
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(6);
 
+/// Macros, frames, macro mode, table source and sound revision.
+type DecoderInputs = ([f32; nwt_model::model::MACROS], usize, usize, usize, u64);
+
 /// Where a chosen or dropped WAV goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaveTarget {
@@ -75,6 +78,8 @@ pub struct Editor {
     history: History,
     /// How much the plots grow with the window (see [`Editor::growth`]).
     grow: f32,
+    /// What the decoder's table depended on at the end of the last frame.
+    decoder_inputs: Option<DecoderInputs>,
     /// A preset to load once the user answers "save changes?".
     pending_load: Option<PresetEntry>,
     /// A preset to load once "Save As" (asked for by that question) is done.
@@ -167,6 +172,7 @@ impl Editor {
             clipped: false,
             history: History::default(),
             grow: 1.0,
+            decoder_inputs: None,
             pending_load: None,
             load_after_save: None,
         }
@@ -579,7 +585,26 @@ impl Editor {
         self.save_as_window(ui.ctx());
         self.unsaved_changes_window(ui.ctx());
         self.track_history(ui);
+        self.wake_decoder_on_change();
         self.schedule_repaint(ui.ctx());
+    }
+
+    /// Wakes the decoder worker when this frame changed what its table depends
+    /// on (a knob, the pad, a preset, an anchor), so the decode starts now
+    /// rather than when the audio thread next looks.
+    fn wake_decoder_on_change(&mut self) {
+        let p = &self.params;
+        let inputs = (
+            p.macro_values(),
+            p.frame_count(),
+            p.macro_mode.value().to_index(),
+            p.table.value().to_index(),
+            p.sound_revision(),
+        );
+        if self.decoder_inputs.as_ref() != Some(&inputs) {
+            self.decoder_inputs = Some(inputs);
+            self.info.wake_worker();
+        }
     }
 
     /// Asks for the next frame only while something animates: falling meters

@@ -15,7 +15,7 @@ pub mod worker;
 pub use anchors::{Anchor, AnchorShape, AnchorStore, Anchors, UserTable};
 pub use worker::{
     cycle_at, frame_pair, DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus,
-    REST_BEFORE_PACING,
+    ACTIVE_SPELL, IDLE_SLEEP, REST_BEFORE_PACING,
 };
 
 use crate::params::SynthParams;
@@ -77,7 +77,7 @@ impl TableRequest {
     /// Whether the parameters and anchors still describe this request
     /// (compares without cloning the anchors).
     pub fn is_current(&self, params: &SynthParams) -> bool {
-        self.user == params.user_table_key()
+        params.user_table_key_is(self.user.as_ref())
             && self.macros == params.macro_values()
             && self.frames == params.frame_count()
             && self.mode == params.macro_mode.value()

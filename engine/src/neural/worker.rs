@@ -9,13 +9,22 @@ use crossbeam::queue::ArrayQueue;
 use nwt_model::model::MacroAxes;
 use nwt_model::{Latent, Model};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-/// How often the worker looks at the parameters when nothing wakes it.
+/// How often the worker looks at the parameters while they move (for
+/// [`ACTIVE_SPELL`] after the last change), so a knob turned without a wake
+/// call is still seen at once.
 pub const POLL_INTERVAL: Duration = Duration::from_micros(500);
+/// How long after a change the worker keeps polling at [`POLL_INTERVAL`].
+pub const ACTIVE_SPELL: Duration = Duration::from_millis(200);
+/// Longest sleep of an idle worker: it wakes when something changes (the
+/// audio thread, the editor, `settle` and shutdown wake it), and once a
+/// second in case a change came without a wake call.
+pub const IDLE_SLEEP: Duration = Duration::from_secs(1);
 /// How long the parameters must rest before the worker measures the pacing of
 /// a table it built with an earlier table's pacing (see [`Pacing::Reuse`]).
 pub const REST_BEFORE_PACING: Duration = Duration::from_millis(50);
@@ -24,13 +33,16 @@ const RETURN_CAPACITY: usize = 8;
 /// Decodes remembered for tracing a played table back to its request.
 const HISTORY: usize = 256;
 
-/// The two lock-free queues between the worker and the audio thread.
+/// The two lock-free queues between the worker and the audio thread, and a
+/// way for the audio thread to wake the worker.
 #[derive(Clone)]
 pub struct TableLink {
     /// New sets, worker to audio thread (holds at most one: a newer set replaces an unplayed one).
     pub incoming: Arc<ArrayQueue<Box<WavetableSet>>>,
     /// Sets the audio thread is done with, audio thread to worker (which frees them).
     pub returns: Arc<ArrayQueue<Box<WavetableSet>>>,
+    /// The worker's thread, once it runs.
+    worker: Arc<OnceLock<Thread>>,
 }
 
 impl TableLink {
@@ -39,6 +51,16 @@ impl TableLink {
         Self {
             incoming: Arc::new(ArrayQueue::new(1)),
             returns: Arc::new(ArrayQueue::new(RETURN_CAPACITY)),
+            worker: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Wakes the worker (lock-free: an atomic swap, and a futex wake only
+    /// when the worker sleeps); the audio thread calls it when a decoder
+    /// input changed.
+    pub fn wake(&self) {
+        if let Some(thread) = self.worker.get() {
+            thread.unpark();
         }
     }
 }
@@ -127,6 +149,7 @@ pub type InfoListener = Arc<dyn Fn() + Send + Sync>;
 pub struct NeuralInfo {
     status: RwLock<WorkerStatus>,
     listener: RwLock<Option<InfoListener>>,
+    worker: RwLock<Option<Thread>>,
 }
 
 impl std::fmt::Debug for NeuralInfo {
@@ -153,6 +176,24 @@ impl NeuralInfo {
             .unwrap_or_else(|e| e.into_inner())
             .device
             .clone()
+    }
+
+    /// Wakes the worker now (the editor calls it after changing a parameter
+    /// or an anchor, so the decode starts at once; never the audio thread,
+    /// which uses [`TableLink::wake`]).
+    pub fn wake_worker(&self) {
+        if let Some(thread) = self
+            .worker
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            thread.unpark();
+        }
+    }
+
+    fn set_worker(&self, thread: Thread) {
+        *self.worker.write().unwrap_or_else(|e| e.into_inner()) = Some(thread);
     }
 
     /// Calls `listener` after every change of the report from now on.
@@ -188,6 +229,8 @@ struct Shared {
     settling: AtomicUsize,
     progress: Mutex<Progress>,
     changed: Condvar,
+    /// Times the worker woke up (for tests and benches of its idle cost).
+    wakeups: AtomicU64,
 }
 
 impl Shared {
@@ -243,11 +286,15 @@ impl DecoderWorker {
                 history: VecDeque::with_capacity(HISTORY),
             }),
             changed: Condvar::new(),
+            wakeups: AtomicU64::new(0),
         });
         let thread_shared = shared.clone();
+        let thread_link = link.clone();
         let thread = std::thread::Builder::new()
             .name("nwt-decoder".into())
-            .spawn(move || run(&thread_shared, &model, &link))?;
+            .spawn(move || run(&thread_shared, &model, &thread_link))?;
+        let _ = link.worker.set(thread.thread().clone());
+        shared.info.set_worker(thread.thread().clone());
         Ok(Self {
             shared,
             thread: Some(thread),
@@ -316,6 +363,11 @@ impl DecoderWorker {
     /// The worker's status.
     pub fn status(&self) -> WorkerStatus {
         self.shared.info.status()
+    }
+
+    /// How many times the worker thread has woken up so far.
+    pub fn wakeups(&self) -> u64 {
+        self.shared.wakeups.load(Ordering::Relaxed)
     }
 
     /// The device inference runs on.
@@ -387,6 +439,7 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
     let mut built_at = Instant::now();
     let mut last_read_at = built_at;
     let mut last_revision = 0u64;
+    let mut last_change = Instant::now();
     while !shared.stop.load(Ordering::Acquire) {
         // Free the sets the audio thread has finished with.
         while let Some(old) = link.returns.pop() {
@@ -397,6 +450,9 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
         // While knobs move, tables reuse the last pacing (no extra decode on
         // the knob-to-sound path); once they rest, the table is re-paced.
         let repace = !stale && !paced && (settling || built_at.elapsed() >= REST_BEFORE_PACING);
+        if stale {
+            last_change = Instant::now();
+        }
         if stale || repace {
             // Coalescing: only the newest state is decoded; changes made while
             // this decode runs are picked up by the next pass.
@@ -482,6 +538,19 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             last_revision = revision;
             last = Some(request);
         }
-        std::thread::park_timeout(POLL_INTERVAL);
+        // Sleep until woken: briefly while things move (no added delay for a
+        // change nobody announced), until the re-pacing is due, else long.
+        let since_change = last_change.elapsed();
+        let sleep = if since_change < ACTIVE_SPELL {
+            POLL_INTERVAL
+        } else if !paced {
+            REST_BEFORE_PACING
+                .saturating_sub(built_at.elapsed())
+                .max(POLL_INTERVAL)
+        } else {
+            IDLE_SLEEP
+        };
+        std::thread::park_timeout(sleep);
+        shared.wakeups.fetch_add(1, Ordering::Relaxed);
     }
 }
