@@ -133,6 +133,8 @@ pub struct Synth {
     /// What the decoder's table depended on when last looked at: a change
     /// wakes the worker.
     decoder_inputs: DecoderInputs,
+    /// Output samples the last-line sanitiser had to replace (NaN or infinite).
+    sanitized: u64,
     last_pitch: Option<f32>,
     previous: Previous,
 }
@@ -211,6 +213,7 @@ impl Synth {
             held_for: 0,
             gave_up: None,
             decoder_inputs: DecoderInputs::default(),
+            sanitized: 0,
             last_pitch: None,
             previous: Previous::default(),
         };
@@ -289,6 +292,20 @@ impl Synth {
         }
         report.voices = n;
         report.table_serial = self.playing_serial();
+        report.sanitized = self.sanitized;
+    }
+
+    /// Output samples the last-line sanitiser had to replace because they
+    /// were NaN or infinite, since the synth was made. Every computation
+    /// before it guards its inputs, so this stays 0 whatever a host sends;
+    /// the tests check it, and the editor's telemetry shows it.
+    pub fn sanitized_samples(&self) -> u64 {
+        self.sanitized
+    }
+
+    /// Sounding voices (for tests).
+    pub fn voices(&self) -> impl Iterator<Item = &Voice> {
+        self.voices.iter().filter(|v| v.active)
     }
 
     /// Neural tables taken from the worker so far.
@@ -968,11 +985,41 @@ impl Synth {
         let gain_start = self.previous.gain.unwrap_or(gain_end);
         self.previous.gain = Some(gain_end);
         let step = (gain_end - gain_start) / n as f32;
-        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
-            let g = gain_start + step * (i + 1) as f32;
-            *l = sanitize_sample(*l * g);
-            *r = sanitize_sample(*r * g);
-        }
+        self.sanitized += apply_gain_and_sanitize(left, right, gain_start, step);
+    }
+}
+
+/// Multiplies the block by a gain ramp (`start + step·(i+1)`) and replaces
+/// NaN, infinity and tiny values by 0; returns how many samples were NaN or
+/// infinite (the sanitiser's count).
+fn apply_gain_and_sanitize(left: &mut [f32], right: &mut [f32], start: f32, step: f32) -> u64 {
+    let mut fixed = 0u64;
+    for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+        let g = start + step * (i + 1) as f32;
+        let (yl, yr) = (*l * g, *r * g);
+        fixed += u64::from(!yl.is_finite()) + u64::from(!yr.is_finite());
+        *l = sanitize_sample(yl);
+        *r = sanitize_sample(yr);
+    }
+    fixed
+}
+
+#[cfg(test)]
+mod sanitiser_tests {
+    use super::*;
+
+    #[test]
+    fn the_sanitiser_counts_what_it_fixes() {
+        let mut l = [0.5, f32::NAN, 1e-35, f32::INFINITY];
+        let mut r = [f32::NEG_INFINITY, 0.25, 0.0, 2.0];
+        let fixed = apply_gain_and_sanitize(&mut l, &mut r, 1.0, 0.0);
+        assert_eq!(fixed, 3, "NaN, +inf, -inf");
+        assert_eq!(
+            l,
+            [0.5, 0.0, 0.0, 0.0],
+            "tiny values are flushed, not counted"
+        );
+        assert_eq!(r, [0.0, 0.25, 0.0, 2.0]);
     }
 }
 

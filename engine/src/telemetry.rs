@@ -26,6 +26,9 @@ pub struct AudioReport {
     /// The slowest block of the last second or so (busy time over the
     /// block's audio time): above 1 a block missed its deadline.
     pub worst_load: f32,
+    /// Output samples the synth's last-line sanitiser replaced (NaN or
+    /// infinite) since it started; 0 unless something is wrong.
+    pub sanitized: u64,
     /// Serial of the table playing ([`crate::WavetableSet::serial`]).
     pub table_serial: u64,
     /// Blocks processed so far (tells the reader whether audio runs at all).
@@ -40,6 +43,7 @@ impl Default for AudioReport {
             peak: [0.0; 2],
             load: 0.0,
             worst_load: 0.0,
+            sanitized: 0,
             table_serial: 0,
             blocks: 0,
         }

@@ -263,6 +263,11 @@ impl Voice {
         self.active = false;
     }
 
+    /// The filter's integrator states, left and right (for tests).
+    pub fn filter_state(&self) -> [[f32; 2]; 2] {
+        [self.svf[0].state(), self.svf[1].state()]
+    }
+
     /// The note's current pitch in semitones (after glide).
     pub fn pitch(&self) -> f32 {
         self.pitch
@@ -340,6 +345,7 @@ impl Voice {
                 osc_l[i] = l + (self.svf[0].process(&coefs, l) - l) * (1.0 - dry);
                 osc_r[i] = r + (self.svf[1].process(&coefs, r) - r) * (1.0 - dry);
             }
+            self.svf.iter_mut().for_each(Svf::flush_tiny);
         }
 
         let sens = ctx.velocity_sensitivity.clamp(0.0, 1.0);

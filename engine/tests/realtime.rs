@@ -156,6 +156,7 @@ fn process_never_allocates() {
         automated.iter().all(|&a| a),
         "every parameter was automated"
     );
+    assert_eq!(synth.sanitized_samples(), 0, "the sanitiser had work");
     println!("rendered {rendered} samples under the allocation guard");
 }
 

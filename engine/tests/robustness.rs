@@ -31,6 +31,7 @@ fn every_key_at_every_sample_rate_stays_finite() {
             "{sr}"
         );
         assert!(peak_dbfs(&out.left) > -40.0, "{sr}: silent");
+        assert_eq!(synth.sanitized_samples(), 0, "{sr}: the sanitiser had work");
     }
 }
 
@@ -98,6 +99,8 @@ fn hostile_events_and_rates_stay_finite() {
             );
             assert!(l.iter().chain(&r).all(|x| x.is_finite()), "{sr}");
         }
+        // Hostile events are guarded where they enter, not at the output.
+        assert_eq!(synth.sanitized_samples(), 0, "{sr}: the sanitiser had work");
     }
 }
 
@@ -136,6 +139,11 @@ fn extreme_parameter_values_stay_finite() {
                 assert!(
                     l.iter().chain(&r).all(|x| x.is_finite() && x.abs() < 1e3),
                     "{id}={value}"
+                );
+                assert_eq!(
+                    synth.sanitized_samples(),
+                    0,
+                    "{id}={value}: the sanitiser had work"
                 );
             }
         }

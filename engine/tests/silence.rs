@@ -1,5 +1,6 @@
 //! Silence: one second after the last release the output is below -120 dBFS,
-//! no voice is left running, and no sample is subnormal (so nothing can slow
+//! no voice is left running, no sample and no voice's filter state is
+//! subnormal, and the output sanitiser never had to step in (so nothing can slow
 //! down on denormals).
 
 mod common;
@@ -25,8 +26,17 @@ fn tail_after_release(settings: &[(&str, &str)]) -> (Vec<f32>, usize, usize) {
             &mut SliceEvents::new(&[], 0),
         );
         out.extend_from_slice(&l);
+        // The voices' own state, not just the (sanitised) output.
+        for v in synth.voices() {
+            let state = v.filter_state();
+            assert!(
+                state.iter().flatten().all(|x| !x.is_subnormal()),
+                "subnormal filter state {state:?}"
+            );
+        }
     }
     let subnormal = out.iter().filter(|x| x.is_subnormal()).count();
+    assert_eq!(synth.sanitized_samples(), 0, "the sanitiser had work");
     (out, synth.active_voices(), subnormal)
 }
 

@@ -927,6 +927,18 @@ impl Editor {
             ui.label(RichText::new(format!("on {device}")).size(11.0))
         })
         .on_hover_text(format!("The neural decoder runs on {device}"));
+        // Last in the row, so it moves nothing when it shows.
+        if self.report.sanitized > 0 {
+            ui.label(
+                RichText::new(format!("{} bad samples", self.report.sanitized))
+                    .size(11.0)
+                    .color(theme::WARM),
+            )
+            .on_hover_text(
+                "The synth produced NaN or infinite samples and silenced them: \
+                 this is a bug, please report it with the preset",
+            );
+        }
     }
 
     fn scale_menu(&mut self, ui: &mut Ui) {
