@@ -1230,7 +1230,7 @@ mod tests {
     fn fluid_r3_soundfont() {
         let path = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
         let Ok(bytes) = std::fs::read(path) else {
-            println!("skipped: {path} is absent (Debian package fluid-soundfont-gm)");
+            println!("SKIPPED: {path} is absent (Debian package fluid-soundfont-gm; .ci/run installs it)");
             return;
         };
         let started = std::time::Instant::now();
