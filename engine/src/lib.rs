@@ -6,7 +6,7 @@
 //! [`synth`]) and the synth's parameters ([`params`]). Nothing here draws a
 //! GUI or knows a plugin format; the plugin crate wires it to nice-plug.
 //!
-//! Real-time rules (see DESIGN.md): [`synth::Synth::process`] never allocates,
+//! Real-time rules (see docs/ARCHITECTURE.md): [`synth::Synth::process`] never allocates,
 //! locks, blocks or does I/O. Everything that allocates (building tables,
 //! creating the synth) happens before processing starts.
 

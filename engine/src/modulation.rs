@@ -183,8 +183,9 @@ impl ModSlotParams {
     }
 }
 
-/// The matrix a new instance starts with: the wheel opens macro 1, pressure
-/// opens the filter, timbre scans the table; slot 4 is free.
+/// The matrix a new instance starts with: the wheel moves macro 1 (+50 %),
+/// timbre scans the table (+50 %), poly pressure is routed to the cutoff at
+/// 0 % (ready to turn up); slot 4 is free.
 pub fn default_slots() -> [ModSlotParams; MOD_SLOTS] {
     [
         ModSlotParams::new(1, ModSource::ModWheel, ModDestination::Macro1, 0.5),

@@ -216,7 +216,8 @@ pub struct SynthParams {
     /// Frames in the neural table (the path through the anchors is sampled this often).
     #[id = "frames"]
     pub frames: IntParam,
-    /// The anchor slots A–D (saved with the DAW session; never read by the audio thread).
+    /// The anchor slots A–D (saved with the DAW session; the audio thread
+    /// reads only their lock-free revision count, never the slots).
     #[persist = "anchors"]
     pub anchors: AnchorStore,
     /// The imported wavetable the `Imported` table source plays (saved with the

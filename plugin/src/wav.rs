@@ -1,19 +1,14 @@
-//! WAV file input and output for the `nwt` command-line tool.
-//!
-//! Output is always 32-bit IEEE float; input accepts any PCM or float WAV
-//! that `hound` can decode.
+//! WAV file output (32-bit IEEE float, written with `hound`) and a reader for
+//! whole files, for the `nwt` command-line tool and the tests. Reading goes
+//! through the one bounded WAV parser of [`crate::wav_import`].
 
 use std::path::{Path, PathBuf};
 
-use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
+use hound::{SampleFormat, WavSpec, WavWriter};
 
 /// Most sample data bytes a WAV file can hold: RIFF sizes are 32-bit, and the
 /// header (at most a few dozen bytes) counts towards the limit too.
 const MAX_DATA_BYTES: u64 = u32::MAX as u64 - 4096;
-
-/// Samples reserved up front per channel when reading, however long the file
-/// claims to be (the header is untrusted input).
-const MAX_RESERVE_PER_CHANNEL: usize = 1 << 22;
 
 /// Why a WAV file could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +48,7 @@ pub enum WavError {
         path: PathBuf,
         /// The underlying error.
         #[source]
-        source: hound::Error,
+        source: crate::wav_import::ImportError,
     },
     /// Writing a wavetable file failed.
     #[error("cannot write wavetable file {}: {source}", path.display())]
@@ -147,70 +142,18 @@ fn check_write_size(sample_rate: u32, channels: u16, frames: usize) -> Result<()
     }
 }
 
-/// Reads a PCM (8/16/24/32-bit integer) or 32-bit float WAV file.
+/// Reads a PCM (8/16/24/32-bit integer) or 32-bit float WAV file (with the
+/// bounds and checks of [`crate::wav_import::read_wav_file`]).
 ///
 /// Returns the sample rate and one `Vec` per channel. Integer samples are
-/// scaled by 2^-(bits-1), so full scale maps to -1..1 (the most negative
-/// value to exactly -1); float samples are returned unchanged.
+/// scaled to -1..1; float samples are returned as they are (non-finite ones
+/// as 0).
 pub fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), WavError> {
-    let read_error = |source| WavError::Read {
+    let audio = crate::wav_import::read_wav_file(path).map_err(|source| WavError::Read {
         path: path.to_owned(),
         source,
-    };
-    let mut reader = WavReader::open(path).map_err(read_error)?;
-    let spec = reader.spec();
-    if spec.sample_rate == 0 {
-        return Err(WavError::ZeroSampleRate);
-    }
-    let frames = usize::try_from(reader.duration()).unwrap_or(usize::MAX);
-    let mut channels = empty_channels(spec.channels, frames);
-    match (spec.sample_format, spec.bits_per_sample) {
-        (SampleFormat::Float, 32) => {
-            deinterleave(reader.samples::<f32>(), &mut channels).map_err(read_error)?;
-        }
-        (SampleFormat::Int, bits @ 1..=32) => {
-            let scale = 1.0 / f64::from(1u32 << (bits - 1));
-            let samples = reader
-                .samples::<i32>()
-                .map(|sample| sample.map(|value| (f64::from(value) * scale) as f32));
-            deinterleave(samples, &mut channels).map_err(read_error)?;
-        }
-        (format, bits) => {
-            return Err(WavError::UnsupportedFormat {
-                path: path.to_owned(),
-                bits,
-                format: match format {
-                    SampleFormat::Float => "float",
-                    SampleFormat::Int => "integer",
-                },
-            });
-        }
-    }
-    Ok((spec.sample_rate, channels))
-}
-
-/// One empty `Vec` per channel, with capacity for (a bounded part of) `frames`.
-fn empty_channels(channels: u16, frames: usize) -> Vec<Vec<f32>> {
-    let capacity = frames.min(MAX_RESERVE_PER_CHANNEL);
-    (0..channels)
-        .map(|_| Vec::with_capacity(capacity))
-        .collect()
-}
-
-/// Distributes interleaved samples round-robin over `channels`.
-fn deinterleave(
-    samples: impl Iterator<Item = Result<f32, hound::Error>>,
-    channels: &mut [Vec<f32>],
-) -> Result<(), hound::Error> {
-    if channels.is_empty() {
-        return Ok(());
-    }
-    for (channel, sample) in (0..channels.len()).cycle().zip(samples) {
-        if let Some(out) = channels.get_mut(channel) {
-            out.push(sample?);
-        }
-    }
-    Ok(())
+    })?;
+    Ok((audio.sample_rate, audio.channels))
 }
 
 #[cfg(test)]
@@ -255,7 +198,7 @@ mod tests {
         assert_eq!(channels.len(), 2);
         assert_eq!(bits(&channels[0]), bits(&left));
         assert_eq!(bits(&channels[1]), bits(&right));
-        let spec = WavReader::open(&path.0).unwrap().spec();
+        let spec = hound::WavReader::open(&path.0).unwrap().spec();
         assert_eq!(
             (spec.bits_per_sample, spec.sample_format),
             (32, SampleFormat::Float)
@@ -278,10 +221,16 @@ mod tests {
     }
 
     #[test]
-    fn empty_audio_round_trips() {
+    fn empty_audio_writes_and_reads_back_as_holding_no_audio() {
         let path = TempPath::new("empty");
         write_stereo_f32(&path.0, 22_050, &[], &[]).unwrap();
-        assert_eq!(read_wav(&path.0).unwrap(), (22_050, vec![vec![], vec![]]));
+        assert!(matches!(
+            read_wav(&path.0),
+            Err(WavError::Read {
+                source: crate::wav_import::ImportError::EmptyAudio,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -375,10 +324,14 @@ mod tests {
         let truncated = TempPath::new("truncated");
         write_mono_f32(&truncated.0, 48_000, &[0.25; 100]).unwrap();
         let bytes = std::fs::read(&truncated.0).unwrap();
-        for len in [0, 4, 12, 30, 44, bytes.len() - 3] {
+        for len in [0, 4, 12, 30, 44] {
             std::fs::write(&truncated.0, &bytes[..len]).unwrap();
             assert!(read_wav(&truncated.0).is_err(), "prefix of {len} bytes");
         }
+        // Data cut short keeps its whole samples (the import's rule).
+        std::fs::write(&truncated.0, &bytes[..bytes.len() - 3]).unwrap();
+        let (_, channels) = read_wav(&truncated.0).unwrap();
+        assert_eq!(channels[0], vec![0.25; 99]);
     }
 }
 

@@ -1,9 +1,11 @@
 //! Live neural tables: the anchors and macro knobs, the table they describe,
 //! and the decoder worker that builds it off the audio thread.
 //!
-//! Data flow (DESIGN.md, "Threads and data flow"): the worker polls the
-//! parameters (atomics) and the anchors (shared state the audio thread never
-//! touches) about every millisecond, decodes the newest state only, builds the
+//! Data flow (docs/ARCHITECTURE.md, "Threads and data flow"): the worker
+//! reads the parameters (atomics) and the anchors (shared state the audio
+//! thread only counts revisions of) when woken — by the audio thread when a
+//! decoder input changed, by the editor, by `settle` — and every 0.5 ms for
+//! 200 ms after a change, else once a second; it decodes the newest state only, builds the
 //! mip levels and hands a `Box<WavetableSet>` to the audio thread over a
 //! lock-free [`crossbeam::queue::ArrayQueue`]; the audio thread crossfades to
 //! it at a block boundary and hands the old set back on a second queue for the
