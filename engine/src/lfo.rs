@@ -1,7 +1,7 @@
 //! The global LFO: five shapes, free-running in Hz or synced to the host tempo.
 
-use crate::rng::Rng;
 use nice_plug::prelude::Enum;
+use nwt_model::rng::Rng;
 
 /// LFO waveform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

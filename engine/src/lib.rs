@@ -21,7 +21,6 @@ pub mod neural;
 pub mod offline;
 pub mod oscillator;
 pub mod params;
-pub mod rng;
 pub mod synth;
 pub mod telemetry;
 pub mod voice;

@@ -13,11 +13,11 @@ use crate::lfo::Lfo;
 use crate::modulation::{self, SourceValues};
 use crate::neural::TableLink;
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
-use crate::rng::Rng;
 use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON, MAX_VOICES};
 use nice_plug::prelude::{Enum, Param};
+use nwt_model::rng::Rng;
 use std::sync::Arc;
 
 /// Voices that may still be fading out after being stolen, beyond [`MAX_VOICES`].

@@ -9,8 +9,8 @@
 mod common;
 use nice_assert_no_alloc::assert_no_alloc;
 use nwt_engine::neural::TableLink;
-use nwt_engine::rng::Rng;
 use nwt_engine::{NoteExpression, SliceEvents, Synth, SynthEvent, SynthParams, Transport};
+use nwt_model::rng::Rng;
 use std::sync::Arc;
 
 const SR: f32 = 48_000.0;

@@ -21,6 +21,7 @@
 //! platform's libm (whose last bits differ between systems) or a SIMD FFT (whose
 //! rounding depends on the CPU it finds).
 
+use crate::rng::Rng;
 use crate::{Harmonics, Shape, FRAME_LEN, MAX_HARMONIC};
 use dmath::{cos_turns, exp, ln, sin_cos_turns, sin_turns};
 use std::f64::consts::TAU;
@@ -101,7 +102,7 @@ impl Family {
     /// every run and platform): band-limited to [`MAX_HARMONIC`], DC-free,
     /// phase-aligned ([`align_phase`]) and peak-normalised ([`normalise`]).
     pub fn generate(self, seed: u64) -> Harmonics {
-        let mut rng = Rng::new(seed, self as u64);
+        let mut rng = Rng::with_stream(seed, self as u64);
         finish(self.raw(&mut rng))
     }
 
@@ -344,14 +345,14 @@ impl Bump {
 /// optional roll-off, in sine or random phases.
 fn additive(rng: &mut Rng) -> Harmonics {
     let tilt = rng.range(0.3, 2.5);
-    let floor = rng.log_range(0.01, 1.0);
+    let floor = log_range(rng, 0.01, 1.0);
     let bumps: Vec<Bump> = (0..1 + rng.below(3))
         .map(|_| {
-            let centre = rng.log_range(2.0, 60.0);
+            let centre = log_range(rng, 2.0, 60.0);
             Bump {
                 centre,
                 width: rng.range(0.5, 0.25 * centre + 2.0),
-                gain: rng.log_range(1.0, 30.0),
+                gain: log_range(rng, 1.0, 30.0),
             }
         })
         .collect();
@@ -385,7 +386,7 @@ fn odd_harmonic(rng: &mut Rng) -> Harmonics {
     if rng.chance(0.35) {
         for _ in 0..1 + rng.below(4) {
             let h = 2 * (1 + rng.below(8));
-            let level = rng.log_range(0.01, 0.15);
+            let level = log_range(rng, 0.01, 0.15);
             let (s, c) = sin_cos_turns(rng.uniform());
             out.cos[h] += (level * c) as f32;
             out.sin[h] += (level * s) as f32;
@@ -457,8 +458,8 @@ fn waveshaped(rng: &mut Rng) -> Harmonics {
         0.0
     };
     let shaper = match rng.below(3) {
-        0 => Shaper::Tanh(rng.log_range(0.8, 20.0)),
-        1 => Shaper::Clip(rng.log_range(1.2, 10.0)),
+        0 => Shaper::Tanh(log_range(rng, 0.8, 20.0)),
+        1 => Shaper::Clip(log_range(rng, 1.2, 10.0)),
         _ => Shaper::Fold(rng.range(1.0, 8.0)),
     };
     render(|t| {
@@ -507,7 +508,7 @@ fn hard_sync(rng: &mut Rng) -> Harmonics {
     let ratio = if rng.chance(0.35) {
         (1 + rng.below(8)) as f64
     } else {
-        rng.log_range(1.0, 8.0)
+        log_range(rng, 1.0, 8.0)
     };
     let start = if rng.chance(0.3) { rng.uniform() } else { 0.0 };
     let wave = if rng.chance(0.6) {
@@ -580,7 +581,7 @@ fn random_phase_map(rng: &mut Rng) -> Vec<(f64, f64)> {
 /// of the cycle, reset each cycle and faded out by a saw, triangle or trapezoid
 /// window (each zero where the reset happens, so the wave stays continuous).
 fn resonant_pd(rng: &mut Rng) -> Harmonics {
-    let resonance = rng.log_range(1.5, 16.0);
+    let resonance = log_range(rng, 1.5, 16.0);
     let window = rng.below(3);
     render(|t| {
         let w = match window {
@@ -656,14 +657,14 @@ const FORMANT_RANGES: [(f64, f64); 5] = [
 /// cascade of 2–5 two-pole resonances at vowel-like frequencies with
 /// bandwidths of 40–250 Hz. Harmonics above 12 kHz are left out.
 fn formant(rng: &mut Rng) -> Harmonics {
-    let f0 = rng.log_range(80.0, 400.0);
+    let f0 = log_range(rng, 80.0, 400.0);
     let tilt = rng.range(1.5, 2.5);
     let count = 2 + rng.below(4);
     let resonances: Vec<(f64, f64)> = FORMANT_RANGES[..count]
         .iter()
         .map(|&(lo, hi)| (rng.range(lo, hi), rng.range(40.0, 250.0)))
         .collect();
-    let breath = rng.log_range(1e-4, 3e-2);
+    let breath = log_range(rng, 1e-4, 3e-2);
     Harmonics::from_fn(|h| {
         let f = h as f64 * f0;
         if f > 12_000.0 {
@@ -710,7 +711,7 @@ fn two_distinct(rng: &mut Rng, n: usize) -> (usize, usize) {
 /// With probability `p`, a log-uniform roll-off harmonic in `lowest..1023`; else none.
 fn optional_cutoff(rng: &mut Rng, p: f64, lowest: f64) -> f64 {
     if rng.chance(p) {
-        rng.log_range(lowest, MAX_HARMONIC as f64)
+        log_range(rng, lowest, MAX_HARMONIC as f64)
     } else {
         f64::INFINITY
     }
@@ -958,54 +959,10 @@ fn render_frame(h: &Harmonics) -> Vec<f64> {
 // Seeded PRNG
 // ---------------------------------------------------------------------------
 
-/// The SplitMix64 increment (2^64 / golden ratio).
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// SplitMix64's output mix.
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A SplitMix64 generator.
-struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed` in an independent `stream` (one per family).
-    fn new(seed: u64, stream: u64) -> Self {
-        Self(mix64(seed ^ mix64(stream.wrapping_add(GOLDEN))))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(GOLDEN);
-        mix64(self.0)
-    }
-
-    /// Uniform in `[0, 1)`, 53 bits.
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in `[lo, hi)`.
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.uniform()
-    }
-
-    /// Log-uniform in `[lo, hi)` (`0 < lo < hi`).
-    fn log_range(&mut self, lo: f64, hi: f64) -> f64 {
-        exp(self.range(ln(lo), ln(hi)))
-    }
-
-    /// Uniform integer in `0..n` (`n ≥ 1`).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-
-    /// `true` with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
-        self.uniform() < p
-    }
+/// Log-uniform in `[lo, hi)` (`0 < lo < hi`), with the deterministic
+/// `exp`/`ln` of this module (the same on every machine).
+fn log_range(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
+    exp(rng.range(ln(lo), ln(hi)))
 }
 
 // ---------------------------------------------------------------------------
@@ -1338,15 +1295,13 @@ mod tests {
 
     /// A fingerprint (FNV-1a over the bits) of seeds 0..4 of a family.
     fn fingerprint(family: Family) -> u64 {
-        let mut hash = 0xCBF2_9CE4_8422_2325u64;
+        let mut hash = crate::rng::Fnv1a::default();
         for seed in 0..4 {
             for word in bits(&family.generate(seed)) {
-                for byte in word.to_le_bytes() {
-                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3);
-                }
+                hash = hash.write(&word.to_le_bytes());
             }
         }
-        hash
+        hash.finish()
     }
 
     /// Guards bit-for-bit reproducibility across platforms and releases. When a
@@ -1531,7 +1486,7 @@ mod tests {
 
     #[test]
     fn deterministic_math_is_accurate() {
-        let mut rng = Rng::new(9, 9);
+        let mut rng = Rng::with_stream(9, 9);
         for _ in 0..10_000 {
             let t = rng.range(-3.0, 3.0);
             let (s, c) = sin_cos_turns(t);
@@ -1544,7 +1499,7 @@ mod tests {
                 (dmath::tanh(x / 8.0) - (x / 8.0).tanh()).abs() < 1e-15,
                 "tanh {x}"
             );
-            let y = rng.log_range(1e-300, 1e300);
+            let y = log_range(&mut rng, 1e-300, 1e300);
             assert!(
                 (ln(y) - y.ln()).abs() < 1e-13 * (1.0 + y.ln().abs()),
                 "ln {y}"

@@ -132,11 +132,12 @@ pub struct AnchorPoint {
 /// A hash of a cycle's samples (FNV-1a over their little-endian bytes, with
 /// no allocation), to recognise a cycle already encoded or drawn.
 pub fn cycle_hash(samples: &[f32]) -> u64 {
-    samples.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
-        v.to_le_bytes().iter().fold(h, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    samples
+        .iter()
+        .fold(nwt_model::rng::Fnv1a::default(), |h, v| {
+            h.write(&v.to_le_bytes())
         })
-    })
+        .finish()
 }
 
 impl AnchorEncoder {
