@@ -10,6 +10,7 @@
 //! locks, blocks or does I/O. Everything that allocates (building tables,
 //! creating the synth) happens before processing starts.
 
+pub mod analysis;
 pub mod controllers;
 pub mod envelope;
 pub mod events;

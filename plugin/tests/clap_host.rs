@@ -30,21 +30,9 @@
 //! * [`reports_note_end_for_finished_notes`]: `CLAP_EVENT_NOTE_END` is reported for a released
 //!   note (after its note-off, with its note id, key and channel, and the output is silent after
 //!   it), for a choked note, and for a MIDI-dialect note (with note id -1, as the host sent it).
-//! * [`pitch_estimator_is_accurate`]: self-test of the pitch estimator on synthetic signals.
-//!
-//! How pitch is measured ([`estimate_fundamental`]): 0.5 s of steady output (24 000 samples,
-//! taken 0.25 s after the note-on) is mean-removed and multiplied by a Hann window. The magnitude
-//! of its discrete-time Fourier transform is evaluated at arbitrary frequencies with the Goertzel
-//! recurrence. A coarse scan with a step of half a DFT bin (1 Hz) finds the lowest spectral peak
-//! within 20 dB of the strongest one (the fundamental; for a saw it is also the strongest), and a
-//! golden-section search then maximises the windowed-DTFT magnitude inside that peak's main lobe
-//! to 1e-6 Hz. For a stationary partial the maximum of the Hann-windowed DTFT lies at the
-//! partial's frequency; the only bias comes from the leakage of other partials and of the
-//! negative-frequency image, all at least 440 Hz (220 bins) away, where the Hann side lobes
-//! are down by roughly 150 dB. The resulting error is far below 0.01 cent, which
-//! [`pitch_estimator_is_accurate`] checks on band-limited saws with DC offset and noise. This
-//! is more accurate than interpolating between FFT bins, which would need heavy zero padding to
-//! reach the same resolution.
+//! Pitch is measured with the project's one estimator, `nwt_engine::analysis::fundamental`
+//! (the maximum of the Kaiser-windowed DTFT, to far better than 0.01 cent; its own unit test
+//! checks that on noisy band-limited saws).
 //!
 //! * [`macro_knobs_reach_the_sound`]: a host automation event on `Macro 1` while a note is
 //!   held changes the harmonic levels of the played note once the decoder worker has delivered
@@ -62,6 +50,8 @@ use clack_host::events::event_types::{
 use clack_host::events::Match;
 use clack_host::prelude::*;
 use common::{note_off, note_on, on_audio_thread, ParamInfo, Synth, MAX_FRAMES, SAMPLE_RATE};
+use nwt_engine::analysis::cents;
+use nwt_model::rng::Rng;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -83,10 +73,6 @@ fn rms_dbfs(samples: &[f32]) -> f64 {
     10.0 * mean_square.max(1e-30).log10()
 }
 
-fn cents(frequency: f64, reference: f64) -> f64 {
-    1200.0 * (frequency / reference).log2()
-}
-
 /// `|X(f)|^2` of `windowed` at an arbitrary frequency, by the Goertzel recurrence.
 fn dtft_power(windowed: &[f64], frequency: f64, sample_rate: f64) -> f64 {
     let omega = std::f64::consts::TAU * frequency / sample_rate;
@@ -100,122 +86,9 @@ fn dtft_power(windowed: &[f64], frequency: f64, sample_rate: f64) -> f64 {
     s1 * s1 + s2 * s2 - coefficient * s1 * s2
 }
 
-/// Estimates the fundamental frequency of `samples` between `low` and `high` Hz: the lowest
-/// spectral peak within 20 dB of the strongest one, located to 1e-6 Hz as the maximum of the
-/// Hann-windowed DTFT magnitude (see the module documentation).
-fn estimate_fundamental(samples: &[f32], sample_rate: f64, low: f64, high: f64) -> f64 {
-    let n = samples.len();
-    assert!(n > 16, "not enough samples for a pitch estimate");
-    let mean = samples.iter().map(|&x| f64::from(x)).sum::<f64>() / n as f64;
-    let windowed: Vec<f64> = samples
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            let hann = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (n - 1) as f64).cos();
-            (f64::from(x) - mean) * hann
-        })
-        .collect();
-    let power = |f: f64| dtft_power(&windowed, f, sample_rate);
-
-    // Coarse scan, half a bin per step: the Hann main lobe is +-2 bins wide, so every partial
-    // shows up as a local maximum of the scan, within one step of its true frequency.
-    let step = 0.5 * sample_rate / n as f64;
-    let steps = ((high - low) / step).ceil() as usize;
-    let scan: Vec<(f64, f64)> = (0..=steps)
-        .map(|i| {
-            let f = low + i as f64 * step;
-            (f, power(f))
-        })
-        .collect();
-    let strongest = scan.iter().map(|&(_, p)| p).fold(0.0, f64::max);
-    assert!(strongest > 0.0, "the signal is silent");
-    let peak = (1..scan.len() - 1)
-        .find(|&i| {
-            scan[i].1 >= strongest * 0.01 && scan[i].1 >= scan[i - 1].1 && scan[i].1 > scan[i + 1].1
-        })
-        .expect("no spectral peak in the search range");
-
-    // Golden-section search for the maximum inside the peak's main lobe.
-    let ratio = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut a, mut b) = (scan[peak - 1].0, scan[peak + 1].0);
-    let mut c = b - ratio * (b - a);
-    let mut d = a + ratio * (b - a);
-    let (mut pc, mut pd) = (power(c), power(d));
-    while b - a > 1e-6 {
-        if pc > pd {
-            b = d;
-            d = c;
-            pd = pc;
-            c = b - ratio * (b - a);
-            pc = power(c);
-        } else {
-            a = c;
-            c = d;
-            pc = pd;
-            d = a + ratio * (b - a);
-            pd = power(d);
-        }
-    }
-    0.5 * (a + b)
-}
-
-/// Deterministic pseudo-random numbers (64-bit LCG, Knuth's MMIX constants).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next_u32(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 32) as u32
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        ((u64::from(self.next_u32()) * n as u64) >> 32) as usize
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        f64::from(self.next_u32()) / 4_294_967_296.0
-    }
-
-    fn chance(&mut self, probability: f64) -> bool {
-        self.unit() < probability
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------
-
-#[test]
-fn pitch_estimator_is_accurate() {
-    let mut rng = Lcg(7);
-    for &(frequency, offset_cents) in &[(440.0, 0.0), (440.0, 0.3), (440.0, -0.45), (97.3, 0.0)] {
-        let f0: f64 = frequency * 2f64.powf(offset_cents / 1200.0);
-        let phase = rng.unit() * std::f64::consts::TAU;
-        // Band-limited saw (up to 20 kHz), with a DC offset and a little white noise.
-        let harmonics = (20_000.0 / f0) as usize;
-        let signal: Vec<f32> = (0..SR / 2)
-            .map(|i| {
-                let t = i as f64 / SAMPLE_RATE;
-                let saw: f64 = (1..=harmonics)
-                    .map(|k| (k as f64 * (std::f64::consts::TAU * f0 * t + phase)).sin() / k as f64)
-                    .sum::<f64>()
-                    * 0.5;
-                (saw + 0.1 + 1e-3 * (rng.unit() - 0.5)) as f32
-            })
-            .collect();
-        let estimate = estimate_fundamental(&signal, SAMPLE_RATE, 20.0, 2000.0);
-        let error = cents(estimate, f0);
-        assert!(
-            error.abs() < 0.01,
-            "estimated {estimate} Hz for a {f0} Hz saw ({error:+.5} cents)"
-        );
-    }
-}
 
 #[test]
 fn loads_plays_and_restores_state() {
@@ -258,7 +131,8 @@ fn loads_plays_and_restores_state() {
         "A4 at velocity 0.8 is too quiet: RMS {level:.1} dBFS"
     );
     let steady = &mono[SR / 4..SR / 4 + SR / 2];
-    let pitch = estimate_fundamental(steady, SAMPLE_RATE, 20.0, 2000.0);
+    let pitch =
+        nwt_engine::analysis::fundamental(steady, SAMPLE_RATE, 20.0, 2000.0).expect("a pitch");
     let error = cents(pitch, 440.0);
     assert!(
         error.abs() <= 0.5,
@@ -482,7 +356,7 @@ struct ActiveNote {
 
 /// Generates the random events of the stress test.
 struct StressEvents {
-    rng: Lcg,
+    rng: Rng,
     params: Vec<ParamInfo>,
     active: Vec<ActiveNote>,
     next_note_id: u32,
@@ -494,7 +368,7 @@ struct StressEvents {
 impl StressEvents {
     fn new(params: Vec<ParamInfo>) -> Self {
         Self {
-            rng: Lcg(0x5eed_cafe_f00d_beef),
+            rng: Rng::new(0x5eed_cafe_f00d_beef),
             params,
             active: Vec::with_capacity(512),
             next_note_id: 1000,
@@ -510,8 +384,8 @@ impl StressEvents {
         match self.rng.below(20) {
             0 => p.min,
             1 => p.max,
-            2 => p.min - range * (0.01 + 2.0 * self.rng.unit()),
-            3 => p.max + range * (0.01 + 2.0 * self.rng.unit()),
+            2 => p.min - range * (0.01 + 2.0 * self.rng.uniform()),
+            3 => p.max + range * (0.01 + 2.0 * self.rng.uniform()),
             4 => {
                 if self.rng.chance(0.5) {
                     -1e6
@@ -519,7 +393,7 @@ impl StressEvents {
                     1e6
                 }
             }
-            _ => p.value_at(self.rng.unit()),
+            _ => p.value_at(self.rng.uniform()),
         }
     }
 
@@ -536,7 +410,7 @@ impl StressEvents {
     fn generate(&mut self, frames: usize) {
         self.events.clear();
         let rng = &mut self.rng;
-        let time = |rng: &mut Lcg| rng.below(frames) as u32;
+        let time = |rng: &mut Rng| rng.below(frames) as u32;
 
         // Note-ons: grow well past 64 simultaneous notes to force voice stealing.
         let ons = rng.below(6) + if self.active.len() < 100 { 3 } else { 0 };
@@ -560,7 +434,7 @@ impl StressEvents {
                 let id = self.next_note_id;
                 self.next_note_id += 1;
                 self.issued_note_ids.insert(id);
-                let velocity = if rng.chance(0.05) { 0.0 } else { rng.unit() };
+                let velocity = if rng.chance(0.05) { 0.0 } else { rng.uniform() };
                 self.events.push(&note_on(t, channel, key, id, velocity));
                 self.active.push(ActiveNote {
                     note_id: Some(id),
@@ -582,7 +456,7 @@ impl StressEvents {
                 Some(id) => self.events.push(&NoteOffEvent::new(
                     t,
                     Pckn::new(0u16, note.channel, note.key, id),
-                    self.rng.unit(),
+                    self.rng.uniform(),
                 )),
                 None => self.events.push(&MidiEvent::new(
                     t,
@@ -651,7 +525,7 @@ impl StressEvents {
                     }
                     let note = targets[self.rng.below(targets.len())];
                     let t = time(&mut self.rng);
-                    let amount = (self.rng.unit() * 4.0 - 2.0) * p.range().max(1.0);
+                    let amount = (self.rng.uniform() * 4.0 - 2.0) * p.range().max(1.0);
                     self.events.push(&ParamModEvent::new(
                         t,
                         ClapId::new(p.id),
@@ -661,7 +535,7 @@ impl StressEvents {
                 }
             } else if p.is_modulatable() && self.rng.chance(0.3) {
                 let t = time(&mut self.rng);
-                let amount = (self.rng.unit() * 3.0 - 1.5) * p.range().max(1.0);
+                let amount = (self.rng.uniform() * 3.0 - 1.5) * p.range().max(1.0);
                 self.events.push(&ParamModEvent::new(
                     t,
                     ClapId::new(p.id),
@@ -686,7 +560,7 @@ fn process_is_realtime_safe_under_stress() {
     );
     let mut audio = synth.start(MAX_FRAMES);
 
-    let mut sizes_rng = Lcg(0x000b_10c5_12e5);
+    let mut sizes_rng = Rng::new(0x000b_10c5_12e5);
     let mut sizes = Vec::new();
     let rounds = std::env::var("NWT_STRESS_ROUNDS")
         .ok()

@@ -23,18 +23,9 @@ fn assert_refused(args: &[&str], expected: &str) {
     assert!(stderr.contains(expected), "{args:?}: {stderr}");
 }
 
-/// Period of a steady waveform by counting rising zero crossings, with linear
-/// interpolation between samples.
-fn zero_crossing_hz(x: &[f32], sample_rate: f64) -> f64 {
-    let mut crossings = Vec::new();
-    for i in 1..x.len() {
-        if x[i - 1] < 0.0 && x[i] >= 0.0 {
-            let frac = f64::from(-x[i - 1]) / f64::from(x[i] - x[i - 1]);
-            crossings.push(i as f64 - 1.0 + frac);
-        }
-    }
-    let periods = (crossings.len() - 1) as f64;
-    sample_rate * periods / (crossings[crossings.len() - 1] - crossings[0])
+/// The fundamental of a steady stretch, by the project's one pitch estimator.
+fn pitch_hz(x: &[f32], sample_rate: f64) -> f64 {
+    nwt_engine::analysis::fundamental(x, sample_rate, 20.0, 4000.0).expect("a pitch")
 }
 
 #[test]
@@ -65,7 +56,7 @@ fn render_writes_the_notes_asked_for() {
     // One second of note plus a 40 ms release, rounded up to whole blocks.
     let secs = left.len() as f64 / 44_100.0;
     assert!((1.04..1.1).contains(&secs), "{secs} s");
-    let f = zero_crossing_hz(&left[4410..40_000], 44_100.0);
+    let f = pitch_hz(&left[4410..40_000], 44_100.0);
     assert!((f - 440.0).abs() < 0.05, "{f} Hz");
     // Velocity 0.8 at the default gain: a sine of amplitude 0.8 × gain.
     let want = 0.8 * 10f32.powf(nwt_engine::params::DEFAULT_GAIN_DB / 20.0);
@@ -669,8 +660,8 @@ fn render_plays_a_midi_files_pedal_and_bend() {
         "the pedal held the note until 1.5 s; the render lasts {seconds:.3} s"
     );
     let part = |from: f64, to: f64| &left[(from * sr) as usize..(to * sr) as usize];
-    let before = zero_crossing_hz(part(0.05, 0.45), sr);
-    let bent = zero_crossing_hz(part(0.6, 1.4), sr);
+    let before = pitch_hz(part(0.05, 0.45), sr);
+    let bent = pitch_hz(part(0.6, 1.4), sr);
     assert!(
         (before / 220.0 - 1.0).abs() < 1e-3,
         "{before} Hz before the bend"

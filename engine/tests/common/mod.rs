@@ -40,31 +40,7 @@ pub fn midi_hz(key: f64) -> f64 {
     440.0 * 2f64.powf((key - 69.0) / 12.0)
 }
 
-/// Modified Bessel function of the first kind, order 0 (for the Kaiser window).
-fn bessel_i0(x: f64) -> f64 {
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    let half = x / 2.0;
-    for k in 1..200 {
-        term *= (half / k as f64) * (half / k as f64);
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
-}
-
-/// Kaiser window of length `n` with shape `beta` (β = 20: side lobes below -150 dB).
-pub fn kaiser(n: usize, beta: f64) -> Vec<f64> {
-    let denom = bessel_i0(beta);
-    (0..n)
-        .map(|i| {
-            let r = 2.0 * i as f64 / (n - 1) as f64 - 1.0;
-            bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / denom
-        })
-        .collect()
-}
+pub use nwt_engine::analysis::{cents, estimate_frequency, kaiser};
 
 /// Power spectrum (|X|², bins 0..=n/2) of `x` under a Kaiser β = 20 window.
 pub fn power_spectrum(x: &[f32]) -> Vec<f64> {
@@ -98,61 +74,6 @@ pub fn non_harmonic_db(x: &[f32], f0: f64, sample_rate: f64, guard: f64) -> f64 
         }
     }
     10.0 * (other / harmonic).log10()
-}
-
-/// Magnitude of the windowed DFT of `x` at frequency `f` (any real frequency).
-fn dft_magnitude(x: &[f32], w: &[f64], f: f64, sample_rate: f64) -> f64 {
-    let step = std::f64::consts::TAU * f / sample_rate;
-    let (mut re, mut im) = (0.0, 0.0);
-    // Rotate a phasor instead of calling sin/cos per sample; renormalise now and then.
-    let (mut c, mut s) = (1.0f64, 0.0f64);
-    let (dc, ds) = (step.cos(), -step.sin());
-    for (i, (&v, &wi)) in x.iter().zip(w).enumerate() {
-        let v = f64::from(v) * wi;
-        re += v * c;
-        im += v * s;
-        let nc = c * dc - s * ds;
-        s = c * ds + s * dc;
-        c = nc;
-        if i % 1024 == 1023 {
-            let norm = (c * c + s * s).sqrt();
-            c /= norm;
-            s /= norm;
-        }
-    }
-    (re * re + im * im).sqrt()
-}
-
-/// The frequency of the strongest partial within ±`span` Hz of `guess`: a
-/// golden-section search for the maximum of the Kaiser-windowed DTFT. On a
-/// second or more of steady audio it resolves far better than 0.01 Hz.
-pub fn estimate_frequency(x: &[f32], sample_rate: f64, guess: f64, span: f64) -> f64 {
-    let w = kaiser(x.len(), 12.0);
-    // Coarse scan first so the golden search starts on the main lobe.
-    let coarse = (0..=200)
-        .map(|i| guess - span + 2.0 * span * i as f64 / 200.0)
-        .max_by(|a, b| {
-            dft_magnitude(x, &w, *a, sample_rate).total_cmp(&dft_magnitude(x, &w, *b, sample_rate))
-        })
-        .unwrap();
-    let step = 2.0 * span / 200.0;
-    let (mut lo, mut hi) = (coarse - step, coarse + step);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..60 {
-        let a = hi - g * (hi - lo);
-        let b = lo + g * (hi - lo);
-        if dft_magnitude(x, &w, a, sample_rate) > dft_magnitude(x, &w, b, sample_rate) {
-            hi = b;
-        } else {
-            lo = a;
-        }
-    }
-    (lo + hi) / 2.0
-}
-
-/// Cents between two frequencies.
-pub fn cents(f: f64, reference: f64) -> f64 {
-    1200.0 * (f / reference).log2()
 }
 
 /// Largest sample-to-sample step `|x[n] - x[n-1]|` in `x`.
