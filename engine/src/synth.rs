@@ -1004,25 +1004,6 @@ fn apply_gain_and_sanitize(left: &mut [f32], right: &mut [f32], start: f32, step
     fixed
 }
 
-#[cfg(test)]
-mod sanitiser_tests {
-    use super::*;
-
-    #[test]
-    fn the_sanitiser_counts_what_it_fixes() {
-        let mut l = [0.5, f32::NAN, 1e-35, f32::INFINITY];
-        let mut r = [f32::NEG_INFINITY, 0.25, 0.0, 2.0];
-        let fixed = apply_gain_and_sanitize(&mut l, &mut r, 1.0, 0.0);
-        assert_eq!(fixed, 3, "NaN, +inf, -inf");
-        assert_eq!(
-            l,
-            [0.5, 0.0, 0.0, 0.0],
-            "tiny values are flushed, not counted"
-        );
-        assert_eq!(r, [0.0, 0.25, 0.0, 2.0]);
-    }
-}
-
 /// Keeps the sample rate in a range the DSP handles (1 kHz to 1.536 MHz).
 fn sanitize_rate(sample_rate: f32) -> f32 {
     if sample_rate.is_finite() {
@@ -1040,5 +1021,24 @@ fn sanitize_sample(x: f32) -> f32 {
         x
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod sanitiser_tests {
+    use super::*;
+
+    #[test]
+    fn the_sanitiser_counts_what_it_fixes() {
+        let mut l = [0.5, f32::NAN, 1e-35, f32::INFINITY];
+        let mut r = [f32::NEG_INFINITY, 0.25, 0.0, 2.0];
+        let fixed = apply_gain_and_sanitize(&mut l, &mut r, 1.0, 0.0);
+        assert_eq!(fixed, 3, "NaN, +inf, -inf");
+        assert_eq!(
+            l,
+            [0.5, 0.0, 0.0, 0.0],
+            "tiny values are flushed, not counted"
+        );
+        assert_eq!(r, [0.0, 0.25, 0.0, 2.0]);
     }
 }

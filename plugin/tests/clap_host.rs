@@ -30,13 +30,13 @@
 //! * [`reports_note_end_for_finished_notes`]: `CLAP_EVENT_NOTE_END` is reported for a released
 //!   note (after its note-off, with its note id, key and channel, and the output is silent after
 //!   it), for a choked note, and for a MIDI-dialect note (with note id -1, as the host sent it).
-//! Pitch is measured with the project's one estimator, `nwt_engine::analysis::fundamental`
-//! (the maximum of the Kaiser-windowed DTFT, to far better than 0.01 cent; its own unit test
-//! checks that on noisy band-limited saws).
-//!
 //! * [`macro_knobs_reach_the_sound`]: a host automation event on `Macro 1` while a note is
 //!   held changes the harmonic levels of the played note once the decoder worker has delivered
 //!   the new table (blocks paced at wall-clock speed, as a host would run them).
+//!
+//! Pitch is measured with the project's one estimator, `nwt_engine::analysis::fundamental`
+//! (the maximum of the Kaiser-windowed DTFT, to far better than 0.01 cent; its own unit test
+//! checks that on noisy band-limited saws).
 //!
 //! The tests run `cargo build -p neural-wavetable --lib` (same profile and target folder) to
 //! get the plugin's `.so`, because `cargo test` never writes the cdylib; `NWT_CLAP_PLUGIN` may

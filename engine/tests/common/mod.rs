@@ -40,6 +40,7 @@ pub fn midi_hz(key: f64) -> f64 {
     440.0 * 2f64.powf((key - 69.0) / 12.0)
 }
 
+#[allow(unused_imports)] // each test binary uses a different part
 pub use nwt_engine::analysis::{cents, estimate_frequency, kaiser};
 
 /// Power spectrum (|X|², bins 0..=n/2) of `x` under a Kaiser β = 20 window.
