@@ -156,7 +156,10 @@ mod tests {
         let summary = clock.finish();
         assert_eq!(summary.blocks, 3);
         assert_eq!(summary.misses, 1, "{summary}");
-        assert!(summary.worst_lateness >= Duration::from_millis(40), "{summary}");
+        assert!(
+            summary.worst_lateness >= Duration::from_millis(40),
+            "{summary}"
+        );
     }
 
     #[test]

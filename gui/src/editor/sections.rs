@@ -1,0 +1,316 @@
+//! The editor's sections: latent space, table, anchors and the synth's
+//! knobs.
+
+use super::*;
+
+impl Editor {
+    pub(super) fn latent_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        let access = self.access.clone();
+        pad::latent_pad(ui, &self.params, access.as_ref(), status, 232.0 * self.grow);
+        if !pad::is_live(&self.params) {
+            // The macros shape the neural table only: dimmed, still usable.
+            ui.multiply_opacity(0.45);
+        }
+        let p = &self.params;
+        let macros = [
+            &p.macro_1, &p.macro_2, &p.macro_3, &p.macro_4, &p.macro_5, &p.macro_6, &p.macro_7,
+            &p.macro_8,
+        ];
+        for row in macros.chunks(4) {
+            ui.horizontal(|ui| {
+                for m in row {
+                    knob(ui, ptr(*m), access.as_ref(), 30.0);
+                }
+            });
+        }
+        choice(ui, ptr(&p.macro_mode), access.as_ref(), 120.0);
+    }
+
+    pub(super) fn frames_to_show(&mut self, status: &WorkerStatus) -> Frames {
+        let source = self.params.table.value();
+        match source {
+            TableSource::Neural => status.frames.clone(),
+            TableSource::User => match self.params.user_table_key() {
+                // Compared by id: the table itself is copied only when it changes.
+                Some((id, _)) => match &self.user_frames {
+                    Some((cached, f)) if *cached == id => f.clone(),
+                    _ => {
+                        let frames: Frames = Arc::new(
+                            self.params
+                                .user_table_snapshot()
+                                .map(|t| t.frames.iter().map(|f| peak_normalised(f)).collect())
+                                .unwrap_or_default(),
+                        );
+                        self.user_frames = Some((id, Arc::clone(&frames)));
+                        frames
+                    }
+                },
+                None => Arc::new(Vec::new()),
+            },
+            factory => match &self.factory_frames {
+                Some((s, f)) if *s == factory => f.clone(),
+                _ => {
+                    let frames: Frames = Arc::new(
+                        factory
+                            .build()
+                            .map(|set| (0..set.frame_count()).map(|i| set.frame(i)).collect())
+                            .unwrap_or_default(),
+                    );
+                    self.factory_frames = Some((factory, Arc::clone(&frames)));
+                    frames
+                }
+            },
+        }
+    }
+
+    pub(super) fn table_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        let access = self.access.clone();
+        let p = self.params.clone();
+        ui.horizontal(|ui| {
+            choice(ui, ptr(&p.table), access.as_ref(), 110.0);
+            knob(ui, ptr(&p.position), access.as_ref(), 30.0);
+            knob(ui, ptr(&p.frames), access.as_ref(), 30.0);
+            ui.vertical(|ui| {
+                ui.add_space(14.0);
+                let load = ui
+                    .button("Load table…")
+                    .on_hover_text("Play a WAV (Serum/Vital tables too) as the table");
+                if load.clicked() {
+                    self.browser = Some((
+                        FileBrowser::new("the table", self.browse_from()).at(load.rect.left_bottom()),
+                        WaveTarget::Table,
+                    ));
+                }
+                if ui
+                    .button("Export table")
+                    .on_hover_text("Write the table you hear as a 2048-sample wavetable WAV (Serum, Vital, Surge) into your wavetable folder")
+                    .clicked()
+                {
+                    self.export_table(status);
+                }
+            });
+        });
+        let frames = self.frames_to_show(status);
+        let top = ui.cursor().min;
+        let position = p.position.value();
+        self.table_view.show(
+            ui,
+            &frames,
+            position,
+            self.report.voice_positions(),
+            TABLE_WIDTH * self.grow,
+            self.grow,
+        );
+        self.table_rect = Rect::from_min_max(
+            top,
+            pos2(top.x + TABLE_WIDTH * self.grow, ui.cursor().min.y),
+        );
+        let view = ui.interact(
+            self.table_rect,
+            egui::Id::unique("table-view"),
+            egui::Sense::hover(),
+        );
+        view.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, TABLE_VIEW_LABEL));
+        if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
+            view.on_hover_text("Drop the WAV here to play it as the table");
+        }
+    }
+
+    pub(super) fn anchor_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
+        if !pad::is_live(&self.params) {
+            // The anchors shape the neural table only: dimmed, still usable.
+            ui.multiply_opacity(0.45);
+        }
+        // "Capture" stores the cycle heard now, whatever the table source.
+        let heard = self.frames_to_show(status);
+        let mut anchors = self.params.anchors_snapshot();
+        let filled: Vec<usize> = (0..4).filter(|&s| anchors.slots[s].is_some()).collect();
+        let dragging_files = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
+        let mut changed = false;
+        let mut open_browser = None;
+        for (slot, (slot_name, colour)) in SLOT_NAMES.into_iter().zip(theme::ANCHORS).enumerate() {
+            let top = ui.cursor().min;
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(slot_name).strong().size(16.0).color(colour));
+                let (thumb_rect, thumb) = ui.allocate_exact_size(vec2(100.0, 46.0), egui::Sense::hover());
+                let samples = self.thumbnail(slot, anchors.slots[slot].as_ref(), &filled, status);
+                match &samples {
+                    Some(s) => draw_wave(ui, thumb_rect, s, colour),
+                    None => {
+                        ui.painter().rect_stroke(thumb_rect, 3.0, Stroke::new(1.0, theme::GRID), egui::StrokeKind::Inside);
+                        ui.painter().text(thumb_rect.center(), Align2::CENTER_CENTER, "empty", FontId::proportional(10.0), theme::TEXT_DIM);
+                    }
+                }
+                thumb
+                    .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, anchor_label(slot)));
+                thumb.on_hover_text("Drop a WAV here to encode it into this slot (from a multi-frame table: the frame at the current position)");
+                ui.vertical(|ui| {
+                    let label = anchors.slots[slot].as_ref().map_or_else(|| "-".to_string(), Anchor::label);
+                    ui.label(RichText::new(label).size(11.0));
+                    ui.horizontal(|ui| {
+                        let current = match &anchors.slots[slot] {
+                            None => "(empty)".to_string(),
+                            Some(Anchor::Shape { shape }) => shape.id().to_string(),
+                            Some(_) => "custom".to_string(),
+                        };
+                        theme::fixed(ui, vec2(92.0, 20.0), |ui| {
+                        egui::ComboBox::from_id_salt(("anchor-shape", slot)).width(92.0).height(420.0).truncate().selected_text(current).show_ui(ui, |ui| {
+                            if ui.selectable_label(anchors.slots[slot].is_none(), "(empty)").clicked() && slot > 0 {
+                                anchors.slots[slot] = None;
+                                changed = true;
+                            }
+                            for shape in AnchorShape::ALL {
+                                let on = matches!(&anchors.slots[slot], Some(Anchor::Shape { shape: s }) if *s == shape);
+                                if ui.selectable_label(on, shape.id()).clicked() {
+                                    anchors.slots[slot] = Some(Anchor::shape(shape));
+                                    changed = true;
+                                }
+                            }
+                        })
+                        .response
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Shape for anchor {}", SLOT_NAMES[slot])));
+                        });
+                        let load = ui.small_button("Load…").on_hover_text("Encode a WAV cycle into this slot");
+                        if load.clicked() {
+                            open_browser = Some((slot, load.rect.left_bottom()));
+                        }
+                        let position = self.params.position.value();
+                        let capture = ui.small_button("Capture").on_hover_text("Store the sound at the current position in this slot");
+                        if capture.clicked() {
+                            if let Some(samples) = nwt_engine::neural::cycle_at(&heard, position) {
+                                anchors.slots[slot] = Some(Anchor::Wave { name: format!("captured {position:.2}"), samples });
+                                changed = true;
+                            }
+                        }
+                    });
+                });
+            });
+            let rect = Rect::from_min_max(top, pos2(top.x + 300.0, ui.cursor().min.y));
+            self.anchor_rects[slot] = rect;
+            if dragging_files
+                && ui
+                    .ctx()
+                    .input(|i| i.pointer.latest_pos())
+                    .is_some_and(|p| rect.contains(p))
+            {
+                ui.painter().rect_stroke(
+                    rect,
+                    4.0,
+                    Stroke::new(2.0, colour),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            ui.add_space(6.0);
+        }
+        if changed {
+            self.params.set_anchors(anchors);
+        }
+        if let Some((slot, at)) = open_browser {
+            self.browser = Some((
+                FileBrowser::new(format!("anchor {}", SLOT_NAMES[slot]), self.browse_from()).at(at),
+                WaveTarget::Anchor(slot),
+            ));
+        }
+    }
+
+    /// The thumbnail of an anchor: its source waveform, or for an anchor
+    /// given as a latent (from a preset) the table's frame where the path passes it.
+    pub(super) fn thumbnail(
+        &mut self,
+        slot: usize,
+        anchor: Option<&Anchor>,
+        filled: &[usize],
+        status: &WorkerStatus,
+    ) -> Option<Vec<f32>> {
+        let anchor = anchor?;
+        let key = match anchor {
+            Anchor::Shape { shape } => format!("shape:{}", shape.id()),
+            Anchor::Wave { samples, .. } => {
+                format!("wave:{:016x}", nwt_engine::neural::cycle_hash(samples))
+            }
+            Anchor::Latent { .. } => {
+                let rank = filled.iter().position(|&s| s == slot)?;
+                let last = status.frames.len().checked_sub(1)?;
+                let pos = if filled.len() > 1 {
+                    rank as f32 / (filled.len() - 1) as f32
+                } else {
+                    0.0
+                };
+                let frame = &status.frames[(pos * last as f32).round() as usize];
+                return Some(cycle_thumb(frame));
+            }
+        };
+        if let Some((k, t)) = &self.thumbs[slot] {
+            if *k == key {
+                return Some(t.clone());
+            }
+        }
+        let thumb = match anchor {
+            Anchor::Shape { shape } => shape_thumb(*shape),
+            Anchor::Wave { samples, .. } => cycle_thumb(samples),
+            Anchor::Latent { .. } => return None,
+        };
+        self.thumbs[slot] = Some((key, thumb.clone()));
+        Some(thumb)
+    }
+
+    pub(super) fn synth_sections(&mut self, ui: &mut Ui) {
+        let a = self.access.clone();
+        let a = a.as_ref();
+        let p = self.params.clone();
+        ui.horizontal_top(|ui| {
+            theme::section(ui, "Oscillator", |ui| {
+                ui.horizontal(|ui| {
+                    knob(ui, ptr(&p.unison), a, KNOB);
+                    knob(ui, ptr(&p.detune), a, KNOB);
+                    knob(ui, ptr(&p.spread), a, KNOB);
+                    knob(ui, ptr(&p.phase), a, KNOB);
+                    choice(ui, ptr(&p.phase_mode), a, 62.0);
+                    knob(ui, ptr(&p.pitch), a, KNOB);
+                    knob(ui, ptr(&p.glide), a, KNOB);
+                    knob(ui, ptr(&p.bend_range), a, KNOB);
+                });
+            });
+            theme::section(ui, "Amp envelope", |ui| {
+                ui.horizontal(|ui| {
+                    knob(ui, ptr(&p.amp_attack), a, KNOB);
+                    knob(ui, ptr(&p.amp_decay), a, KNOB);
+                    knob(ui, ptr(&p.amp_sustain), a, KNOB);
+                    knob(ui, ptr(&p.amp_release), a, KNOB);
+                    knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
+                });
+            });
+            theme::section(ui, "Master", |ui| {
+                knob(ui, ptr(&p.gain), a, KNOB);
+            });
+        });
+        ui.horizontal_top(|ui| {
+            theme::section(ui, "Filter", |ui| {
+                ui.horizontal(|ui| {
+                    choice(ui, ptr(&p.filter_mode), a, 80.0);
+                    knob(ui, ptr(&p.cutoff), a, KNOB);
+                    knob(ui, ptr(&p.resonance), a, KNOB);
+                    knob(ui, ptr(&p.key_track), a, KNOB);
+                    knob(ui, ptr(&p.filter_env_amount), a, KNOB);
+                    knob(ui, ptr(&p.filter_attack), a, KNOB);
+                    knob(ui, ptr(&p.filter_decay), a, KNOB);
+                    knob(ui, ptr(&p.filter_sustain), a, KNOB);
+                    knob(ui, ptr(&p.filter_release), a, KNOB);
+                });
+            });
+            theme::section(ui, "LFO", |ui| {
+                ui.horizontal(|ui| {
+                    choice(ui, ptr(&p.lfo_shape), a, 70.0);
+                    knob(ui, ptr(&p.lfo_rate), a, KNOB);
+                    ui.vertical(|ui| {
+                        ui.add_space(14.0);
+                        toggle(ui, ptr(&p.lfo_sync), a);
+                    });
+                    choice(ui, ptr(&p.lfo_division), a, 60.0);
+                    knob(ui, ptr(&p.lfo_to_position), a, KNOB);
+                    knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
+                });
+            });
+        });
+    }
+}
