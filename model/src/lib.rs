@@ -27,6 +27,7 @@ pub mod model;
 pub mod pacing;
 pub mod pca;
 pub mod rng;
+pub mod semantic;
 pub mod sf2;
 pub mod shapes;
 #[cfg(feature = "train")]

@@ -19,17 +19,18 @@ fn main() -> Result<()> {
     let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
         Some("install") => install(),
-        Some(task @ ("dataset" | "train" | "eval")) => {
+        Some(task @ ("dataset" | "train" | "eval" | "semantic")) => {
             nice_plug_xtask::chdir_workspace_root()?;
             match task {
                 "dataset" => model_tasks::dataset(rest),
                 "train" => model_tasks::train(rest),
+                "semantic" => model_tasks::semantic(rest),
                 _ => model_tasks::eval(rest),
             }
         }
         Some(_) => nice_plug_xtask::main(),
         None => {
-            eprintln!("usage: cargo xtask <bundle PACKAGE [--release] | install | dataset | train | eval>");
+            eprintln!("usage: cargo xtask <bundle PACKAGE [--release] | install | dataset | train | eval | semantic>");
             nice_plug_xtask::main()
         }
     }

@@ -1,5 +1,6 @@
-//! `cargo xtask dataset | train | eval`: building the training data, training
-//! the autoencoder and measuring it.
+//! `cargo xtask dataset | train | eval | semantic`: building the training
+//! data, training the autoencoder, measuring it, and fitting and measuring the
+//! semantic knobs' directions.
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -184,5 +185,69 @@ fn write_into_model_md(path: &Path, text: &str) -> Result<()> {
         _ => format!("{doc}\n## Measured quality (cargo xtask eval)\n\n{block}\n"),
     };
     std::fs::write(path, new)?;
+    Ok(())
+}
+
+/// `cargo xtask semantic [--weights FILE] [--fit N] [--test N]`: fits the
+/// semantic knobs' directions on N training frames (encoded by the model),
+/// writes assets/semantic.json and reports what each knob does over the test
+/// split's frames.
+pub fn semantic(args: &[String]) -> Result<()> {
+    use nwt_model::semantic::{self, SemanticAxes};
+    let data = load_dataset(args)?;
+    let weights: PathBuf = flag(args, "--weights", PathBuf::from(WEIGHTS))?;
+    let model = Model::load(&weights)?;
+    let fit_n = flag(args, "--fit", 20_000usize)?;
+    let test_n = flag(args, "--test", 400usize)?;
+    let frames = |split: Split, n: usize| -> Vec<nwt_model::Harmonics> {
+        let examples = data.split(split);
+        let step = (examples.len() / n.max(1)).max(1);
+        examples
+            .iter()
+            .step_by(step)
+            .take(n)
+            .map(|e| nwt_model::model::coeffs_to_harmonics(&e.coeffs))
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    let train = frames(Split::Train, fit_n);
+    let latents = model.encode_batch(&train)?;
+    let raw: Vec<_> = train
+        .iter()
+        .map(|h| semantic::raw_descriptors(&nwt_model::levels::levels_db(&Model::canonical(h))))
+        .collect();
+    let mut axes = SemanticAxes::fit(model.id(), &latents, &raw);
+    let jacobian_n = flag(args, "--jacobian", 300usize)?;
+    if let Some(step_n) = latents.len().checked_div(jacobian_n) {
+        // Directions from the decoder's own derivatives around training sounds.
+        let step_n = step_n.max(1);
+        let around: Vec<_> = latents
+            .iter()
+            .step_by(step_n)
+            .take(jacobian_n)
+            .copied()
+            .collect();
+        let eps = flag(args, "--step", 0.25f32)?;
+        axes.refit_on_decoder(&model, &around, eps)?;
+    }
+    let out = Path::new("assets/semantic.json");
+    std::fs::write(out, serde_json::to_string_pretty(&axes)?)?;
+    let test = frames(Split::Test, test_n);
+    let anchors = model.encode_batch(&test)?;
+    let iterations = flag(args, "--iterations", 0usize)?;
+    let reports = if iterations > 0 {
+        semantic::evaluate_charts(&model, &axes, &anchors, iterations)?
+    } else {
+        semantic::evaluate(&model, &axes, &anchors)?
+    };
+    println!(
+        "fitted on {} training frames, evaluated on {} test frames ({:.1} s); wrote {}\n",
+        train.len(),
+        test.len(),
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    println!("ranges (1st..99th percentile): {:?}\n", axes.ranges);
+    println!("{}", semantic::markdown(&reports));
     Ok(())
 }
