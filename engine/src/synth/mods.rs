@@ -1,0 +1,109 @@
+//! What each voice and the shared destinations read this block: the LFO,
+//! the controllers, the modulation matrix and the host's polyphonic modulation.
+
+use super::*;
+
+impl Synth {
+    pub(super) fn sync_lfo(&mut self, transport: Transport) {
+        let p = &self.params;
+        if p.lfo_sync.value() {
+            if let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) {
+                self.lfo.set_phase(beats / p.lfo_division.value().beats());
+            }
+        }
+    }
+
+    pub(super) fn lfo_cycles_per_sample(&self, transport: Transport) -> f64 {
+        let p = &self.params;
+        let hz = if p.lfo_sync.value() {
+            let tempo = if transport.tempo.is_finite() {
+                transport.tempo.clamp(1.0, 999.0)
+            } else {
+                120.0
+            };
+            tempo / 60.0 / p.lfo_division.value().beats()
+        } else {
+            f64::from(finite_or(p.lfo_rate.value(), 1.0).clamp(0.0, 100.0))
+        };
+        hz / f64::from(self.sample_rate)
+    }
+
+    /// Every modulation source as `voice` reads it; `shared` holds the
+    /// mod wheel and channel aftertouch.
+    pub(super) fn voice_sources(
+        &self,
+        voice: &Voice,
+        shared: &SourceValues,
+        mpe: bool,
+    ) -> SourceValues {
+        let channel = self.controllers.channel(voice.channel);
+        let member = mpe && voice.channel != 0;
+        SourceValues {
+            poly_pressure: voice.expression.pressure.unwrap_or(if member {
+                channel.pressure
+            } else {
+                0.0
+            }),
+            velocity: voice.velocity(),
+            timbre: (voice.expression.brightness.unwrap_or(channel.timbre) - 0.5) * 2.0,
+            ..*shared
+        }
+    }
+
+    /// The sources the shared destinations (macros, LFO rate) read: the
+    /// newest held note's, or no note's when none is held.
+    pub(super) fn shared_sources(&self, mpe: bool) -> SourceValues {
+        let shared = SourceValues {
+            mod_wheel: self.controllers.mod_wheel,
+            aftertouch: self.controllers.global_pressure,
+            timbre: 0.0,
+            ..SourceValues::default()
+        };
+        self.voices
+            .iter()
+            .filter(|v| v.active && !v.released)
+            .max_by_key(|v| v.age)
+            .map_or(shared, |v| self.voice_sources(v, &shared, mpe))
+    }
+
+    pub(super) fn voice_mods(
+        &self,
+        voice: &Voice,
+        routes: &[modulation::Route],
+        shared: &SourceValues,
+        mpe: bool,
+    ) -> VoiceMods {
+        let p = &self.params;
+        let delta = |param: &nice_plug::prelude::FloatParam, offset: Option<f32>| {
+            offset.map(|o| {
+                let base = param.modulated_normalized_value();
+                (param.preview_plain(base + o), param.preview_plain(base))
+            })
+        };
+        let mut mods = VoiceMods::default();
+        if let Some((with, without)) = delta(&p.position, voice.poly.position) {
+            mods.position = finite_or(with - without, 0.0);
+        }
+        if let Some((with, without)) = delta(&p.pitch, voice.poly.pitch) {
+            mods.pitch = finite_or(with - without, 0.0);
+        }
+        if let Some((with, without)) = delta(&p.cutoff, voice.poly.cutoff) {
+            mods.cutoff_ratio = finite_or(with / without.max(1.0), 1.0).clamp(1e-3, 1e3);
+        }
+        let targets = modulation::voice_targets(routes, &self.voice_sources(voice, shared, mpe));
+        let member_bend = if mpe && voice.channel != 0 {
+            self.controllers.channel(voice.channel).bend
+                * p.mpe_bend_range.value().clamp(0, 96) as f32
+        } else {
+            0.0
+        };
+        mods.position += targets.position;
+        mods.pitch += targets.pitch_semitones + voice.expression.tuning + member_bend;
+        mods.cutoff_ratio =
+            (mods.cutoff_ratio * (targets.cutoff_semitones / 12.0).exp2()).clamp(1e-4, 1e4);
+        mods.gain =
+            (targets.level_db / 20.0 * std::f32::consts::LOG2_10).exp2() * voice.expression.volume;
+        mods.pan = voice.expression.pan;
+        mods
+    }
+}
