@@ -1,0 +1,184 @@
+//! `nwt render`: notes, MIDI files and automation through the synth, offline or paced in real time.
+
+use crate::*;
+
+#[derive(clap::Args)]
+pub(crate) struct RenderArgs {
+    #[command(flatten)]
+    pub(crate) sound: SoundArgs,
+    /// Notes as NOTE@START:DURATION[vVELOCITY], comma-separated; seconds; C4 is MIDI 60.
+    /// NOTE is a name (A4, C#6, Db3) or a MIDI number. Example: "A4@0:1,C#6@0.5:1.5v0.6".
+    #[arg(long)]
+    pub(crate) notes: Option<String>,
+    /// A Standard MIDI File rendered with its tempo map: notes with their
+    /// channels, and the controllers the synth uses (sustain pedal, mod wheel,
+    /// CC 74), pitch bend, channel and polyphonic aftertouch.
+    #[arg(long)]
+    pub(crate) midi: Option<PathBuf>,
+    /// Output sample rate in Hz (8000..=384000).
+    #[arg(long, default_value_t = 48_000)]
+    pub(crate) sample_rate: u32,
+    /// Velocity (0..1) of notes that do not give their own.
+    #[arg(long, default_value_t = 0.8)]
+    pub(crate) velocity: f32,
+    /// Samples per processing block, as a host would use (1..=4096).
+    #[arg(long, default_value_t = 512)]
+    pub(crate) block_size: usize,
+    /// Move parameters during the render: PARAM@SECONDS=VALUE, comma-separated
+    /// and repeatable, e.g. --automate "macro_1@0.5=0.8,macro_1@1.5=-0.8". A
+    /// point applies at the first block that starts at or after its time.
+    #[arg(long, value_name = "PARAM@SECONDS=VALUE,...")]
+    pub(crate) automate: Vec<String>,
+    /// Pace the render block by block at wall-clock speed with the decoder
+    /// working as in a host, so the audio shows the real knob-to-sound delay.
+    /// Without it, each block waits until the decoder has caught up with the
+    /// parameters, so the same inputs always render the same samples. Reports
+    /// the blocks that missed their deadline and the knob-to-sound delays.
+    #[arg(long)]
+    pub(crate) realtime: bool,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Output WAV file.
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+}
+
+pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
+    if !(8_000..=384_000).contains(&args.sample_rate) {
+        bail!(
+            "--sample-rate must be between 8000 and 384000 Hz, got {}",
+            args.sample_rate
+        );
+    }
+    if !(1..=4096).contains(&args.block_size) {
+        bail!(
+            "--block-size must be between 1 and 4096, got {}",
+            args.block_size
+        );
+    }
+    let sr = args.sample_rate as f32;
+    let mut notes = Vec::new();
+    let mut controls = Vec::new();
+    if let Some(spec) = &args.notes {
+        notes.extend(score::parse_notes(spec, args.velocity).context("in --notes")?);
+    }
+    if let Some(path) = &args.midi {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file =
+            score::read_midi_score(&bytes).with_context(|| format!("in {}", path.display()))?;
+        notes.extend(file.notes);
+        controls.extend(file.controls);
+    }
+    if notes.is_empty() {
+        bail!("nothing to render: give --notes and/or --midi");
+    }
+
+    let params = Arc::new(SynthParams::default());
+    let preset = args.sound.load(&params, sr)?;
+    let model = args.model.load()?;
+    if let Some(saved) = preset.model.as_deref().filter(|m| *m != model.id()) {
+        eprintln!(
+            "note: preset {} was saved with model {saved}; rendering with {}",
+            preset.name,
+            model.id()
+        );
+    }
+    let mut points = Vec::new();
+    for spec in &args.automate {
+        points.extend(parse_automation(spec).context("in --automate")?);
+    }
+    points.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let mut automation = AutomationPlayer::new(points);
+    // Points at time 0 are part of the starting sound.
+    automation.apply_until(0.0, &params, sr);
+    params.reset_smoothers(sr);
+
+    let to_samples = |s: f64| (s * f64::from(sr)).round() as u64;
+    let timeline = score::timeline(&notes, &controls, sr);
+
+    let mut synth = Synth::new(params.clone(), sr);
+    let worker = DecoderWorker::attach(
+        &mut synth,
+        model,
+        WorkerOptions {
+            prefer_gpu: device == "gpu",
+            ..WorkerOptions::default()
+        },
+    )?;
+    eprintln!("neural decoder runs on {}", worker.device_name());
+    const SETTLE: Duration = Duration::from_secs(120);
+    if !worker.settle(SETTLE) {
+        bail!("the neural decoder did not finish the first table");
+    }
+    if let Some(error) = worker.status().error {
+        bail!("the neural table could not be built: {error}");
+    }
+    let mut options = RenderOptions::new(sr);
+    options.block_size = args.block_size;
+    let expected = to_samples(score::end_time(&notes))
+        + to_samples(f64::from(params.amp_release.value()) * 1e-3);
+    let bar = ProgressBar::new(expected.max(1));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} rendering [{bar:40}] {percent:>3}% {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    if expected < to_samples(5.0) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut unsettled = 0usize;
+    let mut clock = args
+        .realtime
+        .then(|| RealtimeClock::new(sr, args.block_size));
+    let rendered = offline::render_events_watched(&mut synth, timeline, options, |pos, synth| {
+        bar.set_position(pos.min(expected));
+        let seconds = pos as f64 / f64::from(sr);
+        let changed = automation.apply_until(seconds, synth.params(), sr) > 0;
+        if let Some(clock) = clock.as_mut() {
+            if changed {
+                clock.parameters_changed();
+            }
+            let serial = synth.playing_serial();
+            clock.table_playing(serial, worker.requested_at(serial));
+            clock.before_block(pos);
+        } else if !worker.settle(SETTLE) {
+            unsettled += 1;
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(clock) = clock {
+        println!("real time: {}", clock.finish());
+    }
+    if unsettled > 0 {
+        eprintln!("warning: the decoder fell behind at {unsettled} blocks; the render may not be reproducible");
+    }
+    if let Some(error) = worker.status().error {
+        eprintln!("warning: a neural table could not be built: {error}");
+    }
+    let swaps = synth.table_swaps();
+    drop(worker);
+
+    wav::write_stereo_f32(
+        &args.output,
+        args.sample_rate,
+        &rendered.left,
+        &rendered.right,
+    )?;
+    let peak = rendered
+        .left
+        .iter()
+        .chain(&rendered.right)
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    println!(
+        "wrote {}: {:.2} s at {} Hz, stereo 32-bit float, {} notes, preset {}, peak {:.1} dBFS, {} neural tables",
+        args.output.display(),
+        rendered.left.len() as f64 / f64::from(sr),
+        args.sample_rate,
+        notes.len(),
+        preset.name,
+        20.0 * peak.max(1e-10).log10(),
+        swaps
+    );
+    Ok(())
+}
