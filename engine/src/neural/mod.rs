@@ -87,6 +87,31 @@ impl TableRequest {
     }
 }
 
+/// The parameters the decoder's table depends on, as the audio thread can
+/// read them (atomics only): what the audio thread and the editor compare
+/// between blocks or frames to know when to wake the decoder worker.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DecoderInputs {
+    macros: [f32; nwt_model::model::MACROS],
+    frames: usize,
+    mode: usize,
+    table: usize,
+    revision: u64,
+}
+
+impl DecoderInputs {
+    /// Reads them now.
+    pub fn read(params: &SynthParams) -> Self {
+        Self {
+            macros: params.macro_values(),
+            frames: params.frame_count(),
+            mode: params.macro_mode.value().to_index(),
+            table: params.table.value().to_index(),
+            revision: params.sound_revision(),
+        }
+    }
+}
+
 /// Why a neural table could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum NeuralError {

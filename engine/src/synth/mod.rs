@@ -11,12 +11,12 @@ use crate::factory;
 use crate::factory::TableSource;
 use crate::lfo::Lfo;
 use crate::modulation::{self, SourceValues};
-use crate::neural::TableLink;
+use crate::neural::{DecoderInputs, TableLink};
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
 use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON, MAX_VOICES};
-use nice_plug::prelude::{Enum, Param};
+use nice_plug::prelude::Param;
 use nwt_model::rng::Rng;
 use std::sync::Arc;
 
@@ -141,29 +141,6 @@ pub struct Synth {
     sanitized: u64,
     last_pitch: Option<f32>,
     previous: Previous,
-}
-
-/// The parameters the decoder's table depends on, as the audio thread can
-/// read them (atomics only).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct DecoderInputs {
-    macros: [f32; nwt_model::model::MACROS],
-    frames: usize,
-    mode: usize,
-    table: usize,
-    revision: u64,
-}
-
-impl DecoderInputs {
-    fn read(params: &SynthParams) -> Self {
-        Self {
-            macros: params.macro_values(),
-            frames: params.frame_count(),
-            mode: params.macro_mode.value().to_index(),
-            table: params.table.value().to_index(),
-            revision: params.sound_revision(),
-        }
-    }
 }
 
 /// A note start waiting for its table (see [`LOAD_HOLD`]).

@@ -12,7 +12,7 @@ use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Stroke, Ui};
 use nice_plug::prelude::{Enum, Param, ParamPtr};
 use nwt_engine::factory::TableSource;
 use nwt_engine::neural::anchors::SLOT_NAMES;
-use nwt_engine::neural::{Anchor, AnchorShape, NeuralInfo, UserTable, WorkerStatus};
+use nwt_engine::neural::{Anchor, AnchorShape, DecoderInputs, NeuralInfo, UserTable, WorkerStatus};
 use nwt_engine::params::EditorMemory;
 use nwt_engine::telemetry::{AudioReport, ReportReader};
 use nwt_engine::{NoteInbox, SynthParams};
@@ -36,9 +36,6 @@ const PRESET_NAME_WIDTH: f32 = 190.0;
 const STATUS_WIDTH: f32 = 760.0;
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(6);
-
-/// Macros, frames, macro mode, table source and sound revision.
-type DecoderInputs = ([f32; nwt_model::model::MACROS], usize, usize, usize, u64);
 
 /// Where a chosen or dropped WAV goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,15 +339,8 @@ impl Editor {
     /// on (a knob, the pad, a preset, an anchor), so the decode starts now
     /// rather than when the audio thread next looks.
     fn wake_decoder_on_change(&mut self) {
-        let p = &self.params;
-        let inputs = (
-            p.macro_values(),
-            p.frame_count(),
-            p.macro_mode.value().to_index(),
-            p.table.value().to_index(),
-            p.sound_revision(),
-        );
-        if self.decoder_inputs.as_ref() != Some(&inputs) {
+        let inputs = DecoderInputs::read(&self.params);
+        if self.decoder_inputs != Some(inputs) {
             self.decoder_inputs = Some(inputs);
             self.info.wake_worker();
         }
