@@ -236,6 +236,32 @@ pub struct KnobReport {
 }
 
 impl KnobReport {
+    /// The report of knob `j` from each anchor's descriptors at knob values
+    /// -1, -0.5, 0, 0.5, 1.
+    fn from_curves(j: usize, curves: &[Vec<[f32; DESCRIPTORS]>]) -> Self {
+        let n = curves.len().max(1) as f32;
+        let (first, last) = (0, 4);
+        let monotone = curves
+            .iter()
+            .filter(|c| c.windows(2).all(|w| w[1][j] >= w[0][j] - 0.005))
+            .count() as f32
+            / n;
+        let moves = std::array::from_fn(|k| {
+            curves
+                .iter()
+                .map(|c| (c[last][k] - c[first][k]).abs())
+                .sum::<f32>()
+                / n
+        });
+        let own = curves.iter().map(|c| c[last][j] - c[first][j]).sum::<f32>() / n;
+        Self {
+            name: NAMES[j],
+            monotone,
+            own,
+            moves,
+        }
+    }
+
     /// The largest mean absolute change of another descriptor.
     pub fn worst_other(&self) -> f32 {
         NAMES
@@ -283,26 +309,7 @@ pub fn evaluate(
                 curve.push(axes.describe(&levels));
             }
         }
-        let n = anchors.len().max(1) as f32;
-        let monotone = curves
-            .iter()
-            .filter(|c| c.windows(2).all(|w| w[1][j] >= w[0][j] - 0.005))
-            .count() as f32
-            / n;
-        let moves: [f32; DESCRIPTORS] = std::array::from_fn(|k| {
-            curves
-                .iter()
-                .map(|c| (c[4][k] - c[0][k]).abs())
-                .sum::<f32>()
-                / n
-        });
-        let own = curves.iter().map(|c| c[4][j] - c[0][j]).sum::<f32>() / n;
-        reports.push(KnobReport {
-            name: NAMES[j],
-            monotone,
-            own,
-            moves,
-        });
+        reports.push(KnobReport::from_curves(j, &curves));
     }
     Ok(reports)
 }
@@ -324,26 +331,7 @@ pub fn evaluate_charts(
             let levels = model.decode_levels(&points)?;
             curves.push(levels.iter().map(|l| axes.describe(l)).collect::<Vec<_>>());
         }
-        let n = anchors.len().max(1) as f32;
-        let monotone = curves
-            .iter()
-            .filter(|c| c.windows(2).all(|w| w[1][j] >= w[0][j] - 0.005))
-            .count() as f32
-            / n;
-        let moves: [f32; DESCRIPTORS] = std::array::from_fn(|k| {
-            curves
-                .iter()
-                .map(|c| (c[4][k] - c[0][k]).abs())
-                .sum::<f32>()
-                / n
-        });
-        let own = curves.iter().map(|c| c[4][j] - c[0][j]).sum::<f32>() / n;
-        reports.push(KnobReport {
-            name: NAMES[j],
-            monotone,
-            own,
-            moves,
-        });
+        reports.push(KnobReport::from_curves(j, &curves));
     }
     Ok(reports)
 }
@@ -381,18 +369,10 @@ impl SemanticAxes {
     ) -> Result<(), crate::ModelError> {
         let mut jac = vec![vec![0.0f64; DESCRIPTORS]; LATENT]; // LATENT × DESCRIPTORS
         for z in anchors {
-            let mut batch: Vec<Latent> = vec![*z];
-            for i in 0..LATENT {
-                let mut moved = *z;
-                moved[i] += step;
-                batch.push(moved);
-            }
-            let levels = model.decode_levels(&batch)?;
-            let base = self.describe_unclamped(&levels[0]);
-            for i in 0..LATENT {
-                let d = self.describe_unclamped(&levels[i + 1]);
-                for j in 0..DESCRIPTORS {
-                    jac[i][j] += (d[j] - base[j]) / f64::from(step);
+            let (_, local) = self.jacobian(model, z, step)?;
+            for (sum, row) in jac.iter_mut().zip(local) {
+                for (s, v) in sum.iter_mut().zip(row) {
+                    *s += v;
                 }
             }
         }
@@ -415,22 +395,7 @@ impl SemanticAxes {
         z: &Latent,
         step: f32,
     ) -> Result<Option<[Latent; DESCRIPTORS]>, crate::ModelError> {
-        let mut batch: Vec<Latent> = vec![*z];
-        for i in 0..LATENT {
-            let mut moved = *z;
-            moved[i] += step;
-            batch.push(moved);
-        }
-        let levels = model.decode_levels(&batch)?;
-        let base = self.describe_unclamped(&levels[0]);
-        let jac: Vec<Vec<f64>> = (0..LATENT)
-            .map(|i| {
-                let d = self.describe_unclamped(&levels[i + 1]);
-                (0..DESCRIPTORS)
-                    .map(|j| (d[j] - base[j]) / f64::from(step))
-                    .collect()
-            })
-            .collect();
+        let (_, jac) = self.jacobian(model, z, step)?;
         let dirs = independent_directions(&jac);
         let ok = dirs.iter().all(|d| {
             let norm = d.iter().map(|v| v * v).sum::<f32>().sqrt();
@@ -468,22 +433,7 @@ impl SemanticAxes {
             goal[j] += f64::from(t * KNOB_REACH);
             let mut at = if t > 0.0 { last_pos } else { last_neg };
             for _ in 0..iterations {
-                let mut batch: Vec<Latent> = vec![at];
-                for i in 0..LATENT {
-                    let mut moved = at;
-                    moved[i] += LOCAL_STEP;
-                    batch.push(moved);
-                }
-                let levels = model.decode_levels(&batch)?;
-                let now = self.describe_unclamped(&levels[0]);
-                let jac: Vec<Vec<f64>> = (0..LATENT)
-                    .map(|i| {
-                        let d = self.describe_unclamped(&levels[i + 1]);
-                        (0..DESCRIPTORS)
-                            .map(|k| (d[k] - now[k]) / f64::from(LOCAL_STEP))
-                            .collect()
-                    })
-                    .collect();
+                let (now, jac) = self.jacobian(model, &at, LOCAL_STEP)?;
                 let dirs = independent_directions(&jac);
                 let residual: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - now[k]);
                 let step: Latent = std::array::from_fn(|i| {
@@ -516,6 +466,36 @@ impl SemanticAxes {
                 .map(|j| knobs[j].clamp(-1.0, 1.0) * KNOB_REACH * directions[j][i])
                 .sum()
         })
+    }
+
+    /// The normalised descriptors at `z` and their derivatives with respect
+    /// to each latent coordinate (LATENT × DESCRIPTORS), by forward
+    /// differences of `step`, in one batched decode.
+    fn jacobian(
+        &self,
+        model: &crate::Model,
+        z: &Latent,
+        step: f32,
+    ) -> Result<([f64; DESCRIPTORS], Vec<Vec<f64>>), crate::ModelError> {
+        let batch: Vec<Latent> = std::iter::once(*z)
+            .chain((0..LATENT).map(|i| {
+                let mut moved = *z;
+                moved[i] += step;
+                moved
+            }))
+            .collect();
+        let levels = model.decode_levels(&batch)?;
+        let base = self.describe_unclamped(&levels[0]);
+        let jac = levels[1..]
+            .iter()
+            .map(|l| {
+                let d = self.describe_unclamped(l);
+                (0..DESCRIPTORS)
+                    .map(|j| (d[j] - base[j]) / f64::from(step))
+                    .collect()
+            })
+            .collect();
+        Ok((base, jac))
     }
 
     /// The descriptors normalised without clamping (for derivatives).
