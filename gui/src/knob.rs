@@ -60,7 +60,33 @@ fn read(param: ParamPtr) -> (String, f32, f32, String) {
     }
 }
 
-fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
+/// The values of a stepped parameter as a drop-down's items, the current
+/// one selected (with units when `units`); returns the one clicked.
+pub(crate) fn menu_items(ui: &mut Ui, param: ParamPtr, units: bool) -> Option<f32> {
+    // SAFETY: as in `read`.
+    let (value, steps) = unsafe {
+        (
+            param.unmodulated_normalized_value(),
+            param.step_count().unwrap_or(1).max(1),
+        )
+    };
+    let mut picked = None;
+    for i in 0..=steps {
+        let v = i as f32 / steps as f32;
+        // SAFETY: as in `read`.
+        let label = unsafe { param.normalized_value_to_string(v, units) };
+        if ui
+            .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
+            .clicked()
+        {
+            picked = Some(v);
+        }
+    }
+    picked
+}
+
+/// Sets `param` to `normalized` as one host gesture.
+pub(crate) fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
     access.begin(param);
     access.set(param, normalized.clamp(0.0, 1.0));
     access.end(param);
@@ -320,9 +346,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
 
 /// A drop-down for a stepped parameter (an enum or a switch), with its name above.
 pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) -> Response {
-    let (name, value, _, text) = read(param);
-    // SAFETY: as in `read`.
-    let steps = unsafe { param.step_count() }.unwrap_or(1).max(1);
+    let (name, _, _, text) = read(param);
     // A fixed slot: a longer value never pushes the next controls aside.
     let top = egui::Layout::top_down(egui::Align::Min);
     theme::fixed_in(ui, vec2(width + 26.0, CHOICE_HEIGHT), top, |ui| {
@@ -337,19 +361,7 @@ pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32
                 .width(width + 26.0)
                 .truncate()
                 .selected_text(text)
-                .show_ui(ui, |ui| {
-                    for i in 0..=steps {
-                        let v = i as f32 / steps as f32;
-                        // SAFETY: as in `read`.
-                        let label = unsafe { param.normalized_value_to_string(v, true) };
-                        if ui
-                            .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
-                            .clicked()
-                        {
-                            picked = Some(v);
-                        }
-                    }
-                });
+                .show_ui(ui, |ui| picked = menu_items(ui, param, true));
             if let Some(v) = picked {
                 set_gesture(access, param, v);
             }

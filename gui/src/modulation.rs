@@ -4,6 +4,7 @@
 //! fixed-width controls, so the section fits beside the anchors.
 
 use crate::access::ParamAccess;
+use crate::knob::{menu_items, set_gesture};
 use crate::theme;
 use egui::{RichText, Ui};
 use nice_plug::prelude::{Param, ParamPtr};
@@ -47,9 +48,7 @@ pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamA
             )
             .changed()
         {
-            access.begin(mpe);
-            access.set(mpe, if on { 1.0 } else { 0.0 });
-            access.end(mpe);
+            set_gesture(access, mpe, if on { 1.0 } else { 0.0 });
         }
         ui.label(RichText::new("bend").size(11.0).color(theme::TEXT_DIM));
         field(ui, params.mpe_bend_range.as_ptr(), access, 1.0, " st");
@@ -60,43 +59,26 @@ pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamA
 /// head names it); the full name shows on hover.
 fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
     // SAFETY: the editor passes pointers into the `SynthParams` it holds.
-    let (name, value, steps) = unsafe {
+    let (name, text) = unsafe {
         (
             param.name().to_string(),
-            param.unmodulated_normalized_value(),
-            param.step_count().unwrap_or(1).max(1),
+            param.normalized_value_to_string(param.unmodulated_normalized_value(), false),
         )
     };
-    // SAFETY: as above.
-    let text = unsafe { param.normalized_value_to_string(value, false) };
     let mut picked = None;
     let response = theme::fixed(ui, egui::vec2(width + 22.0, 22.0), |ui| {
         egui::ComboBox::from_id_salt(("menu", &name))
             .width(width + 22.0)
             .truncate()
             .selected_text(text)
-            .show_ui(ui, |ui| {
-                for i in 0..=steps {
-                    let v = i as f32 / steps as f32;
-                    // SAFETY: as above.
-                    let label = unsafe { param.normalized_value_to_string(v, false) };
-                    if ui
-                        .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
-                        .clicked()
-                    {
-                        picked = Some(v);
-                    }
-                }
-            })
+            .show_ui(ui, |ui| picked = menu_items(ui, param, false))
             .response
     })
     .on_hover_text(&name);
     response
         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, ui.is_enabled(), &name));
     if let Some(v) = picked {
-        access.begin(param);
-        access.set(param, v);
-        access.end(param);
+        set_gesture(access, param, v);
     }
 }
 
