@@ -27,16 +27,9 @@ fn neural_synth(settings: &[(&str, &str)], anchors: &[AnchorShape]) -> (Synth, D
 
 /// Level of harmonic `k` of `f0` relative to the fundamental, in dB.
 fn harmonic_db(x: &[f32], f0: f64, k: usize) -> f64 {
+    use nwt_engine::analysis::dft_magnitude;
     let w = kaiser(x.len(), 12.0);
-    let at = |f: f64| {
-        let (mut re, mut im) = (0.0, 0.0);
-        for (n, (v, w)) in x.iter().zip(&w).enumerate() {
-            let a = -2.0 * std::f64::consts::PI * f * n as f64 / f64::from(SR);
-            re += f64::from(*v) * w * a.cos();
-            im += f64::from(*v) * w * a.sin();
-        }
-        (re * re + im * im).sqrt()
-    };
+    let at = |f: f64| dft_magnitude(x, &w, f, f64::from(SR));
     20.0 * (at(f0 * k as f64) / at(f0)).log10()
 }
 

@@ -39,6 +39,26 @@ fn editor(params: &Arc<SynthParams>, info: &Arc<NeuralInfo>) -> Editor {
     )
 }
 
+/// An editor that reads the audio thread's reports, and the writer to send them.
+fn editor_with_reports(
+    params: &Arc<SynthParams>,
+    info: &Arc<NeuralInfo>,
+) -> (
+    nwt_engine::telemetry::ReportWriter,
+    Harness<'static, Editor>,
+) {
+    let (writer, reader) = nwt_engine::telemetry::report_channel();
+    user_dir();
+    let editor = Editor::new(
+        params.clone(),
+        info.clone(),
+        Arc::new(PluginLibrary),
+        Arc::new(DirectAccess),
+        Some(Arc::new(std::sync::Mutex::new(reader))),
+    );
+    (writer, harness(editor))
+}
+
 fn harness(editor: Editor) -> Harness<'static, Editor> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1100.0, 850.0))
@@ -625,16 +645,7 @@ fn the_scale_is_chosen_in_the_editor_and_kept_in_the_state() {
 fn meters_and_voice_markers_fall_when_audio_stops() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());
-    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
-    let editor = Editor::new(
-        params.clone(),
-        info.clone(),
-        Arc::new(PluginLibrary),
-        Arc::new(DirectAccess),
-        Some(Arc::new(std::sync::Mutex::new(reader))),
-    );
-    user_dir();
-    let mut h = harness(editor);
+    let (mut writer, mut h) = editor_with_reports(&params, &info);
     writer.publish([0.5, 0.5], 0.001, 0.01, |r| {
         r.voices = 3;
     });
@@ -771,16 +782,7 @@ fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
 fn the_clip_light_latches_at_0_dbfs_until_clicked() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());
-    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
-    let editor = Editor::new(
-        params.clone(),
-        info.clone(),
-        Arc::new(PluginLibrary),
-        Arc::new(DirectAccess),
-        Some(Arc::new(std::sync::Mutex::new(reader))),
-    );
-    user_dir();
-    let mut h = harness(editor);
+    let (mut writer, mut h) = editor_with_reports(&params, &info);
     writer.publish([0.9, 0.5], 0.001, 0.01, |_| {});
     h.run_steps(2);
     assert!(!h.state().clipped(), "-0.9 dBFS is not a clip");
@@ -1061,16 +1063,7 @@ fn the_plots_grow_with_the_window_and_the_knobs_do_not() {
 fn an_idle_editor_asks_for_no_frames_and_a_playing_one_for_30_a_second() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());
-    let (mut writer, reader) = nwt_engine::telemetry::report_channel();
-    let editor = Editor::new(
-        params.clone(),
-        info.clone(),
-        Arc::new(PluginLibrary),
-        Arc::new(DirectAccess),
-        Some(Arc::new(std::sync::Mutex::new(reader))),
-    );
-    user_dir();
-    let mut h = harness(editor);
+    let (mut writer, mut h) = editor_with_reports(&params, &info);
     h.run_steps(3);
     assert!(!h.ctx.has_requested_repaint(), "idle: no frame asked for");
     // Sound: the meters move, frames are asked for, at most 30 a second.

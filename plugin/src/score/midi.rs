@@ -470,18 +470,9 @@ fn frames_per_second(fps: Fps) -> f64 {
 mod tests {
     use super::*;
     use crate::score::end_time;
+    use crate::score::tests::note;
     use midly::num::{u15, u24, u28, u4, u7};
     use midly::{Header, Smf, TrackEvent};
-
-    fn note(key: u8, start: f64, duration: f64, velocity: f32) -> NoteSpan {
-        NoteSpan {
-            key,
-            start,
-            duration,
-            velocity,
-            channel: 0,
-        }
-    }
 
     // ----- MIDI files -----
 

@@ -465,7 +465,8 @@ mod tests {
 
     // ----- note specs -----
 
-    fn note(key: u8, start: f64, duration: f64, velocity: f32) -> NoteSpan {
+    /// A channel-0 note (shared with the MIDI tests).
+    pub(super) fn note(key: u8, start: f64, duration: f64, velocity: f32) -> NoteSpan {
         NoteSpan {
             key,
             start,
