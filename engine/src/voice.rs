@@ -3,8 +3,8 @@
 use crate::envelope::{Adsr, AdsrShape};
 use crate::events::NoteExpression;
 use crate::filter::{FilterMode, Svf, SvfCoefs};
-use crate::oscillator::{self, FrameRamp};
-use crate::wavetable::{level_for, WavetableSet};
+use crate::oscillator::{render_unison, FrameRamp, Simd, TableFade, UnisonLanes, UnisonSpread};
+use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 
 /// Cutoff (Hz) above which an open low-pass starts to leave the signal path.
@@ -27,12 +27,8 @@ pub struct BlockContext<'a> {
     pub position: (f32, f32),
     /// Semitones added to every note (pitch parameter plus bend).
     pub pitch_offset: f32,
-    /// Unison oscillators per voice.
-    pub unison: usize,
-    /// Detune of the outermost unison oscillators in cents.
-    pub detune: f32,
-    /// Stereo spread of the unison oscillators, `0..=1`.
-    pub spread: f32,
+    /// The unison oscillators' detune ratios and stereo gains.
+    pub unison: UnisonSpread,
     /// Filter response.
     pub filter_mode: FilterMode,
     /// Base cutoff in Hz.
@@ -53,6 +49,8 @@ pub struct BlockContext<'a> {
     pub glide_coef: f32,
     /// Velocity sensitivity `0..=1`.
     pub velocity_sensitivity: f32,
+    /// The oscillator kernel to run.
+    pub simd: Simd,
 }
 
 /// A voice's own polyphonic modulation, already converted to plain units.
@@ -164,6 +162,8 @@ pub struct Voice {
     pub(crate) expression: Expressions,
     velocity: f32,
     phases: [u32; MAX_UNISON],
+    /// Each unison oscillator's mip level in the last block (`None`: silent).
+    levels: [Option<usize>; MAX_UNISON],
     pitch: f32,
     target_pitch: f32,
     amp: Adsr,
@@ -293,35 +293,15 @@ impl Voice {
 
         let mut osc_l = [0.0f32; CONTROL_BLOCK];
         let mut osc_r = [0.0f32; CONTROL_BLOCK];
-        let start_phases = self.phases;
-        self.phases = self.render_oscillators(
+        let (phases, levels) = self.render_oscillators(
             ctx,
-            ctx.table,
             pitch,
             (pos_start, pos_end),
-            &start_phases,
             &mut osc_l[..n],
             &mut osc_r[..n],
         );
-        if let Some((old, w0, w1)) = ctx.previous {
-            let mut old_l = [0.0f32; CONTROL_BLOCK];
-            let mut old_r = [0.0f32; CONTROL_BLOCK];
-            self.render_oscillators(
-                ctx,
-                old,
-                pitch,
-                (pos_start, pos_end),
-                &start_phases,
-                &mut old_l[..n],
-                &mut old_r[..n],
-            );
-            let step = (w1 - w0) / n as f32;
-            for i in 0..n {
-                let w = w0 + step * i as f32;
-                osc_l[i] += (old_l[i] - osc_l[i]) * w;
-                osc_r[i] += (old_r[i] - osc_r[i]) * w;
-            }
-        }
+        self.phases = phases;
+        self.levels = levels;
 
         let env = self.filter_env.advance(&ctx.filter_shape, n);
         let semis = ctx.key_track * (f32::from(self.key) - 60.0)
@@ -370,41 +350,196 @@ impl Voice {
         !finished
     }
 
-    /// Renders every unison oscillator from `phases` into the buffers; returns the phases after.
-    #[allow(clippy::too_many_arguments)]
+    /// Renders every unison oscillator from the voice's phases into the
+    /// buffers, crossfading from the old table while one fades out; returns
+    /// the phases and mip levels after. An oscillator whose mip level changed
+    /// since the last block (a glide or bend crossed a level) crossfades from
+    /// the old level to the new one over this block.
     fn render_oscillators(
         &self,
         ctx: &BlockContext,
-        set: &WavetableSet,
         pitch: f32,
         position: (f32, f32),
-        phases: &[u32; MAX_UNISON],
         out_l: &mut [f32],
         out_r: &mut [f32],
-    ) -> [u32; MAX_UNISON] {
-        let mut after = *phases;
-        let ramp = FrameRamp::new(set, position.0, position.1, out_l.len());
-        let unison = ctx.unison.clamp(1, MAX_UNISON);
-        let norm = 1.0 / (unison as f32).sqrt();
-        for (j, phase) in after.iter_mut().enumerate().take(unison) {
-            let spread = if unison > 1 {
-                2.0 * j as f32 / (unison - 1) as f32 - 1.0
-            } else {
-                0.0
-            };
-            let freq = 440.0 * ((pitch + ctx.detune * spread * 0.01 - 69.0) / 12.0).exp2();
-            let (Some(inc), Some(level)) = (
-                oscillator::increment(freq, ctx.sample_rate),
-                level_for(freq / ctx.sample_rate),
-            ) else {
-                continue;
-            };
-            let angle = (ctx.spread * spread + 1.0) * std::f32::consts::FRAC_PI_4;
-            let gain_l = angle.cos() * std::f32::consts::SQRT_2 * norm;
-            let gain_r = angle.sin() * std::f32::consts::SQRT_2 * norm;
-            *phase =
-                oscillator::render(set, level, &ramp, *phase, inc, gain_l, gain_r, out_l, out_r);
+    ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
+        let n = out_l.len();
+        let set = ctx.table;
+        let ramp = FrameRamp::new(set, position.0, position.1, n);
+        let old_ramp = ctx
+            .previous
+            .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n));
+        let fade = ctx
+            .previous
+            .zip(old_ramp.as_ref())
+            .map(|((old, from, to), ramp)| TableFade {
+                set: old,
+                ramp,
+                from,
+                to,
+            });
+        let freq = 440.0 * ((pitch - 69.0) / 12.0).exp2();
+        let mut lanes = UnisonLanes::for_note(set, &ctx.unison, freq, ctx.sample_rate, self.phases);
+        let levels: [Option<usize>; MAX_UNISON] = std::array::from_fn(|j| lanes.level(j));
+        let mut from = [None; MAX_UNISON];
+        for j in 0..ctx.unison.count {
+            if let (Some(old), Some(new)) = (self.levels[j], levels[j]) {
+                if old != new {
+                    from[j] = Some(old);
+                }
+            }
         }
-        after
+        if from.iter().any(Option::is_some) {
+            let mut old_lanes = lanes.with_levels(set, &from);
+            let (mut old_l, mut old_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            render_unison(
+                ctx.simd,
+                set,
+                &ramp,
+                fade,
+                &mut old_lanes,
+                &mut old_l[..n],
+                &mut old_r[..n],
+            );
+            let (mut new_l, mut new_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            render_unison(
+                ctx.simd,
+                set,
+                &ramp,
+                fade,
+                &mut lanes,
+                &mut new_l[..n],
+                &mut new_r[..n],
+            );
+            for i in 0..n {
+                let w = i as f32 / n as f32;
+                out_l[i] += old_l[i] + (new_l[i] - old_l[i]) * w;
+                out_r[i] += old_r[i] + (new_r[i] - old_r[i]) * w;
+            }
+        } else {
+            render_unison(ctx.simd, set, &ramp, fade, &mut lanes, out_l, out_r);
+        }
+        (lanes.phase, levels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oscillator::{Lane, TableFade};
+    use crate::wavetable::{level_for, level_harmonics};
+    use nwt_model::Shape;
+
+    const SR: f32 = 48_000.0;
+
+    fn context(table: &WavetableSet, pitch_offset: f32, simd: Simd) -> BlockContext<'_> {
+        BlockContext {
+            n: CONTROL_BLOCK,
+            sample_rate: SR,
+            table,
+            previous: None,
+            position: (0.0, 0.0),
+            pitch_offset,
+            unison: UnisonSpread::new(1, 0.0, 0.0),
+            filter_mode: FilterMode::LowPass,
+            cutoff: 20_000.0,
+            resonance: 0.0,
+            key_track: 0.0,
+            filter_env_amount: 0.0,
+            lfo_cutoff: 0.0,
+            amp_shape: AdsrShape::new(0.0, 0.0, 1.0, 10.0, SR),
+            filter_shape: AdsrShape::new(0.0, 0.0, 1.0, 10.0, SR),
+            glide_coef: 1.0,
+            velocity_sensitivity: 0.0,
+            simd,
+        }
+    }
+
+    /// A saw crossing from mip level 3 to 4 between two blocks (as in a glide
+    /// or bend) fades from the old level's output to the new one's over the
+    /// block instead of jumping.
+    #[test]
+    fn a_mip_level_change_crossfades_over_the_block() {
+        let saw = WavetableSet::from_harmonics(&[Shape::Saw.harmonics()]).unwrap();
+        // Level 3 holds up to the frequency where its top harmonic reaches Nyquist.
+        let edge = SR / (2.0 * level_harmonics(3) as f32);
+        let semis = |f: f32| 69.0 + 12.0 * (f / 440.0).log2();
+        let key = 60u8;
+        let (below, above) = (semis(edge) - 0.02 - 60.0, semis(edge) + 0.02 - 60.0);
+        for simd in Simd::available() {
+            let mut voice = Voice::default();
+            let note = NoteStart {
+                id: None,
+                channel: 0,
+                key,
+                velocity: 1.0,
+                age: 0,
+                glide_from: None,
+            };
+            voice.start(note, [0x1234_5678; MAX_UNISON]);
+            let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            voice.render(
+                &context(&saw, below, simd),
+                VoiceMods::default(),
+                &mut l,
+                &mut r,
+            );
+            assert_eq!(voice.levels[0], Some(3));
+
+            // What the old and the new level each play in the next block.
+            let freq = 440.0 * ((60.0 + above - 69.0) / 12.0).exp2();
+            assert_eq!(level_for(freq / SR), Some(4));
+            let ramp = FrameRamp::new(&saw, 0.0, 0.0, CONTROL_BLOCK);
+            let play = |level: usize| {
+                let mut lanes = UnisonLanes::new(&saw, 1, voice.phases);
+                let lane = Lane {
+                    inc: crate::oscillator::increment(freq, SR).unwrap(),
+                    level,
+                    gain_l: 1.0,
+                    gain_r: 1.0,
+                };
+                lanes.set(&saw, 0, Some(lane));
+                let mut out = [0.0f32; CONTROL_BLOCK];
+                let mut right = [0.0f32; CONTROL_BLOCK];
+                render_unison(
+                    Simd::Scalar,
+                    &saw,
+                    &ramp,
+                    None::<TableFade>,
+                    &mut lanes,
+                    &mut out,
+                    &mut right,
+                );
+                out
+            };
+            let (old, new) = (play(3), play(4));
+
+            let mut hard = voice.clone();
+            hard.levels = [None; MAX_UNISON];
+            let (mut faded, mut switched) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            voice.render(
+                &context(&saw, above, simd),
+                VoiceMods::default(),
+                &mut faded,
+                &mut r,
+            );
+            hard.render(
+                &context(&saw, above, simd),
+                VoiceMods::default(),
+                &mut switched,
+                &mut r,
+            );
+            assert_eq!(voice.levels[0], Some(4));
+            // A hard switch jumps by the harmonics level 4 leaves out...
+            let jump = (switched[0] - old[0]).abs();
+            assert!(jump > 1e-3, "{simd:?}: the levels differ by {jump}");
+            // ...the crossfade starts on the old level and ends on the new one.
+            for i in 0..CONTROL_BLOCK {
+                let w = i as f32 / CONTROL_BLOCK as f32;
+                let want = old[i] + (new[i] - old[i]) * w;
+                assert!((faded[i] - want).abs() < 1e-5, "{simd:?} sample {i}");
+            }
+            println!("{simd:?}: a hard switch would jump by {jump:.4}; the fade starts {:.1e} from the old level", (faded[0] - old[0]).abs());
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::factory::TableSource;
 use crate::lfo::Lfo;
 use crate::modulation::{self, SourceValues};
 use crate::neural::{DecoderInputs, TableLink};
+use crate::oscillator::{Simd, UnisonSpread};
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
 use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
@@ -141,6 +142,8 @@ pub struct Synth {
     sanitized: u64,
     last_pitch: Option<f32>,
     previous: Previous,
+    /// The oscillator kernel (the fastest the CPU has).
+    simd: Simd,
 }
 
 /// A note start waiting for its table (see [`LOAD_HOLD`]).
@@ -197,9 +200,25 @@ impl Synth {
             sanitized: 0,
             last_pitch: None,
             previous: Previous::default(),
+            simd: Simd::best(),
         };
         synth.current = synth.wanted_table();
         synth
+    }
+
+    /// The oscillator kernel in use.
+    pub fn simd(&self) -> Simd {
+        self.simd
+    }
+
+    /// Runs the oscillators on `simd` (the scalar kernel when the CPU lacks it);
+    /// for comparisons and benchmarks.
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = if Simd::available().contains(&simd) {
+            simd
+        } else {
+            Simd::Scalar
+        };
     }
 
     /// The parameters this synth reads.
@@ -292,6 +311,11 @@ impl Synth {
     /// Neural tables taken from the worker so far.
     pub fn table_swaps(&self) -> u64 {
         self.swaps
+    }
+
+    /// True while an old table fades out under a new one.
+    pub fn is_fading_tables(&self) -> bool {
+        self.fade.is_some()
     }
 
     /// The table the parameters ask for: a factory table, the neural table, or
@@ -483,9 +507,11 @@ impl Synth {
             position,
             pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0)
                 + self.controllers.global_bend * bend_range,
-            unison: p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
-            detune: finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0),
-            spread: finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
+            unison: UnisonSpread::new(
+                p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
+                finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0),
+                finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
+            ),
             filter_mode: p.filter_mode.value(),
             cutoff: finite_or(p.cutoff.smoothed.next_step(steps), 20_000.0).clamp(20.0, 20_000.0),
             resonance: finite_or(p.resonance.smoothed.next_step(steps), 0.0),
@@ -511,6 +537,7 @@ impl Synth {
             ),
             glide_coef,
             velocity_sensitivity: finite_or(p.velocity_sensitivity.value(), 1.0),
+            simd: self.simd,
         };
 
         let end_timing = offset + n as u32 - 1;

@@ -11,6 +11,12 @@
 use crate::wavetable::WavetableSet;
 use crate::CONTROL_BLOCK;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+pub mod unison;
+
+pub use unison::{render_unison, Lane, Simd, TableFade, UnisonLanes, UnisonSpread};
+
 /// Which two frames each sample of a control block reads, and how it mixes them.
 #[derive(Debug, Clone)]
 pub struct FrameRamp {
@@ -139,8 +145,9 @@ pub fn render(
 /// frequency is not below Nyquist (or not a number).
 pub fn increment(freq: f32, sample_rate: f32) -> Option<u32> {
     let ratio = f64::from(freq) / f64::from(sample_rate);
+    // `+ 0.5` then truncation rounds a positive value (and is not a libm call).
     (ratio.is_finite() && ratio > 0.0 && ratio < 0.5)
-        .then(|| (ratio * 4_294_967_296.0).round() as u32)
+        .then_some((ratio * 4_294_967_296.0 + 0.5) as u32)
 }
 
 #[cfg(test)]

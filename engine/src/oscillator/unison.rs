@@ -1,0 +1,577 @@
+//! All unison oscillators of one note in one pass.
+//!
+//! The unison oscillators of a note share their table, their frame pair and
+//! crossfade weight per sample, and mostly their mip level; they differ in
+//! phase, increment and stereo gains. [`UnisonLanes`] holds them side by side
+//! (structure of arrays, one lane per oscillator) so a SIMD kernel can step all
+//! of them at once. [`Simd::best`] picks the widest kernel the CPU has at run
+//! time; the binaries are built for baseline x86-64 and never assume it.
+//!
+//! Kernels:
+//! - [`Simd::Scalar`]: every lane through the one-oscillator loop,
+//!   [`super::render`]. The reference, and the path of CPUs without AVX2 and of
+//!   other architectures.
+//! - [`Simd::Avx2`] (x86-64 with AVX2 and FMA): eight lanes per 256-bit
+//!   register. Each lane's four interpolation taps are one unaligned 128-bit load
+//!   per frame (two lanes per register), the two frames are mixed while the taps
+//!   are still rows, and a 4×4 transpose turns rows into "tap k of every lane"
+//!   before the interpolator runs on all lanes. Hardware gathers are avoided:
+//!   on the AMD Zen 4 build machine a gather-based kernel was 3× slower than
+//!   this one (see BENCHMARKS.md).
+
+use super::{render, FrameRamp};
+use crate::wavetable::{level_for, LevelLayout, WavetableSet};
+use crate::{CONTROL_BLOCK, MAX_UNISON};
+
+/// A kernel the oscillators can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simd {
+    /// One lane at a time (any CPU).
+    Scalar,
+    /// Eight lanes at a time with AVX2 and FMA (x86-64).
+    Avx2,
+}
+
+impl Simd {
+    /// The fastest kernel this CPU runs.
+    pub fn best() -> Self {
+        if avx2_available() {
+            Self::Avx2
+        } else {
+            Self::Scalar
+        }
+    }
+
+    /// Every kernel this CPU runs, slowest first (always starts with `Scalar`).
+    pub fn available() -> Vec<Self> {
+        let mut kernels = vec![Self::Scalar];
+        if avx2_available() {
+            kernels.push(Self::Avx2);
+        }
+        kernels
+    }
+
+    /// The kernel's name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Scalar => "scalar",
+            Self::Avx2 => "avx2+fma",
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2_available() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx2_available() -> bool {
+    false
+}
+
+/// The unison oscillators of one note, one lane each. Lanes past
+/// [`UnisonLanes::count`] (and silent lanes) have zero gain and read the
+/// table's shortest level, so a kernel may run them without checks.
+#[derive(Debug, Clone)]
+pub struct UnisonLanes {
+    pub(super) count: usize,
+    /// Phase of each lane, a `u32` fraction of a cycle.
+    pub phase: [u32; MAX_UNISON],
+    pub(super) inc: [u32; MAX_UNISON],
+    pub(super) level: [u8; MAX_UNISON],
+    pub(super) offset: [u32; MAX_UNISON],
+    pub(super) bits: [u32; MAX_UNISON],
+    pub(super) gain_l: [f32; MAX_UNISON],
+    pub(super) gain_r: [f32; MAX_UNISON],
+}
+
+/// How the unison oscillators of every note spread in pitch and stereo for one
+/// block: the same for all notes, so the synth works it out once per block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnisonSpread {
+    /// Oscillators per note, `1..=MAX_UNISON`.
+    pub count: usize,
+    /// Each oscillator's frequency ratio to the note (the detune).
+    pub ratio: [f32; MAX_UNISON],
+    /// Each oscillator's gain into the left output (equal-power pan, `1/√count` overall).
+    pub gain_l: [f32; MAX_UNISON],
+    /// Each oscillator's gain into the right output.
+    pub gain_r: [f32; MAX_UNISON],
+}
+
+impl UnisonSpread {
+    /// `count` oscillators detuned across ±`detune_cents` and panned across
+    /// ±`spread` (`0..=1`); the outermost ones reach the full detune and spread.
+    pub fn new(count: usize, detune_cents: f32, spread: f32) -> Self {
+        let count = count.clamp(1, MAX_UNISON);
+        let norm = 1.0 / (count as f32).sqrt();
+        let mut out = Self {
+            count,
+            ratio: [1.0; MAX_UNISON],
+            gain_l: [0.0; MAX_UNISON],
+            gain_r: [0.0; MAX_UNISON],
+        };
+        for j in 0..count {
+            let place = if count > 1 {
+                2.0 * j as f32 / (count - 1) as f32 - 1.0
+            } else {
+                0.0
+            };
+            out.ratio[j] = (detune_cents * place / 1200.0).exp2();
+            let angle = (spread * place + 1.0) * std::f32::consts::FRAC_PI_4;
+            out.gain_l[j] = angle.cos() * std::f32::consts::SQRT_2 * norm;
+            out.gain_r[j] = angle.sin() * std::f32::consts::SQRT_2 * norm;
+        }
+        out
+    }
+}
+
+impl Default for UnisonSpread {
+    fn default() -> Self {
+        Self::new(1, 0.0, 0.0)
+    }
+}
+
+/// The mip level a silent lane reads (the shortest cycle).
+const SILENT_LEVEL: usize = crate::wavetable::NUM_LEVELS - 1;
+
+/// One oscillator's settings for a block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lane {
+    /// Phase increment per sample.
+    pub inc: u32,
+    /// Mip level.
+    pub level: usize,
+    /// Gain into the left output.
+    pub gain_l: f32,
+    /// Gain into the right output.
+    pub gain_r: f32,
+}
+
+impl UnisonLanes {
+    /// `count` lanes (clamped to `1..=MAX_UNISON`) starting at `phases`, all silent
+    /// until [`UnisonLanes::set`] gives them a pitch.
+    pub fn new(set: &WavetableSet, count: usize, phases: [u32; MAX_UNISON]) -> Self {
+        let silent = set.level(SILENT_LEVEL);
+        Self {
+            count: count.clamp(1, MAX_UNISON),
+            phase: phases,
+            inc: [0; MAX_UNISON],
+            level: [SILENT_LEVEL as u8; MAX_UNISON],
+            offset: [silent.offset as u32; MAX_UNISON],
+            bits: [silent.bits; MAX_UNISON],
+            gain_l: [0.0; MAX_UNISON],
+            gain_r: [0.0; MAX_UNISON],
+        }
+    }
+
+    /// Number of lanes in use.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Lanes for a note of `freq` Hz at `sample_rate` spread by `spread`
+    /// (an oscillator at or above Nyquist is silent), starting at `phases`.
+    pub fn for_note(
+        set: &WavetableSet,
+        spread: &UnisonSpread,
+        freq: f32,
+        sample_rate: f32,
+        phases: [u32; MAX_UNISON],
+    ) -> Self {
+        let mut lanes = Self::new(set, spread.count, phases);
+        for j in 0..spread.count {
+            let f = freq * spread.ratio[j];
+            let lane = super::increment(f, sample_rate)
+                .zip(level_for(f / sample_rate))
+                .map(|(inc, level)| Lane {
+                    inc,
+                    level,
+                    gain_l: spread.gain_l[j],
+                    gain_r: spread.gain_r[j],
+                });
+            lanes.set(set, j, lane);
+        }
+        lanes
+    }
+
+    /// Gives lane `j` its increment, mip level and gains (`None` silences it).
+    pub fn set(&mut self, set: &WavetableSet, j: usize, lane: Option<Lane>) {
+        if j >= self.count {
+            return;
+        }
+        let lane = lane.unwrap_or(Lane {
+            inc: 0,
+            level: SILENT_LEVEL,
+            gain_l: 0.0,
+            gain_r: 0.0,
+        });
+        let level = lane.level.min(SILENT_LEVEL);
+        let layout: LevelLayout = set.level(level);
+        self.inc[j] = lane.inc;
+        self.level[j] = level as u8;
+        self.offset[j] = layout.offset as u32;
+        self.bits[j] = layout.bits;
+        self.gain_l[j] = lane.gain_l;
+        self.gain_r[j] = lane.gain_r;
+    }
+
+    /// Lane `j`'s mip level, `None` when it is silent or not in use.
+    pub fn level(&self, j: usize) -> Option<usize> {
+        (j < self.count && self.gain_l[j].abs() + self.gain_r[j].abs() > 0.0)
+            .then_some(usize::from(self.level[j]))
+    }
+
+    /// The same lanes reading `set` at the mip levels `levels` instead (for a
+    /// crossfade between levels); lanes without a level keep theirs.
+    pub fn with_levels(&self, set: &WavetableSet, levels: &[Option<usize>; MAX_UNISON]) -> Self {
+        let mut other = self.clone();
+        for (j, level) in levels.iter().enumerate().take(self.count) {
+            if let Some(level) = *level {
+                let layout = set.level(level.min(SILENT_LEVEL));
+                other.level[j] = level.min(SILENT_LEVEL) as u8;
+                other.offset[j] = layout.offset as u32;
+                other.bits[j] = layout.bits;
+            }
+        }
+        other
+    }
+
+    /// True when `old` stores every level the lanes read where `set` does (so
+    /// one index reads both), and the lanes' reads stay inside `old`.
+    fn same_layout(&self, set: &WavetableSet, old: &WavetableSet) -> bool {
+        let mut used = 0u32;
+        for &k in &self.level {
+            used |= 1 << k;
+        }
+        (0..crate::wavetable::NUM_LEVELS)
+            .filter(|k| used & (1 << k) != 0)
+            .all(|k| set.level(k) == old.level(k))
+            && self.fits(old)
+    }
+
+    /// True when every lane's reads stay inside `set` (what the SIMD kernels rely on).
+    fn fits(&self, set: &WavetableSet) -> bool {
+        let stride = set.stride();
+        let mut reach = 0;
+        let mut bits = 0;
+        for j in 0..MAX_UNISON {
+            bits = bits.max(self.bits[j]);
+            reach = reach.max(self.offset[j] as usize + (1usize << self.bits[j].min(31)));
+        }
+        set.data().len() >= set.frame_count() * stride && bits <= 24 && reach + 4 <= stride
+    }
+}
+
+/// A table fading out under the one the lanes play (a new table arriving).
+#[derive(Debug, Clone, Copy)]
+pub struct TableFade<'a> {
+    /// The old table.
+    pub set: &'a WavetableSet,
+    /// Its frame ramp for this block.
+    pub ramp: &'a FrameRamp,
+    /// The old table's weight at the block's first sample.
+    pub from: f32,
+    /// Its weight after the block's last sample.
+    pub to: f32,
+}
+
+impl TableFade<'_> {
+    /// The old table's weight at sample `i` of an `n`-sample block.
+    fn weight(&self, i: usize, n: usize) -> f32 {
+        self.from + (self.to - self.from) / n as f32 * i as f32
+    }
+}
+
+/// Renders every lane of `lanes` over `out_l.len()` samples (at most
+/// [`CONTROL_BLOCK`]), adding into the buffers, with kernel `simd`; advances
+/// the lanes' phases. With `fade`, the output crossfades from the old table
+/// to `set` (the lanes read both at the same places). A kernel the CPU lacks
+/// falls back to the scalar one.
+pub fn render_unison(
+    simd: Simd,
+    set: &WavetableSet,
+    ramp: &FrameRamp,
+    fade: Option<TableFade>,
+    lanes: &mut UnisonLanes,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) {
+    let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
+    let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+    match simd {
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2
+            if lanes.count > 2
+                && avx2_available()
+                && lanes.fits(set)
+                && fade.is_none_or(|f| lanes.same_layout(set, f.set)) =>
+        {
+            let mut fade_weights = [0.0; CONTROL_BLOCK];
+            if let Some(fade) = &fade {
+                for (i, w) in fade_weights.iter_mut().enumerate().take(n) {
+                    *w = fade.weight(i, n);
+                }
+            }
+            let weights = super::avx2::Weights {
+                t: &ramp.t,
+                t_old: fade.map_or(&ramp.t, |f| &f.ramp.t),
+                fade: &fade_weights,
+            };
+            for run in frame_runs(ramp, fade.map(|f| f.ramp), n) {
+                let frames = if fade.is_some() {
+                    4
+                } else if run.a != run.b && ramp.t[run.start..run.end].iter().any(|&t| t != 0.0) {
+                    2
+                } else {
+                    1
+                };
+                // SAFETY: AVX2 and FMA are present (checked above); `fits` (and
+                // `same_layout` for the old table) and the ramps' offsets
+                // (frames of their sets) keep every read inside the tables.
+                unsafe {
+                    super::avx2::render(
+                        [set.data(), fade.map_or(set.data(), |f| f.set.data())],
+                        &run,
+                        frames,
+                        &weights,
+                        lanes,
+                        out_l,
+                        out_r,
+                    )
+                }
+            }
+        }
+        _ => match fade {
+            None => render_scalar(set, ramp, lanes, out_l, out_r),
+            Some(fade) => {
+                let (mut new_l, mut new_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+                let (mut old_l, mut old_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+                let mut old_lanes = lanes.clone();
+                render_scalar(set, ramp, lanes, &mut new_l[..n], &mut new_r[..n]);
+                render_scalar(
+                    fade.set,
+                    fade.ramp,
+                    &mut old_lanes,
+                    &mut old_l[..n],
+                    &mut old_r[..n],
+                );
+                for i in 0..n {
+                    let w = fade.weight(i, n);
+                    out_l[i] += new_l[i] + (old_l[i] - new_l[i]) * w;
+                    out_r[i] += new_r[i] + (old_r[i] - new_r[i]) * w;
+                }
+            }
+        },
+    }
+}
+
+/// Every lane through the one-oscillator loop.
+fn render_scalar(
+    set: &WavetableSet,
+    ramp: &FrameRamp,
+    lanes: &mut UnisonLanes,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) {
+    for j in 0..lanes.count {
+        if lanes.gain_l[j] == 0.0 && lanes.gain_r[j] == 0.0 {
+            let steps = lanes.inc[j].wrapping_mul(out_l.len() as u32);
+            lanes.phase[j] = lanes.phase[j].wrapping_add(steps);
+            continue;
+        }
+        lanes.phase[j] = render(
+            set,
+            usize::from(lanes.level[j]),
+            ramp,
+            lanes.phase[j],
+            lanes.inc[j],
+            lanes.gain_l[j],
+            lanes.gain_r[j],
+            out_l,
+            out_r,
+        );
+    }
+}
+
+/// Samples `start..end` of a block, over which every sample reads frames `a`
+/// and `b` of the table (offsets in its data), and `c` and `d` of the table
+/// fading out, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FrameRun {
+    pub start: usize,
+    pub end: usize,
+    pub a: usize,
+    pub b: usize,
+    pub c: usize,
+    pub d: usize,
+}
+
+/// The frame pair sample `i` of `ramp` reads.
+fn pair(ramp: &FrameRamp, i: usize) -> (usize, usize) {
+    if ramp.single {
+        (ramp.a[0], ramp.a[0])
+    } else {
+        (ramp.a[i], ramp.b[i])
+    }
+}
+
+/// Splits the first `n` samples of `ramp` (and of `old`, the fading table's)
+/// into runs of one frame pair each (a position that crosses a frame
+/// boundary inside the block makes two).
+fn frame_runs<'a>(
+    ramp: &'a FrameRamp,
+    old: Option<&'a FrameRamp>,
+    n: usize,
+) -> impl Iterator<Item = FrameRun> + 'a {
+    let mut start = 0;
+    let frames = move |i: usize| {
+        let (a, b) = pair(ramp, i);
+        let (c, d) = old.map_or((a, b), |old| pair(old, i));
+        [a, b, c, d]
+    };
+    std::iter::from_fn(move || {
+        if start >= n {
+            return None;
+        }
+        let [a, b, c, d] = frames(start);
+        // Positions move linearly within a block, so a pair that is the same
+        // at both ends holds throughout.
+        let end = if frames(n - 1) == [a, b, c, d] {
+            n
+        } else {
+            (start + 1..n)
+                .find(|&i| frames(i) != [a, b, c, d])
+                .unwrap_or(n)
+        };
+        let run = FrameRun {
+            start,
+            end,
+            a,
+            b,
+            c,
+            d,
+        };
+        start = end;
+        Some(run)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oscillator::increment;
+    use nwt_model::rng::Rng;
+    use nwt_model::Shape;
+
+    /// A table of `frames` random-ish spectra.
+    fn table(frames: usize, rng: &mut Rng) -> WavetableSet {
+        let shapes = [Shape::Saw, Shape::Square, Shape::Triangle, Shape::Sine];
+        let spectra: Vec<_> = (0..frames)
+            .map(|_| {
+                let mut h = shapes[rng.below(4)].harmonics();
+                for v in h.cos.iter_mut().chain(h.sin.iter_mut()) {
+                    *v *= 0.5 + rng.uniform() as f32;
+                }
+                h
+            })
+            .collect();
+        WavetableSet::from_harmonics(&spectra).unwrap()
+    }
+
+    /// Lanes of a detuned unison around `freq`, spread wide enough to straddle a mip level.
+    fn lanes(set: &WavetableSet, count: usize, freq: f32, rng: &mut Rng) -> UnisonLanes {
+        let phases = std::array::from_fn(|_| rng.next_u32());
+        let mut lanes = UnisonLanes::new(set, count, phases);
+        for j in 0..count {
+            let f = freq * (1.0 + 0.3 * (rng.uniform() as f32 - 0.5));
+            let lane = increment(f, 48_000.0)
+                .zip(level_for(f / 48_000.0))
+                .map(|(inc, level)| Lane {
+                    inc,
+                    level,
+                    gain_l: rng.uniform() as f32,
+                    gain_r: rng.uniform() as f32,
+                });
+            lanes.set(set, j, lane);
+        }
+        lanes
+    }
+
+    #[test]
+    fn every_kernel_matches_the_scalar_one_sample_by_sample() {
+        let mut rng = Rng::new(7);
+        let kernels = Simd::available();
+        println!("kernels on this machine: {kernels:?}");
+        let mut worst = 0.0f32;
+        for case in 0..600 {
+            let frames = [1, 2, 7, 64][case % 4];
+            let set = table(frames, &mut rng);
+            let count = 1 + case % MAX_UNISON;
+            let freq = 20.0 * 2f32.powf(rng.uniform() as f32 * 10.0);
+            let base = lanes(&set, count, freq, &mut rng);
+            let from = rng.uniform() as f32;
+            let to = if case % 3 == 0 {
+                from
+            } else {
+                rng.uniform() as f32
+            };
+            let n = if case % 5 == 0 {
+                1 + rng.below(CONTROL_BLOCK)
+            } else {
+                CONTROL_BLOCK
+            };
+            let ramp = FrameRamp::new(&set, from, to, n);
+            // Every other case fades out an older table (of any frame count).
+            let old = table([1, 3, 64][case % 3], &mut rng);
+            let old_ramp = FrameRamp::new(&old, to, from, n);
+            let fade = (case % 2 == 1).then(|| TableFade {
+                set: &old,
+                ramp: &old_ramp,
+                from: rng.uniform() as f32,
+                to: rng.uniform() as f32,
+            });
+            let mut want = (vec![0.25f32; n], vec![-0.5f32; n]);
+            let mut reference = base.clone();
+            render_unison(
+                Simd::Scalar,
+                &set,
+                &ramp,
+                fade,
+                &mut reference,
+                &mut want.0,
+                &mut want.1,
+            );
+            for &simd in &kernels {
+                let mut got = (vec![0.25f32; n], vec![-0.5f32; n]);
+                let mut lanes = base.clone();
+                render_unison(simd, &set, &ramp, fade, &mut lanes, &mut got.0, &mut got.1);
+                assert_eq!(lanes.phase, reference.phase, "{simd:?} case {case}");
+                for i in 0..n {
+                    let d = (got.0[i] - want.0[i])
+                        .abs()
+                        .max((got.1[i] - want.1[i]).abs());
+                    worst = worst.max(d);
+                    assert!(d <= 1e-5, "{simd:?} case {case} sample {i}: {d}");
+                }
+            }
+        }
+        println!("largest difference from the scalar kernel: {worst:e}");
+    }
+
+    #[test]
+    fn frame_runs_split_where_the_pair_changes() {
+        let set =
+            WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 5)).unwrap();
+        let ramp = FrameRamp::new(&set, 0.2, 0.3, CONTROL_BLOCK);
+        let runs: Vec<_> = frame_runs(&ramp, None, CONTROL_BLOCK).collect();
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[0].start, 0);
+        assert_eq!(runs[1].end, CONTROL_BLOCK);
+        assert_eq!(runs[0].end, runs[1].start);
+        assert_eq!((runs[0].a, runs[1].a), (0, set.stride()));
+        let still = FrameRamp::new(&set, 0.5, 0.5, CONTROL_BLOCK);
+        assert_eq!(frame_runs(&still, None, CONTROL_BLOCK).count(), 1);
+    }
+}
