@@ -1,9 +1,12 @@
 //! Cost of one oscillator-sample: one unison voice reading a 32-frame table
-//! with the frame crossfade on (the position moves every block).
+//! with the frame crossfade on (the position moves every block), and the 16
+//! unison oscillators of one note in one pass on each kernel the CPU has.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nwt_engine::factory::TableSource;
-use nwt_engine::oscillator::{increment, render, FrameRamp};
+use nwt_engine::oscillator::{
+    increment, render, render_unison, FrameRamp, Simd, UnisonLanes, UnisonSpread,
+};
 use nwt_engine::wavetable::level_for;
 use nwt_engine::CONTROL_BLOCK;
 
@@ -43,6 +46,25 @@ fn oscillator(c: &mut Criterion) {
             black_box(&l);
         })
     });
+    // All 16 unison oscillators of one note in one pass, per oscillator-sample.
+    group.throughput(Throughput::Elements((BLOCKS * CONTROL_BLOCK * 16) as u64));
+    for simd in Simd::available() {
+        let spread = UnisonSpread::new(16, 30.0, 0.5);
+        let mut phases = std::array::from_fn(|j| (j as u32).wrapping_mul(0x9e37_79b9));
+        group.bench_function(format!("unison_16_crossfaded_{}", simd.name()), |b| {
+            let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            b.iter(|| {
+                for block in 0..BLOCKS {
+                    let from = block as f32 / BLOCKS as f32 * 0.9 + 0.013;
+                    let ramp = FrameRamp::new(&set, from, from + 0.01, CONTROL_BLOCK);
+                    let mut lanes = UnisonLanes::for_note(&set, &spread, freq, sr, phases);
+                    render_unison(simd, &set, &ramp, None, &mut lanes, &mut l, &mut r);
+                    phases = lanes.phase;
+                }
+                black_box(&l);
+            })
+        });
+    }
     group.finish();
 }
 

@@ -144,7 +144,13 @@ pub fn render(
 /// The phase increment for `freq` Hz at `sample_rate`, or `None` when the
 /// frequency is not below Nyquist (or not a number).
 pub fn increment(freq: f32, sample_rate: f32) -> Option<u32> {
-    let ratio = f64::from(freq) / f64::from(sample_rate);
+    increment_for_ratio(freq / sample_rate)
+}
+
+/// The phase increment for a frequency of `ratio` times the sample rate, or
+/// `None` unless `0 < ratio < 0.5`.
+pub fn increment_for_ratio(ratio: f32) -> Option<u32> {
+    let ratio = f64::from(ratio);
     // `+ 0.5` then truncation rounds a positive value (and is not a libm call).
     (ratio.is_finite() && ratio > 0.0 && ratio < 0.5)
         .then_some((ratio * 4_294_967_296.0 + 0.5) as u32)

@@ -20,7 +20,7 @@
 //!   this one (see BENCHMARKS.md).
 
 use super::{render, FrameRamp};
-use crate::wavetable::{level_for, LevelLayout, WavetableSet};
+use crate::wavetable::{level_harmonics, LevelLayout, WavetableSet, NUM_LEVELS};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 
 /// A kernel the oscillators can run on.
@@ -181,16 +181,21 @@ impl UnisonLanes {
         phases: [u32; MAX_UNISON],
     ) -> Self {
         let mut lanes = Self::new(set, spread.count, phases);
+        let ratio = freq / sample_rate;
+        // Lanes go up in pitch, so each one's level search starts at the last one's.
+        let mut from = 0;
         for j in 0..spread.count {
-            let f = freq * spread.ratio[j];
-            let lane = super::increment(f, sample_rate)
-                .zip(level_for(f / sample_rate))
-                .map(|(inc, level)| Lane {
+            let r = ratio * spread.ratio[j];
+            let lane = super::increment_for_ratio(r).and_then(|inc| {
+                let level = (from..NUM_LEVELS).find(|&k| level_harmonics(k) as f32 * r < 0.5)?;
+                from = level;
+                Some(Lane {
                     inc,
                     level,
                     gain_l: spread.gain_l[j],
                     gain_r: spread.gain_r[j],
-                });
+                })
+            });
             lanes.set(set, j, lane);
         }
         lanes
@@ -240,6 +245,7 @@ impl UnisonLanes {
 
     /// True when `old` stores every level the lanes read where `set` does (so
     /// one index reads both), and the lanes' reads stay inside `old`.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
     fn same_layout(&self, set: &WavetableSet, old: &WavetableSet) -> bool {
         let mut used = 0u32;
         for &k in &self.level {
@@ -252,6 +258,7 @@ impl UnisonLanes {
     }
 
     /// True when every lane's reads stay inside `set` (what the SIMD kernels rely on).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
     fn fits(&self, set: &WavetableSet) -> bool {
         let stride = set.stride();
         let mut reach = 0;
@@ -398,6 +405,7 @@ fn render_scalar(
 /// Samples `start..end` of a block, over which every sample reads frames `a`
 /// and `b` of the table (offsets in its data), and `c` and `d` of the table
 /// fading out, if any.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct FrameRun {
     pub start: usize,
@@ -409,6 +417,7 @@ pub(super) struct FrameRun {
 }
 
 /// The frame pair sample `i` of `ramp` reads.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
 fn pair(ramp: &FrameRamp, i: usize) -> (usize, usize) {
     if ramp.single {
         (ramp.a[0], ramp.a[0])
@@ -420,6 +429,7 @@ fn pair(ramp: &FrameRamp, i: usize) -> (usize, usize) {
 /// Splits the first `n` samples of `ramp` (and of `old`, the fading table's)
 /// into runs of one frame pair each (a position that crosses a frame
 /// boundary inside the block makes two).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
 fn frame_runs<'a>(
     ramp: &'a FrameRamp,
     old: Option<&'a FrameRamp>,
@@ -462,6 +472,7 @@ fn frame_runs<'a>(
 mod tests {
     use super::*;
     use crate::oscillator::increment;
+    use crate::wavetable::level_for;
     use nwt_model::rng::Rng;
     use nwt_model::Shape;
 
