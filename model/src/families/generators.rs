@@ -80,7 +80,7 @@ pub(super) fn additive(rng: &mut Rng) -> Harmonics {
     spectrum_with_phases(rng, random_phases, |h| {
         let hf = h as f64;
         let envelope = floor + bumps.iter().map(|b| b.at(hf)).sum::<f64>();
-        dmath::powf(hf, -tilt) * envelope * roll_off(h, cutoff)
+        turns::powf(hf, -tilt) * envelope * roll_off(h, cutoff)
     })
 }
 
@@ -92,7 +92,7 @@ pub(super) fn odd_harmonic(rng: &mut Rng) -> Harmonics {
     let cutoff = optional_cutoff(rng, 0.3, 8.0);
     let mut out = Harmonics::silent();
     for h in (1..=MAX_HARMONIC).step_by(2) {
-        let a = dmath::powf(h as f64, -tilt) * roll_off(h, cutoff);
+        let a = turns::powf(h as f64, -tilt) * roll_off(h, cutoff);
         let (s, c) = match pattern {
             0 => (1.0, 0.0),
             1 if (h / 2) % 2 == 1 => (-1.0, 0.0),
@@ -157,7 +157,7 @@ pub(super) enum Shaper {
 impl Shaper {
     pub(super) fn apply(self, x: f64) -> f64 {
         match self {
-            Shaper::Tanh(g) => dmath::tanh(g * x),
+            Shaper::Tanh(g) => turns::tanh(g * x),
             Shaper::Clip(g) => (g * x).clamp(-1.0, 1.0),
             Shaper::Fold(g) => sin_turns(0.25 * g * x),
         }
@@ -391,7 +391,7 @@ pub(super) fn formant(rng: &mut Rng) -> Harmonics {
         }
         // Source: sine phase, falling with the tilt, plus a random breath component.
         let (bs, bc) = sin_cos_turns(rng.uniform());
-        let source = dmath::powf(h as f64, -tilt);
+        let source = turns::powf(h as f64, -tilt);
         let (mut re, mut im) = (
             source + breath * bc * source.sqrt(),
             breath * bs * source.sqrt(),

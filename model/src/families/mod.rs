@@ -16,23 +16,24 @@
 //! # Reproducibility
 //!
 //! [`Family::generate`] is bit-identical on every run and platform. It uses only
-//! IEEE basic arithmetic and square roots (correctly rounded everywhere), with its
-//! own FFT and its own `sin`/`cos`/`exp`/`ln`/`tanh`/`atan2`, rather than the
-//! platform's libm (whose last bits differ between systems) or a SIMD FFT (whose
-//! rounding depends on the CPU it finds).
+//! IEEE basic arithmetic and square roots (correctly rounded everywhere), the
+//! `libm` crate for `sin`/`cos`/`exp`/`ln`/`tanh`/`atan2` (pure Rust, the same
+//! code on every platform; see `turns.rs`) rather than the platform's libm
+//! (whose last bits differ between systems), and its own scalar FFT rather
+//! than a SIMD FFT (whose rounding depends on the CPU it finds).
 
 use crate::rng::Rng;
 use crate::{Harmonics, Shape, FRAME_LEN, MAX_HARMONIC};
-use dmath::{cos_turns, exp, ln, sin_cos_turns, sin_turns};
 use std::f64::consts::TAU;
 use std::ops::{Add, Mul, Sub};
 use std::sync::OnceLock;
+use turns::{cos_turns, exp, ln, sin_cos_turns, sin_turns};
 
-mod dmath;
 mod generators;
 mod render;
 #[cfg(test)]
 mod tests;
+mod turns;
 
 use generators::*;
 use render::*;
@@ -187,9 +188,9 @@ pub fn align_phase(h: &mut Harmonics) {
     let (c, s) = coefficient(h, k);
     // Harmonic k as a phasor c - i·s; a shift of τ cycles turns it by k·τ turns,
     // and sine phase is -1/4 turn. Wrap k·τ into half a turn for the smallest shift.
-    let phase = dmath::atan2(-s, c) / TAU;
+    let phase = turns::atan2(-s, c) / TAU;
     let mut turn = -0.25 - phase;
-    turn -= dmath::round(turn);
+    turn -= turns::round(turn);
     rotate(h, turn / k as f64);
 }
 
