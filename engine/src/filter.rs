@@ -91,6 +91,57 @@ impl Svf {
         *self = Self::default();
     }
 
+    /// Filters a stereo block in place, `left` through `channels[0]` and
+    /// `right` through `channels[1]`, mixing `wet` of the filtered signal with
+    /// `1 - wet` of the input (the response chosen once for the block).
+    pub fn process_stereo(
+        channels: &mut [Svf; 2],
+        c: &SvfCoefs,
+        wet: f32,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        match c.mode {
+            FilterMode::LowPass => Self::run(channels, c, wet, left, right, |_, _, v2| v2),
+            FilterMode::BandPass => Self::run(channels, c, wet, left, right, |_, v1, _| v1),
+            FilterMode::HighPass => {
+                let k = c.k;
+                Self::run(channels, c, wet, left, right, move |x, v1, v2| {
+                    x - k * v1 - v2
+                })
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn run(
+        channels: &mut [Svf; 2],
+        c: &SvfCoefs,
+        wet: f32,
+        left: &mut [f32],
+        right: &mut [f32],
+        output: impl Fn(f32, f32, f32) -> f32,
+    ) {
+        let [l, r] = channels;
+        for (x_l, x_r) in left.iter_mut().zip(right.iter_mut()) {
+            let (v1, v2) = l.step(c, *x_l);
+            *x_l += (output(*x_l, v1, v2) - *x_l) * wet;
+            let (v1, v2) = r.step(c, *x_r);
+            *x_r += (output(*x_r, v1, v2) - *x_r) * wet;
+        }
+    }
+
+    /// Advances the state by one input sample; returns the band-pass and low-pass outputs.
+    #[inline(always)]
+    fn step(&mut self, c: &SvfCoefs, x: f32) -> (f32, f32) {
+        let v3 = x - self.ic2;
+        let v1 = c.a1 * self.ic1 + c.a2 * v3;
+        let v2 = self.ic2 + c.a2 * self.ic1 + c.a3 * v3;
+        self.ic1 = 2.0 * v1 - self.ic1;
+        self.ic2 = 2.0 * v2 - self.ic2;
+        (v1, v2)
+    }
+
     /// Filters one sample.
     #[inline]
     pub fn process(&mut self, c: &SvfCoefs, x: f32) -> f32 {

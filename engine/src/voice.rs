@@ -320,11 +320,13 @@ impl Voice {
         if dry >= 1.0 {
             self.svf.iter_mut().for_each(Svf::reset);
         } else {
-            for i in 0..n {
-                let (l, r) = (osc_l[i], osc_r[i]);
-                osc_l[i] = l + (self.svf[0].process(&coefs, l) - l) * (1.0 - dry);
-                osc_r[i] = r + (self.svf[1].process(&coefs, r) - r) * (1.0 - dry);
-            }
+            Svf::process_stereo(
+                &mut self.svf,
+                &coefs,
+                1.0 - dry,
+                &mut osc_l[..n],
+                &mut osc_r[..n],
+            );
             self.svf.iter_mut().for_each(Svf::flush_tiny);
         }
 
@@ -333,14 +335,19 @@ impl Voice {
         // Balance: a pan turns the far side down, the near side stays.
         let pan = mods.pan.clamp(-1.0, 1.0);
         let (pan_l, pan_r) = ((1.0 - pan).min(1.0), (1.0 + pan).min(1.0));
-        for i in 0..n {
-            let mut gain = self.amp.next(&ctx.amp_shape) * velocity_gain;
-            if let Some(fade) = &mut self.fade {
-                gain *= fade.gain;
+        let mut gains = [0.0f32; CONTROL_BLOCK];
+        for gain in gains[..n].iter_mut() {
+            *gain = self.amp.next(&ctx.amp_shape) * velocity_gain;
+        }
+        if let Some(fade) = &mut self.fade {
+            for gain in gains[..n].iter_mut() {
+                *gain *= fade.gain;
                 fade.gain = (fade.gain - fade.step).max(0.0);
             }
-            out_l[i] += osc_l[i] * gain * pan_l;
-            out_r[i] += osc_r[i] * gain * pan_r;
+        }
+        for i in 0..n {
+            out_l[i] += osc_l[i] * gains[i] * pan_l;
+            out_r[i] += osc_r[i] * gains[i] * pan_r;
         }
 
         let finished = !self.amp.is_active() || self.fade.is_some_and(|f| f.gain <= 0.0);

@@ -1,9 +1,20 @@
 //! A windowed-sinc resampler for one cycle (band-limited when it shrinks).
+//!
+//! Why not `rubato`: an import reads one cycle at `start + n·period/2048` of
+//! a recording, with a fractional start and period. rubato (5.1, measured on a
+//! band-limited test wave of periods 20.5 to 900.2 samples) streams from an
+//! integer sample at a fixed ratio, so it cannot start between samples, needs
+//! a new resampler per period (3.3–8 ms to build), 256-tap margins and a
+//! fractional delay correction its `output_delay` leaves out, and took
+//! 0.4–8 ms per cycle against this kernel's 0.85 ms. Its accuracy, -102 dB,
+//! is what this kernel reaches with 64 taps: -93 dB (period 20.5), -104 dB
+//! (100.37), -111 dB (441) relative RMS error; with the 32 taps it had before,
+//! the passband drooped near the source's Nyquist frequency (-55 to -73 dB).
 
 use super::*;
 
 /// Taps of the resampling kernel at its widest cutoff.
-pub(super) const SINC_TAPS: f64 = 32.0;
+pub(super) const SINC_TAPS: f64 = 64.0;
 /// Kernel table entries per zero crossing of the sinc.
 pub(super) const SINC_TABLE_RESOLUTION: f64 = 256.0;
 /// Fraction of the new Nyquist frequency kept when a cycle is downsampled.
