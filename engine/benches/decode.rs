@@ -40,6 +40,7 @@ fn decode(c: &mut Criterion) {
     let request = TableRequest {
         user: None,
         macros: [0.3; MACROS],
+        knobs: [0.0; nwt_engine::neural::knobs::KNOBS],
         frames: 64,
         mode: MacroMode::Anchors,
         anchors: Anchors::from_shapes(&[AnchorShape::Saw, AnchorShape::Square]),

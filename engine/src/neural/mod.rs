@@ -12,6 +12,7 @@
 //! worker to free.
 
 pub mod anchors;
+pub mod knobs;
 pub mod worker;
 
 pub use anchors::{Anchor, AnchorShape, AnchorStore, Anchors, UserTable};
@@ -55,6 +56,8 @@ pub struct TableRequest {
     pub user: Option<(u64, String)>,
     /// Macro knobs, each `-1..=1`.
     pub macros: [f32; MACROS],
+    /// Semantic knobs, each `-1..=1` ([`knobs`]).
+    pub knobs: [f32; knobs::KNOBS],
     /// Frames in the table.
     pub frames: usize,
     /// How the macros apply.
@@ -70,6 +73,7 @@ impl TableRequest {
         Self {
             user: params.user_table_key(),
             macros: params.macro_values(),
+            knobs: params.knob_values(),
             frames: params.frame_count(),
             mode: params.macro_mode.value(),
             anchors: params.anchors_snapshot(),
@@ -81,6 +85,7 @@ impl TableRequest {
     pub fn is_current(&self, params: &SynthParams) -> bool {
         params.user_table_key_is(self.user.as_ref())
             && self.macros == params.macro_values()
+            && self.knobs == params.knob_values()
             && self.frames == params.frame_count()
             && self.mode == params.macro_mode.value()
             && params.anchors_equal(&self.anchors)
@@ -93,6 +98,7 @@ impl TableRequest {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct DecoderInputs {
     macros: [f32; nwt_model::model::MACROS],
+    knobs: [f32; knobs::KNOBS],
     frames: usize,
     mode: usize,
     table: usize,
@@ -104,6 +110,7 @@ impl DecoderInputs {
     pub fn read(params: &SynthParams) -> Self {
         Self {
             macros: params.macro_values(),
+            knobs: params.knob_values(),
             frames: params.frame_count(),
             mode: params.macro_mode.value().to_index(),
             table: params.table.value().to_index(),
@@ -141,6 +148,8 @@ pub struct AnchorEncoder {
     wave_residuals: HashMap<u64, Residual>,
     /// Anchors saved as latents of the first model, as the cycles they stood for.
     migrated: HashMap<u64, Anchor>,
+    /// Where the semantic knobs take each anchor.
+    knob_charts: knobs::KnobCharts,
 }
 
 /// One filled anchor of a table: its latent and, for a shape or an imported
@@ -388,7 +397,10 @@ pub fn table_plan(
     pacing: Pacing<'_>,
 ) -> Result<TablePlan, NeuralError> {
     let points = anchor_points(model, encoder, request)?;
-    let anchors: Vec<Latent> = points.iter().map(|p| p.latent).collect();
+    let anchors = points
+        .iter()
+        .map(|p| encoder.knob_charts.moved(model, &p.latent, &request.knobs))
+        .collect::<Result<Vec<Latent>, _>>()?;
     let frames = request.frames.clamp(1, crate::MAX_FRAMES);
     let centre = model.macros_to_latent(&[0.0; MACROS]);
     let knobs = model.macros_to_latent(&request.macros);
@@ -514,6 +526,7 @@ mod tests {
         TableRequest {
             user: None,
             macros: [0.0; MACROS],
+            knobs: [0.0; knobs::KNOBS],
             frames,
             mode: MacroMode::Anchors,
             anchors: Anchors::from_shapes(shapes),

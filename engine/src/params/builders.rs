@@ -56,8 +56,13 @@ pub(super) fn bipolar_param(name: &str, unit: &'static str, range: f32) -> Float
 }
 
 pub(super) fn macro_param(n: usize) -> FloatParam {
+    knob_param(&format!("Macro {n}"))
+}
+
+/// A bipolar knob of the decoder, `-1..=1`, centred.
+pub(super) fn knob_param(name: &str) -> FloatParam {
     FloatParam::new(
-        format!("Macro {n}"),
+        name,
         0.0,
         FloatRange::Linear {
             min: -1.0,

@@ -18,6 +18,31 @@ impl SynthParams {
         ]
     }
 
+    /// The semantic knobs, in the order of `nwt_model::semantic::NAMES`.
+    pub fn knob_params(&self) -> [&FloatParam; KNOBS] {
+        [
+            &self.brightness,
+            &self.warmth,
+            &self.richness,
+            &self.odd_even,
+            &self.formant,
+        ]
+    }
+
+    /// The semantic knobs as the decoder plays them, clamped to `-1..=1`
+    /// (non-finite values read as 0).
+    pub fn knob_values(&self) -> [f32; KNOBS] {
+        let knobs = self.knob_params();
+        std::array::from_fn(|i| {
+            let v = knobs[i].value();
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        })
+    }
+
     /// The macros as the decoder plays them: each knob plus what the
     /// modulation matrix adds, clamped to `-1..=1` (non-finite values read as 0).
     pub fn macro_values(&self) -> [f32; MACROS] {

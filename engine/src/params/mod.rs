@@ -11,6 +11,7 @@ use crate::modulation::{self, ModSlotParams, MOD_SLOTS};
 use crate::neural::{AnchorStore, Anchors, MacroMode, UserTable};
 use nice_plug::prelude::*;
 use nwt_model::model::MACROS;
+use nwt_model::semantic::DESCRIPTORS as KNOBS;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
@@ -81,6 +82,21 @@ pub struct SynthParams {
     /// Macro knob 8.
     #[id = "macro_8"]
     pub macro_8: FloatParam,
+    /// Semantic knob: brighter (+) or duller (−), `-1..=1`; see `neural::knobs`.
+    #[id = "brightness"]
+    pub brightness: FloatParam,
+    /// Semantic knob: more (+) or less (−) of the power in harmonics 1–4.
+    #[id = "warmth"]
+    pub warmth: FloatParam,
+    /// Semantic knob: more (+) or fewer (−) strong harmonics.
+    #[id = "richness"]
+    pub richness: FloatParam,
+    /// Semantic knob: odd harmonics (+) or even ones (−) stronger.
+    #[id = "odd_even"]
+    pub odd_even: FloatParam,
+    /// Semantic knob: the spectral envelope's peak higher (+) or lower (−).
+    #[id = "formant"]
+    pub formant: FloatParam,
     /// How the macro knobs apply: to every anchor, or growing along the path.
     #[id = "macro_mode"]
     pub macro_mode: EnumParam<MacroMode>,
@@ -232,6 +248,11 @@ impl Default for SynthParams {
             macro_6: macro_param(6),
             macro_7: macro_param(7),
             macro_8: macro_param(8),
+            brightness: knob_param("Brightness"),
+            warmth: knob_param("Warmth"),
+            richness: knob_param("Richness"),
+            odd_even: knob_param("Odd/Even"),
+            formant: knob_param("Formant"),
             macro_mode: EnumParam::new("Macro Mode", MacroMode::Anchors),
             frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
             anchors: AnchorStore::default(),

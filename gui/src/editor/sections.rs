@@ -24,6 +24,12 @@ impl Editor {
             });
         }
         choice(ui, ptr(&p.macro_mode), access.as_ref(), 120.0);
+        // The semantic knobs: named timbre moves on top of the anchors.
+        ui.horizontal(|ui| {
+            for k in p.knob_params() {
+                knob(ui, ptr(k), access.as_ref(), 26.0);
+            }
+        });
     }
 
     pub(super) fn frames_to_show(&mut self, status: &WorkerStatus) -> Frames {

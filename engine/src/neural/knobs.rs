@@ -1,0 +1,120 @@
+//! The semantic knobs (brightness, warmth, richness, odd/even, formant) in
+//! the decoder worker: where each knob takes each anchor.
+//!
+//! For an anchor and a knob, the model's chart ([`SemanticAxes::chart`]: at
+//! knob values ±0.5 and ±1, a latent where that descriptor moved by value ×
+//! [`KNOB_REACH`] normalised units and the other four stayed, found by a few
+//! damped Gauss–Newton steps on the decoder) is computed the first time the
+//! knob leaves 0 for that anchor and then kept, so a later move of the knob
+//! costs what a macro move costs. Between chart points the move is
+//! interpolated linearly; several knobs add their moves. The moved anchors
+//! then go through the path, the macros and the anchors' residuals exactly
+//! as unmoved ones do: the network's change on top of the exact anchors.
+//!
+//! The directions belong to one model: the embedded `assets/semantic.json`
+//! is used only with the weights it was fitted on (else the knobs do nothing).
+
+use nwt_model::semantic::{SemanticAxes, DESCRIPTORS, KNOB_REACH};
+use nwt_model::{Latent, Model, ModelError};
+use std::collections::HashMap;
+
+/// Semantic knobs.
+pub const KNOBS: usize = DESCRIPTORS;
+
+/// Knob values at which a chart is computed (0 is the anchor itself).
+const CHART_VALUES: [f32; 4] = [-1.0, -0.5, 0.5, 1.0];
+
+/// Gauss–Newton steps per chart point (3 measured best; see MODEL.md).
+const CHART_ITERATIONS: usize = 3;
+
+/// The charts of the anchors seen so far, per anchor latent and knob.
+#[derive(Debug, Default)]
+pub struct KnobCharts {
+    /// The embedded axes, once looked up (`None` inside: none for this model).
+    axes: Option<Option<SemanticAxes>>,
+    charts: HashMap<(u64, usize), [Latent; 4]>,
+}
+
+/// A key for an anchor latent (FNV-1a of its bits).
+fn latent_key(z: &Latent) -> u64 {
+    z.iter()
+        .fold(nwt_model::rng::Fnv1a::default(), |h, v| {
+            h.write(&v.to_le_bytes())
+        })
+        .finish()
+}
+
+/// The point of `chart` (at [`CHART_VALUES`], with `z` at 0) for knob value `v`.
+fn along(chart: &[Latent; 4], z: &Latent, v: f32) -> Latent {
+    let v = v.clamp(-1.0, 1.0);
+    let points = [chart[0], chart[1], *z, chart[2], chart[3]];
+    let x = (v + 1.0) * 2.0; // 0..4 over the five points
+    let k = (x.floor() as usize).min(3);
+    let t = x - k as f32;
+    std::array::from_fn(|i| points[k][i] + (points[k + 1][i] - points[k][i]) * t)
+}
+
+impl KnobCharts {
+    /// Whether the knobs can act with `model` (its semantic axes are embedded).
+    pub fn available(&mut self, model: &Model) -> bool {
+        self.axes(model).is_some()
+    }
+
+    fn axes(&mut self, model: &Model) -> Option<&SemanticAxes> {
+        self.axes
+            .get_or_insert_with(|| SemanticAxes::embedded().filter(|a| a.model == model.id()))
+            .as_ref()
+    }
+
+    /// Anchor `z` moved by `knobs` (each `-1..=1`; 0 leaves it). Computes
+    /// and keeps the charts it needs.
+    pub fn moved(
+        &mut self,
+        model: &Model,
+        z: &Latent,
+        knobs: &[f32; KNOBS],
+    ) -> Result<Latent, ModelError> {
+        if knobs.iter().all(|&v| v == 0.0 || !v.is_finite()) || self.axes(model).is_none() {
+            return Ok(*z);
+        }
+        let key = latent_key(z);
+        let mut out = *z;
+        for (j, &v) in knobs.iter().enumerate() {
+            if v == 0.0 || !v.is_finite() {
+                continue;
+            }
+            if !self.charts.contains_key(&(key, j)) {
+                let axes = self.axes(model).expect("checked above");
+                let points = axes.chart(model, z, j, &CHART_VALUES, CHART_ITERATIONS)?;
+                let chart = std::array::from_fn(|i| points[i]);
+                self.charts.insert((key, j), chart);
+            }
+            let target = along(&self.charts[&(key, j)], z, v);
+            for i in 0..out.len() {
+                out[i] += target[i] - z[i];
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// How far a knob at ±1 asks its descriptor to move (normalised units).
+pub const REACH: f32 = KNOB_REACH;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn along_interpolates_between_chart_points_through_the_anchor() {
+        let z: Latent = [0.0; nwt_model::vae::LATENT];
+        let chart: [Latent; 4] =
+            std::array::from_fn(|k| [[-2.0, -1.0, 1.0, 2.0][k]; nwt_model::vae::LATENT]);
+        assert_eq!(along(&chart, &z, 0.0)[0], 0.0);
+        assert_eq!(along(&chart, &z, 1.0)[0], 2.0);
+        assert_eq!(along(&chart, &z, -1.0)[0], -2.0);
+        assert!((along(&chart, &z, 0.25)[0] - 0.5).abs() < 1e-6);
+        assert!((along(&chart, &z, -0.75)[0] + 1.5).abs() < 1e-6);
+        assert_eq!(along(&chart, &z, 7.0)[0], 2.0);
+    }
+}

@@ -1,0 +1,111 @@
+//! The semantic knobs (brightness, warmth, richness, odd/even, formant) in the
+//! decoder's tables: turning a knob from −1 to +1 moves its own descriptor of
+//! the anchor's frame, measured on the built table as the synth plays it.
+
+use nwt_engine::neural::knobs::KNOBS;
+use nwt_engine::neural::{
+    build_table, AnchorEncoder, AnchorShape, Anchors, MacroMode, TableRequest,
+};
+use nwt_model::semantic::{SemanticAxes, NAMES};
+use nwt_model::{Harmonics, Model};
+use std::time::Instant;
+
+const VALUES: [f32; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
+
+/// The normalised descriptors of frame 0 of the table one anchor makes with `knobs`.
+fn descriptors(
+    model: &Model,
+    axes: &SemanticAxes,
+    encoder: &mut AnchorEncoder,
+    shape: AnchorShape,
+    knobs: [f32; KNOBS],
+) -> [f32; KNOBS] {
+    let request = TableRequest {
+        user: None,
+        macros: [0.0; nwt_model::model::MACROS],
+        knobs,
+        frames: 8,
+        mode: MacroMode::Anchors,
+        anchors: Anchors::from_shapes(&[shape]),
+    };
+    let set = build_table(model, encoder, &request).expect("table");
+    let frame = Harmonics::from_cycle(&set.frame(0));
+    axes.describe(&nwt_model::levels::levels_db(&Model::canonical(&frame)))
+}
+
+#[test]
+fn each_knob_moves_its_own_descriptor() {
+    let model = Model::embedded().expect("shipped weights");
+    let axes = SemanticAxes::embedded().expect("assets/semantic.json is embedded");
+    assert_eq!(
+        axes.model,
+        model.id(),
+        "the knobs' directions belong to the shipped model"
+    );
+    let mut encoder = AnchorEncoder::default();
+    // Knobs that rise monotonically over (nearly) all test anchors (MODEL.md)
+    // must here too: never falling (a descriptor already at the top of its
+    // range, as a square's odd share, stays there) and moving at least 0.1
+    // of the descriptor's range from −1 to +1.
+    let required = ["warmth", "richness", "odd_even"];
+    for shape in [AnchorShape::Saw, AnchorShape::VowelA, AnchorShape::Square] {
+        for (j, name) in NAMES.iter().enumerate() {
+            let started = Instant::now();
+            let rows: Vec<[f32; KNOBS]> = VALUES
+                .iter()
+                .map(|&v| {
+                    let mut knobs = [0.0; KNOBS];
+                    knobs[j] = v;
+                    descriptors(&model, &axes, &mut encoder, shape, knobs)
+                })
+                .collect();
+            let own: Vec<f32> = rows.iter().map(|r| r[j]).collect();
+            let rises = own.windows(2).all(|w| w[1] >= w[0] - 0.005);
+            let moved = own[4] - own[0];
+            let others = (0..KNOBS)
+                .filter(|&k| k != j)
+                .map(|k| (rows[4][k] - rows[0][k]).abs())
+                .fold(0.0f32, f32::max);
+            println!(
+                "{shape:?} {name}: own {own:.3?} (moved {moved:.3}), largest other move {others:.3}, {:.0} ms",
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            if required.contains(name) {
+                assert!(
+                    rises,
+                    "{shape:?}: {name} does not rise monotonically: {own:?}"
+                );
+                assert!(moved > 0.1, "{shape:?}: {name} moved only {moved}");
+            }
+        }
+    }
+}
+
+#[test]
+fn knobs_at_zero_leave_the_table_alone() {
+    let model = Model::embedded().expect("shipped weights");
+    let mut encoder = AnchorEncoder::default();
+    let request = |knobs| TableRequest {
+        user: None,
+        macros: [0.0; nwt_model::model::MACROS],
+        knobs,
+        frames: 8,
+        mode: MacroMode::Anchors,
+        anchors: Anchors::from_shapes(&[AnchorShape::Saw, AnchorShape::VowelA]),
+    };
+    let plain = build_table(&model, &mut encoder, &request([0.0; KNOBS])).unwrap();
+    let mut moved = [0.0; KNOBS];
+    moved[0] = 0.8;
+    let bright = build_table(&model, &mut encoder, &request(moved)).unwrap();
+    let again = build_table(&model, &mut encoder, &request([0.0; KNOBS])).unwrap();
+    assert_eq!(
+        plain.data(),
+        again.data(),
+        "a knob back at 0 gives the same table"
+    );
+    assert_ne!(
+        plain.data(),
+        bright.data(),
+        "brightness 0.8 changes the table"
+    );
+}
