@@ -96,7 +96,17 @@ fn knobs_at_zero_leave_the_table_alone() {
     let plain = build_table(&model, &mut encoder, &request([0.0; KNOBS])).unwrap();
     let mut moved = [0.0; KNOBS];
     moved[0] = 0.8;
+    let first = Instant::now();
     let bright = build_table(&model, &mut encoder, &request(moved)).unwrap();
+    let first = first.elapsed();
+    moved[0] = 0.7;
+    let later = Instant::now();
+    build_table(&model, &mut encoder, &request(moved)).unwrap();
+    println!(
+        "two anchors, 8 frames: first brightness move {:.1} ms (charts computed), the next {:.1} ms",
+        first.as_secs_f64() * 1e3,
+        later.elapsed().as_secs_f64() * 1e3
+    );
     let again = build_table(&model, &mut encoder, &request([0.0; KNOBS])).unwrap();
     assert_eq!(
         plain.data(),

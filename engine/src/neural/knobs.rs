@@ -66,6 +66,24 @@ impl KnobCharts {
             .as_ref()
     }
 
+    /// Computes one chart that anchor `z` lacks (any knob), if any; returns
+    /// whether it computed one. The worker calls it while idle once a knob is
+    /// in use, so the other knobs' first moves cost no more than later ones.
+    pub fn prepare_one(&mut self, model: &Model, z: &Latent) -> Result<bool, ModelError> {
+        if self.axes(model).is_none() {
+            return Ok(false);
+        }
+        let key = latent_key(z);
+        let Some(j) = (0..KNOBS).find(|&j| !self.charts.contains_key(&(key, j))) else {
+            return Ok(false);
+        };
+        let axes = self.axes(model).expect("checked above");
+        let points = axes.chart(model, z, j, &CHART_VALUES, CHART_ITERATIONS)?;
+        self.charts
+            .insert((key, j), std::array::from_fn(|i| points[i]));
+        Ok(true)
+    }
+
     /// Anchor `z` moved by `knobs` (each `-1..=1`; 0 leaves it). Computes
     /// and keeps the charts it needs.
     pub fn moved(

@@ -317,6 +317,27 @@ impl AnchorEncoder {
     }
 }
 
+impl AnchorEncoder {
+    /// While a semantic knob is in use, computes one missing knob chart of
+    /// one of `request`'s anchors (see [`knobs::KnobCharts::prepare_one`]);
+    /// returns whether there was one to compute.
+    pub fn prepare_knob_chart(
+        &mut self,
+        model: &Model,
+        request: &TableRequest,
+    ) -> Result<bool, NeuralError> {
+        if request.user.is_some() || request.knobs.iter().all(|&v| v == 0.0) {
+            return Ok(false);
+        }
+        for point in anchor_points(model, self, request)? {
+            if self.knob_charts.prepare_one(model, &point.latent)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
 /// The latents of every frame of the table `request` describes: the path
 /// through the filled anchors (a saw when none is filled) with the macro
 /// offset applied, paced evenly in timbre.

@@ -538,6 +538,13 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             last_revision = revision;
             last = Some(request);
         }
+        // With a semantic knob in use, compute the charts the other knobs
+        // will need, one per pass (a change is picked up between them).
+        if let Some(request) = &last {
+            if matches!(encoder.prepare_knob_chart(model, request), Ok(true)) {
+                continue;
+            }
+        }
         // Sleep until woken: briefly while things move (no added delay for a
         // change nobody announced), until the re-pacing is due, else long.
         let since_change = last_change.elapsed();
