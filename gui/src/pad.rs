@@ -1,7 +1,9 @@
 //! The latent pad: the plane of the model's two strongest macro axes, with
 //! the factory shapes and the anchors drawn where they sit in it, the table's
 //! path through them, and the current sound as a point that can be dragged
-//! (dragging moves macro knobs 1 and 2).
+//! (dragging moves macro knobs 1 and 2). It can instead show a pair of the
+//! named knobs, brightness across and warmth up ([`PadPair`]), as a plain
+//! two-knob pad.
 
 use crate::access::ParamAccess;
 use crate::theme;
@@ -20,6 +22,25 @@ pub const RANGE: f32 = 1.5;
 
 /// The accessible label of the pad.
 pub const LABEL: &str = "Latent pad";
+
+/// The two knobs the pad shows and drags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadPair {
+    /// Macro knobs 1 and 2 (the latent plane with the shapes and anchors).
+    Macros,
+    /// The brightness and warmth knobs.
+    BrightnessWarmth,
+}
+
+impl PadPair {
+    /// The name on its selector.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Macros => "Macros 1-2",
+            Self::BrightnessWarmth => "Brightness x Warmth",
+        }
+    }
+}
 
 /// Where `latent` sits on the plane of macro axes 1 and 2, in macro units
 /// (unclamped: ±1 is ±3σ from the training mean).
@@ -199,9 +220,11 @@ pub fn latent_pad(
     access: &dyn ParamAccess,
     status: &WorkerStatus,
     size: f32,
+    pair: PadPair,
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
     let live = is_live(params);
+    let semantic = pair == PadPair::BrightnessWarmth;
     let macros = {
         let m = params.macro_values();
         [m[0], m[1]]
@@ -214,21 +237,32 @@ pub fn latent_pad(
                 .x
         })
     });
-    let range = layout.range;
+    // The named pair spans its knobs' range, -1..1, edge to edge.
+    let range = if semantic { 1.0 } else { layout.range };
     let id = Id::unique("latent-pad");
-    let knob_ptrs: [ParamPtr; 2] = [params.macro_1.as_ptr(), params.macro_2.as_ptr()];
+    let (x_knob, y_knob) = if semantic {
+        (&params.brightness, &params.warmth)
+    } else {
+        (&params.macro_1, &params.macro_2)
+    };
+    let knob_ptrs: [ParamPtr; 2] = [x_knob.as_ptr(), y_knob.as_ptr()];
     // The knobs as set (host modulation is not part of what a drag changes).
     let knobs = [
-        params.macro_1.unmodulated_plain_value(),
-        params.macro_2.unmodulated_plain_value(),
+        x_knob.unmodulated_plain_value(),
+        y_knob.unmodulated_plain_value(),
     ];
     let position = params.position.value();
-    let point = current_point(status, position, knobs);
+    let point = if semantic {
+        knobs
+    } else {
+        current_point(status, position, knobs)
+    };
     // Knob units per point of pointer movement. "Every Anchor" moves the whole
     // path (the point follows the pointer one to one); "Along Path" weights
     // the offset by how far along the path the position is, so the knobs move
     // more for the point to follow (and cannot move it at the path's start).
     let gain = match params.macro_mode.value() {
+        _ if semantic => 1.0,
         nwt_engine::neural::MacroMode::Anchors => 1.0,
         nwt_engine::neural::MacroMode::Path => position.clamp(0.0, 1.0).max(0.1),
     };
@@ -295,21 +329,32 @@ pub fn latent_pad(
         painter.line_segment([pos2(x, rect.top()), pos2(x, rect.bottom())], stroke);
         painter.line_segment([pos2(rect.left(), y), pos2(rect.right(), y)], stroke);
     }
+    let (x_name, y_name) = if semantic {
+        ("Brightness", "Warmth")
+    } else {
+        ("Macro 1", "Macro 2")
+    };
     painter.text(
         rect.right_bottom() - vec2(4.0, 4.0),
         Align2::RIGHT_BOTTOM,
-        "Macro 1",
+        x_name,
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
     painter.text(
         rect.left_top() + vec2(4.0, 4.0),
         Align2::LEFT_TOP,
-        "Macro 2",
+        y_name,
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
-    for (name, dot, label) in &layout.shapes {
+    // Shapes, path and anchors live on the macro plane only.
+    let (shapes, path, rings) = if semantic {
+        (&[][..], &[][..], &[][..])
+    } else {
+        (&layout.shapes[..], &layout.path[..], &layout.rings[..])
+    };
+    for (name, dot, label) in shapes {
         painter.circle_filled(*dot, 3.0, fade(theme::TEXT_DIM));
         if let Some(r) = label {
             painter.text(
@@ -321,13 +366,13 @@ pub fn latent_pad(
             );
         }
     }
-    if layout.path.len() > 1 {
+    if path.len() > 1 {
         painter.add(egui::Shape::line(
-            layout.path.clone(),
+            path.to_vec(),
             Stroke::new(1.5, fade(theme::ACCENT.gamma_multiply(0.6))),
         ));
     }
-    for ((slot, at), true_at) in layout.rings.iter().zip(&layout.anchored_at) {
+    for ((slot, at), true_at) in rings.iter().zip(&layout.anchored_at) {
         let colour = fade(theme::ANCHORS[*slot]);
         if at.distance(*true_at) > 0.5 {
             painter.line_segment([*true_at, *at], Stroke::new(1.0, colour));
@@ -366,11 +411,14 @@ pub fn latent_pad(
     }
 
     response.widget_info(|| WidgetInfo::labeled(Role::Canvas, true, LABEL));
-    response.on_hover_text(
+    response.on_hover_text(if semantic {
+        "Brightness (across) and warmth (up), each -1..1: drag the bright point \
+         (or click) to move both knobs."
+    } else {
         "The two strongest directions of the model's latent space (macro knobs 1 and 2). \
          Grey dots: factory shapes; rings: your anchors; the line: the table's path. \
-         Drag the bright point (or click) to move the sound.",
-    )
+         Drag the bright point (or click) to move the sound."
+    })
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn editor_with_reports(
 
 fn harness(editor: Editor) -> Harness<'static, Editor> {
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 850.0))
+        .with_size(egui::vec2(1100.0, 900.0))
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(|ui, editor: &mut Editor| editor.show(ui), editor);
     h.run_steps(2);
@@ -160,6 +160,47 @@ fn turning_a_knob_sets_its_parameter() {
 
     // A stepped parameter through its drop-down: the LFO shape.
     assert_eq!(params.lfo_shape.value() as usize, 0);
+}
+
+#[test]
+fn the_pad_can_show_and_drag_brightness_and_warmth() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    h.get_by_label(nwt_gui::pad::PadPair::BrightnessWarmth.name())
+        .click();
+    h.run_steps(2);
+    let pad = h.get_by_label(nwt_gui::pad::LABEL).rect();
+    // The pair spans -1..1 edge to edge.
+    let units_per_point = 2.0 / pad.width();
+    drag(
+        &mut h,
+        pad.center(),
+        egui::vec2(40.0, 20.0),
+        egui::Modifiers::NONE,
+    );
+    let (bright, warm) = (params.brightness.value(), params.warmth.value());
+    assert!(
+        (bright - 40.0 * units_per_point).abs() < 0.01,
+        "brightness: {bright}"
+    );
+    assert!(
+        (warm + 20.0 * units_per_point).abs() < 0.01,
+        "warmth: {warm}"
+    );
+    assert_eq!(params.macro_1.value(), 0.0, "the macros stay");
+    assert_eq!(params.macro_2.value(), 0.0);
+    // And back to the macros.
+    h.get_by_label(nwt_gui::pad::PadPair::Macros.name()).click();
+    h.run_steps(2);
+    drag(
+        &mut h,
+        pad.center(),
+        egui::vec2(30.0, 0.0),
+        egui::Modifiers::NONE,
+    );
+    assert!(params.macro_1.value() > 0.0);
+    assert_eq!(params.brightness.value(), bright, "brightness stays");
 }
 
 #[test]
@@ -1051,9 +1092,9 @@ fn the_plots_grow_with_the_window_and_the_knobs_do_not() {
         let knob = h.get_by_label("Resonance").rect();
         (pad.width(), knob.width(), h.state().growth())
     };
-    let (pad, knob, grow) = size_at(egui::vec2(1100.0, 850.0));
+    let (pad, knob, grow) = size_at(egui::vec2(1100.0, 900.0));
     assert_eq!(grow, 1.0);
-    let (big_pad, big_knob, big_grow) = size_at(egui::vec2(1650.0, 1275.0));
+    let (big_pad, big_knob, big_grow) = size_at(egui::vec2(1650.0, 1350.0));
     assert!((big_grow - 1.5).abs() < 1e-3, "{big_grow}");
     assert!((big_pad / pad - 1.5).abs() < 0.01, "pad {pad} -> {big_pad}");
     assert_eq!(knob, big_knob, "knobs keep their size");
@@ -1121,7 +1162,7 @@ fn an_anchor_menu_shows_its_shape_and_lists_every_shape() {
     for shape in nwt_engine::neural::AnchorShape::ALL {
         let item = h.get_by_role_and_label(egui::accesskit::Role::Button, shape.id());
         assert!(
-            item.rect().bottom() <= 850.0,
+            item.rect().bottom() <= 900.0,
             "{} is cut off at {:?}",
             shape.id(),
             item.rect()

@@ -85,6 +85,8 @@ pub struct Editor {
     pending_load: Option<PresetEntry>,
     /// A preset to load once "Save As" (asked for by that question) is done.
     load_after_save: Option<PresetEntry>,
+    /// Which two knobs the latent pad shows and drags.
+    pad_pair: pad::PadPair,
 }
 
 fn ptr<P: Param>(p: &P) -> ParamPtr {
@@ -176,6 +178,7 @@ impl Editor {
             decoder_inputs: None,
             pending_load: None,
             load_after_save: None,
+            pad_pair: pad::PadPair::Macros,
         }
     }
 
@@ -295,6 +298,7 @@ impl Editor {
                 theme::section(ui, "Modulation", |ui| {
                     crate::modulation::modulation_section(ui, &self.params, access.as_ref())
                 });
+                theme::section(ui, "Timbre", |ui| self.timbre_section(ui));
             });
         });
         ui.add_space(4.0);

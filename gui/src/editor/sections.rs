@@ -6,7 +6,25 @@ use super::*;
 impl Editor {
     pub(super) fn latent_section(&mut self, ui: &mut Ui, status: &WorkerStatus) {
         let access = self.access.clone();
-        pad::latent_pad(ui, &self.params, access.as_ref(), status, 232.0 * self.grow);
+        ui.horizontal(|ui| {
+            for pair in [pad::PadPair::Macros, pad::PadPair::BrightnessWarmth] {
+                if ui
+                    .selectable_label(self.pad_pair == pair, pair.name())
+                    .clicked()
+                {
+                    self.pad_pair = pair;
+                }
+            }
+        });
+        let size = 232.0 * self.grow;
+        pad::latent_pad(
+            ui,
+            &self.params,
+            access.as_ref(),
+            status,
+            size,
+            self.pad_pair,
+        );
         if !pad::is_live(&self.params) {
             // The macros shape the neural table only: dimmed, still usable.
             ui.multiply_opacity(0.45);
@@ -24,9 +42,16 @@ impl Editor {
             });
         }
         choice(ui, ptr(&p.macro_mode), access.as_ref(), 120.0);
-        // The semantic knobs: named timbre moves on top of the anchors.
+    }
+
+    /// The named knobs: timbre moves on top of the anchors (the neural table only).
+    pub(super) fn timbre_section(&mut self, ui: &mut Ui) {
+        let access = self.access.clone();
+        if !pad::is_live(&self.params) {
+            ui.multiply_opacity(0.45);
+        }
         ui.horizontal(|ui| {
-            for k in p.knob_params() {
+            for k in self.params.knob_params() {
                 knob(ui, ptr(k), access.as_ref(), 26.0);
             }
         });
