@@ -47,7 +47,7 @@ fn each_knob_moves_its_own_descriptor() {
     // must here too: never falling (a descriptor already at the top of its
     // range, as a square's odd share, stays there) and moving at least 0.1
     // of the descriptor's range from −1 to +1.
-    let required = ["warmth", "richness", "odd_even"];
+    let required = ["brightness", "warmth", "odd_even"];
     for shape in [AnchorShape::Saw, AnchorShape::VowelA, AnchorShape::Square] {
         for (j, name) in NAMES.iter().enumerate() {
             let started = Instant::now();

@@ -5,8 +5,11 @@
 //! Descriptors (from the levels `L_k` in dB of harmonics `k = 1..=512`,
 //! powers `p_k = 10^(L_k/10)`, 0 for a harmonic at the model's -80 dB floor):
 //!
-//! * **brightness**: the spectral centroid on a log-frequency axis,
-//!   `Σ p_k·log2(k) / Σ p_k` (0 for a sine, about 3.5 for a saw);
+//! * **brightness**: where the upper partials sit: their power-weighted
+//!   position in octaves above harmonic 4, `Σ_{k≥5} p_k·log2(k/4) /
+//!   (Σ_{k≥5} p_k + 10⁻³·Σ p_k)` (0 for a sine, fading to 0 as the upper
+//!   partials fall below -30 dB of the whole; apart from warmth by
+//!   construction, which weighs harmonics 1–4 against the rest);
 //! * **warmth**: the share of power in harmonics 1–4, `Σ_{k≤4} p_k / Σ p_k`;
 //! * **richness**: `log2` of how many harmonics lie within 30 dB of the
 //!   strongest (a soft count: each by a logistic of its distance to that line,
@@ -15,7 +18,7 @@
 //!   fundamental, `Σ_{odd k≥3} p_k / Σ_{k≥2} p_k` (0.5 when there is none);
 //! * **formant position**: `log2` of the harmonic where the spectral envelope
 //!   (power averaged over a third of an octave around each harmonic) peaks,
-//!   found as the centroid of `log2(k)` weighted by the envelope to the fourth
+//!   found as the centroid of `log2(k)` weighted by the squared envelope
 //!   power (a soft maximum, smooth when two peaks trade places).
 //!
 //! Each is mapped to 0..1 between its 1st and 99th percentile over the
@@ -35,6 +38,10 @@ pub const DESCRIPTORS: usize = 5;
 
 /// Their names, in order (also the knobs' parameter ids).
 pub const NAMES: [&str; DESCRIPTORS] = ["brightness", "warmth", "richness", "odd_even", "formant"];
+
+/// The upper partials' power below which brightness fades to 0, as a share
+/// of the total power (-30 dB).
+const BRIGHTNESS_FLOOR: f64 = 1e-3;
 
 /// Levels this far below the strongest count for richness.
 const RICHNESS_DB: f32 = 30.0;
@@ -66,12 +73,18 @@ pub fn raw_descriptors(levels_db: &[f32]) -> [f64; DESCRIPTORS] {
         .collect();
     let total: f64 = power.iter().sum::<f64>().max(1e-30);
     let harmonic = |i: usize| (i + 1) as f64;
+    // Where the upper partials (from harmonic 5) sit, in octaves above
+    // harmonic 4, by their power; a floor at -30 dB of the total power takes
+    // it smoothly to 0 as they fade, so it is defined for a sine and stays
+    // apart from warmth (which weighs harmonics 1-4 against the rest).
+    let upper: f64 = power.iter().skip(4).sum();
     let brightness = power
         .iter()
         .enumerate()
-        .map(|(i, p)| p * harmonic(i).log2())
+        .skip(4)
+        .map(|(i, p)| p * (harmonic(i) / 4.0).log2())
         .sum::<f64>()
-        / total;
+        / (upper + BRIGHTNESS_FLOOR * total);
     let warmth = power.iter().take(4).sum::<f64>() / total;
     // A soft count of the harmonics within 30 dB of the strongest (each
     // counts by a logistic of its distance to that line, 3 dB wide), so a
@@ -95,7 +108,7 @@ pub fn raw_descriptors(levels_db: &[f32]) -> [f64; DESCRIPTORS] {
         });
     let odd_even = if above > 1e-30 { odd / above } else { 0.5 };
     // The envelope: power averaged over a third of an octave around each
-    // harmonic; its main peak found as a sharpened centroid (weights e⁴), so
+    // harmonic; its main peak found as a sharpened centroid (weights e²), so
     // it moves smoothly when two peaks trade places.
     let n = power.len();
     let envelope: Vec<f64> = (0..n)
@@ -107,7 +120,7 @@ pub fn raw_descriptors(levels_db: &[f32]) -> [f64; DESCRIPTORS] {
         })
         .collect();
     let peak = envelope.iter().copied().fold(0.0, f64::max).max(1e-30);
-    let weights: Vec<f64> = envelope.iter().map(|e| (e / peak).powi(4)).collect();
+    let weights: Vec<f64> = envelope.iter().map(|e| (e / peak).powi(2)).collect();
     let formant = weights
         .iter()
         .enumerate()
@@ -339,16 +352,21 @@ pub fn evaluate_charts(
 /// The reports as a Markdown table.
 pub fn markdown(reports: &[KnobReport]) -> String {
     let mut out = String::from(
-        "| knob | own descriptor rises monotonically | own change −1 → +1 | largest other change | ratio |\n| --- | --- | --- | --- | --- |\n",
+        "| knob | own descriptor rises monotonically | own change −1 → +1 | largest other change | ratio | mean change of brightness, warmth, richness, odd/even, formant |\n| --- | --- | --- | --- | --- | --- |\n",
     );
     for r in reports {
         out += &format!(
-            "| {} | {:.0} % | {:.3} | {:.3} | {:.2} |\n",
+            "| {} | {:.0} % | {:.3} | {:.3} | {:.2} | {} |\n",
             r.name,
             r.monotone * 100.0,
             r.own,
             r.worst_other(),
-            r.worst_other() / r.own.max(1e-6)
+            r.worst_other() / r.own.max(1e-6),
+            r.moves
+                .iter()
+                .map(|m| format!("{m:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     out
