@@ -4,6 +4,9 @@
 //! "overshoot" form), so decay and release are exponential in shape yet end
 //! exactly at their time, and a released voice reaches true silence.
 
+/// How close a sustaining envelope must come to its level to settle on it.
+const SETTLED: f32 = 1e-5;
+
 /// Overshoot ratio of the attack segment (larger is more linear).
 const ATTACK_RATIO: f32 = 0.3;
 /// Overshoot ratio of decay and release (-80 dB: a clean exponential tail).
@@ -143,19 +146,33 @@ impl Adsr {
             Stage::Decay => {
                 let seg = shape.decay;
                 let target = shape.sustain - seg.ratio * (1.0 - shape.sustain);
+                let before = self.level;
                 self.level = if seg.coef == 0.0 {
                     shape.sustain
                 } else {
                     target + (self.level - target) * seg.coef
                 };
-                if self.level <= shape.sustain {
+                // A long decay's last steps fall below the resolution of f32
+                // and stall short of the level: within SETTLED of it counts
+                // as there, and a step that no longer moves hands over to the
+                // sustain stage, which glides the rest of the way.
+                if self.level <= shape.sustain + SETTLED {
                     self.level = shape.sustain;
+                    self.stage = Stage::Sustain;
+                } else if self.level >= before {
                     self.stage = Stage::Sustain;
                 }
             }
             Stage::Sustain => {
-                // Follow sustain changes smoothly (about 5 ms).
-                self.level += (shape.sustain - self.level) * 0.004;
+                // Follow sustain changes smoothly (about 5 ms), and settle on
+                // the level exactly once within 1e-5 (-100 dB) of it (the step
+                // alone stalls a few ulps away).
+                let gap = shape.sustain - self.level;
+                self.level = if gap.abs() < SETTLED {
+                    shape.sustain
+                } else {
+                    self.level + gap * 0.004
+                };
                 if self.level <= 0.0 {
                     self.level = 0.0;
                 }
@@ -177,8 +194,24 @@ impl Adsr {
         self.level
     }
 
+    /// Writes the next `out.len()` levels into `out` (a settled sustain is
+    /// written without stepping).
+    pub fn fill(&mut self, shape: &AdsrShape, out: &mut [f32]) {
+        for i in 0..out.len() {
+            if self.stage == Stage::Sustain && self.level == shape.sustain {
+                out[i..].fill(self.level);
+                return;
+            }
+            out[i] = self.next(shape);
+        }
+    }
+
     /// Advances `n` samples at once (for control-rate envelopes) and returns the level.
     pub fn advance(&mut self, shape: &AdsrShape, n: usize) -> f32 {
+        // A settled sustain stays where it is: nothing to step through.
+        if self.stage == Stage::Sustain && self.level == shape.sustain {
+            return self.level;
+        }
         for _ in 0..n {
             self.next(shape);
         }
@@ -236,5 +269,29 @@ mod tests {
         for _ in 0..10 {
             assert!(env.next(&shape).is_finite());
         }
+    }
+
+    #[test]
+    fn a_long_decay_reaches_its_sustain_stage_and_holds_it_exactly() {
+        // 300 ms down to 0.8: the last steps are below f32's resolution at 0.8
+        // (it used to stall 3e-5 above, in the decay stage, for ever).
+        let shape = AdsrShape::new(5.0, 300.0, 0.8, 300.0, SR);
+        let mut env = Adsr::default();
+        env.trigger();
+        let mut levels = vec![0.0; SR as usize];
+        env.fill(&shape, &mut levels);
+        assert_eq!(env.stage(), Stage::Sustain);
+        assert_eq!(env.level(), 0.8);
+        let settled = levels.iter().position(|&l| l == 0.8).unwrap();
+        assert!(
+            settled < (0.4 * SR) as usize,
+            "sustain from sample {settled}"
+        );
+        assert!(levels[settled..].iter().all(|&l| l == 0.8));
+        // A sustain change is followed smoothly and settles again.
+        let lower = AdsrShape::new(5.0, 300.0, 0.6, 300.0, SR);
+        env.fill(&lower, &mut levels);
+        assert!(levels[0] < 0.8 && levels[0] > 0.79, "{}", levels[0]);
+        assert_eq!(env.level(), 0.6);
     }
 }

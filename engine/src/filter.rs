@@ -134,12 +134,18 @@ impl Svf {
     /// Advances the state by one input sample; returns the band-pass and low-pass outputs.
     #[inline(always)]
     fn step(&mut self, c: &SvfCoefs, x: f32) -> (f32, f32) {
-        let v3 = x - self.ic2;
-        let v1 = c.a1 * self.ic1 + c.a2 * v3;
-        let v2 = self.ic2 + c.a2 * self.ic1 + c.a3 * v3;
-        self.ic1 = 2.0 * v1 - self.ic1;
-        self.ic2 = 2.0 * v2 - self.ic2;
-        (v1, v2)
+        // The same update as `process`, arranged so each state's dependency
+        // chain is short (the states' own terms are formed off the path of
+        // the new input): ic1' = 2·v1 - ic1, ic2' = ic2 + 2·(a2·ic1 + a3·v3).
+        let (ic1, ic2) = (self.ic1, self.ic2);
+        let v3 = x - ic2;
+        let half1 = c.a1 * ic1;
+        let half2 = c.a2 * ic1;
+        let v1 = half1 + c.a2 * v3;
+        let rise = half2 + c.a3 * v3;
+        self.ic1 = (v1 + v1) - ic1;
+        self.ic2 = ic2 + (rise + rise);
+        (v1, ic2 + rise)
     }
 
     /// Filters one sample.

@@ -336,8 +336,9 @@ impl Voice {
         let pan = mods.pan.clamp(-1.0, 1.0);
         let (pan_l, pan_r) = ((1.0 - pan).min(1.0), (1.0 + pan).min(1.0));
         let mut gains = [0.0f32; CONTROL_BLOCK];
+        self.amp.fill(&ctx.amp_shape, &mut gains[..n]);
         for gain in gains[..n].iter_mut() {
-            *gain = self.amp.next(&ctx.amp_shape) * velocity_gain;
+            *gain *= velocity_gain;
         }
         if let Some(fade) = &mut self.fade {
             for gain in gains[..n].iter_mut() {
