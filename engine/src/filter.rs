@@ -91,46 +91,6 @@ impl Svf {
         *self = Self::default();
     }
 
-    /// Filters a stereo block in place, `left` through `channels[0]` and
-    /// `right` through `channels[1]`, mixing `wet` of the filtered signal with
-    /// `1 - wet` of the input (the response chosen once for the block).
-    pub fn process_stereo(
-        channels: &mut [Svf; 2],
-        c: &SvfCoefs,
-        wet: f32,
-        left: &mut [f32],
-        right: &mut [f32],
-    ) {
-        match c.mode {
-            FilterMode::LowPass => Self::run(channels, c, wet, left, right, |_, _, v2| v2),
-            FilterMode::BandPass => Self::run(channels, c, wet, left, right, |_, v1, _| v1),
-            FilterMode::HighPass => {
-                let k = c.k;
-                Self::run(channels, c, wet, left, right, move |x, v1, v2| {
-                    x - k * v1 - v2
-                })
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn run(
-        channels: &mut [Svf; 2],
-        c: &SvfCoefs,
-        wet: f32,
-        left: &mut [f32],
-        right: &mut [f32],
-        output: impl Fn(f32, f32, f32) -> f32,
-    ) {
-        let [l, r] = channels;
-        for (x_l, x_r) in left.iter_mut().zip(right.iter_mut()) {
-            let (v1, v2) = l.step(c, *x_l);
-            *x_l += (output(*x_l, v1, v2) - *x_l) * wet;
-            let (v1, v2) = r.step(c, *x_r);
-            *x_r += (output(*x_r, v1, v2) - *x_r) * wet;
-        }
-    }
-
     /// Advances the state by one input sample; returns the band-pass and low-pass outputs.
     #[inline(always)]
     fn step(&mut self, c: &SvfCoefs, x: f32) -> (f32, f32) {
@@ -161,6 +121,95 @@ impl Svf {
             FilterMode::BandPass => v1,
             FilterMode::HighPass => x - c.k * v1 - v2,
         }
+    }
+}
+
+/// Voices whose filters [`FilterBatch`] steps together.
+pub const FILTER_LANES: usize = 4;
+
+/// One stereo block of a voice: left and right, [`crate::CONTROL_BLOCK`] samples each.
+pub type StereoBlock = [[f32; crate::CONTROL_BLOCK]; 2];
+
+/// The filters of up to [`FILTER_LANES`] voices stepped together, one lane
+/// each (lane `k` filters block `k`): every sample, all lanes and both
+/// channels take their step before the next sample, so the lanes' dependency
+/// chains (a filter is a serial chain per sample) overlap instead of
+/// following one another. Each lane computes exactly what its voice's filter
+/// alone would; a lane left empty passes its block through unchanged.
+#[derive(Debug, Clone)]
+pub struct FilterBatch {
+    coefs: [SvfCoefs; FILTER_LANES],
+    wet: [f32; FILTER_LANES],
+    state: [[Svf; 2]; FILTER_LANES],
+}
+
+impl Default for FilterBatch {
+    fn default() -> Self {
+        let none = SvfCoefs {
+            a1: 0.0,
+            a2: 0.0,
+            a3: 0.0,
+            k: 0.0,
+            mode: FilterMode::LowPass,
+        };
+        Self {
+            coefs: [none; FILTER_LANES],
+            wet: [0.0; FILTER_LANES],
+            state: [[Svf::default(); 2]; FILTER_LANES],
+        }
+    }
+}
+
+impl FilterBatch {
+    /// Puts a voice's filter (its state, this block's coefficients and wet
+    /// share) in lane `lane` (ignored past [`FILTER_LANES`]).
+    pub fn set(&mut self, lane: usize, state: [Svf; 2], c: &SvfCoefs, wet: f32) {
+        if lane < FILTER_LANES {
+            self.coefs[lane] = *c;
+            self.wet[lane] = wet;
+            self.state[lane] = state;
+        }
+    }
+
+    /// Filters the first `n` samples of every lane's block in place with
+    /// response `mode`, then flushes tiny state.
+    pub fn run(&mut self, mode: FilterMode, blocks: &mut [StereoBlock; FILTER_LANES], n: usize) {
+        match mode {
+            FilterMode::LowPass => self.run_with(blocks, n, |_, _, _, v2| v2),
+            FilterMode::BandPass => self.run_with(blocks, n, |_, _, v1, _| v1),
+            FilterMode::HighPass => self.run_with(blocks, n, |k, x, v1, v2| x - k * v1 - v2),
+        }
+        for state in &mut self.state {
+            state.iter_mut().for_each(Svf::flush_tiny);
+        }
+    }
+
+    #[inline(always)]
+    fn run_with(
+        &mut self,
+        blocks: &mut [StereoBlock; FILTER_LANES],
+        n: usize,
+        output: impl Fn(f32, f32, f32, f32) -> f32,
+    ) {
+        // The states live in locals (registers) for the whole block.
+        let mut state = self.state;
+        let (coefs, wet) = (self.coefs, self.wet);
+        for i in 0..n.min(crate::CONTROL_BLOCK) {
+            for lane in 0..FILTER_LANES {
+                let c = &coefs[lane];
+                for channel in 0..2 {
+                    let x = blocks[lane][channel][i];
+                    let (v1, v2) = state[lane][channel].step(c, x);
+                    blocks[lane][channel][i] = x + (output(c.k, x, v1, v2) - x) * wet[lane];
+                }
+            }
+        }
+        self.state = state;
+    }
+
+    /// The filter state of `lane` after [`FilterBatch::run`].
+    pub fn state(&self, lane: usize) -> [Svf; 2] {
+        self.state[lane.min(FILTER_LANES - 1)]
     }
 }
 

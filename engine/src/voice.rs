@@ -2,7 +2,7 @@
 
 use crate::envelope::{Adsr, AdsrShape};
 use crate::events::NoteExpression;
-use crate::filter::{FilterMode, Svf, SvfCoefs};
+use crate::filter::{FilterBatch, FilterMode, StereoBlock, Svf, SvfCoefs, FILTER_LANES};
 use crate::oscillator::{render_unison, FrameRamp, Simd, TableFade, UnisonLanes, UnisonSpread};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
@@ -140,6 +140,15 @@ pub struct PolyOffsets {
     pub pitch: Option<f32>,
 }
 
+/// The filter a voice's block goes through (see [`Voice::begin_block`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FilterPlan {
+    /// This block's coefficients.
+    pub coefs: SvfCoefs,
+    /// Share of the filtered signal, `0..=1` (an opening low-pass fades out).
+    pub wet: f32,
+}
+
 /// How a voice that must stop quickly (stolen or choked) fades out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Fade {
@@ -274,7 +283,9 @@ impl Voice {
     }
 
     /// Renders one control block, adding into `out_l`/`out_r`. Returns false once
-    /// the voice has finished (envelope or fade at zero).
+    /// the voice has finished (envelope or fade at zero). (The synth renders
+    /// its voices in groups instead, so their filters run side by side:
+    /// [`Voice::begin_block`], a [`FilterBatch`], [`Voice::finish_block`].)
     pub fn render(
         &mut self,
         ctx: &BlockContext,
@@ -282,7 +293,36 @@ impl Voice {
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) -> bool {
-        let n = ctx.n.min(CONTROL_BLOCK).min(out_l.len()).min(out_r.len());
+        let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
+        if let Some(plan) = self.begin_block(ctx, mods, &mut blocks[0]) {
+            let mut batch = FilterBatch::default();
+            batch.set(0, self.svf, &plan.coefs, plan.wet);
+            batch.run(ctx.filter_mode, &mut blocks, ctx.n);
+            self.svf = batch.state(0);
+        }
+        self.finish_block(ctx, mods, &blocks[0], out_l, out_r)
+    }
+
+    /// This voice's filter state.
+    pub fn svf(&self) -> [Svf; 2] {
+        self.svf
+    }
+
+    /// Replaces this voice's filter state (after a [`FilterBatch`] ran it).
+    pub fn set_svf(&mut self, svf: [Svf; 2]) {
+        self.svf = svf;
+    }
+
+    /// The first part of a block: glide, position and the oscillators into
+    /// `block` (added to it), and the filter this block needs; `None` when the
+    /// filter is open and out of the path (its state is then cleared).
+    pub fn begin_block(
+        &mut self,
+        ctx: &BlockContext,
+        mods: VoiceMods,
+        block: &mut StereoBlock,
+    ) -> Option<FilterPlan> {
+        let n = ctx.n.min(CONTROL_BLOCK);
         self.pitch += (self.target_pitch - self.pitch) * ctx.glide_coef;
         let pitch = self.pitch + ctx.pitch_offset + mods.pitch;
         let pos_end = (ctx.position.1 + mods.position).clamp(0.0, 1.0);
@@ -291,8 +331,7 @@ impl Voice {
             .unwrap_or_else(|| (ctx.position.0 + mods.position).clamp(0.0, 1.0));
         self.position = Some(pos_end);
 
-        let mut osc_l = [0.0f32; CONTROL_BLOCK];
-        let mut osc_r = [0.0f32; CONTROL_BLOCK];
+        let [osc_l, osc_r] = block;
         let (phases, levels) = self.render_oscillators(
             ctx,
             pitch,
@@ -319,17 +358,28 @@ impl Voice {
         };
         if dry >= 1.0 {
             self.svf.iter_mut().for_each(Svf::reset);
+            None
         } else {
-            Svf::process_stereo(
-                &mut self.svf,
-                &coefs,
-                1.0 - dry,
-                &mut osc_l[..n],
-                &mut osc_r[..n],
-            );
-            self.svf.iter_mut().for_each(Svf::flush_tiny);
+            Some(FilterPlan {
+                coefs,
+                wet: 1.0 - dry,
+            })
         }
+    }
 
+    /// The last part of a block: the amp envelope, velocity, pan and fade
+    /// applied to the (filtered) `block`, added into `out_l`/`out_r`. Returns
+    /// false once the voice has finished.
+    pub fn finish_block(
+        &mut self,
+        ctx: &BlockContext,
+        mods: VoiceMods,
+        block: &StereoBlock,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) -> bool {
+        let n = ctx.n.min(CONTROL_BLOCK).min(out_l.len()).min(out_r.len());
+        let [osc_l, osc_r] = block;
         let sens = ctx.velocity_sensitivity.clamp(0.0, 1.0);
         let velocity_gain = (1.0 - sens + sens * self.velocity) * mods.gain.clamp(0.0, 16.0);
         // Balance: a pan turns the far side down, the near side stays.

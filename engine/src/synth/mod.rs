@@ -9,6 +9,7 @@ use crate::controllers::{finite_in, Controllers};
 use crate::envelope::AdsrShape;
 use crate::factory;
 use crate::factory::TableSource;
+use crate::filter::{FilterBatch, FILTER_LANES};
 use crate::lfo::Lfo;
 use crate::modulation::{self, SourceValues};
 use crate::neural::{DecoderInputs, TableLink};
@@ -541,19 +542,48 @@ impl Synth {
         };
 
         let end_timing = offset + n as u32 - 1;
-        for i in 0..self.voices.len() {
-            if !self.voices[i].active {
-                continue;
+        // Sounding voices in groups of FILTER_LANES: each renders its
+        // oscillators, the group's filters run side by side, then each mixes
+        // itself in (in voice order, as one at a time would).
+        let mut next = 0;
+        while next < self.voices.len() {
+            let mut group = [0usize; FILTER_LANES];
+            let mut size = 0;
+            while next < self.voices.len() && size < FILTER_LANES {
+                if self.voices[next].active {
+                    group[size] = next;
+                    size += 1;
+                }
+                next += 1;
             }
-            let mods = self.voice_mods(&self.voices[i], &routes, &shared, mpe);
-            let voice = &mut self.voices[i];
-            if !voice.render(&ctx, mods, left, right) {
-                on_end(VoiceEnd {
-                    timing: end_timing,
-                    voice_id: voice.id,
-                    channel: voice.channel,
-                    key: voice.key,
-                });
+            let mut mods = [VoiceMods::default(); FILTER_LANES];
+            for k in 0..size {
+                mods[k] = self.voice_mods(&self.voices[group[k]], &routes, &shared, mpe);
+            }
+            let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
+            let mut batch = FilterBatch::default();
+            let mut filtered = [false; FILTER_LANES];
+            for k in 0..size {
+                let voice = &mut self.voices[group[k]];
+                if let Some(plan) = voice.begin_block(&ctx, mods[k], &mut blocks[k]) {
+                    batch.set(k, voice.svf(), &plan.coefs, plan.wet);
+                    filtered[k] = true;
+                }
+            }
+            batch.run(ctx.filter_mode, &mut blocks, n);
+            for k in 0..size {
+                let voice = &mut self.voices[group[k]];
+                if filtered[k] {
+                    voice.set_svf(batch.state(k));
+                }
+                if !voice.finish_block(&ctx, mods[k], &blocks[k], left, right) {
+                    on_end(VoiceEnd {
+                        timing: end_timing,
+                        voice_id: voice.id,
+                        channel: voice.channel,
+                        key: voice.key,
+                    });
+                }
             }
         }
 
