@@ -184,6 +184,8 @@ impl FilterBatch {
         }
     }
 
+    // The sample loop is outermost on purpose (all lanes step per sample).
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn run_with(
         &mut self,
