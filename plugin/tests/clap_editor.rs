@@ -1,4 +1,4 @@
-//! The real editor window, opened and closed 20 times in a row (`NWT_EDITOR_OPENS`
+//! The real editor window, opened and closed 30 times in a row (`NWT_EDITOR_OPENS`
 //! sets another count; 50 for the long run) through a CLAP
 //! host (`clack-host` with the `clap.gui` extension), embedded in an X11
 //! window, while the plugin plays: no crash, no thread left behind, no
@@ -17,14 +17,14 @@ use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, WindowClass};
 
-/// Rounds of opening and closing: 20 by default (CI), any count from
-/// `NWT_EDITOR_OPENS` (`NWT_EDITOR_OPENS=50` for the long run, 2 minutes).
+/// Rounds of opening and closing: 30 by default, any count from
+/// `NWT_EDITOR_OPENS` (`NWT_EDITOR_OPENS=50` for a longer run).
 fn rounds() -> usize {
     std::env::var("NWT_EDITOR_OPENS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > WARM_ROUNDS + 1)
-        .unwrap_or(20)
+        .filter(|&n: &usize| n >= WARM_ROUNDS + 4)
+        .unwrap_or(30)
 }
 /// Rounds after which the memory baseline is taken: the first windows fill
 /// process-wide caches (GL driver, fonts, allocator arenas).
@@ -162,10 +162,11 @@ fn the_editor_window_opens_and_closes_many_times_while_playing() {
     std::thread::sleep(Duration::from_millis(200));
     let threads_before = threads();
     let memory_before = resident_mib();
-    let mut memory_warm = memory_before;
 
     let started = Instant::now();
     let rounds = rounds();
+    let middle = WARM_ROUNDS + (rounds - WARM_ROUNDS) / 2;
+    let (mut memory_warm, mut memory_middle) = (memory_before, memory_before);
     for round in 1..=rounds {
         // Audio keeps running between and during the opens.
         audio
@@ -175,11 +176,14 @@ fn the_editor_window_opens_and_closes_many_times_while_playing() {
         if round == WARM_ROUNDS {
             memory_warm = resident_mib();
         }
+        if round == middle {
+            memory_middle = resident_mib();
+        }
     }
     std::thread::sleep(Duration::from_millis(300));
     let (threads_after, memory_after) = (threads(), resident_mib());
     eprintln!(
-        "{rounds} opens in {:.1} s; threads {threads_before} -> {threads_after}; resident {memory_before:.1} -> {memory_warm:.1} (after {WARM_ROUNDS}) -> {memory_after:.1} MiB",
+        "{rounds} opens in {:.1} s; threads {threads_before} -> {threads_after}; resident {memory_before:.1} -> {memory_warm:.1} (after {WARM_ROUNDS}) -> {memory_middle:.1} (after {middle}) -> {memory_after:.1} MiB",
         started.elapsed().as_secs_f64()
     );
     assert!(
@@ -189,8 +193,13 @@ fn the_editor_window_opens_and_closes_many_times_while_playing() {
     // Measured: about 0.09 MiB per open after the warm-up, the same with an
     // editor that draws a single label, so it is the window stack's (baseview,
     // GL), not the editor's. A leak of the editor's own (a texture, a table
-    // copy per open) would be a megabyte or more per open.
-    let per_open = (memory_after - memory_warm) / (rounds - WARM_ROUNDS) as f64;
+    // copy per open) would be a megabyte or more per open. The GL stack
+    // sometimes takes 10-30 MiB once, at a round that varies: a steady leak
+    // grows both halves after the warm-up, a one-time step only one, so the
+    // smaller half's growth is the measure.
+    let first = (memory_middle - memory_warm) / (middle - WARM_ROUNDS) as f64;
+    let second = (memory_after - memory_middle) / (rounds - middle) as f64;
+    let per_open = first.min(second);
     assert!(
         per_open < 0.4,
         "resident memory grew {per_open:.2} MiB per open after the warm-up"
