@@ -3,7 +3,7 @@
 //!
 //! For an anchor and a knob, the model's chart ([`SemanticAxes::chart`]: at
 //! knob values ±0.5 and ±1, a latent where that descriptor moved by value ×
-//! [`KNOB_REACH`] normalised units and the other four stayed, found by a few
+//! [`nwt_model::semantic::KNOB_REACH`] normalised units and the other four stayed, found by a few
 //! damped Gauss–Newton steps on the decoder) is computed the first time the
 //! knob leaves 0 for that anchor and then kept, so a later move of the knob
 //! costs what a macro move costs. Between chart points the move is
@@ -14,7 +14,8 @@
 //! The directions belong to one model: the embedded `assets/semantic.json`
 //! is used only with the weights it was fitted on (else the knobs do nothing).
 
-use nwt_model::semantic::{SemanticAxes, DESCRIPTORS, KNOB_REACH};
+use super::cycle_hash;
+use nwt_model::semantic::{SemanticAxes, DESCRIPTORS};
 use nwt_model::{Latent, Model, ModelError};
 use std::collections::HashMap;
 
@@ -35,15 +36,6 @@ pub struct KnobCharts {
     charts: HashMap<(u64, usize), [Latent; 4]>,
 }
 
-/// A key for an anchor latent (FNV-1a of its bits).
-fn latent_key(z: &Latent) -> u64 {
-    z.iter()
-        .fold(nwt_model::rng::Fnv1a::default(), |h, v| {
-            h.write(&v.to_le_bytes())
-        })
-        .finish()
-}
-
 /// The point of `chart` (at [`CHART_VALUES`], with `z` at 0) for knob value `v`.
 fn along(chart: &[Latent; 4], z: &Latent, v: f32) -> Latent {
     let v = v.clamp(-1.0, 1.0);
@@ -55,11 +47,6 @@ fn along(chart: &[Latent; 4], z: &Latent, v: f32) -> Latent {
 }
 
 impl KnobCharts {
-    /// Whether the knobs can act with `model` (its semantic axes are embedded).
-    pub fn available(&mut self, model: &Model) -> bool {
-        self.axes(model).is_some()
-    }
-
     fn axes(&mut self, model: &Model) -> Option<&SemanticAxes> {
         self.axes
             .get_or_insert_with(|| SemanticAxes::embedded().filter(|a| a.model == model.id()))
@@ -73,15 +60,30 @@ impl KnobCharts {
         if self.axes(model).is_none() {
             return Ok(false);
         }
-        let key = latent_key(z);
+        let key = cycle_hash(z);
         let Some(j) = (0..KNOBS).find(|&j| !self.charts.contains_key(&(key, j))) else {
             return Ok(false);
         };
-        let axes = self.axes(model).expect("checked above");
-        let points = axes.chart(model, z, j, &CHART_VALUES, CHART_ITERATIONS)?;
-        self.charts
-            .insert((key, j), std::array::from_fn(|i| points[i]));
+        self.chart(model, z, key, j)?;
         Ok(true)
+    }
+
+    /// Knob `j`'s chart for anchor `z` (whose key is `key`), computed the
+    /// first time. The axes must be there.
+    fn chart(
+        &mut self,
+        model: &Model,
+        z: &Latent,
+        key: u64,
+        j: usize,
+    ) -> Result<&[Latent; 4], ModelError> {
+        if !self.charts.contains_key(&(key, j)) {
+            let axes = self.axes(model).expect("the caller checked the axes");
+            let points = axes.chart(model, z, j, &CHART_VALUES, CHART_ITERATIONS)?;
+            self.charts
+                .insert((key, j), std::array::from_fn(|i| points[i]));
+        }
+        Ok(&self.charts[&(key, j)])
     }
 
     /// Anchor `z` moved by `knobs` (each `-1..=1`; 0 leaves it). Computes
@@ -95,19 +97,13 @@ impl KnobCharts {
         if knobs.iter().all(|&v| v == 0.0 || !v.is_finite()) || self.axes(model).is_none() {
             return Ok(*z);
         }
-        let key = latent_key(z);
+        let key = cycle_hash(z);
         let mut out = *z;
         for (j, &v) in knobs.iter().enumerate() {
             if v == 0.0 || !v.is_finite() {
                 continue;
             }
-            if !self.charts.contains_key(&(key, j)) {
-                let axes = self.axes(model).expect("checked above");
-                let points = axes.chart(model, z, j, &CHART_VALUES, CHART_ITERATIONS)?;
-                let chart = std::array::from_fn(|i| points[i]);
-                self.charts.insert((key, j), chart);
-            }
-            let target = along(&self.charts[&(key, j)], z, v);
+            let target = along(self.chart(model, z, key, j)?, z, v);
             for i in 0..out.len() {
                 out[i] += target[i] - z[i];
             }
@@ -115,9 +111,6 @@ impl KnobCharts {
         Ok(out)
     }
 }
-
-/// How far a knob at ±1 asks its descriptor to move (normalised units).
-pub const REACH: f32 = KNOB_REACH;
 
 #[cfg(test)]
 mod tests {
