@@ -27,10 +27,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nwt_engine::envelope::AdsrShape;
-use nwt_engine::filter::{FilterBatch, FilterMode, FILTER_LANES};
+use nwt_engine::filter::{FilterMode, FILTER_LANES};
 use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
 use nwt_engine::oscillator::{Simd, UnisonSpread};
-use nwt_engine::voice::{BlockContext, NoteStart, Voice, VoiceMods};
+use nwt_engine::voice::{render_group, BlockContext, NoteStart, Voice, VoiceMods};
 use nwt_engine::CONTROL_BLOCK;
 use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
 use nwt_model::Model;
@@ -291,21 +291,12 @@ fn voices_fading(c: &mut Criterion) {
                     };
                     let end = start + CONTROL_BLOCK;
                     // In groups, as the synth renders them (filters side by side).
-                    let mods = VoiceMods::default();
+                    let mods = [VoiceMods::default(); FILTER_LANES];
                     for group in voices.chunks_mut(FILTER_LANES) {
-                        let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
-                        let mut batch = FilterBatch::default();
-                        for (k, v) in group.iter_mut().enumerate() {
-                            if let Some(plan) = v.begin_block(&ctx, mods, &mut blocks[k]) {
-                                batch.set(k, v.svf(), &plan.coefs, plan.wet);
-                            }
-                        }
-                        batch.run(ctx.filter_mode, &mut blocks, CONTROL_BLOCK);
-                        for (k, v) in group.iter_mut().enumerate() {
-                            v.set_svf(batch.state(k));
-                            let (l, r) = (&mut l[start..end], &mut r[start..end]);
-                            v.finish_block(&ctx, mods, &blocks[k], l, r);
-                        }
+                        let mut members = group.iter_mut();
+                        let group = std::array::from_fn(|_| members.next());
+                        let (l, r) = (&mut l[start..end], &mut r[start..end]);
+                        render_group(&ctx, group, &mods, l, r, |_| {});
                     }
                 }
             })

@@ -285,7 +285,7 @@ impl Voice {
     /// Renders one control block, adding into `out_l`/`out_r`. Returns false once
     /// the voice has finished (envelope or fade at zero). (The synth renders
     /// its voices in groups instead, so their filters run side by side:
-    /// [`Voice::begin_block`], a [`FilterBatch`], [`Voice::finish_block`].)
+    /// [`render_group`].)
     pub fn render(
         &mut self,
         ctx: &BlockContext,
@@ -293,30 +293,18 @@ impl Voice {
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) -> bool {
-        let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
-        if let Some(plan) = self.begin_block(ctx, mods, &mut blocks[0]) {
-            let mut batch = FilterBatch::default();
-            batch.set(0, self.svf, &plan.coefs, plan.wet);
-            batch.run(ctx.filter_mode, &mut blocks, ctx.n);
-            self.svf = batch.state(0);
-        }
-        self.finish_block(ctx, mods, &blocks[0], out_l, out_r)
-    }
-
-    /// This voice's filter state.
-    pub fn svf(&self) -> [Svf; 2] {
-        self.svf
-    }
-
-    /// Replaces this voice's filter state (after a [`FilterBatch`] ran it).
-    pub fn set_svf(&mut self, svf: [Svf; 2]) {
-        self.svf = svf;
+        let mut sounding = true;
+        let voices = [Some(self), None, None, None];
+        render_group(ctx, voices, &[mods; FILTER_LANES], out_l, out_r, |_| {
+            sounding = false
+        });
+        sounding
     }
 
     /// The first part of a block: glide, position and the oscillators into
     /// `block` (added to it), and the filter this block needs; `None` when the
     /// filter is open and out of the path (its state is then cleared).
-    pub fn begin_block(
+    fn begin_block(
         &mut self,
         ctx: &BlockContext,
         mods: VoiceMods,
@@ -370,7 +358,7 @@ impl Voice {
     /// The last part of a block: the amp envelope, velocity, pan and fade
     /// applied to the (filtered) `block`, added into `out_l`/`out_r`. Returns
     /// false once the voice has finished.
-    pub fn finish_block(
+    fn finish_block(
         &mut self,
         ctx: &BlockContext,
         mods: VoiceMods,
@@ -478,6 +466,41 @@ impl Voice {
             render_unison(ctx.simd, set, &ramp, fade, &mut lanes, out_l, out_r);
         }
         (lanes.phase, levels)
+    }
+}
+
+/// Renders one control block of up to [`FILTER_LANES`] voices (`mods[k]` is
+/// `voices[k]`'s modulation): every voice's oscillators, then the group's
+/// filters stepped side by side (their serial chains overlap), then each
+/// voice's envelope, pan and fade mixed into `out_l`/`out_r` in group order.
+/// `ended` hears of each voice that finished in this block.
+pub fn render_group(
+    ctx: &BlockContext,
+    mut voices: [Option<&mut Voice>; FILTER_LANES],
+    mods: &[VoiceMods; FILTER_LANES],
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+    mut ended: impl FnMut(&Voice),
+) {
+    let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
+    let mut batch = FilterBatch::default();
+    let mut filtered = [false; FILTER_LANES];
+    for (k, voice) in voices.iter_mut().enumerate() {
+        let Some(voice) = voice else { continue };
+        if let Some(plan) = voice.begin_block(ctx, mods[k], &mut blocks[k]) {
+            batch.set(k, voice.svf, &plan.coefs, plan.wet);
+            filtered[k] = true;
+        }
+    }
+    batch.run(ctx.filter_mode, &mut blocks, ctx.n);
+    for (k, voice) in voices.iter_mut().enumerate() {
+        let Some(voice) = voice else { continue };
+        if filtered[k] {
+            voice.svf = batch.state(k);
+        }
+        if !voice.finish_block(ctx, mods[k], &blocks[k], out_l, out_r) {
+            ended(voice);
+        }
     }
 }
 

@@ -9,13 +9,13 @@ use crate::controllers::{finite_in, Controllers};
 use crate::envelope::AdsrShape;
 use crate::factory;
 use crate::factory::TableSource;
-use crate::filter::{FilterBatch, FILTER_LANES};
+use crate::filter::FILTER_LANES;
 use crate::lfo::Lfo;
 use crate::modulation::{self, SourceValues};
 use crate::neural::{DecoderInputs, TableLink};
 use crate::oscillator::{Simd, UnisonSpread};
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
-use crate::voice::{BlockContext, NoteStart, Voice, VoiceMods};
+use crate::voice::{render_group, BlockContext, NoteStart, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON, MAX_VOICES};
 use nice_plug::prelude::Param;
@@ -542,49 +542,35 @@ impl Synth {
         };
 
         let end_timing = offset + n as u32 - 1;
-        // Sounding voices in groups of FILTER_LANES: each renders its
-        // oscillators, the group's filters run side by side, then each mixes
-        // itself in (in voice order, as one at a time would).
+        // Sounding voices in groups of FILTER_LANES, their filters side by side.
         let mut next = 0;
         while next < self.voices.len() {
-            let mut group = [0usize; FILTER_LANES];
+            let mut members = [usize::MAX; FILTER_LANES];
+            let mut mods = [VoiceMods::default(); FILTER_LANES];
             let mut size = 0;
             while next < self.voices.len() && size < FILTER_LANES {
                 if self.voices[next].active {
-                    group[size] = next;
+                    members[size] = next;
+                    mods[size] = self.voice_mods(&self.voices[next], &routes, &shared, mpe);
                     size += 1;
                 }
                 next += 1;
             }
-            let mut mods = [VoiceMods::default(); FILTER_LANES];
-            for k in 0..size {
-                mods[k] = self.voice_mods(&self.voices[group[k]], &routes, &shared, mpe);
-            }
-            let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
-            let mut batch = FilterBatch::default();
-            let mut filtered = [false; FILTER_LANES];
-            for k in 0..size {
-                let voice = &mut self.voices[group[k]];
-                if let Some(plan) = voice.begin_block(&ctx, mods[k], &mut blocks[k]) {
-                    batch.set(k, voice.svf(), &plan.coefs, plan.wet);
-                    filtered[k] = true;
-                }
-            }
-            batch.run(ctx.filter_mode, &mut blocks, n);
-            for k in 0..size {
-                let voice = &mut self.voices[group[k]];
-                if filtered[k] {
-                    voice.set_svf(batch.state(k));
-                }
-                if !voice.finish_block(&ctx, mods[k], &blocks[k], left, right) {
-                    on_end(VoiceEnd {
-                        timing: end_timing,
-                        voice_id: voice.id,
-                        channel: voice.channel,
-                        key: voice.key,
-                    });
-                }
-            }
+            let mut picked = self
+                .voices
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| members.contains(i))
+                .map(|(_, v)| v);
+            let group = std::array::from_fn(|_| picked.next());
+            render_group(&ctx, group, &mods, left, right, |voice| {
+                on_end(VoiceEnd {
+                    timing: end_timing,
+                    voice_id: voice.id,
+                    channel: voice.channel,
+                    key: voice.key,
+                })
+            });
         }
 
         let gain_db = finite_or(
