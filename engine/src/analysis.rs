@@ -124,6 +124,16 @@ pub fn fundamental(x: &[f32], sample_rate: f64, low: f64, high: f64) -> Option<f
     ))
 }
 
+/// The largest absolute difference between two signals of the same length
+/// (checked in debug builds), sample by sample.
+pub fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len(), "signals of different lengths");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
 /// Cents from `reference` to `f`.
 pub fn cents(f: f64, reference: f64) -> f64 {
     1200.0 * (f / reference).log2()

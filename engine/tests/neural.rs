@@ -14,6 +14,7 @@
 mod common;
 use common::*;
 use nice_assert_no_alloc::assert_no_alloc;
+use nwt_engine::analysis::largest_difference;
 use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
 use nwt_engine::offline::{self, RenderOptions};
 use nwt_engine::{SliceEvents, Synth, SynthEvent, Transport};
@@ -456,11 +457,7 @@ fn a_captured_sound_plays_back_as_an_anchor() {
         .map(|(x, y)| (x - y).abs())
         .sum::<f64>()
         / audible.len() as f64;
-    let max_diff = original
-        .iter()
-        .zip(&replayed)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
+    let max_diff = largest_difference(&original, &replayed);
     println!("saw anchor vs captured morph: {other:.2} dB; largest sample difference of the replay {max_diff:.4}");
     assert!(other > 2.0 * mean.max(0.5), "saw vs captured: {other} dB");
 }
@@ -487,11 +484,7 @@ fn an_imported_table_plays_as_it_is() {
 
     let mut factory = synth_with(&[("table", "Pulse Width"), ("position", "0.7")], SR);
     let reference = render(&mut factory, &[note(50, 0.0, 0.5, 1.0, SR)], 256).left;
-    let worst = imported
-        .iter()
-        .zip(&reference)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = largest_difference(&imported, &reference);
     println!("imported pulse table vs the factory one: largest sample difference {worst:.2e}");
     assert!(worst < 1e-3, "{worst}");
     // Back to the neural table: the saw returns.

@@ -5,6 +5,7 @@
 
 mod common;
 use common::*;
+use nwt_engine::analysis::largest_difference;
 use nwt_engine::controllers::CC_MOD_WHEEL;
 use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, TableLink, WorkerOptions};
 use nwt_engine::offline::{self, RenderOptions, TimedEvent};
@@ -75,11 +76,7 @@ fn the_mod_wheel_on_a_macro_plays_the_table_the_knob_would() {
         differing, 0,
         "wheel and knob renders differ in {differing} samples"
     );
-    let moved = wheel[from..]
-        .iter()
-        .zip(&still[from..])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let moved = largest_difference(&wheel[from..], &still[from..]);
     assert!(
         moved > 0.01,
         "the wheel changed the sound (largest difference {moved})"

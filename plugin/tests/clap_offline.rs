@@ -11,6 +11,7 @@ mod common;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use common::{note_off, note_on, on_audio_thread, ParamInfo, Synth};
+use nwt_engine::analysis::largest_difference;
 use nwt_engine::neural::{DecoderWorker, WorkerOptions};
 use nwt_engine::offline::{self, OfflineNote, RenderOptions};
 use nwt_engine::SynthParams;
@@ -79,14 +80,6 @@ fn param<'a>(params: &'a [ParamInfo], name: &str) -> &'a ParamInfo {
         .iter()
         .find(|p| p.name == name)
         .unwrap_or_else(|| panic!("the plugin has a {name} parameter"))
-}
-
-fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 #[test]

@@ -6,6 +6,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use neural_wavetable::library::PluginLibrary;
 use nice_plug::prelude::{Param, Params};
+use nwt_engine::analysis::largest_difference;
 use nwt_engine::neural::{Anchor, DecoderWorker, NeuralInfo, TableLink, WorkerOptions};
 use nwt_engine::SynthParams;
 use nwt_gui::access::{DirectAccess, SoundLibrary};
@@ -538,11 +539,7 @@ fn dropping_a_wav_onto_an_anchor_slot_encodes_it() {
     let status = info.status();
     let encoded = status.anchor_latents[1].expect("the worker encoded anchor B");
     let expected = model.encode(&Harmonics::from_cycle(samples)).unwrap();
-    let distance: f32 = encoded
-        .iter()
-        .zip(&expected)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
+    let distance = largest_difference(&encoded, &expected);
     assert!(
         distance < 1e-5,
         "the worker's latent is the encoder's (max diff {distance})"

@@ -1,6 +1,7 @@
 //! Tests of the WAV import: decoding, interpretation, files, robustness.
 
 use super::*;
+use nwt_engine::analysis::largest_difference;
 use nwt_model::rng::Rng;
 
 // ---- A test-only WAV writer -------------------------------------------
@@ -236,14 +237,6 @@ fn mono(samples: Vec<f32>, rate: u32) -> WavAudio {
     }
 }
 
-fn max_error(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 // ---- Decoding ----------------------------------------------------------
 
 #[test]
@@ -258,7 +251,7 @@ fn round_trips_every_format_mono_and_stereo() {
             assert_eq!(audio.clm_frame_size, None);
             assert_eq!(audio.channels.len(), channel_count);
             for (got, want) in audio.channels.iter().zip(&channels) {
-                let err = max_error(got, want);
+                let err = largest_difference(got, want);
                 assert!(err <= enc.tolerance(), "{enc:?}: error {err}");
             }
         }
@@ -301,7 +294,7 @@ fn extensible_headers_use_the_sub_format() {
         let audio = parse_wav(&file).expect("valid extensible file");
         assert_eq!(audio.sample_rate, 48_000);
         for (got, want) in audio.channels.iter().zip(&channels) {
-            assert!(max_error(got, want) <= enc.tolerance(), "{enc:?}");
+            assert!(largest_difference(got, want) <= enc.tolerance(), "{enc:?}");
         }
     }
     // 24 valid bits in a 32-bit container decode by the container.
@@ -310,7 +303,7 @@ fn extensible_headers_use_the_sub_format() {
         chunk(b"data", &data_body(Enc::I32, &channels)),
     ]);
     let audio = parse_wav(&file).expect("valid");
-    assert!(max_error(&audio.channels[1], &channels[1]) < 1e-6);
+    assert!(largest_difference(&audio.channels[1], &channels[1]) < 1e-6);
 }
 
 #[test]
@@ -649,7 +642,7 @@ fn short_file_is_one_cycle_of_the_mono_mix() {
         panic!("expected a cycle");
     };
     let want: Vec<f32> = left.iter().map(|v| 0.25 * v).collect();
-    assert!(max_error(&cycle, &want) < 1e-7);
+    assert!(largest_difference(&cycle, &want) < 1e-7);
     // Exactly MAX_SINGLE_CYCLE samples is still one cycle.
     let audio = mono(sine(10.0, 44_100, MAX_SINGLE_CYCLE), 44_100);
     assert!(matches!(interpret(&audio), Ok(Imported::Cycle(c)) if c.len() == MAX_SINGLE_CYCLE));
