@@ -1,38 +1,30 @@
 //! Tests of the WAV import: decoding, interpretation, files, robustness.
 
+use super::riff::SampleFormat;
 use super::*;
 use nwt_engine::analysis::largest_difference;
 use nwt_model::rng::Rng;
 
 // ---- A test-only WAV writer -------------------------------------------
 
-/// Sample encodings the test writer produces.
-#[derive(Debug, Clone, Copy)]
-enum Enc {
-    U8,
-    I16,
-    I24,
-    I32,
-    F32,
-    F64,
-}
+const ALL_ENCODINGS: [SampleFormat; 6] = [
+    SampleFormat::U8,
+    SampleFormat::I16,
+    SampleFormat::I24,
+    SampleFormat::I32,
+    SampleFormat::F32,
+    SampleFormat::F64,
+];
 
-const ALL_ENCODINGS: [Enc; 6] = [Enc::U8, Enc::I16, Enc::I24, Enc::I32, Enc::F32, Enc::F64];
-
-impl Enc {
+// What the test writer needs of a sample format.
+impl SampleFormat {
     fn bits(self) -> u16 {
-        match self {
-            Enc::U8 => 8,
-            Enc::I16 => 16,
-            Enc::I24 => 24,
-            Enc::I32 | Enc::F32 => 32,
-            Enc::F64 => 64,
-        }
+        8 * self.bytes() as u16
     }
 
     fn tag(self) -> u16 {
         match self {
-            Enc::F32 | Enc::F64 => TAG_FLOAT,
+            SampleFormat::F32 | SampleFormat::F64 => TAG_FLOAT,
             _ => TAG_PCM,
         }
     }
@@ -40,7 +32,7 @@ impl Enc {
     /// Largest decoding error expected for in-range values.
     fn tolerance(self) -> f32 {
         match self {
-            Enc::F32 | Enc::F64 => 0.0,
+            SampleFormat::F32 | SampleFormat::F64 => 0.0,
             _ => 1.0 / (1u64 << (self.bits() - 1)) as f32,
         }
     }
@@ -51,12 +43,12 @@ impl Enc {
             (f64::from(v) * scale).round().clamp(-scale, scale - 1.0) as i64
         };
         match self {
-            Enc::U8 => out.push((int(8) + 128) as u8),
-            Enc::I16 => out.extend_from_slice(&(int(16) as i16).to_le_bytes()),
-            Enc::I24 => out.extend_from_slice(&(int(24) as i32).to_le_bytes()[..3]),
-            Enc::I32 => out.extend_from_slice(&(int(32) as i32).to_le_bytes()),
-            Enc::F32 => out.extend_from_slice(&v.to_le_bytes()),
-            Enc::F64 => out.extend_from_slice(&f64::from(v).to_le_bytes()),
+            SampleFormat::U8 => out.push((int(8) + 128) as u8),
+            SampleFormat::I16 => out.extend_from_slice(&(int(16) as i16).to_le_bytes()),
+            SampleFormat::I24 => out.extend_from_slice(&(int(24) as i32).to_le_bytes()[..3]),
+            SampleFormat::I32 => out.extend_from_slice(&(int(32) as i32).to_le_bytes()),
+            SampleFormat::F32 => out.extend_from_slice(&v.to_le_bytes()),
+            SampleFormat::F64 => out.extend_from_slice(&f64::from(v).to_le_bytes()),
         }
     }
 }
@@ -118,7 +110,7 @@ fn fmt_extensible(sub_tag: u16, channels: u16, rate: u32, bits: u16, valid: u16)
 }
 
 /// Interleaved sample bytes.
-fn data_body(enc: Enc, channels: &[Vec<f32>]) -> Vec<u8> {
+fn data_body(enc: SampleFormat, channels: &[Vec<f32>]) -> Vec<u8> {
     let mut out = Vec::new();
     for i in 0..channels[0].len() {
         for channel in channels {
@@ -129,12 +121,12 @@ fn data_body(enc: Enc, channels: &[Vec<f32>]) -> Vec<u8> {
 }
 
 /// A complete WAV file.
-fn wav(enc: Enc, rate: u32, channels: &[Vec<f32>]) -> Vec<u8> {
+fn wav(enc: SampleFormat, rate: u32, channels: &[Vec<f32>]) -> Vec<u8> {
     wav_with(enc, rate, channels, &[])
 }
 
 /// A complete WAV file with extra chunks between `fmt ` and `data`.
-fn wav_with(enc: Enc, rate: u32, channels: &[Vec<f32>], extra: &[Vec<u8>]) -> Vec<u8> {
+fn wav_with(enc: SampleFormat, rate: u32, channels: &[Vec<f32>], extra: &[Vec<u8>]) -> Vec<u8> {
     let mut chunks = vec![chunk(
         b"fmt ",
         &fmt_body(enc.tag(), channels.len() as u16, rate, enc.bits()),
@@ -300,7 +292,7 @@ fn extensible_headers_use_the_sub_format() {
     // 24 valid bits in a 32-bit container decode by the container.
     let file = riff(&[
         chunk(b"fmt ", &fmt_extensible(TAG_PCM, 2, 48_000, 32, 24)),
-        chunk(b"data", &data_body(Enc::I32, &channels)),
+        chunk(b"data", &data_body(SampleFormat::I32, &channels)),
     ]);
     let audio = parse_wav(&file).expect("valid");
     assert!(largest_difference(&audio.channels[1], &channels[1]) < 1e-6);
@@ -309,7 +301,7 @@ fn extensible_headers_use_the_sub_format() {
 #[test]
 fn non_finite_floats_become_zero() {
     let values = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.5];
-    let audio = parse_wav(&wav(Enc::F32, 44_100, &[values])).expect("valid");
+    let audio = parse_wav(&wav(SampleFormat::F32, 44_100, &[values])).expect("valid");
     assert_eq!(audio.channels[0], vec![0.0, 0.0, 0.0, 0.5]);
     let mut data = Vec::new();
     for v in [f64::NAN, 1e300, -0.25] {
@@ -327,7 +319,7 @@ fn non_finite_floats_become_zero() {
 
 #[test]
 fn riff_size_field_is_ignored_and_chunk_order_is_free() {
-    let mut file = wav(Enc::I16, 22_050, &[ramp(50, 3)]);
+    let mut file = wav(SampleFormat::I16, 22_050, &[ramp(50, 3)]);
     file[4..8].copy_from_slice(&0u32.to_le_bytes());
     assert_eq!(parse_wav(&file).expect("size 0").channels[0].len(), 50);
     file[4..8].copy_from_slice(&0xDEAD_BEEFu32.to_le_bytes());
@@ -336,7 +328,7 @@ fn riff_size_field_is_ignored_and_chunk_order_is_free() {
         50
     );
     // data before fmt, unknown chunks skipped.
-    let data = chunk(b"data", &data_body(Enc::I16, &[ramp(50, 3)]));
+    let data = chunk(b"data", &data_body(SampleFormat::I16, &[ramp(50, 3)]));
     let file = riff(&[
         chunk(b"LIST", b"INFOISFT\x04\x00\x00\x00abc\x00"),
         data,
@@ -388,14 +380,14 @@ fn data_running_past_the_end_keeps_whole_frames() {
 
 #[test]
 fn trailing_garbage_after_a_complete_file_is_ignored() {
-    let mut file = wav(Enc::I16, 44_100, &[ramp(40, 5)]);
+    let mut file = wav(SampleFormat::I16, 44_100, &[ramp(40, 5)]);
     file.extend_from_slice(b"TAG\x7f\xff\xff\xffgarbage");
     assert_eq!(
         parse_wav(&file).expect("trailing junk").channels[0].len(),
         40
     );
     // Zero padding after the audio (many tiny chunks) is fine too.
-    let mut file = wav(Enc::I16, 44_100, &[ramp(40, 5)]);
+    let mut file = wav(SampleFormat::I16, 44_100, &[ramp(40, 5)]);
     file.extend(std::iter::repeat_n(0u8, 8 * (MAX_CHUNKS + 5)));
     assert_eq!(
         parse_wav(&file).expect("zero padding").channels[0].len(),
@@ -561,7 +553,7 @@ fn clm_chunk_gives_a_table() {
         .collect();
     let clm = chunk(b"clm ", b"<!>256 10000000 wavetable (www.xferrecords.com)");
     let audio = parse_wav(&wav_with(
-        Enc::F32,
+        SampleFormat::F32,
         44_100,
         std::slice::from_ref(&samples),
         &[clm],
@@ -587,7 +579,8 @@ fn stereo_table_is_mixed_and_long_tables_keep_256_frames() {
     let left: Vec<f32> = (0..4 * 300).map(|i| (i % 4) as f32 * 0.25).collect();
     let right = vec![0.0; left.len()];
     let clm = chunk(b"clm ", b"<!>4");
-    let audio = parse_wav(&wav_with(Enc::F32, 44_100, &[left, right], &[clm])).expect("valid");
+    let audio =
+        parse_wav(&wav_with(SampleFormat::F32, 44_100, &[left, right], &[clm])).expect("valid");
     let Ok(Imported::Table { frame_size, frames }) = interpret(&audio) else {
         panic!("expected a table");
     };
@@ -599,7 +592,13 @@ fn stereo_table_is_mixed_and_long_tables_keep_256_frames() {
 #[test]
 fn table_shorter_than_one_frame_is_an_error() {
     let clm = chunk(b"clm ", b"<!>2048 ");
-    let audio = parse_wav(&wav_with(Enc::I16, 44_100, &[ramp(1000, 1)], &[clm])).expect("valid");
+    let audio = parse_wav(&wav_with(
+        SampleFormat::I16,
+        44_100,
+        &[ramp(1000, 1)],
+        &[clm],
+    ))
+    .expect("valid");
     assert!(matches!(
         interpret(&audio),
         Err(ImportError::TableTooShort {
@@ -620,7 +619,7 @@ fn clm_without_marker_is_ignored() {
     let samples = sine(441.0, 44_100, 600);
     let clm = chunk(b"clm ", b"2048 10000000 wavetable");
     let audio = parse_wav(&wav_with(
-        Enc::F32,
+        SampleFormat::F32,
         44_100,
         std::slice::from_ref(&samples),
         &[clm],
@@ -637,7 +636,7 @@ fn clm_without_marker_is_ignored() {
 fn short_file_is_one_cycle_of_the_mono_mix() {
     let left = sine(100.0, 44_100, 441);
     let right: Vec<f32> = left.iter().map(|v| -0.5 * v).collect();
-    let audio = parse_wav(&wav(Enc::F32, 44_100, &[left.clone(), right])).expect("valid");
+    let audio = parse_wav(&wav(SampleFormat::F32, 44_100, &[left.clone(), right])).expect("valid");
     let Ok(Imported::Cycle(cycle)) = interpret(&audio) else {
         panic!("expected a cycle");
     };
@@ -711,7 +710,7 @@ fn noise_has_no_steady_pitch() {
 /// Checks a saw recording imports with the right pitch and clean cycles.
 fn check_saw_recording(freq: f64, rate: u32) {
     let recording = saw_recording(freq, rate, 1234);
-    let file = wav(Enc::I24, rate, &[recording]);
+    let file = wav(SampleFormat::I24, rate, &[recording]);
     let audio = parse_wav(&file).expect("valid");
     let Ok(Imported::Recording { f0_hz, cycles }) = interpret(&audio) else {
         panic!("{freq} Hz at {rate} Hz: expected a recording");
@@ -825,7 +824,11 @@ fn reads_and_imports_files() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("cycle.wav");
     let samples = sine(100.0, 44_100, 441);
-    std::fs::write(&path, wav(Enc::F32, 44_100, std::slice::from_ref(&samples))).expect("write");
+    std::fs::write(
+        &path,
+        wav(SampleFormat::F32, 44_100, std::slice::from_ref(&samples)),
+    )
+    .expect("write");
     assert_eq!(read_wav_file(&path).expect("read").channels[0], samples);
     assert_eq!(
         import_file(&path).expect("import"),
@@ -911,16 +914,16 @@ fn random_bytes_never_panic() {
 #[test]
 fn corrupted_files_never_panic() {
     let mut rng = Rng::new(0xC0FFEE);
-    let stereo = wav(Enc::I16, 44_100, &[ramp(300, 1), ramp(300, 2)]);
+    let stereo = wav(SampleFormat::I16, 44_100, &[ramp(300, 1), ramp(300, 2)]);
     let table = wav_with(
-        Enc::F32,
+        SampleFormat::F32,
         44_100,
         &[ramp(64 * 3, 3)],
         &[chunk(b"clm ", b"<!>64 wavetable")],
     );
     let extensible = riff(&[
         chunk(b"fmt ", &fmt_extensible(TAG_PCM, 1, 48_000, 24, 24)),
-        chunk(b"data", &data_body(Enc::I24, &[ramp(200, 4)])),
+        chunk(b"data", &data_body(SampleFormat::I24, &[ramp(200, 4)])),
     ]);
     let bases = [stereo, table, extensible];
     for i in 0..2000 {
@@ -944,7 +947,7 @@ fn corrupted_files_never_panic() {
 #[test]
 fn corrupted_recordings_never_panic() {
     let mut rng = Rng::new(42);
-    let base = wav(Enc::I16, 8000, &[sine(150.0, 8000, 6000)]);
+    let base = wav(SampleFormat::I16, 8000, &[sine(150.0, 8000, 6000)]);
     for _ in 0..40 {
         let mut bytes = base.clone();
         // Mostly the header, sometimes the audio.
