@@ -94,15 +94,14 @@ impl Svf {
     /// Advances the state by one input sample; returns the band-pass and low-pass outputs.
     #[inline(always)]
     fn step(&mut self, c: &SvfCoefs, x: f32) -> (f32, f32) {
-        // The same update as `process`, arranged so each state's dependency
-        // chain is short (the states' own terms are formed off the path of
-        // the new input): ic1' = 2·v1 - ic1, ic2' = ic2 + 2·(a2·ic1 + a3·v3).
+        // The update v3 = x - ic2, v1 = a1·ic1 + a2·v3, v2 = ic2 + a2·ic1 +
+        // a3·v3, ic1' = 2·v1 - ic1, ic2' = 2·v2 - ic2, written so the terms of
+        // the old state are formed off the path of the new input (shorter
+        // dependency chains): ic2' = ic2 + 2·rise with rise = v2 - ic2.
         let (ic1, ic2) = (self.ic1, self.ic2);
         let v3 = x - ic2;
-        let half1 = c.a1 * ic1;
-        let half2 = c.a2 * ic1;
-        let v1 = half1 + c.a2 * v3;
-        let rise = half2 + c.a3 * v3;
+        let v1 = c.a1 * ic1 + c.a2 * v3;
+        let rise = c.a2 * ic1 + c.a3 * v3;
         self.ic1 = (v1 + v1) - ic1;
         self.ic2 = ic2 + (rise + rise);
         (v1, ic2 + rise)
@@ -111,11 +110,7 @@ impl Svf {
     /// Filters one sample.
     #[inline]
     pub fn process(&mut self, c: &SvfCoefs, x: f32) -> f32 {
-        let v3 = x - self.ic2;
-        let v1 = c.a1 * self.ic1 + c.a2 * v3;
-        let v2 = self.ic2 + c.a2 * self.ic1 + c.a3 * v3;
-        self.ic1 = 2.0 * v1 - self.ic1;
-        self.ic2 = 2.0 * v2 - self.ic2;
+        let (v1, v2) = self.step(c, x);
         match c.mode {
             FilterMode::LowPass => v2,
             FilterMode::BandPass => v1,
