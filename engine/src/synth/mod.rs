@@ -28,6 +28,8 @@ mod notes;
 
 /// Voices that may still be fading out after being stolen, beyond [`MAX_VOICES`].
 const FADE_SLOTS: usize = 16;
+/// Every voice slot: the playing ones and the fading ones.
+const VOICE_SLOTS: usize = MAX_VOICES + FADE_SLOTS;
 /// Fade-out of a stolen voice, in seconds.
 const STEAL_FADE: f32 = 0.004;
 /// Fade-out of a choked voice, in seconds.
@@ -189,7 +191,7 @@ impl Synth {
             swaps: 0,
             current: TableSlot::Bank(fallback_index()),
             fade: None,
-            voices: vec![Voice::default(); MAX_VOICES + FADE_SLOTS],
+            voices: vec![Voice::default(); VOICE_SLOTS],
             next_age: 0,
             rng: Rng::new(0x5eed),
             lfo: Lfo::default(),
@@ -543,27 +545,27 @@ impl Synth {
 
         let end_timing = offset + n as u32 - 1;
         // Sounding voices in groups of FILTER_LANES, their filters side by side.
-        let mut next = 0;
-        while next < self.voices.len() {
-            let mut members = [usize::MAX; FILTER_LANES];
-            let mut mods = [VoiceMods::default(); FILTER_LANES];
-            let mut size = 0;
-            while next < self.voices.len() && size < FILTER_LANES {
-                if self.voices[next].active {
-                    members[size] = next;
-                    mods[size] = self.voice_mods(&self.voices[next], &routes, &shared, mpe);
-                    size += 1;
-                }
-                next += 1;
+        let mut mods = [VoiceMods::default(); VOICE_SLOTS];
+        for (m, voice) in mods.iter_mut().zip(&self.voices) {
+            if voice.active {
+                *m = self.voice_mods(voice, &routes, &shared, mpe);
             }
-            let mut picked = self
-                .voices
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, _)| members.contains(i))
-                .map(|(_, v)| v);
-            let group = std::array::from_fn(|_| picked.next());
-            render_group(&ctx, group, &mods, left, right, |voice| {
+        }
+        let mut sounding = self
+            .voices
+            .iter_mut()
+            .zip(mods)
+            .filter(|(voice, _)| voice.active)
+            .peekable();
+        while sounding.peek().is_some() {
+            let mut group_mods = [VoiceMods::default(); FILTER_LANES];
+            let group = std::array::from_fn(|k| {
+                sounding.next().map(|(voice, m)| {
+                    group_mods[k] = m;
+                    voice
+                })
+            });
+            render_group(&ctx, group, &group_mods, left, right, |voice| {
                 on_end(VoiceEnd {
                     timing: end_timing,
                     voice_id: voice.id,
