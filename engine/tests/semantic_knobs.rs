@@ -43,13 +43,15 @@ fn each_knob_moves_its_own_descriptor() {
         "the knobs' directions belong to the shipped model"
     );
     let mut encoder = AnchorEncoder::default();
-    // Knobs that rise monotonically over (nearly) all test anchors (MODEL.md)
+    // Every knob rises monotonically over the test anchors (MODEL.md), so it
     // must here too: never falling (a descriptor already at the top of its
-    // range, as a square's odd share, stays there) and moving at least 0.1
-    // of the descriptor's range from −1 to +1.
-    let required = ["brightness", "warmth", "odd_even"];
-    for shape in [AnchorShape::Saw, AnchorShape::VowelA, AnchorShape::Square] {
-        for (j, name) in NAMES.iter().enumerate() {
+    // range, as a square's odd share, stays there), moving each of these
+    // anchors audibly (0.05 of the descriptor's range from −1 to +1) and them
+    // all by 0.15 on average.
+    let shapes = [AnchorShape::Saw, AnchorShape::VowelA, AnchorShape::Square];
+    for (j, name) in NAMES.iter().enumerate() {
+        let mut total = 0.0;
+        for shape in shapes {
             let started = Instant::now();
             let rows: Vec<[f32; KNOBS]> = VALUES
                 .iter()
@@ -70,14 +72,15 @@ fn each_knob_moves_its_own_descriptor() {
                 "{shape:?} {name}: own {own:.3?} (moved {moved:.3}), largest other move {others:.3}, {:.0} ms",
                 started.elapsed().as_secs_f64() * 1e3
             );
-            if required.contains(name) {
-                assert!(
-                    rises,
-                    "{shape:?}: {name} does not rise monotonically: {own:?}"
-                );
-                assert!(moved > 0.1, "{shape:?}: {name} moved only {moved}");
-            }
+            assert!(
+                rises,
+                "{shape:?}: {name} does not rise monotonically: {own:?}"
+            );
+            assert!(moved > 0.05, "{shape:?}: {name} moved only {moved}");
+            total += moved;
         }
+        let mean = total / shapes.len() as f32;
+        assert!(mean > 0.15, "{name} moved only {mean} on average");
     }
 }
 

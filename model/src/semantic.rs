@@ -48,10 +48,15 @@ const RICHNESS_DB: f32 = 30.0;
 
 /// How far (in normalised descriptor units) a knob at ±1 asks its descriptor
 /// to move, to first order.
-pub const KNOB_REACH: f32 = 0.2;
+pub const KNOB_REACH: f32 = 0.4;
 
-/// Longest latent move of one Gauss–Newton step of [`SemanticAxes::chart`].
+/// Longest latent move of one step of [`SemanticAxes::chart`].
 const MAX_STEP: f32 = 0.5;
+
+/// Levenberg–Marquardt iterations per chart point, as the synth computes its
+/// charts (4 measured against 3: larger moves, the same independence; see
+/// MODEL.md).
+pub const CHART_ITERATIONS: usize = 4;
 
 /// Latent step of the finite differences behind an anchor's own directions.
 pub const LOCAL_STEP: f32 = 0.25;
@@ -328,7 +333,7 @@ pub fn evaluate(
 }
 
 /// Like [`evaluate`], with each anchor's knob positions found by
-/// [`SemanticAxes::chart`] (`iterations` Gauss–Newton steps per value).
+/// [`SemanticAxes::chart`] (`iterations` Levenberg–Marquardt steps per value).
 pub fn evaluate_charts(
     model: &crate::Model,
     axes: &SemanticAxes,
@@ -423,11 +428,15 @@ impl SemanticAxes {
     }
 
     /// Where knob `j` at each of `targets` (knob values) takes anchor `z`:
-    /// for each value, a few Gauss–Newton steps towards "descriptor `j` moved
-    /// by value × [`KNOB_REACH`], the other four where they were", each step
-    /// the smallest latent move that does it to first order (the Jacobian by
-    /// finite differences at the current point). Values are walked outwards
-    /// from 0 so each starts from its neighbour.
+    /// for each value, a few Levenberg–Marquardt steps towards "descriptor `j`
+    /// moved by value × [`KNOB_REACH`], the other four where they were". The
+    /// cost weighs the held descriptors [`HOLD_WEIGHT`] times the moved one;
+    /// each step is the damped least-squares move on the Jacobian (finite
+    /// differences at the current point), checked on the decoder and taken
+    /// only where it lowers the cost (else damped harder, at most
+    /// [`MAX_TRIES`] times; a target out of reach is approached as far as the
+    /// others allow, not forced). Values are walked outwards from 0 so each
+    /// starts from its neighbour.
     pub fn chart(
         &self,
         model: &crate::Model,
@@ -450,22 +459,46 @@ impl SemanticAxes {
             let mut goal = base;
             goal[j] += f64::from(t * KNOB_REACH);
             let mut at = if t > 0.0 { last_pos } else { last_neg };
+            let mut damping = INITIAL_DAMPING;
             for _ in 0..iterations {
                 let (now, jac) = self.jacobian(model, &at, LOCAL_STEP)?;
-                let dirs = independent_directions(&jac);
                 let residual: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - now[k]);
-                let step: Latent = std::array::from_fn(|i| {
-                    (0..DESCRIPTORS)
-                        .map(|k| residual[k] as f32 * dirs[k][i])
-                        .sum::<f32>()
-                });
-                let norm = step.iter().map(|v| v * v).sum::<f32>().sqrt();
-                if !norm.is_finite() {
-                    break;
+                let cost = weighted_cost(j, &residual);
+                // Levenberg–Marquardt: the damped step, shortened until it
+                // lowers the cost (the other descriptors weigh HOLD_WEIGHT).
+                let mut mu_try = damping;
+                let mut accepted = false;
+                for _ in 0..MAX_TRIES {
+                    let step = damped_step(&jac, &residual, j, mu_try);
+                    let norm = step.iter().map(|v| v * v).sum::<f32>().sqrt();
+                    if !norm.is_finite() {
+                        break;
+                    }
+                    let scale = (MAX_STEP / norm).min(1.0);
+                    let candidate: Latent = std::array::from_fn(|i| at[i] + step[i] * scale);
+                    let got = self.describe_unclamped(&model.decode_levels(&[candidate])?[0]);
+                    let r: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - got[k]);
+                    if weighted_cost(j, &r) < cost {
+                        at = candidate;
+                        damping = mu_try / 3.0;
+                        accepted = true;
+                        break;
+                    }
+                    mu_try *= 4.0;
                 }
-                // A damped step: never more than MAX_STEP in the latent space at once.
-                let scale = (MAX_STEP / norm).min(1.0);
-                at = std::array::from_fn(|i| at[i] + step[i] * scale);
+                // A flat spot: nothing moved the descriptor from the anchor's
+                // value yet (a step that fails after progress is a target out
+                // of reach, which stays where the others hold).
+                let flat = (now[j] - base[j]).abs() < FLAT;
+                if !accepted {
+                    match flat.then(|| self.escape(model, &at, &jac, j, residual[j])) {
+                        Some(found) => match found? {
+                            Some(to) => at = to,
+                            None => break,
+                        },
+                        None => break,
+                    }
+                }
             }
             out[idx] = at;
             if t > 0.0 {
@@ -475,6 +508,64 @@ impl SemanticAxes {
             }
         }
         Ok(out)
+    }
+
+    /// A way off a flat spot, where no damped step helps because descriptor
+    /// `j` does not change near `at` (odd/even on a square: every even
+    /// harmonic at the floor): the knob's direction averaged over the training
+    /// sounds, less its part along the other descriptors' gradients here (so
+    /// they hold to first order), walked out to [`ESCAPE_LENGTHS`] until
+    /// descriptor `j` covers a tenth of `residual`; `None` if it never does.
+    fn escape(
+        &self,
+        model: &crate::Model,
+        at: &Latent,
+        jac: &[Vec<f64>],
+        j: usize,
+        residual: f64,
+    ) -> Result<Option<Latent>, crate::ModelError> {
+        let mut dir: Vec<f64> = (0..LATENT)
+            .map(|i| f64::from(self.directions[j].get(i).copied().unwrap_or(0.0)))
+            .collect();
+        let others: Vec<usize> = (0..DESCRIPTORS).filter(|k| *k != j).collect();
+        let g: Vec<Vec<f64>> = others
+            .iter()
+            .map(|a| {
+                others
+                    .iter()
+                    .map(|b| (0..LATENT).map(|i| jac[i][*a] * jac[i][*b]).sum())
+                    .collect()
+            })
+            .collect();
+        let rhs: Vec<Vec<f64>> = others
+            .iter()
+            .map(|k| vec![(0..LATENT).map(|i| jac[i][*k] * dir[i]).sum()])
+            .collect();
+        let coef = solve(&g, &rhs);
+        for (i, d) in dir.iter_mut().enumerate() {
+            *d -= others
+                .iter()
+                .zip(&coef)
+                .map(|(k, c)| jac[i][*k] * c[0])
+                .sum::<f64>();
+        }
+        let norm = dir.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if !norm.is_finite() || norm == 0.0 {
+            return Ok(None);
+        }
+        let sign = residual.signum() / norm;
+        let start = self.describe_unclamped(&model.decode_levels(&[*at])?[0])[j];
+        let tries: Vec<Latent> = ESCAPE_LENGTHS
+            .iter()
+            .map(|len| std::array::from_fn(|i| at[i] + (dir[i] * sign * f64::from(*len)) as f32))
+            .collect();
+        for (to, levels) in tries.iter().zip(model.decode_levels(&tries)?) {
+            let moved = self.describe_unclamped(&levels)[j] - start;
+            if moved * residual.signum() >= 0.1 * residual.abs() {
+                return Ok(Some(*to));
+            }
+        }
+        Ok(None)
     }
 
     /// The latent offset for `knobs` along `directions` (see [`KNOB_REACH`]).
@@ -524,6 +615,65 @@ impl SemanticAxes {
             (raw[j] - lo) / (hi - lo).max(1e-12)
         })
     }
+}
+
+/// How much more the descriptors a knob holds weigh than the one it moves,
+/// in the charts' cost (squared residuals).
+const HOLD_WEIGHT: f64 = 9.0;
+
+/// The damping a chart starts with, relative to the Gram matrix's mean diagonal.
+const INITIAL_DAMPING: f64 = 1e-2;
+
+/// A chart point whose descriptor is within this of the anchor's own has
+/// made no progress (normalised units).
+const FLAT: f64 = 0.01;
+
+/// Latent distances [`SemanticAxes::escape`] tries, nearest first.
+const ESCAPE_LENGTHS: [f32; 4] = [0.5, 1.0, 2.0, 3.0];
+
+/// Damped steps tried per Levenberg–Marquardt iteration before giving up.
+const MAX_TRIES: usize = 4;
+
+/// The chart cost of residuals `r` for knob `j`: its own squared, the others'
+/// squared times [`HOLD_WEIGHT`].
+fn weighted_cost(j: usize, r: &[f64; DESCRIPTORS]) -> f64 {
+    (0..DESCRIPTORS)
+        .map(|k| {
+            if k == j {
+                r[k] * r[k]
+            } else {
+                HOLD_WEIGHT * r[k] * r[k]
+            }
+        })
+        .sum()
+}
+
+/// `JJᵀ` (DESCRIPTORS × DESCRIPTORS) of `b` (LATENT × DESCRIPTORS).
+fn gram(b: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    (0..DESCRIPTORS)
+        .map(|j| {
+            (0..DESCRIPTORS)
+                .map(|k| (0..LATENT).map(|i| b[i][j] * b[i][k]).sum())
+                .collect()
+        })
+        .collect()
+}
+
+/// The Levenberg–Marquardt step `Jᵀ(JJᵀ + μ·s·W⁻¹)⁻¹r` for the weighted
+/// cost of knob `j` (the same as `(JᵀWJ + μ·s·I)⁻¹JᵀWr`, solved in the small
+/// descriptor space), `s` the mean diagonal of `JJᵀ` so that `μ` is relative.
+/// (Marquardt's per-descriptor scaling was measured too: smaller moves, the
+/// same independence; see MODEL.md.)
+fn damped_step(b: &[Vec<f64>], r: &[f64; DESCRIPTORS], j: usize, mu: f64) -> Latent {
+    let mut g = gram(b);
+    let scale = (0..DESCRIPTORS).map(|k| g[k][k]).sum::<f64>() / DESCRIPTORS as f64;
+    for (k, row) in g.iter_mut().enumerate() {
+        let weight = if k == j { 1.0 } else { HOLD_WEIGHT };
+        row[k] += mu * scale / weight;
+    }
+    let rhs: Vec<Vec<f64>> = r.iter().map(|v| vec![*v]).collect();
+    let y = solve(&g, &rhs);
+    std::array::from_fn(|i| (0..DESCRIPTORS).map(|k| b[i][k] * y[k][0]).sum::<f64>() as f32)
 }
 
 /// From `b` (LATENT × DESCRIPTORS, column `j` the gradient of descriptor `j`)

@@ -5,7 +5,7 @@
 
 use nwt_model::dataset::{Dataset, DatasetConfig, Split};
 use nwt_model::model::coeffs_to_harmonics;
-use nwt_model::semantic::{evaluate_charts, markdown, SemanticAxes};
+use nwt_model::semantic::{evaluate_charts, markdown, SemanticAxes, CHART_ITERATIONS};
 use nwt_model::Model;
 
 #[test]
@@ -31,37 +31,29 @@ fn each_knob_moves_its_own_descriptor_over_test_split_anchors() {
         .collect();
     assert!(frames.len() >= 20, "{} test frames", frames.len());
     let anchors = model.encode_batch(&frames).unwrap();
-    let reports = evaluate_charts(&model, &axes, &anchors, 3).unwrap();
+    let reports = evaluate_charts(&model, &axes, &anchors, CHART_ITERATIONS).unwrap();
     println!(
         "{} test-split anchors\n{}",
         anchors.len(),
         markdown(&reports)
     );
-    let report = |name: &str| reports.iter().find(|r| r.name == name).unwrap();
-    // The goal, met by these three: the own descriptor rises in at
-    // least 90 % of anchors, by a clear amount, and no other descriptor moves
-    // a third as much.
-    for name in ["brightness", "warmth", "odd_even"] {
-        let r = report(name);
+    // The goal, for every knob: the own descriptor rises in at least
+    // 90 % of anchors, by a clear amount (a fifth of its range over the
+    // training set, on average), and no other descriptor moves a third as
+    // much.
+    for r in &reports {
+        let name = r.name;
+        let clear = 0.2;
         assert!(
             r.monotone >= 0.9,
             "{name}: rises in {:.0} %",
             r.monotone * 100.0
         );
-        assert!(r.own >= 0.2, "{name}: moves {:.3}", r.own);
+        assert!(r.own >= clear, "{name}: moves {:.3}", r.own);
         assert!(
             r.worst_other() < r.own / 3.0,
             "{name}: another moves {:.3}",
             r.worst_other()
         );
     }
-    // Richness rises in 35 of these 39 anchors, with odd/even following by
-    // more than a third; the formant knob is not there yet (MODEL.md).
-    let r = report("richness");
-    assert!(
-        r.monotone >= 0.85,
-        "richness: rises in {:.0} %",
-        r.monotone * 100.0
-    );
-    assert!(r.own >= 0.15, "richness: moves {:.3}", r.own);
 }

@@ -3,8 +3,8 @@
 //!
 //! For an anchor and a knob, the model's chart ([`SemanticAxes::chart`]: at
 //! knob values ±0.5 and ±1, a latent where that descriptor moved by value ×
-//! [`nwt_model::semantic::KNOB_REACH`] normalised units and the other four stayed, found by a few
-//! damped Gauss–Newton steps on the decoder) is computed the first time the
+//! [`nwt_model::semantic::KNOB_REACH`] normalised units and the other four
+//! stayed, found by a few Levenberg–Marquardt steps checked on the decoder) is computed the first time the
 //! knob leaves 0 for that anchor and then kept, so a later move of the knob
 //! costs what a macro move costs. Between chart points the move is
 //! interpolated linearly; several knobs add their moves. The moved anchors
@@ -15,7 +15,7 @@
 //! is used only with the weights it was fitted on (else the knobs do nothing).
 
 use super::cycle_hash;
-use nwt_model::semantic::{SemanticAxes, DESCRIPTORS};
+use nwt_model::semantic::{SemanticAxes, CHART_ITERATIONS, DESCRIPTORS};
 use nwt_model::{Latent, Model, ModelError};
 use std::collections::HashMap;
 
@@ -24,9 +24,6 @@ pub const KNOBS: usize = DESCRIPTORS;
 
 /// Knob values at which a chart is computed (0 is the anchor itself).
 const CHART_VALUES: [f32; 4] = [-1.0, -0.5, 0.5, 1.0];
-
-/// Gauss–Newton steps per chart point (3 measured best; see MODEL.md).
-const CHART_ITERATIONS: usize = 3;
 
 /// The charts of the anchors seen so far, per anchor latent and knob.
 #[derive(Debug, Default)]
