@@ -30,7 +30,7 @@ use nwt_engine::envelope::AdsrShape;
 use nwt_engine::filter::{FilterMode, FILTER_LANES};
 use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
 use nwt_engine::oscillator::{Simd, UnisonSpread};
-use nwt_engine::voice::{render_group, BlockContext, NoteStart, Voice, VoiceMods};
+use nwt_engine::voice::{render_group, BlockContext, NoteStart, RampCache, Voice, VoiceMods};
 use nwt_engine::CONTROL_BLOCK;
 use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
 use nwt_model::Model;
@@ -269,6 +269,7 @@ fn voices_fading(c: &mut Criterion) {
                     step = step.wrapping_add(1);
                     let lfo = (step as f32 * 0.01).sin() * 0.3;
                     let w = (step % 8) as f32 / 8.0;
+                    let ramps = RampCache::default();
                     let ctx = BlockContext {
                         n: CONTROL_BLOCK,
                         sample_rate: SR,
@@ -288,6 +289,7 @@ fn voices_fading(c: &mut Criterion) {
                         glide_coef: 1.0,
                         velocity_sensitivity: 1.0,
                         simd,
+                        ramps: &ramps,
                     };
                     let end = start + CONTROL_BLOCK;
                     // In groups, as the synth renders them (filters side by side).

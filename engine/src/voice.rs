@@ -6,6 +6,7 @@ use crate::filter::{FilterBatch, FilterMode, StereoBlock, Svf, SvfCoefs, FILTER_
 use crate::oscillator::{render_unison, FrameRamp, Simd, TableFade, UnisonLanes, UnisonSpread};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
+use std::cell::RefCell;
 
 /// Cutoff (Hz) above which an open low-pass starts to leave the signal path.
 const OPEN_FROM_HZ: f32 = 16_000.0;
@@ -51,6 +52,51 @@ pub struct BlockContext<'a> {
     pub velocity_sensitivity: f32,
     /// The oscillator kernel to run.
     pub simd: Simd,
+    /// The block's frame ramps, worked out once for every voice at the same
+    /// positions (a fresh [`RampCache::default`] per block).
+    pub ramps: &'a RampCache,
+}
+
+/// The frame ramps of one block (of the table and of the table fading out,
+/// and the fade's weights), shared by the voices that read the same
+/// positions: all of them unless a voice's own modulation moves its
+/// position. The first voice works them out; a voice at other positions
+/// works out its own in their place. Lives for one block: its key is the
+/// positions alone.
+#[derive(Debug, Default)]
+pub struct RampCache {
+    entry: RefCell<Option<BlockRamps>>,
+}
+
+/// What [`RampCache`] holds.
+#[derive(Debug)]
+struct BlockRamps {
+    /// The start and end positions (bits) they were worked out for.
+    key: (u32, u32),
+    ramp: FrameRamp,
+    old: Option<FrameRamp>,
+}
+
+impl BlockRamps {
+    fn new(ctx: &BlockContext, position: (f32, f32), n: usize) -> Self {
+        Self {
+            key: (position.0.to_bits(), position.1.to_bits()),
+            ramp: FrameRamp::new(ctx.table, position.0, position.1, n),
+            old: ctx
+                .previous
+                .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n)),
+        }
+    }
+
+    fn fill(&mut self, ctx: &BlockContext, position: (f32, f32), n: usize) {
+        self.key = (position.0.to_bits(), position.1.to_bits());
+        self.ramp.fill(ctx.table, position.0, position.1, n);
+        self.old = ctx.previous.map(|(old, ..)| {
+            let mut ramp = self.old.take().unwrap_or_else(|| self.ramp.clone());
+            ramp.fill(old, position.0, position.1, n);
+            ramp
+        });
+    }
 }
 
 /// A voice's own polyphonic modulation, already converted to plain units.
@@ -411,10 +457,17 @@ impl Voice {
     ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
         let n = out_l.len();
         let set = ctx.table;
-        let ramp = FrameRamp::new(set, position.0, position.1, n);
-        let old_ramp = ctx
-            .previous
-            .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n));
+        let mut cache = ctx.ramps.entry.borrow_mut();
+        let key = (position.0.to_bits(), position.1.to_bits());
+        let ramps = match cache.as_mut() {
+            Some(ramps) if ramps.key == key => ramps,
+            Some(ramps) => {
+                ramps.fill(ctx, position, n);
+                ramps
+            }
+            None => cache.insert(BlockRamps::new(ctx, position, n)),
+        };
+        let (ramp, old_ramp) = (&ramps.ramp, &ramps.old);
         let fade = ctx
             .previous
             .zip(old_ramp.as_ref())
@@ -441,7 +494,7 @@ impl Voice {
             render_unison(
                 ctx.simd,
                 set,
-                &ramp,
+                ramp,
                 fade,
                 &mut old_lanes,
                 &mut old_l[..n],
@@ -451,7 +504,7 @@ impl Voice {
             render_unison(
                 ctx.simd,
                 set,
-                &ramp,
+                ramp,
                 fade,
                 &mut lanes,
                 &mut new_l[..n],
@@ -463,7 +516,7 @@ impl Voice {
                 out_r[i] += old_r[i] + (new_r[i] - old_r[i]) * w;
             }
         } else {
-            render_unison(ctx.simd, set, &ramp, fade, &mut lanes, out_l, out_r);
+            render_unison(ctx.simd, set, ramp, fade, &mut lanes, out_l, out_r);
         }
         (lanes.phase, levels)
     }
@@ -513,7 +566,12 @@ mod tests {
 
     const SR: f32 = 48_000.0;
 
-    fn context(table: &WavetableSet, pitch_offset: f32, simd: Simd) -> BlockContext<'_> {
+    fn context<'a>(
+        table: &'a WavetableSet,
+        pitch_offset: f32,
+        simd: Simd,
+        ramps: &'a RampCache,
+    ) -> BlockContext<'a> {
         BlockContext {
             n: CONTROL_BLOCK,
             sample_rate: SR,
@@ -533,6 +591,7 @@ mod tests {
             glide_coef: 1.0,
             velocity_sensitivity: 0.0,
             simd,
+            ramps,
         }
     }
 
@@ -560,7 +619,7 @@ mod tests {
             voice.start(note, [0x1234_5678; MAX_UNISON]);
             let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
             voice.render(
-                &context(&saw, below, simd),
+                &context(&saw, below, simd, &RampCache::default()),
                 VoiceMods::default(),
                 &mut l,
                 &mut r,
@@ -599,13 +658,13 @@ mod tests {
             hard.levels = [None; MAX_UNISON];
             let (mut faded, mut switched) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
             voice.render(
-                &context(&saw, above, simd),
+                &context(&saw, above, simd, &RampCache::default()),
                 VoiceMods::default(),
                 &mut faded,
                 &mut r,
             );
             hard.render(
-                &context(&saw, above, simd),
+                &context(&saw, above, simd, &RampCache::default()),
                 VoiceMods::default(),
                 &mut switched,
                 &mut r,

@@ -1,13 +1,16 @@
 //! The unison kernel for x86-64 CPUs with AVX2 and FMA: eight lanes per register.
 //!
-//! Per sample and group of eight lanes: the lanes' table indices go to a small
-//! array; each pair of lanes (`j`, `j + 4`) loads its four taps from both frames
-//! as one 256-bit row per frame; the frames are mixed on the rows (the weight is
-//! the same for every lane); a 4×4 transpose in each 128-bit half gives the
-//! vectors `x[-1]`, `x[0]`, `x[1]`, `x[2]` with the lanes in their natural order;
-//! the interpolator and the stereo gains run on all eight lanes; the lanes are
-//! summed into the output sample. The arithmetic is the scalar loop's, with
-//! fused multiply-adds, so results agree to rounding (tested to 1e-5).
+//! Group by group of eight lanes (so one group's state stays in registers),
+//! every sample of the run: the lanes' table indices go to a small array; each
+//! pair of lanes (`j`, `j + 4`) loads its four taps from both frames as one
+//! 256-bit row per frame; the frames are mixed on the rows (the weight is the
+//! same for every lane); a 4×4 transpose in each 128-bit half gives the vectors
+//! `x[-1]`, `x[0]`, `x[1]`, `x[2]` with the lanes in their natural order; the
+//! interpolator and the stereo gains run on all eight lanes, and the sample's
+//! eight-lane sums are kept. After the last group the lanes are summed into
+//! the output eight samples at a time (one transposing reduction instead of a
+//! horizontal sum per sample). The arithmetic is the scalar loop's, with fused
+//! multiply-adds, so results agree to rounding (tested to 1e-5).
 
 use super::unison::{FrameRun, UnisonLanes};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
@@ -138,6 +141,51 @@ unsafe fn transpose(rows: [__m256; 4]) -> [__m256; 4] {
     ]
 }
 
+/// The eight horizontal sums of `v` (sum of `v[k]`'s lanes in lane `k`).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn sums8(v: &[__m256; WIDTH]) -> __m256 {
+    let h01 = _mm256_hadd_ps(v[0], v[1]);
+    let h23 = _mm256_hadd_ps(v[2], v[3]);
+    let h45 = _mm256_hadd_ps(v[4], v[5]);
+    let h67 = _mm256_hadd_ps(v[6], v[7]);
+    let q0 = _mm256_hadd_ps(h01, h23);
+    let q1 = _mm256_hadd_ps(h45, h67);
+    _mm256_add_ps(
+        _mm256_permute2f128_ps::<0x20>(q0, q1),
+        _mm256_permute2f128_ps::<0x31>(q0, q1),
+    )
+}
+
+/// The sum of `v`'s lanes.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn sum1(v: __m256) -> f32 {
+    let four = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+    let two = _mm_hadd_ps(four, four);
+    _mm_cvtss_f32(_mm_hadd_ps(two, two))
+}
+
+/// Adds the lane sums of `acc[k]` into `out[start + k]` for `k < len`, eight
+/// samples at a time.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn add_sums(acc: &[__m256; CONTROL_BLOCK], len: usize, out: &mut [f32], start: usize) {
+    let out = &mut out[start..start + len];
+    let mut k = 0;
+    while k + WIDTH <= len {
+        let chunk: &[__m256; WIDTH] = acc[k..k + WIDTH].try_into().expect("eight samples");
+        let dst = out[k..k + WIDTH].as_mut_ptr();
+        _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), sums8(chunk)));
+        k += WIDTH;
+    }
+    for (o, a) in out[k..].iter_mut().zip(&acc[k..len]) {
+        *o += sum1(*a);
+    }
+}
+
+/// Runs the lanes group by group (eight lanes at a time, every sample of the
+/// run), keeping each sample's eight-lane stereo sums; then adds the sums
+/// into the output eight samples at a time.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
     (tables, run, weights, end): ([&[f32]; 2], &FrameRun, &Weights<'_>, usize),
@@ -145,24 +193,23 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) {
+    if end <= run.start {
+        return;
+    }
+    let len = end - run.start;
     let frame_a = tables[0].as_ptr().add(run.a);
     let frame_b = tables[0].as_ptr().add(run.b);
     let frame_c = tables[1].as_ptr().add(run.c);
     let frame_d = tables[1].as_ptr().add(run.d);
-    let mut groups = [load_group(lanes, 0); GROUPS];
-    for (g, group) in groups.iter_mut().enumerate() {
-        *group = load_group(lanes, g);
-    }
     let frac_scale = _mm256_set1_ps(1.0 / (1u32 << 24) as f32);
     let half = _mm256_set1_ps(0.5);
+    let mut acc_l = [_mm256_setzero_ps(); CONTROL_BLOCK];
+    let mut acc_r = [_mm256_setzero_ps(); CONTROL_BLOCK];
     let mut idx = [0u32; WIDTH];
-    for i in run.start..end {
-        let t = _mm256_set1_ps(weights.t[i]);
-        let t_old = _mm256_set1_ps(weights.t_old[i]);
-        let fade = _mm256_set1_ps(weights.fade[i]);
-        let mut sum_l = _mm256_setzero_ps();
-        let mut sum_r = _mm256_setzero_ps();
-        for group in groups.iter_mut() {
+    for g in 0..GROUPS {
+        let mut group = load_group(lanes, g);
+        for (k, i) in (run.start..end).enumerate() {
+            let t = _mm256_set1_ps(weights.t[i]);
             let at = _mm256_add_epi32(_mm256_srlv_epi32(group.phase, group.shift), group.offset);
             _mm256_storeu_si256(idx.as_mut_ptr().cast(), at);
             let mut rows = [_mm256_setzero_ps(); 4];
@@ -173,6 +220,8 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
                     x = _mm256_fmadd_ps(_mm256_sub_ps(b, x), t, x);
                 }
                 if FRAMES == 4 {
+                    let t_old = _mm256_set1_ps(weights.t_old[i]);
+                    let fade = _mm256_set1_ps(weights.fade[i]);
                     let c = row(frame_c, &idx, j);
                     let d = row(frame_d, &idx, j);
                     let old = _mm256_fmadd_ps(_mm256_sub_ps(d, c), t_old, c);
@@ -184,25 +233,18 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
             let frac_bits = _mm256_srli_epi32::<8>(_mm256_sllv_epi32(group.phase, group.bits));
             let z = _mm256_fmsub_ps(_mm256_cvtepi32_ps(frac_bits), frac_scale, half);
             let y = interpolate(xm1, x0, x1, x2, z);
-            sum_l = _mm256_fmadd_ps(y, group.gain_l, sum_l);
-            sum_r = _mm256_fmadd_ps(y, group.gain_r, sum_r);
+            if g == 0 {
+                acc_l[k] = _mm256_mul_ps(y, group.gain_l);
+                acc_r[k] = _mm256_mul_ps(y, group.gain_r);
+            } else {
+                acc_l[k] = _mm256_fmadd_ps(y, group.gain_l, acc_l[k]);
+                acc_r[k] = _mm256_fmadd_ps(y, group.gain_r, acc_r[k]);
+            }
             group.phase = _mm256_add_epi32(group.phase, group.inc);
         }
-        let l4 = _mm_add_ps(
-            _mm256_castps256_ps128(sum_l),
-            _mm256_extractf128_ps::<1>(sum_l),
-        );
-        let r4 = _mm_add_ps(
-            _mm256_castps256_ps128(sum_r),
-            _mm256_extractf128_ps::<1>(sum_r),
-        );
-        let pairs = _mm_hadd_ps(l4, r4);
-        let total = _mm_hadd_ps(pairs, pairs);
-        out_l[i] += _mm_cvtss_f32(total);
-        out_r[i] += _mm_cvtss_f32(_mm_movehdup_ps(total));
-    }
-    for (g, group) in groups.iter().enumerate() {
         let at = g * WIDTH;
         _mm256_storeu_si256(lanes.phase[at..at + WIDTH].as_mut_ptr().cast(), group.phase);
     }
+    add_sums(&acc_l, len, out_l, run.start);
+    add_sums(&acc_r, len, out_r, run.start);
 }

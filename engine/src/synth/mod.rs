@@ -15,7 +15,7 @@ use crate::modulation::{self, SourceValues};
 use crate::neural::{DecoderInputs, TableLink};
 use crate::oscillator::{Simd, UnisonSpread};
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
-use crate::voice::{render_group, BlockContext, NoteStart, Voice, VoiceMods};
+use crate::voice::{render_group, BlockContext, NoteStart, RampCache, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON, MAX_VOICES};
 use nice_plug::prelude::Param;
@@ -255,6 +255,8 @@ impl Synth {
         self.held_for = 0;
         self.params
             .set_macro_modulation(&[0.0; nwt_model::model::MACROS]);
+        self.params
+            .set_knob_modulation(&[0.0; nwt_model::semantic::DESCRIPTORS]);
         self.last_pitch = None;
         self.previous = Previous::default();
         self.rng = Rng::new(0x5eed);
@@ -471,6 +473,7 @@ impl Synth {
         let shared = self.shared_sources(mpe);
         let shared_targets = modulation::shared_targets(&routes, &shared);
         p.set_macro_modulation(&shared_targets.macros);
+        p.set_knob_modulation(&shared_targets.knobs);
 
         let lfo_shape = p.lfo_shape.value();
         let lfo_start = self.lfo.value(lfo_shape);
@@ -496,6 +499,7 @@ impl Synth {
         };
         let bend_range = p.bend_range.value().clamp(0, 48) as f32;
 
+        let ramps = RampCache::default();
         let ctx = BlockContext {
             n,
             sample_rate: sr,
@@ -541,6 +545,7 @@ impl Synth {
             glide_coef,
             velocity_sensitivity: finite_or(p.velocity_sensitivity.value(), 1.0),
             simd: self.simd,
+            ramps: &ramps,
         };
 
         let end_timing = offset + n as u32 - 1;
