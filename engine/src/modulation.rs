@@ -5,12 +5,13 @@
 //! Sources are either shared by every voice (the mod wheel, channel
 //! aftertouch) or a voice's own (velocity, polyphonic pressure, timbre). On a
 //! voice's own destination (position, cutoff, pitch, level) each voice reads
-//! its own value; on a shared destination (the LFO rate, the macros, which
-//! drive the one table every voice plays) a voice source reads the newest
-//! held note's value.
+//! its own value; on a shared destination (the LFO rate, the macros and the
+//! semantic knobs, which drive the one table every voice plays) a voice
+//! source reads the newest held note's value.
 
 use nice_plug::prelude::*;
 use nwt_model::model::MACROS;
+use nwt_model::semantic::DESCRIPTORS as KNOBS;
 use std::sync::Arc;
 
 /// Slots in the matrix.
@@ -111,6 +112,26 @@ pub enum ModDestination {
     #[id = "macro_8"]
     #[name = "Macro 8"]
     Macro8,
+    /// The Brightness knob (amount 1 = the knob's whole half range).
+    #[id = "brightness"]
+    #[name = "Brightness"]
+    Brightness,
+    /// The Warmth knob.
+    #[id = "warmth"]
+    #[name = "Warmth"]
+    Warmth,
+    /// The Richness knob.
+    #[id = "richness"]
+    #[name = "Richness"]
+    Richness,
+    /// The Odd/Even knob.
+    #[id = "odd_even"]
+    #[name = "Odd/Even"]
+    OddEven,
+    /// The Formant knob.
+    #[id = "formant"]
+    #[name = "Formant"]
+    Formant,
 }
 
 impl ModDestination {
@@ -126,6 +147,20 @@ impl ModDestination {
             Macro6 => Some(5),
             Macro7 => Some(6),
             Macro8 => Some(7),
+            _ => None,
+        }
+    }
+
+    /// The semantic knob this destination moves (0-based, in the order of
+    /// `SynthParams::knob_params`), if it is one.
+    pub fn knob_index(self) -> Option<usize> {
+        use ModDestination::*;
+        match self {
+            Brightness => Some(0),
+            Warmth => Some(1),
+            Richness => Some(2),
+            OddEven => Some(3),
+            Formant => Some(4),
             _ => None,
         }
     }
@@ -256,6 +291,8 @@ pub struct SharedTargets {
     pub lfo_octaves: f32,
     /// Added to each macro (before clamping the sum to `-1..=1`).
     pub macros: [f32; MACROS],
+    /// Added to each semantic knob (before clamping the sum to `-1..=1`).
+    pub knobs: [f32; KNOBS],
 }
 
 /// The per-voice destinations of `routes` for a voice whose sources read `values`.
@@ -279,9 +316,11 @@ pub fn shared_targets(routes: &[Route], values: &SourceValues) -> SharedTargets 
     let mut t = SharedTargets::default();
     for r in routes {
         let v = r.amount * values.get(r.source);
-        match (r.destination, r.destination.macro_index()) {
-            (_, Some(i)) => t.macros[i] += v,
-            (ModDestination::LfoRate, None) => t.lfo_octaves += v * LFO_RATE_OCTAVES,
+        let d = r.destination;
+        match (d, d.macro_index(), d.knob_index()) {
+            (_, Some(i), _) => t.macros[i] += v,
+            (_, _, Some(k)) => t.knobs[k] += v,
+            (ModDestination::LfoRate, ..) => t.lfo_octaves += v * LFO_RATE_OCTAVES,
             _ => {}
         }
     }

@@ -1,5 +1,5 @@
-//! Controllers and loads that reach the decoder: a macro moved by the mod
-//! wheel builds the table the knob would, and a note struck right after a new
+//! Controllers and loads that reach the decoder: a macro or a semantic knob
+//! moved by the mod wheel builds the table the knob would, and a note struck right after a new
 //! sound is loaded waits (briefly) for that sound's table instead of playing
 //! the old one.
 
@@ -36,6 +36,27 @@ fn harmonic_db(x: &[f32], f0: f64, k: usize) -> f64 {
 
 #[test]
 fn the_mod_wheel_on_a_macro_plays_the_table_the_knob_would() {
+    // The default matrix: Mod Wheel -> Macro 1 at +50 %.
+    let values = wheel_plays_what_the_knob_would(&[], "macro_1");
+    assert_eq!(values.macro_values()[0], 0.5);
+}
+
+#[test]
+fn the_mod_wheel_on_a_semantic_knob_plays_the_table_the_knob_would() {
+    let values =
+        wheel_plays_what_the_knob_would(&[("mod_destination_1", "Brightness")], "brightness");
+    assert_eq!(values.knob_values()[0], 0.5);
+    assert_eq!(values.macro_values()[0], 0.0);
+}
+
+/// Renders a note with the mod wheel up (slot 1 at its default +50 %, routed
+/// by `routing`), with `knob` at 0.5 instead, and with neither; asserts the
+/// first two are the same sound after the first 0.1 s and differ from the
+/// third. Returns the wheel synth's parameters.
+fn wheel_plays_what_the_knob_would(
+    routing: &[(&str, &str)],
+    knob: &str,
+) -> std::sync::Arc<nwt_engine::params::SynthParams> {
     let anchors = [AnchorShape::Saw, AnchorShape::Square];
     let notes = [note(57, 0.1, 0.5, 0.9, SR)];
     let render = |synth: &mut Synth, worker: &DecoderWorker, events: Vec<TimedEvent>| {
@@ -46,8 +67,7 @@ fn the_mod_wheel_on_a_macro_plays_the_table_the_knob_would() {
         })
         .left
     };
-    // The default matrix: Mod Wheel -> Macro 1 at +50 %.
-    let (mut synth, worker) = neural_synth(&[], &anchors);
+    let (mut synth, worker) = neural_synth(routing, &anchors);
     let mut events = offline::note_events(&notes);
     events.push(TimedEvent {
         at: 0,
@@ -59,28 +79,29 @@ fn the_mod_wheel_on_a_macro_plays_the_table_the_knob_would() {
         },
     });
     let wheel = render(&mut synth, &worker, events);
-    assert_eq!(synth.params().macro_values()[0], 0.5);
+    let params = synth.params().clone();
 
-    let (mut synth, worker) = neural_synth(&[("macro_1", "0.5")], &anchors);
-    let knob = render(&mut synth, &worker, offline::note_events(&notes));
+    let (mut synth, worker) = neural_synth(&[(knob, "0.5")], &anchors);
+    let turned = render(&mut synth, &worker, offline::note_events(&notes));
     let (mut synth, worker) = neural_synth(&[], &anchors);
     let still = render(&mut synth, &worker, offline::note_events(&notes));
 
     let from = (0.1 * SR) as usize;
     let differing = wheel[from..]
         .iter()
-        .zip(&knob[from..])
+        .zip(&turned[from..])
         .filter(|(a, b)| (*a - *b).abs() > 1e-6)
         .count();
     assert_eq!(
         differing, 0,
-        "wheel and knob renders differ in {differing} samples"
+        "wheel and {knob} renders differ in {differing} samples"
     );
     let moved = largest_difference(&wheel[from..], &still[from..]);
     assert!(
         moved > 0.01,
         "the wheel changed the sound (largest difference {moved})"
     );
+    params
 }
 
 /// Processes `blocks` blocks of 128 samples, with `events` in the first one,

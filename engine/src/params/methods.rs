@@ -29,12 +29,13 @@ impl SynthParams {
         ]
     }
 
-    /// The semantic knobs as the decoder plays them, clamped to `-1..=1`
-    /// (non-finite values read as 0).
+    /// The semantic knobs as the decoder plays them: each knob plus what the
+    /// modulation matrix adds, clamped to `-1..=1` (non-finite values read
+    /// as 0).
     pub fn knob_values(&self) -> [f32; KNOBS] {
         let knobs = self.knob_params();
         std::array::from_fn(|i| {
-            let v = knobs[i].value();
+            let v = knobs[i].value() + self.knob_modulation[i].load(Ordering::Relaxed);
             if v.is_finite() {
                 v.clamp(-1.0, 1.0)
             } else {
@@ -60,12 +61,13 @@ impl SynthParams {
     /// Sets what the modulation matrix adds to each macro (audio thread:
     /// lock-free, stores only what changed).
     pub fn set_macro_modulation(&self, offsets: &[f32; MACROS]) {
-        for (slot, &v) in self.macro_modulation.iter().zip(offsets) {
-            let v = if v.is_finite() { v } else { 0.0 };
-            if slot.load(Ordering::Relaxed) != v {
-                slot.store(v, Ordering::Relaxed);
-            }
-        }
+        store_changed(&self.macro_modulation, offsets);
+    }
+
+    /// Sets what the modulation matrix adds to each semantic knob (as
+    /// [`SynthParams::set_macro_modulation`]).
+    pub fn set_knob_modulation(&self, offsets: &[f32; KNOBS]) {
+        store_changed(&self.knob_modulation, offsets);
     }
 
     /// The modulation matrix's slots as plain values (audio thread: atomics only).
@@ -253,5 +255,15 @@ impl SynthParams {
                 (id, text)
             })
             .collect()
+    }
+}
+
+/// Stores each of `values` (non-finite as 0) in its slot where it differs.
+fn store_changed(slots: &[AtomicF32], values: &[f32]) {
+    for (slot, &v) in slots.iter().zip(values) {
+        let v = if v.is_finite() { v } else { 0.0 };
+        if slot.load(Ordering::Relaxed) != v {
+            slot.store(v, Ordering::Relaxed);
+        }
     }
 }

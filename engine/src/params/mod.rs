@@ -221,6 +221,9 @@ pub struct SynthParams {
     /// What the modulation matrix adds to each macro, written by the audio
     /// thread (lock-free) and read with the knobs by the decoder worker.
     pub macro_modulation: [AtomicF32; MACROS],
+    /// What the modulation matrix adds to each semantic knob (as
+    /// `macro_modulation`).
+    pub knob_modulation: [AtomicF32; KNOBS],
 }
 
 impl Default for SynthParams {
@@ -336,6 +339,7 @@ impl Default for SynthParams {
             .with_unit(" st"),
             modulation: modulation::default_slots(),
             macro_modulation: Default::default(),
+            knob_modulation: Default::default(),
         }
     }
 }
