@@ -15,6 +15,7 @@
 use super::unison::{FrameRun, UnisonLanes};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
 
 /// Lanes per register.
 const WIDTH: usize = 8;
@@ -168,18 +169,26 @@ unsafe fn sum1(v: __m256) -> f32 {
 
 /// Adds the lane sums of `acc[k]` into `out[start + k]` for `k < len`, eight
 /// samples at a time.
+///
+/// # Safety
+/// AVX2 and FMA; `acc[..len]` written.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn add_sums(acc: &[__m256; CONTROL_BLOCK], len: usize, out: &mut [f32], start: usize) {
+unsafe fn add_sums(
+    acc: &[MaybeUninit<__m256>; CONTROL_BLOCK],
+    len: usize,
+    out: &mut [f32],
+    start: usize,
+) {
     let out = &mut out[start..start + len];
     let mut k = 0;
     while k + WIDTH <= len {
-        let chunk: &[__m256; WIDTH] = acc[k..k + WIDTH].try_into().expect("eight samples");
+        let chunk: [__m256; WIDTH] = std::array::from_fn(|i| acc[k + i].assume_init());
         let dst = out[k..k + WIDTH].as_mut_ptr();
-        _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), sums8(chunk)));
+        _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), sums8(&chunk)));
         k += WIDTH;
     }
     for (o, a) in out[k..].iter_mut().zip(&acc[k..len]) {
-        *o += sum1(*a);
+        *o += sum1(a.assume_init());
     }
 }
 
@@ -203,8 +212,10 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
     let frame_d = tables[1].as_ptr().add(run.d);
     let frac_scale = _mm256_set1_ps(1.0 / (1u32 << 24) as f32);
     let half = _mm256_set1_ps(0.5);
-    let mut acc_l = [_mm256_setzero_ps(); CONTROL_BLOCK];
-    let mut acc_r = [_mm256_setzero_ps(); CONTROL_BLOCK];
+    // Written by the first group for every sample of the run before anything
+    // reads them (no need to clear 8 KiB per call).
+    let mut acc_l = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
+    let mut acc_r = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
     let mut idx = [0u32; WIDTH];
     for g in 0..GROUPS {
         let mut group = load_group(lanes, g);
@@ -234,11 +245,12 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
             let z = _mm256_fmsub_ps(_mm256_cvtepi32_ps(frac_bits), frac_scale, half);
             let y = interpolate(xm1, x0, x1, x2, z);
             if g == 0 {
-                acc_l[k] = _mm256_mul_ps(y, group.gain_l);
-                acc_r[k] = _mm256_mul_ps(y, group.gain_r);
+                acc_l[k].write(_mm256_mul_ps(y, group.gain_l));
+                acc_r[k].write(_mm256_mul_ps(y, group.gain_r));
             } else {
-                acc_l[k] = _mm256_fmadd_ps(y, group.gain_l, acc_l[k]);
-                acc_r[k] = _mm256_fmadd_ps(y, group.gain_r, acc_r[k]);
+                let (l, r) = (acc_l[k].assume_init(), acc_r[k].assume_init());
+                acc_l[k].write(_mm256_fmadd_ps(y, group.gain_l, l));
+                acc_r[k].write(_mm256_fmadd_ps(y, group.gain_r, r));
             }
             group.phase = _mm256_add_epi32(group.phase, group.inc);
         }
