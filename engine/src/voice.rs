@@ -457,15 +457,26 @@ impl Voice {
     ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
         let n = out_l.len();
         let set = ctx.table;
-        let mut cache = ctx.ramps.entry.borrow_mut();
         let key = (position.0.to_bits(), position.1.to_bits());
-        let ramps = match cache.as_mut() {
-            Some(ramps) if ramps.key == key => ramps,
-            Some(ramps) => {
-                ramps.fill(ctx, position, n);
-                ramps
+        let (mut cache, own);
+        let ramps: &BlockRamps = match ctx.ramps.entry.try_borrow_mut() {
+            Ok(entry) => {
+                cache = entry;
+                match cache.as_mut() {
+                    Some(ramps) if ramps.key == key => ramps,
+                    Some(ramps) => {
+                        ramps.fill(ctx, position, n);
+                        ramps
+                    }
+                    None => cache.insert(BlockRamps::new(ctx, position, n)),
+                }
             }
-            None => cache.insert(BlockRamps::new(ctx, position, n)),
+            // Never while one voice renders at a time; a voice's own ramps
+            // rather than a panic on the audio thread if that ever changes.
+            Err(_) => {
+                own = BlockRamps::new(ctx, position, n);
+                &own
+            }
         };
         let (ramp, old_ramp) = (&ramps.ramp, &ramps.old);
         let fade = ctx

@@ -122,3 +122,37 @@ fn knobs_at_zero_leave_the_table_alone() {
         "brightness 0.8 changes the table"
     );
 }
+
+#[test]
+fn a_knob_routed_in_the_matrix_gets_its_charts_before_it_moves() {
+    let model = Model::embedded().expect("shipped weights");
+    let params = nwt_engine::params::SynthParams::default();
+    assert!(!params.knobs_routed(), "the default matrix moves no knob");
+    params
+        .set_by_id("mod_destination_1", "Brightness", 48_000.0)
+        .expect("a destination by name");
+    assert!(params.knobs_routed(), "the wheel now moves Brightness");
+
+    let request = TableRequest {
+        user: None,
+        macros: [0.0; nwt_model::model::MACROS],
+        knobs: [0.0; KNOBS],
+        frames: 8,
+        mode: MacroMode::Anchors,
+        anchors: Anchors::from_shapes(&[AnchorShape::Saw]),
+    };
+    let mut encoder = AnchorEncoder::default();
+    let prepare = |encoder: &mut AnchorEncoder, routed| {
+        encoder
+            .prepare_knob_chart(&model, &request, routed)
+            .expect("a chart")
+    };
+    assert!(
+        !prepare(&mut encoder, false),
+        "no chart while every knob is at 0 and none is routed"
+    );
+    // Routed: the idle worker computes the anchor's five charts one by one,
+    // then has none left to compute.
+    let computed = (0..10).take_while(|_| prepare(&mut encoder, true)).count();
+    assert_eq!(computed, KNOBS, "one chart per knob for the one anchor");
+}

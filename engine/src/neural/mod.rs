@@ -318,15 +318,18 @@ impl AnchorEncoder {
 }
 
 impl AnchorEncoder {
-    /// While a semantic knob is in use, computes one missing knob chart of
-    /// one of `request`'s anchors (see [`knobs::KnobCharts::prepare_one`]);
-    /// returns whether there was one to compute.
+    /// While a semantic knob is in use (or `routed`: the modulation matrix
+    /// may move one), computes one missing knob chart of one of `request`'s
+    /// anchors (see [`knobs::KnobCharts::prepare_one`]); returns whether
+    /// there was one to compute.
     pub fn prepare_knob_chart(
         &mut self,
         model: &Model,
         request: &TableRequest,
+        routed: bool,
     ) -> Result<bool, NeuralError> {
-        if request.user.is_some() || request.knobs.iter().all(|&v| v == 0.0) {
+        let in_use = routed || request.knobs.iter().any(|&v| v != 0.0);
+        if request.user.is_some() || !in_use {
             return Ok(false);
         }
         for point in anchor_points(model, self, request)? {

@@ -538,10 +538,12 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             last_revision = revision;
             last = Some(request);
         }
-        // With a semantic knob in use, compute the charts the other knobs
-        // will need, one per pass (a change is picked up between them).
+        // With a semantic knob in use (or routed in the modulation matrix, so
+        // a wheel or pressure can move it any moment), compute the charts the
+        // knobs will need, one per pass (a change is picked up between them).
         if let Some(request) = &last {
-            if matches!(encoder.prepare_knob_chart(model, request), Ok(true)) {
+            let routed = shared.params.knobs_routed();
+            if matches!(encoder.prepare_knob_chart(model, request, routed), Ok(true)) {
                 continue;
             }
         }

@@ -75,6 +75,14 @@ impl SynthParams {
         std::array::from_fn(|i| self.modulation[i].route())
     }
 
+    /// Whether a modulation slot moves a semantic knob (a source routed to
+    /// one with an amount other than 0).
+    pub fn knobs_routed(&self) -> bool {
+        self.mod_routes()
+            .iter()
+            .any(|r| r.amount != 0.0 && r.destination.knob_index().is_some())
+    }
+
     /// Counts every replacement of the sound's anchors or imported table,
     /// including a DAW's state load (lock-free).
     pub fn sound_revision(&self) -> u64 {
