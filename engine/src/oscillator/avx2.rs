@@ -221,22 +221,29 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
         let mut group = load_group(lanes, g);
         for (k, i) in (run.start..end).enumerate() {
             let t = _mm256_set1_ps(weights.t[i]);
+            // A fade mixes four frames: one weight each (a multiply and three
+            // fused multiply-adds per row instead of three two-frame mixes).
+            let [w_a, w_b, w_c, w_d] = if FRAMES == 4 {
+                let (t, t_old, old) = (weights.t[i], weights.t_old[i], weights.fade[i]);
+                let new = 1.0 - old;
+                [new - new * t, new * t, old - old * t_old, old * t_old].map(|w| _mm256_set1_ps(w))
+            } else {
+                [t; 4]
+            };
             let at = _mm256_add_epi32(_mm256_srlv_epi32(group.phase, group.shift), group.offset);
             _mm256_storeu_si256(idx.as_mut_ptr().cast(), at);
             let mut rows = [_mm256_setzero_ps(); 4];
             for (j, r) in rows.iter_mut().enumerate() {
                 let mut x = row(frame_a, &idx, j);
-                if FRAMES >= 2 {
+                if FRAMES == 2 {
                     let b = row(frame_b, &idx, j);
                     x = _mm256_fmadd_ps(_mm256_sub_ps(b, x), t, x);
                 }
                 if FRAMES == 4 {
-                    let t_old = _mm256_set1_ps(weights.t_old[i]);
-                    let fade = _mm256_set1_ps(weights.fade[i]);
-                    let c = row(frame_c, &idx, j);
-                    let d = row(frame_d, &idx, j);
-                    let old = _mm256_fmadd_ps(_mm256_sub_ps(d, c), t_old, c);
-                    x = _mm256_fmadd_ps(_mm256_sub_ps(old, x), fade, x);
+                    x = _mm256_mul_ps(x, w_a);
+                    x = _mm256_fmadd_ps(row(frame_b, &idx, j), w_b, x);
+                    x = _mm256_fmadd_ps(row(frame_c, &idx, j), w_c, x);
+                    x = _mm256_fmadd_ps(row(frame_d, &idx, j), w_d, x);
                 }
                 *r = x;
             }
