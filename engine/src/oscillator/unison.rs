@@ -446,15 +446,18 @@ fn frame_runs<'a>(
             return None;
         }
         let [a, b, c, d] = frames(start);
-        // Positions move linearly within a block, so a pair that is the same
-        // at both ends holds throughout.
-        let end = if frames(n - 1) == [a, b, c, d] {
-            n
-        } else {
-            (start + 1..n)
-                .find(|&i| frames(i) != [a, b, c, d])
-                .unwrap_or(n)
-        };
+        // Positions move linearly within a block, so the samples reading
+        // this pair are one stretch from `start`: its end by bisection.
+        let (mut lo, mut hi) = (start + 1, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if frames(mid) == [a, b, c, d] {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let end = lo;
         let run = FrameRun {
             start,
             end,
