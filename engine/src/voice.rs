@@ -57,12 +57,12 @@ pub struct BlockContext<'a> {
     pub ramps: &'a RampCache,
 }
 
-/// The frame ramps of one block (of the table and of the table fading out,
-/// and the fade's weights), shared by the voices that read the same
-/// positions: all of them unless a voice's own modulation moves its
-/// position. The first voice works them out; a voice at other positions
-/// works out its own in their place. Lives for one block: its key is the
-/// positions alone.
+/// The frame ramps of one block (of the table and of the table fading out),
+/// shared by the voices that read the same positions: all of them unless a
+/// voice's own modulation moves its position. The first voice works them
+/// out; a voice at other positions works out its own in their place. Meant
+/// to live for one block (its key also holds the tables and the block
+/// length, so a cache kept longer is still right, only slower).
 #[derive(Debug, Default)]
 pub struct RampCache {
     entry: RefCell<Option<BlockRamps>>,
@@ -71,16 +71,33 @@ pub struct RampCache {
 /// What [`RampCache`] holds.
 #[derive(Debug)]
 struct BlockRamps {
-    /// The start and end positions (bits) they were worked out for.
-    key: (u32, u32),
+    /// What they were worked out for.
+    key: RampKey,
     ramp: FrameRamp,
     old: Option<FrameRamp>,
+}
+
+/// The start and end positions (bits), the block length and the tables
+/// (addresses) a [`BlockRamps`] was worked out for.
+type RampKey = (u32, u32, usize, usize, usize);
+
+fn ramp_key(ctx: &BlockContext, position: (f32, f32), n: usize) -> RampKey {
+    let old = ctx
+        .previous
+        .map_or(0, |(old, ..)| std::ptr::from_ref(old) as usize);
+    (
+        position.0.to_bits(),
+        position.1.to_bits(),
+        n,
+        std::ptr::from_ref(ctx.table) as usize,
+        old,
+    )
 }
 
 impl BlockRamps {
     fn new(ctx: &BlockContext, position: (f32, f32), n: usize) -> Self {
         Self {
-            key: (position.0.to_bits(), position.1.to_bits()),
+            key: ramp_key(ctx, position, n),
             ramp: FrameRamp::new(ctx.table, position.0, position.1, n),
             old: ctx
                 .previous
@@ -89,7 +106,7 @@ impl BlockRamps {
     }
 
     fn fill(&mut self, ctx: &BlockContext, position: (f32, f32), n: usize) {
-        self.key = (position.0.to_bits(), position.1.to_bits());
+        self.key = ramp_key(ctx, position, n);
         self.ramp.fill(ctx.table, position.0, position.1, n);
         self.old = ctx.previous.map(|(old, ..)| {
             let mut ramp = self.old.take().unwrap_or_else(|| self.ramp.clone());
@@ -457,7 +474,7 @@ impl Voice {
     ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
         let n = out_l.len();
         let set = ctx.table;
-        let key = (position.0.to_bits(), position.1.to_bits());
+        let key = ramp_key(ctx, position, n);
         let (mut cache, own);
         let ramps: &BlockRamps = match ctx.ramps.entry.try_borrow_mut() {
             Ok(entry) => {
@@ -691,6 +708,76 @@ mod tests {
                 assert!((faded[i] - want).abs() < 1e-5, "{simd:?} sample {i}");
             }
             println!("{simd:?}: a hard switch would jump by {jump:.4}; the fade starts {:.1e} from the old level", (faded[0] - old[0]).abs());
+        }
+    }
+
+    /// Voices of one block at different positions (a voice's own position
+    /// modulation) share one [`RampCache`] and each still plays what it plays
+    /// alone with a cache of its own.
+    #[test]
+    fn voices_at_different_positions_sharing_one_ramp_cache_play_as_alone() {
+        let table =
+            WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 16)).unwrap();
+        let start = |key: u8| {
+            let mut voice = Voice::default();
+            let note = NoteStart {
+                id: None,
+                channel: 0,
+                key,
+                velocity: 1.0,
+                age: 0,
+                glide_from: None,
+            };
+            voice.start(note, [0x2468_ace0; MAX_UNISON]);
+            voice
+        };
+        let positions = [0.0, 0.3, 0.0, 0.7];
+        let mods: [VoiceMods; FILTER_LANES] = std::array::from_fn(|k| VoiceMods {
+            position: positions[k],
+            ..VoiceMods::default()
+        });
+        for simd in Simd::available() {
+            let shared = RampCache::default();
+            let ctx = context(&table, 0.0, simd, &shared);
+            let mut voices: Vec<Voice> = (0..4).map(|k| start(48 + 7 * k as u8)).collect();
+            let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            let mut members = voices.iter_mut();
+            let group = std::array::from_fn(|_| members.next());
+            render_group(&ctx, group, &mods, &mut l, &mut r, |_| {});
+
+            let (mut alone_l, mut alone_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            for (k, m) in mods.iter().enumerate() {
+                let own = RampCache::default();
+                start(48 + 7 * k as u8).render(
+                    &context(&table, 0.0, simd, &own),
+                    *m,
+                    &mut alone_l,
+                    &mut alone_r,
+                );
+            }
+            let moved = crate::analysis::largest_difference(&l, &alone_l);
+            assert!(
+                moved < 1e-6,
+                "{}: shared cache differs by {moved}",
+                simd.name()
+            );
+            assert!(crate::analysis::largest_difference(&r, &alone_r) < 1e-6);
+            // The positions matter: voice 2 at 0.3 is not voice 2 at 0.
+            let mut other = [0.0f32; CONTROL_BLOCK];
+            start(55).render(
+                &context(&table, 0.0, simd, &RampCache::default()),
+                VoiceMods::default(),
+                &mut other,
+                &mut [0.0f32; CONTROL_BLOCK],
+            );
+            let mut at = [0.0f32; CONTROL_BLOCK];
+            start(55).render(
+                &context(&table, 0.0, simd, &RampCache::default()),
+                mods[1],
+                &mut at,
+                &mut [0.0f32; CONTROL_BLOCK],
+            );
+            assert!(crate::analysis::largest_difference(&other, &at) > 1e-3);
         }
     }
 }
