@@ -144,7 +144,7 @@ fn a_knob_routed_in_the_matrix_gets_its_charts_before_it_moves() {
     let mut encoder = AnchorEncoder::default();
     let prepare = |encoder: &mut AnchorEncoder, routed| {
         encoder
-            .prepare_knob_chart(&model, &request, routed)
+            .prepare_knob_chart(&model, &request, routed, &|| false)
             .expect("a chart")
     };
     assert!(

@@ -44,7 +44,9 @@ fn play_for(synth: &mut Synth, time: Duration) {
 #[test]
 fn an_idle_worker_wakes_fewer_than_10_times_a_second() {
     let (mut synth, worker) = rig();
-    // Let the re-pacing and the active spell after the first table pass.
+    // Let the re-pacing, the active spell after the first table and the
+    // knob charts of the resting sound pass.
+    wait_for_knob_charts(&mut synth, &worker);
     play_for(&mut synth, Duration::from_millis(400));
     let before = worker.wakeups();
     play_for(&mut synth, Duration::from_secs(2));
@@ -88,4 +90,27 @@ fn a_change_nobody_announces_is_still_built_within_the_idle_sleep() {
         assert!(changed.elapsed() < IDLE_SLEEP * 3, "never built");
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+#[test]
+fn a_resting_sound_gets_its_knob_charts_with_no_knob_touched() {
+    let (mut synth, worker) = rig();
+    assert!(synth.params().knob_values().iter().all(|&v| v == 0.0));
+    wait_for_knob_charts(&mut synth, &worker);
+}
+
+/// Plays until the worker has the charts of the rig's two anchors × five
+/// knobs (it computes them while the sound rests, so a knob's first move
+/// costs what a later one does).
+fn wait_for_knob_charts(synth: &mut Synth, worker: &DecoderWorker) {
+    let started = Instant::now();
+    while worker.status().knob_charts < 10 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} knob charts after two minutes",
+            worker.status().knob_charts
+        );
+        play_for(synth, Duration::from_millis(50));
+    }
+    println!("ten knob charts after {:?} at rest", started.elapsed());
 }

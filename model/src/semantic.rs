@@ -445,6 +445,23 @@ impl SemanticAxes {
         targets: &[f32],
         iterations: usize,
     ) -> Result<Vec<Latent>, crate::ModelError> {
+        Ok(self
+            .chart_until(model, z, j, targets, iterations, &|| false)?
+            .unwrap_or_else(|| vec![*z; targets.len()]))
+    }
+
+    /// [`SemanticAxes::chart`], abandoned (`None`) as soon as `stop` says so;
+    /// `stop` is asked before each step (one Jacobian, a few milliseconds),
+    /// so a caller with something more urgent waits at most one step.
+    pub fn chart_until(
+        &self,
+        model: &crate::Model,
+        z: &Latent,
+        j: usize,
+        targets: &[f32],
+        iterations: usize,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<Latent>>, crate::ModelError> {
         let base = self.describe_unclamped(&model.decode_levels(&[*z])?[0]);
         let mut out = vec![*z; targets.len()];
         let mut order: Vec<usize> = (0..targets.len()).collect();
@@ -461,6 +478,9 @@ impl SemanticAxes {
             let mut at = if t > 0.0 { last_pos } else { last_neg };
             let mut damping = INITIAL_DAMPING;
             for _ in 0..iterations {
+                if stop() {
+                    return Ok(None);
+                }
                 let (now, jac) = self.jacobian(model, &at, LOCAL_STEP)?;
                 let residual: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - now[k]);
                 let cost = weighted_cost(j, &residual);
@@ -507,7 +527,7 @@ impl SemanticAxes {
                 last_neg = at;
             }
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     /// A way off a flat spot, where no damped step helps because descriptor

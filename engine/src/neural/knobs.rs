@@ -44,24 +44,45 @@ fn along(chart: &[Latent; 4], z: &Latent, v: f32) -> Latent {
 }
 
 impl KnobCharts {
+    /// Charts computed so far (one per anchor and knob).
+    pub fn len(&self) -> usize {
+        self.charts.len()
+    }
+
+    /// True before the first chart.
+    pub fn is_empty(&self) -> bool {
+        self.charts.is_empty()
+    }
+
     fn axes(&mut self, model: &Model) -> Option<&SemanticAxes> {
         self.axes
             .get_or_insert_with(|| SemanticAxes::embedded().filter(|a| a.model == model.id()))
             .as_ref()
     }
 
-    /// Computes one chart that anchor `z` lacks (any knob), if any; returns
-    /// whether it computed one. The worker calls it while idle once a knob is
-    /// in use, so the other knobs' first moves cost no more than later ones.
-    pub fn prepare_one(&mut self, model: &Model, z: &Latent) -> Result<bool, ModelError> {
-        if self.axes(model).is_none() {
-            return Ok(false);
-        }
+    /// Computes one chart that anchor `z` lacks (any knob), if any, giving up
+    /// as soon as `stop` says so; returns whether there was one to compute
+    /// (computed or given up). The worker calls it while idle, so a knob's
+    /// first move costs no more than later ones.
+    pub fn prepare_one(
+        &mut self,
+        model: &Model,
+        z: &Latent,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<bool, ModelError> {
         let key = cycle_hash(z);
         let Some(j) = (0..KNOBS).find(|&j| !self.charts.contains_key(&(key, j))) else {
             return Ok(false);
         };
-        self.chart(model, z, key, j)?;
+        let Some(axes) = self.axes(model) else {
+            return Ok(false);
+        };
+        if let Some(points) =
+            axes.chart_until(model, z, j, &CHART_VALUES, CHART_ITERATIONS, stop)?
+        {
+            self.charts
+                .insert((key, j), std::array::from_fn(|i| points[i]));
+        }
         Ok(true)
     }
 

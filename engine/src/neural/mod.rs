@@ -318,22 +318,29 @@ impl AnchorEncoder {
 }
 
 impl AnchorEncoder {
-    /// While a semantic knob is in use (or `routed`: the modulation matrix
-    /// may move one), computes one missing knob chart of one of `request`'s
-    /// anchors (see [`knobs::KnobCharts::prepare_one`]); returns whether
-    /// there was one to compute.
+    /// Semantic-knob charts computed so far (one per anchor and knob).
+    pub fn knob_chart_count(&self) -> usize {
+        self.knob_charts.len()
+    }
+
+    /// When `wanted` (the worker's call: the sound rests, or the modulation
+    /// matrix may move a knob) or while a semantic knob is in use, computes
+    /// one missing knob chart of one of `request`'s anchors, giving up as
+    /// soon as `stop` says so (see [`knobs::KnobCharts::prepare_one`]);
+    /// returns whether there was one to compute.
     pub fn prepare_knob_chart(
         &mut self,
         model: &Model,
         request: &TableRequest,
-        routed: bool,
+        wanted: bool,
+        stop: &dyn Fn() -> bool,
     ) -> Result<bool, NeuralError> {
-        let in_use = routed || request.knobs.iter().any(|&v| v != 0.0);
+        let in_use = wanted || request.knobs.iter().any(|&v| v != 0.0);
         if request.user.is_some() || !in_use {
             return Ok(false);
         }
         for point in anchor_points(model, self, request)? {
-            if self.knob_charts.prepare_one(model, &point.latent)? {
+            if self.knob_charts.prepare_one(model, &point.latent, stop)? {
                 return Ok(true);
             }
         }

@@ -139,6 +139,8 @@ pub struct WorkerStatus {
     pub shapes: Vec<(AnchorShape, Latent)>,
     /// The model's macro axes (for drawing latents on the macro plane).
     pub axes: Option<MacroAxes>,
+    /// Semantic-knob charts computed so far (one per anchor and knob).
+    pub knob_charts: usize,
 }
 
 /// Called after every change of the worker's report (an editor asks for a repaint).
@@ -538,12 +540,22 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             last_revision = revision;
             last = Some(request);
         }
-        // With a semantic knob in use (or routed in the modulation matrix, so
-        // a wheel or pressure can move it any moment), compute the charts the
-        // knobs will need, one per pass (a change is picked up between them).
+        // Once the sound rests (or while a semantic knob is in use, or one is
+        // routed in the modulation matrix, so a wheel can move it any moment),
+        // compute the charts the knobs will need, one per pass, so a knob's
+        // first move costs what a later one does. A chart gives way to any
+        // change within one of its steps.
         if let Some(request) = &last {
-            let routed = shared.params.knobs_routed();
-            if matches!(encoder.prepare_knob_chart(model, request, routed), Ok(true)) {
+            let resting = paced && last_change.elapsed() >= ACTIVE_SPELL;
+            let wanted = resting || shared.params.knobs_routed();
+            let stop =
+                || shared.stop.load(Ordering::Acquire) || !request.is_current(&shared.params);
+            if matches!(
+                encoder.prepare_knob_chart(model, request, wanted, &stop),
+                Ok(true)
+            ) {
+                let charts = encoder.knob_chart_count();
+                shared.info.update(|s| s.knob_charts = charts);
                 continue;
             }
         }
