@@ -149,6 +149,10 @@ fn synth(c: &mut Criterion) {
     // Paced like a host: each iteration waits for its block's deadline, and
     // only the time inside `process` is counted.
     let block_time = Duration::from_secs_f64(BLOCK as f64 / f64::from(SR));
+    // NWT_PACE=spin waits for each deadline on the CPU instead of sleeping:
+    // tells what sleeping costs (cooled caches, a slower core on waking)
+    // from what the decoder competing costs.
+    let spin = std::env::var("NWT_PACE").is_ok_and(|v| v == "spin");
     for (name, simd, moving) in [
         ("64_voices_x16_unison_neural_paced_static", simd, false),
         ("64_voices_x16_unison_neural_macro_moving", simd, true),
@@ -196,7 +200,13 @@ fn synth(c: &mut Criterion) {
 
                     deadline += block_time;
                     if let Some(wait) = deadline.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
+                        if spin {
+                            while Instant::now() < deadline {
+                                std::hint::spin_loop();
+                            }
+                        } else {
+                            std::thread::sleep(wait);
+                        }
                     } else {
                         deadline = Instant::now();
                     }
