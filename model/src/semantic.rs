@@ -483,41 +483,21 @@ impl SemanticAxes {
                 }
                 let (now, jac) = self.jacobian(model, &at, LOCAL_STEP)?;
                 let residual: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - now[k]);
-                let cost = weighted_cost(j, &residual);
-                // Levenberg–Marquardt: the damped step, shortened until it
-                // lowers the cost (the other descriptors weigh HOLD_WEIGHT).
-                let mut mu_try = damping;
-                let mut accepted = false;
-                for _ in 0..MAX_TRIES {
-                    let step = damped_step(&jac, &residual, j, mu_try);
-                    let norm = step.iter().map(|v| v * v).sum::<f32>().sqrt();
-                    if !norm.is_finite() {
-                        break;
-                    }
-                    let scale = (MAX_STEP / norm).min(1.0);
-                    let candidate: Latent = std::array::from_fn(|i| at[i] + step[i] * scale);
-                    let got = self.describe_unclamped(&model.decode_levels(&[candidate])?[0]);
-                    let r: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - got[k]);
-                    if weighted_cost(j, &r) < cost {
-                        at = candidate;
-                        damping = mu_try / 3.0;
-                        accepted = true;
-                        break;
-                    }
-                    mu_try *= 4.0;
-                }
                 // A flat spot: nothing moved the descriptor from the anchor's
                 // value yet (a step that fails after progress is a target out
                 // of reach, which stays where the others hold).
                 let flat = (now[j] - base[j]).abs() < FLAT;
-                if !accepted {
-                    match flat.then(|| self.escape(model, &at, &jac, j, residual[j])) {
-                        Some(found) => match found? {
-                            Some(to) => at = to,
-                            None => break,
-                        },
-                        None => break,
+                let next = match self.damped_move(model, &at, &jac, &goal, &residual, j, damping)? {
+                    Some((to, mu)) => {
+                        damping = mu;
+                        Some(to)
                     }
+                    None if flat => self.escape(model, &at, now[j], &jac, j, residual[j])?,
+                    None => None,
+                };
+                match next {
+                    Some(to) => at = to,
+                    None => break,
                 }
             }
             out[idx] = at;
@@ -530,16 +510,54 @@ impl SemanticAxes {
         Ok(Some(out))
     }
 
+    /// One Levenberg–Marquardt move from `at` towards `goal` for knob `j`:
+    /// the damped step (`damping` first, then 4 times harder, at most
+    /// [`MAX_TRIES`] times, never longer than [`MAX_STEP`]) that lowers the
+    /// weighted cost on the decoder, with the damping to start from next
+    /// time; `None` if none does.
+    #[allow(clippy::too_many_arguments)]
+    fn damped_move(
+        &self,
+        model: &crate::Model,
+        at: &Latent,
+        jac: &[Vec<f64>],
+        goal: &[f64; DESCRIPTORS],
+        residual: &[f64; DESCRIPTORS],
+        j: usize,
+        damping: f64,
+    ) -> Result<Option<(Latent, f64)>, crate::ModelError> {
+        let cost = weighted_cost(j, residual);
+        let mut mu = damping;
+        for _ in 0..MAX_TRIES {
+            let step = damped_step(jac, residual, j, mu);
+            let norm = step.iter().map(|v| v * v).sum::<f32>().sqrt();
+            if !norm.is_finite() {
+                break;
+            }
+            let scale = (MAX_STEP / norm).min(1.0);
+            let candidate: Latent = std::array::from_fn(|i| at[i] + step[i] * scale);
+            let got = self.describe_unclamped(&model.decode_levels(&[candidate])?[0]);
+            let r: [f64; DESCRIPTORS] = std::array::from_fn(|k| goal[k] - got[k]);
+            if weighted_cost(j, &r) < cost {
+                return Ok(Some((candidate, mu / 3.0)));
+            }
+            mu *= 4.0;
+        }
+        Ok(None)
+    }
+
     /// A way off a flat spot, where no damped step helps because descriptor
     /// `j` does not change near `at` (odd/even on a square: every even
     /// harmonic at the floor): the knob's direction averaged over the training
     /// sounds, less its part along the other descriptors' gradients here (so
     /// they hold to first order), walked out to [`ESCAPE_LENGTHS`] until
-    /// descriptor `j` covers a tenth of `residual`; `None` if it never does.
+    /// descriptor `j` (`start` at `at`) covers a tenth of `residual`; `None`
+    /// if it never does.
     fn escape(
         &self,
         model: &crate::Model,
         at: &Latent,
+        start: f64,
         jac: &[Vec<f64>],
         j: usize,
         residual: f64,
@@ -548,14 +566,10 @@ impl SemanticAxes {
             .map(|i| f64::from(self.directions[j].get(i).copied().unwrap_or(0.0)))
             .collect();
         let others: Vec<usize> = (0..DESCRIPTORS).filter(|k| *k != j).collect();
+        let full = gram(jac);
         let g: Vec<Vec<f64>> = others
             .iter()
-            .map(|a| {
-                others
-                    .iter()
-                    .map(|b| (0..LATENT).map(|i| jac[i][*a] * jac[i][*b]).sum())
-                    .collect()
-            })
+            .map(|a| others.iter().map(|b| full[*a][*b]).collect())
             .collect();
         let rhs: Vec<Vec<f64>> = others
             .iter()
@@ -574,7 +588,6 @@ impl SemanticAxes {
             return Ok(None);
         }
         let sign = residual.signum() / norm;
-        let start = self.describe_unclamped(&model.decode_levels(&[*at])?[0])[j];
         let tries: Vec<Latent> = ESCAPE_LENGTHS
             .iter()
             .map(|len| std::array::from_fn(|i| at[i] + (dir[i] * sign * f64::from(*len)) as f32))
@@ -700,12 +713,7 @@ fn damped_step(b: &[Vec<f64>], r: &[f64; DESCRIPTORS], j: usize, mu: f64) -> Lat
 /// the directions `Bᵀ(BBᵀ)⁻¹`: direction `j` moves descriptor `j` by one unit
 /// and the others by none, to first order.
 fn independent_directions(b: &[Vec<f64>]) -> [Vec<f32>; DESCRIPTORS] {
-    let mut bbt = vec![vec![0.0f64; DESCRIPTORS]; DESCRIPTORS];
-    for j in 0..DESCRIPTORS {
-        for k in 0..DESCRIPTORS {
-            bbt[j][k] = (0..LATENT).map(|i| b[i][j] * b[i][k]).sum();
-        }
-    }
+    let bbt = gram(b);
     let identity: Vec<Vec<f64>> = (0..DESCRIPTORS)
         .map(|j| {
             (0..DESCRIPTORS)
