@@ -74,8 +74,40 @@ impl KnobCharts {
         let Some(j) = (0..KNOBS).find(|&j| !self.charts.contains_key(&(key, j))) else {
             return Ok(false);
         };
-        let Some(axes) = self.axes(model) else {
+        if self.axes(model).is_none() {
             return Ok(false);
+        }
+        self.compute(model, z, key, j, stop)?;
+        Ok(true)
+    }
+
+    /// Knob `j`'s chart for anchor `z` (whose key is `key`), computed the
+    /// first time; `None` without axes for this model.
+    fn chart(
+        &mut self,
+        model: &Model,
+        z: &Latent,
+        key: u64,
+        j: usize,
+    ) -> Result<Option<&[Latent; 4]>, ModelError> {
+        if !self.charts.contains_key(&(key, j)) {
+            self.compute(model, z, key, j, &|| false)?;
+        }
+        Ok(self.charts.get(&(key, j)))
+    }
+
+    /// Computes knob `j`'s chart for anchor `z` (key `key`) and keeps it,
+    /// unless `stop` ends it first or there are no axes for this model.
+    fn compute(
+        &mut self,
+        model: &Model,
+        z: &Latent,
+        key: u64,
+        j: usize,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<(), ModelError> {
+        let Some(axes) = self.axes(model) else {
+            return Ok(());
         };
         if let Some(points) =
             axes.chart_until(model, z, j, &CHART_VALUES, CHART_ITERATIONS, stop)?
@@ -83,25 +115,7 @@ impl KnobCharts {
             self.charts
                 .insert((key, j), std::array::from_fn(|i| points[i]));
         }
-        Ok(true)
-    }
-
-    /// Knob `j`'s chart for anchor `z` (whose key is `key`), computed the
-    /// first time. The axes must be there.
-    fn chart(
-        &mut self,
-        model: &Model,
-        z: &Latent,
-        key: u64,
-        j: usize,
-    ) -> Result<&[Latent; 4], ModelError> {
-        if !self.charts.contains_key(&(key, j)) {
-            let axes = self.axes(model).expect("the caller checked the axes");
-            let points = axes.chart(model, z, j, &CHART_VALUES, CHART_ITERATIONS)?;
-            self.charts
-                .insert((key, j), std::array::from_fn(|i| points[i]));
-        }
-        Ok(&self.charts[&(key, j)])
+        Ok(())
     }
 
     /// Anchor `z` moved by `knobs` (each `-1..=1`; 0 leaves it). Computes
@@ -121,7 +135,10 @@ impl KnobCharts {
             if v == 0.0 || !v.is_finite() {
                 continue;
             }
-            let target = along(self.chart(model, z, key, j)?, z, v);
+            let Some(chart) = self.chart(model, z, key, j)? else {
+                continue;
+            };
+            let target = along(chart, z, v);
             for i in 0..out.len() {
                 out[i] += target[i] - z[i];
             }
