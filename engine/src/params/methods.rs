@@ -33,29 +33,13 @@ impl SynthParams {
     /// modulation matrix adds, clamped to `-1..=1` (non-finite values read
     /// as 0).
     pub fn knob_values(&self) -> [f32; KNOBS] {
-        let knobs = self.knob_params();
-        std::array::from_fn(|i| {
-            let v = knobs[i].value() + self.knob_modulation[i].load(Ordering::Relaxed);
-            if v.is_finite() {
-                v.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            }
-        })
+        modulated(self.knob_params(), &self.knob_modulation)
     }
 
     /// The macros as the decoder plays them: each knob plus what the
     /// modulation matrix adds, clamped to `-1..=1` (non-finite values read as 0).
     pub fn macro_values(&self) -> [f32; MACROS] {
-        let knobs = self.macro_params();
-        std::array::from_fn(|i| {
-            let v = knobs[i].value() + self.macro_modulation[i].load(Ordering::Relaxed);
-            if v.is_finite() {
-                v.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            }
-        })
+        modulated(self.macro_params(), &self.macro_modulation)
     }
 
     /// Sets what the modulation matrix adds to each macro (audio thread:
@@ -264,6 +248,19 @@ impl SynthParams {
             })
             .collect()
     }
+}
+
+/// Each of `knobs` plus the matrix's offset in `offsets`, clamped to
+/// `-1..=1` (non-finite values read as 0).
+fn modulated<const N: usize>(knobs: [&FloatParam; N], offsets: &[AtomicF32; N]) -> [f32; N] {
+    std::array::from_fn(|i| {
+        let v = knobs[i].value() + offsets[i].load(Ordering::Relaxed);
+        if v.is_finite() {
+            v.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        }
+    })
 }
 
 /// Stores each of `values` (non-finite as 0) in its slot where it differs.
