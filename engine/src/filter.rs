@@ -20,6 +20,19 @@ pub enum FilterMode {
     HighPass,
 }
 
+impl FilterMode {
+    /// This response from one step's input `x`, band-pass `v1` and low-pass
+    /// `v2` outputs (`k` the damping).
+    #[inline(always)]
+    fn output(self, k: f32, x: f32, v1: f32, v2: f32) -> f32 {
+        match self {
+            Self::LowPass => v2,
+            Self::BandPass => v1,
+            Self::HighPass => x - k * v1 - v2,
+        }
+    }
+}
+
 /// Filter coefficients for one control block.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SvfCoefs {
@@ -111,11 +124,7 @@ impl Svf {
     #[inline]
     pub fn process(&mut self, c: &SvfCoefs, x: f32) -> f32 {
         let (v1, v2) = self.step(c, x);
-        match c.mode {
-            FilterMode::LowPass => v2,
-            FilterMode::BandPass => v1,
-            FilterMode::HighPass => x - c.k * v1 - v2,
-        }
+        c.mode.output(c.k, x, v1, v2)
     }
 }
 
@@ -169,10 +178,12 @@ impl FilterBatch {
     /// Filters the first `n` samples of every lane's block in place with
     /// response `mode`, then flushes tiny state.
     pub fn run(&mut self, mode: FilterMode, blocks: &mut [StereoBlock; FILTER_LANES], n: usize) {
+        // One loop per response, so the choice is made once per block.
+        use FilterMode::*;
         match mode {
-            FilterMode::LowPass => self.run_with(blocks, n, |_, _, _, v2| v2),
-            FilterMode::BandPass => self.run_with(blocks, n, |_, _, v1, _| v1),
-            FilterMode::HighPass => self.run_with(blocks, n, |k, x, v1, v2| x - k * v1 - v2),
+            LowPass => self.run_with(blocks, n, |k, x, v1, v2| LowPass.output(k, x, v1, v2)),
+            BandPass => self.run_with(blocks, n, |k, x, v1, v2| BandPass.output(k, x, v1, v2)),
+            HighPass => self.run_with(blocks, n, |k, x, v1, v2| HighPass.output(k, x, v1, v2)),
         }
         for state in &mut self.state {
             state.iter_mut().for_each(Svf::flush_tiny);
