@@ -104,15 +104,35 @@ impl BlockRamps {
                 .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n)),
         }
     }
+}
 
-    fn fill(&mut self, ctx: &BlockContext, position: (f32, f32), n: usize) {
-        self.key = ramp_key(ctx, position, n);
-        self.ramp.fill(ctx.table, position.0, position.1, n);
-        self.old = ctx.previous.map(|(old, ..)| {
-            let mut ramp = self.old.take().unwrap_or_else(|| self.ramp.clone());
-            ramp.fill(old, position.0, position.1, n);
-            ramp
-        });
+impl RampCache {
+    /// Calls `f` with the ramps of the table and of the table fading out (if
+    /// any) for `position` over `n` samples, worked out here unless the
+    /// cache holds them already.
+    fn with<R>(
+        &self,
+        ctx: &BlockContext,
+        position: (f32, f32),
+        n: usize,
+        f: impl FnOnce(&FrameRamp, Option<&FrameRamp>) -> R,
+    ) -> R {
+        let key = ramp_key(ctx, position, n);
+        match self.entry.try_borrow_mut() {
+            Ok(mut entry) => {
+                if entry.as_ref().is_some_and(|ramps| ramps.key != key) {
+                    *entry = None;
+                }
+                let ramps = entry.get_or_insert_with(|| BlockRamps::new(ctx, position, n));
+                f(&ramps.ramp, ramps.old.as_ref())
+            }
+            // Never while one voice renders at a time; a voice's own ramps
+            // rather than a panic on the audio thread if that ever changes.
+            Err(_) => {
+                let own = BlockRamps::new(ctx, position, n);
+                f(&own.ramp, own.old.as_ref())
+            }
+        }
     }
 }
 
@@ -473,32 +493,26 @@ impl Voice {
         out_r: &mut [f32],
     ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
         let n = out_l.len();
+        ctx.ramps.with(ctx, position, n, |ramp, old_ramp| {
+            self.render_lanes(ctx, pitch, ramp, old_ramp, out_l, out_r)
+        })
+    }
+
+    /// [`Voice::render_oscillators`] with the block's frame ramps.
+    fn render_lanes(
+        &self,
+        ctx: &BlockContext,
+        pitch: f32,
+        ramp: &FrameRamp,
+        old_ramp: Option<&FrameRamp>,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
+        let n = out_l.len();
         let set = ctx.table;
-        let key = ramp_key(ctx, position, n);
-        let (mut cache, own);
-        let ramps: &BlockRamps = match ctx.ramps.entry.try_borrow_mut() {
-            Ok(entry) => {
-                cache = entry;
-                match cache.as_mut() {
-                    Some(ramps) if ramps.key == key => ramps,
-                    Some(ramps) => {
-                        ramps.fill(ctx, position, n);
-                        ramps
-                    }
-                    None => cache.insert(BlockRamps::new(ctx, position, n)),
-                }
-            }
-            // Never while one voice renders at a time; a voice's own ramps
-            // rather than a panic on the audio thread if that ever changes.
-            Err(_) => {
-                own = BlockRamps::new(ctx, position, n);
-                &own
-            }
-        };
-        let (ramp, old_ramp) = (&ramps.ramp, &ramps.old);
         let fade = ctx
             .previous
-            .zip(old_ramp.as_ref())
+            .zip(old_ramp)
             .map(|((old, from, to), ramp)| TableFade {
                 set: old,
                 ramp,
@@ -623,6 +637,33 @@ mod tests {
         }
     }
 
+    /// A voice playing `key` from `phases`.
+    fn started(key: u8, phases: u32) -> Voice {
+        let mut voice = Voice::default();
+        let note = NoteStart {
+            id: None,
+            channel: 0,
+            key,
+            velocity: 1.0,
+            age: 0,
+            glide_from: None,
+        };
+        voice.start(note, [phases; MAX_UNISON]);
+        voice
+    }
+
+    /// A fresh voice on `key` rendered alone (a ramp cache of its own) with
+    /// `mods`, added into `out`.
+    fn alone(table: &WavetableSet, simd: Simd, key: u8, mods: VoiceMods, out: &mut StereoBlock) {
+        let [l, r] = out;
+        started(key, 0x2468_ace0).render(
+            &context(table, 0.0, simd, &RampCache::default()),
+            mods,
+            l,
+            r,
+        );
+    }
+
     /// A saw crossing from mip level 3 to 4 between two blocks (as in a glide
     /// or bend) fades from the old level's output to the new one's over the
     /// block instead of jumping.
@@ -635,16 +676,7 @@ mod tests {
         let key = 60u8;
         let (below, above) = (semis(edge) - 0.02 - 60.0, semis(edge) + 0.02 - 60.0);
         for simd in Simd::available() {
-            let mut voice = Voice::default();
-            let note = NoteStart {
-                id: None,
-                channel: 0,
-                key,
-                velocity: 1.0,
-                age: 0,
-                glide_from: None,
-            };
-            voice.start(note, [0x1234_5678; MAX_UNISON]);
+            let mut voice = started(key, 0x1234_5678);
             let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
             voice.render(
                 &context(&saw, below, simd, &RampCache::default()),
@@ -718,19 +750,6 @@ mod tests {
     fn voices_at_different_positions_sharing_one_ramp_cache_play_as_alone() {
         let table =
             WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 16)).unwrap();
-        let start = |key: u8| {
-            let mut voice = Voice::default();
-            let note = NoteStart {
-                id: None,
-                channel: 0,
-                key,
-                velocity: 1.0,
-                age: 0,
-                glide_from: None,
-            };
-            voice.start(note, [0x2468_ace0; MAX_UNISON]);
-            voice
-        };
         let positions = [0.0, 0.3, 0.0, 0.7];
         let mods: [VoiceMods; FILTER_LANES] = std::array::from_fn(|k| VoiceMods {
             position: positions[k],
@@ -739,45 +758,30 @@ mod tests {
         for simd in Simd::available() {
             let shared = RampCache::default();
             let ctx = context(&table, 0.0, simd, &shared);
-            let mut voices: Vec<Voice> = (0..4).map(|k| start(48 + 7 * k as u8)).collect();
+            let mut voices: Vec<Voice> = (0..4)
+                .map(|k| started(48 + 7 * k as u8, 0x2468_ace0))
+                .collect();
             let (mut l, mut r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
             let mut members = voices.iter_mut();
             let group = std::array::from_fn(|_| members.next());
             render_group(&ctx, group, &mods, &mut l, &mut r, |_| {});
 
-            let (mut alone_l, mut alone_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
+            let mut apart = [[0.0f32; CONTROL_BLOCK]; 2];
             for (k, m) in mods.iter().enumerate() {
-                let own = RampCache::default();
-                start(48 + 7 * k as u8).render(
-                    &context(&table, 0.0, simd, &own),
-                    *m,
-                    &mut alone_l,
-                    &mut alone_r,
-                );
+                alone(&table, simd, 48 + 7 * k as u8, *m, &mut apart);
             }
-            let moved = crate::analysis::largest_difference(&l, &alone_l);
+            let moved = crate::analysis::largest_difference(&l, &apart[0]);
             assert!(
                 moved < 1e-6,
                 "{}: shared cache differs by {moved}",
                 simd.name()
             );
-            assert!(crate::analysis::largest_difference(&r, &alone_r) < 1e-6);
+            assert!(crate::analysis::largest_difference(&r, &apart[1]) < 1e-6);
             // The positions matter: voice 2 at 0.3 is not voice 2 at 0.
-            let mut other = [0.0f32; CONTROL_BLOCK];
-            start(55).render(
-                &context(&table, 0.0, simd, &RampCache::default()),
-                VoiceMods::default(),
-                &mut other,
-                &mut [0.0f32; CONTROL_BLOCK],
-            );
-            let mut at = [0.0f32; CONTROL_BLOCK];
-            start(55).render(
-                &context(&table, 0.0, simd, &RampCache::default()),
-                mods[1],
-                &mut at,
-                &mut [0.0f32; CONTROL_BLOCK],
-            );
-            assert!(crate::analysis::largest_difference(&other, &at) > 1e-3);
+            let (mut other, mut at) = ([[0.0f32; CONTROL_BLOCK]; 2], [[0.0f32; CONTROL_BLOCK]; 2]);
+            alone(&table, simd, 55, VoiceMods::default(), &mut other);
+            alone(&table, simd, 55, mods[1], &mut at);
+            assert!(crate::analysis::largest_difference(&other[0], &at[0]) > 1e-3);
         }
     }
 }

@@ -40,20 +40,9 @@ impl FrameRamp {
             t: [0.0; CONTROL_BLOCK],
             single: true,
         };
-        ramp.fill(set, from, to, n);
-        ramp
-    }
-
-    /// Makes this the ramp [`FrameRamp::new`] returns, in place.
-    pub fn fill(&mut self, set: &WavetableSet, from: f32, to: f32, n: usize) {
-        let ramp = self;
-        ramp.single = true;
         let last = set.frame_count() - 1;
         if last == 0 {
-            ramp.a = [0; CONTROL_BLOCK];
-            ramp.b = [0; CONTROL_BLOCK];
-            ramp.t = [0.0; CONTROL_BLOCK];
-            return;
+            return ramp;
         }
         let stride = set.stride();
         let n = n.clamp(1, CONTROL_BLOCK);
@@ -67,6 +56,7 @@ impl FrameRamp {
             ramp.t[i] = t;
         }
         ramp.single = false;
+        ramp
     }
 }
 
