@@ -20,7 +20,7 @@
 //!   this one (see BENCHMARKS.md).
 
 use super::{render, FrameRamp};
-use crate::wavetable::{level_harmonics, LevelLayout, WavetableSet, NUM_LEVELS};
+use crate::wavetable::{level_for, LevelLayout, WavetableSet};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 
 /// A kernel the oscillators can run on.
@@ -182,16 +182,12 @@ impl UnisonLanes {
     ) -> Self {
         let mut lanes = Self::new(set, spread.count, phases);
         let ratio = freq / sample_rate;
-        // Lanes go up in pitch, so each one's level search starts at the last one's.
-        let mut from = 0;
         for j in 0..spread.count {
             let r = ratio * spread.ratio[j];
             let lane = super::increment_for_ratio(r).and_then(|inc| {
-                let level = (from..NUM_LEVELS).find(|&k| level_harmonics(k) as f32 * r < 0.5)?;
-                from = level;
                 Some(Lane {
                     inc,
-                    level,
+                    level: level_for(r)?,
                     gain_l: spread.gain_l[j],
                     gain_r: spread.gain_r[j],
                 })
