@@ -11,10 +11,11 @@
 //! does) and a note is struck at once; the time until the block in which the
 //! note starts, which waits (at most 25 ms) for the new sound's table.
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
+use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker};
 use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
-use nwt_model::Model;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,20 +37,10 @@ impl Rig {
     /// 64 voices on three anchors, `knob` the parameter each change moves.
     fn new(knob: &'static str) -> Self {
         let params = Arc::new(SynthParams::default());
-        params.set_anchors(Anchors::from_shapes(&[
-            AnchorShape::Saw,
-            AnchorShape::VowelA,
-            AnchorShape::Square,
-        ]));
+        params.set_anchors(common::three_anchors());
         params.set_by_id("frames", "64", SR).unwrap();
         let mut synth = Synth::new(params, SR);
-        let worker = DecoderWorker::attach(
-            &mut synth,
-            Model::embedded().expect("shipped weights"),
-            WorkerOptions::default(),
-        )
-        .unwrap();
-        assert!(worker.settle(Duration::from_secs(60)));
+        let worker = common::settled_worker(&mut synth);
         // A sound that has rested: the worker has computed the knob charts
         // of its three anchors (five knobs each), as it does in use.
         let started = Instant::now();

@@ -25,15 +25,16 @@
 //! `_scalar` variants of the 64 × 16 cases force the scalar kernel for
 //! comparison.
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nwt_engine::envelope::AdsrShape;
 use nwt_engine::filter::{FilterMode, FILTER_LANES};
-use nwt_engine::neural::{AnchorShape, Anchors, DecoderWorker, WorkerOptions};
+use nwt_engine::neural::DecoderWorker;
 use nwt_engine::oscillator::{Simd, UnisonSpread};
 use nwt_engine::voice::{render_group, BlockContext, NoteStart, RampCache, Voice, VoiceMods};
 use nwt_engine::CONTROL_BLOCK;
 use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
-use nwt_model::Model;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -93,20 +94,10 @@ fn params(unison: usize, table: Option<&str>) -> Arc<SynthParams> {
 /// neural table, with its decoder worker.
 fn neural_synth(notes: usize, unison: usize, simd: Simd) -> (Synth, DecoderWorker) {
     let params = params(unison, None);
-    params.set_anchors(Anchors::from_shapes(&[
-        AnchorShape::Saw,
-        AnchorShape::VowelA,
-        AnchorShape::Square,
-    ]));
+    params.set_anchors(common::three_anchors());
     let mut synth = Synth::new(params, SR);
     synth.set_simd(simd);
-    let worker = DecoderWorker::attach(
-        &mut synth,
-        Model::embedded().expect("shipped weights"),
-        WorkerOptions::default(),
-    )
-    .unwrap();
-    assert!(worker.settle(Duration::from_secs(60)));
+    let worker = common::settled_worker(&mut synth);
     play(&mut synth, notes);
     (synth, worker)
 }
