@@ -11,7 +11,7 @@ use egui::Role;
 use egui::{
     pos2, vec2, Align2, Color32, FontId, Id, Pos2, Rect, Response, Sense, Stroke, Ui, WidgetInfo,
 };
-use nice_plug::prelude::{Param, ParamPtr};
+use nice_plug::prelude::{FloatParam, Param, ParamPtr};
 use nwt_engine::neural::WorkerStatus;
 use nwt_engine::SynthParams;
 use nwt_model::model::MacroAxes;
@@ -38,6 +38,14 @@ impl PadPair {
         match self {
             Self::Macros => "Macros 1-2",
             Self::BrightnessWarmth => "Brightness x Warmth",
+        }
+    }
+
+    /// Its two knobs: across and up.
+    pub fn knobs(self, params: &SynthParams) -> [&FloatParam; 2] {
+        match self {
+            Self::Macros => [&params.macro_1, &params.macro_2],
+            Self::BrightnessWarmth => [&params.brightness, &params.warmth],
         }
     }
 }
@@ -240,11 +248,7 @@ pub fn latent_pad(
     // The named pair spans its knobs' range, -1..1, edge to edge.
     let range = if semantic { 1.0 } else { layout.range };
     let id = Id::unique("latent-pad");
-    let (x_knob, y_knob) = if semantic {
-        (&params.brightness, &params.warmth)
-    } else {
-        (&params.macro_1, &params.macro_2)
-    };
+    let [x_knob, y_knob] = pair.knobs(params);
     let knob_ptrs: [ParamPtr; 2] = [x_knob.as_ptr(), y_knob.as_ptr()];
     // The knobs as set (host modulation is not part of what a drag changes).
     let knobs = [
@@ -329,22 +333,17 @@ pub fn latent_pad(
         painter.line_segment([pos2(x, rect.top()), pos2(x, rect.bottom())], stroke);
         painter.line_segment([pos2(rect.left(), y), pos2(rect.right(), y)], stroke);
     }
-    let (x_name, y_name) = if semantic {
-        ("Brightness", "Warmth")
-    } else {
-        ("Macro 1", "Macro 2")
-    };
     painter.text(
         rect.right_bottom() - vec2(4.0, 4.0),
         Align2::RIGHT_BOTTOM,
-        x_name,
+        x_knob.name(),
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
     painter.text(
         rect.left_top() + vec2(4.0, 4.0),
         Align2::LEFT_TOP,
-        y_name,
+        y_knob.name(),
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
