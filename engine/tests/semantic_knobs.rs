@@ -12,6 +12,18 @@ use std::time::Instant;
 
 const VALUES: [f32; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
 
+/// An 8-frame table through `anchors` with the semantic knobs at `knobs`.
+fn request(anchors: &[AnchorShape], knobs: [f32; KNOBS]) -> TableRequest {
+    TableRequest {
+        user: None,
+        macros: [0.0; nwt_model::model::MACROS],
+        knobs,
+        frames: 8,
+        mode: MacroMode::Anchors,
+        anchors: Anchors::from_shapes(anchors),
+    }
+}
+
 /// The normalised descriptors of frame 0 of the table one anchor makes with `knobs`.
 fn descriptors(
     model: &Model,
@@ -20,15 +32,7 @@ fn descriptors(
     shape: AnchorShape,
     knobs: [f32; KNOBS],
 ) -> [f32; KNOBS] {
-    let request = TableRequest {
-        user: None,
-        macros: [0.0; nwt_model::model::MACROS],
-        knobs,
-        frames: 8,
-        mode: MacroMode::Anchors,
-        anchors: Anchors::from_shapes(&[shape]),
-    };
-    let set = build_table(model, encoder, &request).expect("table");
+    let set = build_table(model, encoder, &request(&[shape], knobs)).expect("table");
     let frame = Harmonics::from_cycle(&set.frame(0));
     axes.describe(&nwt_model::levels::levels_db(&Model::canonical(&frame)))
 }
@@ -88,14 +92,7 @@ fn each_knob_moves_its_own_descriptor() {
 fn knobs_at_zero_leave_the_table_alone() {
     let model = Model::embedded().expect("shipped weights");
     let mut encoder = AnchorEncoder::default();
-    let request = |knobs| TableRequest {
-        user: None,
-        macros: [0.0; nwt_model::model::MACROS],
-        knobs,
-        frames: 8,
-        mode: MacroMode::Anchors,
-        anchors: Anchors::from_shapes(&[AnchorShape::Saw, AnchorShape::VowelA]),
-    };
+    let request = |knobs| request(&[AnchorShape::Saw, AnchorShape::VowelA], knobs);
     let plain = build_table(&model, &mut encoder, &request([0.0; KNOBS])).unwrap();
     let mut moved = [0.0; KNOBS];
     moved[0] = 0.8;
@@ -133,14 +130,7 @@ fn a_knob_routed_in_the_matrix_gets_its_charts_before_it_moves() {
         .expect("a destination by name");
     assert!(params.knobs_routed(), "the wheel now moves Brightness");
 
-    let request = TableRequest {
-        user: None,
-        macros: [0.0; nwt_model::model::MACROS],
-        knobs: [0.0; KNOBS],
-        frames: 8,
-        mode: MacroMode::Anchors,
-        anchors: Anchors::from_shapes(&[AnchorShape::Saw]),
-    };
+    let request = request(&[AnchorShape::Saw], [0.0; KNOBS]);
     let mut encoder = AnchorEncoder::default();
     let prepare = |encoder: &mut AnchorEncoder, routed| {
         encoder
