@@ -209,11 +209,6 @@ impl Synth {
         synth
     }
 
-    /// The oscillator kernel in use.
-    pub fn simd(&self) -> Simd {
-        self.simd
-    }
-
     /// Runs the oscillators on `simd` (the scalar kernel when the CPU lacks it);
     /// for comparisons and benchmarks.
     pub fn set_simd(&mut self, simd: Simd) {
