@@ -203,8 +203,14 @@ impl NeuralInfo {
         *self.listener.write().unwrap_or_else(|e| e.into_inner()) = Some(listener);
     }
 
-    fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
+    /// Changes the report without telling the listener (for what the
+    /// editor does not show).
+    fn record(&self, f: impl FnOnce(&mut WorkerStatus)) {
         f(&mut self.status.write().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    fn update(&self, f: impl FnOnce(&mut WorkerStatus)) {
+        self.record(f);
         if let Some(listener) = self
             .listener
             .read()
@@ -555,7 +561,8 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                 Ok(true)
             ) {
                 let charts = encoder.knob_chart_count();
-                shared.info.update(|s| s.knob_charts = charts);
+                // The editor does not show it: no repaint for it.
+                shared.info.record(|s| s.knob_charts = charts);
                 continue;
             }
         }
