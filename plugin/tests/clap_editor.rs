@@ -30,16 +30,30 @@ fn rounds() -> usize {
 /// process-wide caches (GL driver, fonts, allocator arenas).
 const WARM_ROUNDS: usize = 8;
 
-/// An X server for the test: the session's, or a private Xvfb stopped on drop.
+/// An X server for the test: the session's, or a private Xvfb (with its
+/// display number) stopped on drop.
 struct Display {
-    server: Option<Child>,
+    server: Option<(Child, u32)>,
+}
+
+/// The files an X server on display `number` keeps while it runs.
+fn x_files(number: u32) -> [String; 2] {
+    [
+        format!("/tmp/.X{number}-lock"),
+        format!("/tmp/.X11-unix/X{number}"),
+    ]
 }
 
 impl Drop for Display {
     fn drop(&mut self) {
-        if let Some(mut child) = self.server.take() {
+        if let Some((mut child, number)) = self.server.take() {
             let _ = child.kill();
             let _ = child.wait();
+            // A killed server leaves its lock and socket; a later run that
+            // picked this number would find the display taken.
+            for file in x_files(number) {
+                let _ = std::fs::remove_file(file);
+            }
         }
     }
 }
@@ -48,7 +62,10 @@ fn display() -> Option<Display> {
     if std::env::var_os("DISPLAY").is_some() {
         return Some(Display { server: None });
     }
-    let number = 300 + std::process::id() % 500;
+    // A number no other server holds (its lock or socket left behind).
+    let start = 300 + std::process::id() % 500;
+    let number = (start..start + 500)
+        .find(|&n| x_files(n).iter().all(|f| !std::path::Path::new(f).exists()))?;
     let server = Command::new("Xvfb")
         .arg(format!(":{number}"))
         .args(["-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
@@ -56,14 +73,14 @@ fn display() -> Option<Display> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .ok()?;
-    let socket = format!("/tmp/.X11-unix/X{number}");
+    let [_, socket] = x_files(number);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !std::path::Path::new(&socket).exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::env::set_var("DISPLAY", format!(":{number}"));
     Some(Display {
-        server: Some(server),
+        server: Some((server, number)),
     })
 }
 
