@@ -3,7 +3,9 @@
 use crate::envelope::{Adsr, AdsrShape};
 use crate::events::NoteExpression;
 use crate::filter::{FilterBatch, FilterMode, StereoBlock, Svf, SvfCoefs, FILTER_LANES};
-use crate::oscillator::{render_unison, FrameRamp, Simd, TableFade, UnisonLanes, UnisonSpread};
+use crate::oscillator::{
+    render_reads, FrameMix, FrameRamp, Simd, TableFade, TableReads, UnisonLanes, UnisonSpread,
+};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 use std::cell::RefCell;
@@ -75,47 +77,80 @@ struct BlockRamps {
     key: RampKey,
     ramp: FrameRamp,
     old: Option<FrameRamp>,
+    /// The frame runs and weights of the two ramps and the table fade.
+    mix: FrameMix,
 }
 
-/// The start and end positions (bits), the block length and the tables
-/// (addresses) a [`BlockRamps`] was worked out for.
-type RampKey = (u32, u32, usize, usize, usize);
+/// The start and end positions (bits), the block length, the tables
+/// (addresses) and the table fade's weights (bits) a [`BlockRamps`] was
+/// worked out for.
+type RampKey = (u32, u32, usize, usize, usize, u32, u32);
 
 fn ramp_key(ctx: &BlockContext, position: (f32, f32), n: usize) -> RampKey {
-    let old = ctx
-        .previous
-        .map_or(0, |(old, ..)| std::ptr::from_ref(old) as usize);
+    let (old, from, to) = ctx.previous.map_or((0, 0, 0), |(old, from, to)| {
+        (std::ptr::from_ref(old) as usize, from.to_bits(), to.to_bits())
+    });
     (
         position.0.to_bits(),
         position.1.to_bits(),
         n,
         std::ptr::from_ref(ctx.table) as usize,
         old,
+        from,
+        to,
     )
 }
 
 impl BlockRamps {
     fn new(ctx: &BlockContext, position: (f32, f32), n: usize) -> Self {
+        let ramp = FrameRamp::new(ctx.table, position.0, position.1, n);
+        let old = ctx
+            .previous
+            .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n));
+        let fade = ctx.previous.zip(old.as_ref()).map(|((set, from, to), ramp)| TableFade {
+            set,
+            ramp,
+            from,
+            to,
+        });
+        let mix = FrameMix::new(&ramp, fade.as_ref(), n);
         Self {
             key: ramp_key(ctx, position, n),
-            ramp: FrameRamp::new(ctx.table, position.0, position.1, n),
-            old: ctx
+            ramp,
+            old,
+            mix,
+        }
+    }
+
+    /// What a note reads in this block.
+    fn reads<'a>(&'a self, ctx: &BlockContext<'a>) -> TableReads<'a> {
+        TableReads {
+            set: ctx.table,
+            ramp: &self.ramp,
+            fade: ctx
                 .previous
-                .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n)),
+                .zip(self.old.as_ref())
+                .map(|((set, from, to), ramp)| TableFade {
+                    set,
+                    ramp,
+                    from,
+                    to,
+                }),
+            mix: &self.mix,
         }
     }
 }
 
 impl RampCache {
-    /// Calls `f` with the ramps of the table and of the table fading out (if
-    /// any) for `position` over `n` samples, worked out here unless the
-    /// cache holds them already.
+    /// Calls `f` with what a note reads at `position` over `n` samples (the
+    /// ramps of the table and of the table fading out, if any, and their
+    /// frame mix), worked out here unless the cache holds them already.
     fn with<R>(
         &self,
         ctx: &BlockContext,
         position: (f32, f32),
         n: usize,
-        f: impl FnOnce(&FrameRamp, Option<&FrameRamp>) -> R,
+        f: impl FnOnce(TableReads) -> R,
     ) -> R {
         let key = ramp_key(ctx, position, n);
         match self.entry.try_borrow_mut() {
@@ -124,13 +159,13 @@ impl RampCache {
                     *entry = None;
                 }
                 let ramps = entry.get_or_insert_with(|| BlockRamps::new(ctx, position, n));
-                f(&ramps.ramp, ramps.old.as_ref())
+                f(ramps.reads(ctx))
             }
             // Never while one voice renders at a time; a voice's own ramps
             // rather than a panic on the audio thread if that ever changes.
             Err(_) => {
                 let own = BlockRamps::new(ctx, position, n);
-                f(&own.ramp, own.old.as_ref())
+                f(own.reads(ctx))
             }
         }
     }
@@ -493,32 +528,22 @@ impl Voice {
         out_r: &mut [f32],
     ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
         let n = out_l.len();
-        ctx.ramps.with(ctx, position, n, |ramp, old_ramp| {
-            self.render_lanes(ctx, pitch, ramp, old_ramp, out_l, out_r)
+        ctx.ramps.with(ctx, position, n, |reads| {
+            self.render_lanes(ctx, pitch, reads, out_l, out_r)
         })
     }
 
-    /// [`Voice::render_oscillators`] with the block's frame ramps.
+    /// [`Voice::render_oscillators`] with what the block's notes read.
     fn render_lanes(
         &self,
         ctx: &BlockContext,
         pitch: f32,
-        ramp: &FrameRamp,
-        old_ramp: Option<&FrameRamp>,
+        reads: TableReads,
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
         let n = out_l.len();
         let set = ctx.table;
-        let fade = ctx
-            .previous
-            .zip(old_ramp)
-            .map(|((old, from, to), ramp)| TableFade {
-                set: old,
-                ramp,
-                from,
-                to,
-            });
         let freq = 440.0 * ((pitch - 69.0) / 12.0).exp2();
         let mut lanes = UnisonLanes::for_note(set, &ctx.unison, freq, ctx.sample_rate, self.phases);
         let levels: [Option<usize>; MAX_UNISON] = std::array::from_fn(|j| lanes.level(j));
@@ -533,21 +558,17 @@ impl Voice {
         if from.iter().any(Option::is_some) {
             let mut old_lanes = lanes.with_levels(set, &from);
             let (mut old_l, mut old_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
-            render_unison(
+            render_reads(
                 ctx.simd,
-                set,
-                ramp,
-                fade,
+                reads,
                 &mut old_lanes,
                 &mut old_l[..n],
                 &mut old_r[..n],
             );
             let (mut new_l, mut new_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
-            render_unison(
+            render_reads(
                 ctx.simd,
-                set,
-                ramp,
-                fade,
+                reads,
                 &mut lanes,
                 &mut new_l[..n],
                 &mut new_r[..n],
@@ -558,7 +579,7 @@ impl Voice {
                 out_r[i] += old_r[i] + (new_r[i] - old_r[i]) * w;
             }
         } else {
-            render_unison(ctx.simd, set, ramp, fade, &mut lanes, out_l, out_r);
+            render_reads(ctx.simd, reads, &mut lanes, out_l, out_r);
         }
         (lanes.phase, levels)
     }
@@ -602,7 +623,7 @@ pub fn render_group(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oscillator::{Lane, TableFade};
+    use crate::oscillator::{render_unison, Lane, TableFade};
     use crate::wavetable::{level_for, level_harmonics};
     use nwt_model::Shape;
 

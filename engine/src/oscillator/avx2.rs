@@ -12,7 +12,8 @@
 //! horizontal sum per sample). The arithmetic is the scalar loop's, with fused
 //! multiply-adds, so results agree to rounding (tested to 1e-5).
 
-use super::unison::{FrameRun, UnisonLanes};
+use super::frame_mix::FrameRun;
+use super::unison::UnisonLanes;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
@@ -20,18 +21,18 @@ use std::mem::MaybeUninit;
 /// Lanes per register.
 const WIDTH: usize = 8;
 
-/// Per-sample weights of a block: the frame crossfade of the table, of the
-/// table fading out, and the fade between the two tables (the old one's weight).
+/// Per-sample weights of a block: the frame crossfade `t` of the table, and
+/// while a table fades out, each of the four frames' weight in the mix (the
+/// table's `a` and `b`, the old table's `c` and `d`).
 pub(super) struct Weights<'a> {
     pub t: &'a [f32; CONTROL_BLOCK],
-    pub t_old: &'a [f32; CONTROL_BLOCK],
-    pub fade: &'a [f32; CONTROL_BLOCK],
+    pub mix: &'a [[f32; 4]; CONTROL_BLOCK],
 }
 
 /// Renders samples `run.start..run.end` of every lane into the buffers,
-/// reading 1 frame (`run.a`), 2 (`a` and `b` mixed by `t`) or 4 (also `c`
-/// and `d` of the old table `tables[1]`, mixed by `t_old`, then the two
-/// tables by `fade`).
+/// reading `run.frames` frames: 1 (`run.a`), 2 (`a` and `b` mixed by `t`)
+/// or 4 (also `c` and `d` of the old table `tables[1]`, each frame with its
+/// weight in `mix`).
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA; every lane's `offset + 2^bits + 4` must fit
@@ -41,7 +42,6 @@ pub(super) struct Weights<'a> {
 pub(super) unsafe fn render(
     tables: [&[f32]; 2],
     run: &FrameRun,
-    frames: usize,
     weights: &Weights<'_>,
     lanes: &mut UnisonLanes,
     out_l: &mut [f32],
@@ -49,7 +49,7 @@ pub(super) unsafe fn render(
 ) {
     let end = run.end.min(out_l.len()).min(out_r.len());
     let args = (tables, run, weights, end);
-    match (frames, lanes.count > WIDTH) {
+    match (run.frames, lanes.count > WIDTH) {
         (1, false) => kernel::<1, 1>(args, lanes, out_l, out_r),
         (1, true) => kernel::<1, 2>(args, lanes, out_l, out_r),
         (2, false) => kernel::<2, 1>(args, lanes, out_l, out_r),
@@ -221,12 +221,11 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
         let mut group = load_group(lanes, g);
         for (k, i) in (run.start..end).enumerate() {
             let t = _mm256_set1_ps(weights.t[i]);
-            // A fade mixes four frames: one weight each (a multiply and three
-            // fused multiply-adds per row instead of three two-frame mixes).
+            // A fade mixes four frames: one weight each (worked out once per
+            // block), a multiply and three fused multiply-adds per row.
             let [w_a, w_b, w_c, w_d] = if FRAMES == 4 {
-                let (t, t_old, old) = (weights.t[i], weights.t_old[i], weights.fade[i]);
-                let new = 1.0 - old;
-                [new - new * t, new * t, old - old * t_old, old * t_old].map(|w| _mm256_set1_ps(w))
+                let w = &weights.mix[i];
+                [0, 1, 2, 3].map(|k| _mm256_broadcast_ss(&w[k]))
             } else {
                 [t; 4]
             };

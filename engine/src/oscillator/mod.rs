@@ -13,9 +13,13 @@ use crate::CONTROL_BLOCK;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+pub mod frame_mix;
 pub mod unison;
 
-pub use unison::{render_unison, Lane, Simd, TableFade, UnisonLanes, UnisonSpread};
+pub use frame_mix::FrameMix;
+pub use unison::{
+    render_reads, render_unison, Lane, Simd, TableFade, TableReads, UnisonLanes, UnisonSpread,
+};
 
 /// Which two frames each sample of a control block reads, and how it mixes them.
 #[derive(Debug, Clone)]

@@ -19,6 +19,7 @@
 //!   on the AMD Zen 4 build machine a gather-based kernel was 3× slower than
 //!   this one (see BENCHMARKS.md).
 
+use super::frame_mix::FrameMix;
 use super::{render, FrameRamp};
 use crate::wavetable::{level_for, LevelLayout, WavetableSet};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
@@ -282,9 +283,24 @@ pub struct TableFade<'a> {
 
 impl TableFade<'_> {
     /// The old table's weight at sample `i` of an `n`-sample block.
-    fn weight(&self, i: usize, n: usize) -> f32 {
+    pub(super) fn weight(&self, i: usize, n: usize) -> f32 {
         self.from + (self.to - self.from) / n as f32 * i as f32
     }
+}
+
+/// What the notes of a block read: the table and its frame ramp, the table
+/// fading out (if any), and the frame runs and weights those imply (worked
+/// out once for every note at the same positions).
+#[derive(Debug, Clone, Copy)]
+pub struct TableReads<'a> {
+    /// The table.
+    pub set: &'a WavetableSet,
+    /// Its frame ramp for this block.
+    pub ramp: &'a FrameRamp,
+    /// The table fading out, if any.
+    pub fade: Option<TableFade<'a>>,
+    /// `FrameMix::new(ramp, fade, n)` for the block's `n` samples.
+    pub mix: &'a FrameMix,
 }
 
 /// Renders every lane of `lanes` over `out_l.len()` samples (at most
@@ -302,6 +318,32 @@ pub fn render_unison(
     out_r: &mut [f32],
 ) {
     let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
+    let mix = FrameMix::new(ramp, fade.as_ref(), n);
+    let reads = TableReads {
+        set,
+        ramp,
+        fade,
+        mix: &mix,
+    };
+    render_reads(simd, reads, lanes, out_l, out_r);
+}
+
+/// [`render_unison`] with the block's frame runs and weights worked out
+/// already (`reads.mix`; worked out here if it covers another length).
+pub fn render_reads(
+    simd: Simd,
+    reads: TableReads,
+    lanes: &mut UnisonLanes,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) {
+    let TableReads {
+        set,
+        ramp,
+        fade,
+        mix,
+    } = reads;
+    let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
     let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
     match simd {
         #[cfg(target_arch = "x86_64")]
@@ -311,39 +353,20 @@ pub fn render_unison(
                 && lanes.fits(set)
                 && fade.is_none_or(|f| lanes.same_layout(set, f.set)) =>
         {
-            let mut fade_weights = [0.0; CONTROL_BLOCK];
-            if let Some(fade) = &fade {
-                for (i, w) in fade_weights.iter_mut().enumerate().take(n) {
-                    *w = fade.weight(i, n);
-                }
+            if mix.len() != n {
+                let mix = FrameMix::new(ramp, fade.as_ref(), n);
+                return render_reads(simd, TableReads { mix: &mix, ..reads }, lanes, out_l, out_r);
             }
             let weights = super::avx2::Weights {
                 t: &ramp.t,
-                t_old: fade.map_or(&ramp.t, |f| &f.ramp.t),
-                fade: &fade_weights,
+                mix: mix.weights(),
             };
-            for run in frame_runs(ramp, fade.map(|f| f.ramp), n) {
-                let frames = if fade.is_some() {
-                    4
-                } else if run.a != run.b && ramp.t[run.start..run.end].iter().any(|&t| t != 0.0) {
-                    2
-                } else {
-                    1
-                };
+            for run in mix.runs() {
+                let tables = [set.data(), fade.map_or(set.data(), |f| f.set.data())];
                 // SAFETY: AVX2 and FMA are present (checked above); `fits` (and
                 // `same_layout` for the old table) and the ramps' offsets
                 // (frames of their sets) keep every read inside the tables.
-                unsafe {
-                    super::avx2::render(
-                        [set.data(), fade.map_or(set.data(), |f| f.set.data())],
-                        &run,
-                        frames,
-                        &weights,
-                        lanes,
-                        out_l,
-                        out_r,
-                    )
-                }
+                unsafe { super::avx2::render(tables, run, &weights, lanes, out_l, out_r) }
             }
         }
         _ => match fade {
@@ -396,75 +419,6 @@ fn render_scalar(
             out_r,
         );
     }
-}
-
-/// Samples `start..end` of a block, over which every sample reads frames `a`
-/// and `b` of the table (offsets in its data), and `c` and `d` of the table
-/// fading out, if any.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct FrameRun {
-    pub start: usize,
-    pub end: usize,
-    pub a: usize,
-    pub b: usize,
-    pub c: usize,
-    pub d: usize,
-}
-
-/// The frame pair sample `i` of `ramp` reads.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
-fn pair(ramp: &FrameRamp, i: usize) -> (usize, usize) {
-    if ramp.single {
-        (ramp.a[0], ramp.a[0])
-    } else {
-        (ramp.a[i], ramp.b[i])
-    }
-}
-
-/// Splits the first `n` samples of `ramp` (and of `old`, the fading table's)
-/// into runs of one frame pair each (a position that crosses a frame
-/// boundary inside the block makes two).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
-fn frame_runs<'a>(
-    ramp: &'a FrameRamp,
-    old: Option<&'a FrameRamp>,
-    n: usize,
-) -> impl Iterator<Item = FrameRun> + 'a {
-    let mut start = 0;
-    let frames = move |i: usize| {
-        let (a, b) = pair(ramp, i);
-        let (c, d) = old.map_or((a, b), |old| pair(old, i));
-        [a, b, c, d]
-    };
-    std::iter::from_fn(move || {
-        if start >= n {
-            return None;
-        }
-        let [a, b, c, d] = frames(start);
-        // Positions move linearly within a block, so the samples reading
-        // this pair are one stretch from `start`: its end by bisection.
-        let (mut lo, mut hi) = (start + 1, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if frames(mid) == [a, b, c, d] {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let end = lo;
-        let run = FrameRun {
-            start,
-            end,
-            a,
-            b,
-            c,
-            d,
-        };
-        start = end;
-        Some(run)
-    })
 }
 
 #[cfg(test)]
@@ -568,20 +522,5 @@ mod tests {
             }
         }
         println!("largest difference from the scalar kernel: {worst:e}");
-    }
-
-    #[test]
-    fn frame_runs_split_where_the_pair_changes() {
-        let set =
-            WavetableSet::from_harmonics(&Shape::morph(&[Shape::Sine, Shape::Saw], 5)).unwrap();
-        let ramp = FrameRamp::new(&set, 0.2, 0.3, CONTROL_BLOCK);
-        let runs: Vec<_> = frame_runs(&ramp, None, CONTROL_BLOCK).collect();
-        assert_eq!(runs.len(), 2, "{runs:?}");
-        assert_eq!(runs[0].start, 0);
-        assert_eq!(runs[1].end, CONTROL_BLOCK);
-        assert_eq!(runs[0].end, runs[1].start);
-        assert_eq!((runs[0].a, runs[1].a), (0, set.stride()));
-        let still = FrameRamp::new(&set, 0.5, 0.5, CONTROL_BLOCK);
-        assert_eq!(frame_runs(&still, None, CONTROL_BLOCK).count(), 1);
     }
 }
