@@ -80,6 +80,23 @@ pub struct Svf {
 /// far below anything audible: -400 dBFS).
 const FLUSH_BELOW: f32 = 1e-20;
 
+/// One step of the filter with coefficients `a1..a3` and integrator states
+/// `ic1`, `ic2` on input `x`; returns the band-pass and low-pass outputs.
+#[inline(always)]
+fn step(a1: f32, a2: f32, a3: f32, ic1: &mut f32, ic2: &mut f32, x: f32) -> (f32, f32) {
+    // The update v3 = x - ic2, v1 = a1·ic1 + a2·v3, v2 = ic2 + a2·ic1 +
+    // a3·v3, ic1' = 2·v1 - ic1, ic2' = 2·v2 - ic2, written so the terms of
+    // the old state are formed off the path of the new input (shorter
+    // dependency chains): ic2' = ic2 + 2·rise with rise = v2 - ic2.
+    let (s1, s2) = (*ic1, *ic2);
+    let v3 = x - s2;
+    let v1 = a1 * s1 + a2 * v3;
+    let rise = a2 * s1 + a3 * v3;
+    *ic1 = (v1 + v1) - s1;
+    *ic2 = s2 + (rise + rise);
+    (v1, s2 + rise)
+}
+
 impl Svf {
     /// Flushes state that has decayed below [`FLUSH_BELOW`] to zero, so a
     /// decaying filter never computes with subnormal numbers (which are slow
@@ -107,17 +124,7 @@ impl Svf {
     /// Advances the state by one input sample; returns the band-pass and low-pass outputs.
     #[inline(always)]
     fn step(&mut self, c: &SvfCoefs, x: f32) -> (f32, f32) {
-        // The update v3 = x - ic2, v1 = a1·ic1 + a2·v3, v2 = ic2 + a2·ic1 +
-        // a3·v3, ic1' = 2·v1 - ic1, ic2' = 2·v2 - ic2, written so the terms of
-        // the old state are formed off the path of the new input (shorter
-        // dependency chains): ic2' = ic2 + 2·rise with rise = v2 - ic2.
-        let (ic1, ic2) = (self.ic1, self.ic2);
-        let v3 = x - ic2;
-        let v1 = c.a1 * ic1 + c.a2 * v3;
-        let rise = c.a2 * ic1 + c.a3 * v3;
-        self.ic1 = (v1 + v1) - ic1;
-        self.ic2 = ic2 + (rise + rise);
-        (v1, ic2 + rise)
+        step(c.a1, c.a2, c.a3, &mut self.ic1, &mut self.ic2, x)
     }
 
     /// Filters one sample.
@@ -190,8 +197,10 @@ impl FilterBatch {
         }
     }
 
-    // The sample loop is outermost on purpose (all lanes step per sample).
-    #[allow(clippy::needless_range_loop)]
+    /// The block loop: lane `m` of the arrays is voice `m / 2`, channel
+    /// `m % 2`. Every sample, all eight lanes take their step side by side
+    /// (states and coefficients as arrays, so the compiler steps them in
+    /// vector registers), each with the scalar filter's own arithmetic.
     #[inline(always)]
     fn run_with(
         &mut self,
@@ -199,20 +208,48 @@ impl FilterBatch {
         n: usize,
         output: impl Fn(f32, f32, f32, f32) -> f32,
     ) {
-        // The states live in locals (registers) for the whole block.
-        let mut state = self.state;
-        let (coefs, wet) = (self.coefs, self.wet);
+        const LANES: usize = FILTER_LANES * 2;
+        let lane = |m: usize| (m / 2, m % 2);
+        let coef = |f: fn(&SvfCoefs) -> f32| -> [f32; LANES] {
+            std::array::from_fn(|m| f(&self.coefs[m / 2]))
+        };
+        let (a1, a2, a3, k) = (
+            coef(|c| c.a1),
+            coef(|c| c.a2),
+            coef(|c| c.a3),
+            coef(|c| c.k),
+        );
+        let wet: [f32; LANES] = std::array::from_fn(|m| self.wet[m / 2]);
+        let mut ic1: [f32; LANES] = std::array::from_fn(|m| {
+            let (v, ch) = lane(m);
+            self.state[v][ch].ic1
+        });
+        let mut ic2: [f32; LANES] = std::array::from_fn(|m| {
+            let (v, ch) = lane(m);
+            self.state[v][ch].ic2
+        });
         for i in 0..n.min(crate::CONTROL_BLOCK) {
-            for lane in 0..FILTER_LANES {
-                let c = &coefs[lane];
-                for channel in 0..2 {
-                    let x = blocks[lane][channel][i];
-                    let (v1, v2) = state[lane][channel].step(c, x);
-                    blocks[lane][channel][i] = x + (output(c.k, x, v1, v2) - x) * wet[lane];
-                }
+            let x: [f32; LANES] = std::array::from_fn(|m| {
+                let (v, ch) = lane(m);
+                blocks[v][ch][i]
+            });
+            let mut y = [0.0f32; LANES];
+            for m in 0..LANES {
+                let (v1, v2) = step(a1[m], a2[m], a3[m], &mut ic1[m], &mut ic2[m], x[m]);
+                y[m] = x[m] + (output(k[m], x[m], v1, v2) - x[m]) * wet[m];
+            }
+            for (m, y) in y.into_iter().enumerate() {
+                let (v, ch) = lane(m);
+                blocks[v][ch][i] = y;
             }
         }
-        self.state = state;
+        for m in 0..LANES {
+            let (v, ch) = lane(m);
+            self.state[v][ch] = Svf {
+                ic1: ic1[m],
+                ic2: ic2[m],
+            };
+        }
     }
 
     /// The filter state of `lane` after [`FilterBatch::run`].
@@ -255,6 +292,53 @@ mod tests {
             "without flushing the state does go subnormal"
         );
         assert_eq!(flushed.state(), [0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_batch_filters_every_lane_as_its_filter_alone_would() {
+        use crate::CONTROL_BLOCK;
+        let mut rng = nwt_model::rng::Rng::new(3);
+        let mut uniform = move || rng.uniform() as f32;
+        for mode in [
+            FilterMode::LowPass,
+            FilterMode::BandPass,
+            FilterMode::HighPass,
+        ] {
+            let mut batch = FilterBatch::default();
+            let mut blocks = [[[0.0f32; CONTROL_BLOCK]; 2]; FILTER_LANES];
+            let mut alone = Vec::new();
+            for (lane, block) in blocks.iter_mut().enumerate() {
+                let c = SvfCoefs::new(mode, 30.0 + 15_000.0 * uniform(), uniform(), 48_000.0);
+                let state = [(); 2].map(|_| Svf {
+                    ic1: uniform() - 0.5,
+                    ic2: uniform() - 0.5,
+                });
+                let wet = uniform();
+                batch.set(lane, state, &c, wet);
+                for x in block.iter_mut().flatten() {
+                    *x = 2.0 * uniform() - 1.0;
+                }
+                alone.push((state, c, wet));
+            }
+            let input = blocks;
+            batch.run(mode, &mut blocks, CONTROL_BLOCK);
+            for (lane, (state, c, wet)) in alone.into_iter().enumerate() {
+                for channel in 0..2 {
+                    let mut filter = state[channel];
+                    for (i, &x) in input[lane][channel].iter().enumerate() {
+                        let want = x + (filter.process(&c, x) - x) * wet;
+                        let got = blocks[lane][channel][i];
+                        assert_eq!(
+                            got.to_bits(),
+                            want.to_bits(),
+                            "{mode:?} lane {lane} sample {i}"
+                        );
+                    }
+                    filter.flush_tiny();
+                    assert_eq!(batch.state(lane)[channel], filter);
+                }
+            }
+        }
     }
 
     fn gain_at(mode: FilterMode, cutoff: f32, freq: f32) -> f32 {

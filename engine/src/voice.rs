@@ -88,7 +88,11 @@ type RampKey = (u32, u32, usize, usize, usize, u32, u32);
 
 fn ramp_key(ctx: &BlockContext, position: (f32, f32), n: usize) -> RampKey {
     let (old, from, to) = ctx.previous.map_or((0, 0, 0), |(old, from, to)| {
-        (std::ptr::from_ref(old) as usize, from.to_bits(), to.to_bits())
+        (
+            std::ptr::from_ref(old) as usize,
+            from.to_bits(),
+            to.to_bits(),
+        )
     });
     (
         position.0.to_bits(),
@@ -107,12 +111,15 @@ impl BlockRamps {
         let old = ctx
             .previous
             .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n));
-        let fade = ctx.previous.zip(old.as_ref()).map(|((set, from, to), ramp)| TableFade {
-            set,
-            ramp,
-            from,
-            to,
-        });
+        let fade = ctx
+            .previous
+            .zip(old.as_ref())
+            .map(|((set, from, to), ramp)| TableFade {
+                set,
+                ramp,
+                from,
+                to,
+            });
         let mix = FrameMix::new(&ramp, fade.as_ref(), n);
         Self {
             key: ramp_key(ctx, position, n),

@@ -85,6 +85,15 @@ pub struct UnisonLanes {
     pub(super) bits: [u32; MAX_UNISON],
     pub(super) gain_l: [f32; MAX_UNISON],
     pub(super) gain_r: [f32; MAX_UNISON],
+    /// Bit `k` is set when a lane reads (or read) mip level `k`; with
+    /// `reach` and `widest`, upper bounds kept as lanes are placed so the
+    /// kernels' safety checks need not look at every lane.
+    used: u16,
+    /// The farthest any lane reads into a frame (its level's offset plus
+    /// cycle length, guards excluded).
+    reach: usize,
+    /// The largest `bits` of any lane.
+    widest: u32,
 }
 
 /// How the unison oscillators of every note spread in pitch and stereo for one
@@ -164,7 +173,24 @@ impl UnisonLanes {
             bits: [silent.bits; MAX_UNISON],
             gain_l: [0.0; MAX_UNISON],
             gain_r: [0.0; MAX_UNISON],
+            used: 1 << SILENT_LEVEL,
+            reach: silent.offset + (1usize << silent.bits.min(31)),
+            widest: silent.bits,
         }
+    }
+
+    /// Points lane `j` at mip level `level` of `set`.
+    fn place(&mut self, set: &WavetableSet, j: usize, level: usize) {
+        let level = level.min(SILENT_LEVEL);
+        let layout: LevelLayout = set.level(level);
+        self.level[j] = level as u8;
+        self.offset[j] = layout.offset as u32;
+        self.bits[j] = layout.bits;
+        self.used |= 1 << level;
+        self.reach = self
+            .reach
+            .max(layout.offset + (1usize << layout.bits.min(31)));
+        self.widest = self.widest.max(layout.bits);
     }
 
     /// Number of lanes in use.
@@ -209,12 +235,8 @@ impl UnisonLanes {
             gain_l: 0.0,
             gain_r: 0.0,
         });
-        let level = lane.level.min(SILENT_LEVEL);
-        let layout: LevelLayout = set.level(level);
+        self.place(set, j, lane.level);
         self.inc[j] = lane.inc;
-        self.level[j] = level as u8;
-        self.offset[j] = layout.offset as u32;
-        self.bits[j] = layout.bits;
         self.gain_l[j] = lane.gain_l;
         self.gain_r[j] = lane.gain_r;
     }
@@ -231,10 +253,7 @@ impl UnisonLanes {
         let mut other = self.clone();
         for (j, level) in levels.iter().enumerate().take(self.count) {
             if let Some(level) = *level {
-                let layout = set.level(level.min(SILENT_LEVEL));
-                other.level[j] = level.min(SILENT_LEVEL) as u8;
-                other.offset[j] = layout.offset as u32;
-                other.bits[j] = layout.bits;
+                other.place(set, j, level);
             }
         }
         other
@@ -244,12 +263,8 @@ impl UnisonLanes {
     /// one index reads both), and the lanes' reads stay inside `old`.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
     fn same_layout(&self, set: &WavetableSet, old: &WavetableSet) -> bool {
-        let mut used = 0u32;
-        for &k in &self.level {
-            used |= 1 << k;
-        }
         (0..crate::wavetable::NUM_LEVELS)
-            .filter(|k| used & (1 << k) != 0)
+            .filter(|k| self.used & (1 << k) != 0)
             .all(|k| set.level(k) == old.level(k))
             && self.fits(old)
     }
@@ -258,13 +273,9 @@ impl UnisonLanes {
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the SIMD kernels
     fn fits(&self, set: &WavetableSet) -> bool {
         let stride = set.stride();
-        let mut reach = 0;
-        let mut bits = 0;
-        for j in 0..MAX_UNISON {
-            bits = bits.max(self.bits[j]);
-            reach = reach.max(self.offset[j] as usize + (1usize << self.bits[j].min(31)));
-        }
-        set.data().len() >= set.frame_count() * stride && bits <= 24 && reach + 4 <= stride
+        set.data().len() >= set.frame_count() * stride
+            && self.widest <= 24
+            && self.reach + 4 <= stride
     }
 }
 
