@@ -236,6 +236,8 @@ fn voices_fading(c: &mut Criterion) {
     group.throughput(Throughput::Elements(BLOCK as u64));
     for (name, simd, fading) in [
         ("64_voices_x16_unison_fading_tables", Simd::best(), true),
+        ("64_voices_x16_unison_fading_tables_avx2", Simd::Avx2, true),
+        ("64_voices_x16_unison_one_table_avx2", Simd::Avx2, false),
         (
             "64_voices_x16_unison_fading_tables_scalar",
             Simd::Scalar,

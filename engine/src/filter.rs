@@ -201,6 +201,8 @@ impl FilterBatch {
     /// `m % 2`. Every sample, all eight lanes take their step side by side
     /// (states and coefficients as arrays, so the compiler steps them in
     /// vector registers), each with the scalar filter's own arithmetic.
+    // The sample loop reads sample `i` of eight blocks.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn run_with(
         &mut self,

@@ -173,7 +173,7 @@ unsafe fn sum1(v: __m256) -> f32 {
 /// # Safety
 /// AVX2 and FMA; `acc[..len]` written.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn add_sums(
+pub(super) unsafe fn add_sums(
     acc: &[MaybeUninit<__m256>; CONTROL_BLOCK],
     len: usize,
     out: &mut [f32],

@@ -13,6 +13,8 @@ use crate::CONTROL_BLOCK;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub mod frame_mix;
 pub mod unison;
 

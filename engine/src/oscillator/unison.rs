@@ -18,6 +18,10 @@
 //!   before the interpolator runs on all lanes. Hardware gathers are avoided:
 //!   on the AMD Zen 4 build machine a gather-based kernel was 3× slower than
 //!   this one (see BENCHMARKS.md).
+//! - [`Simd::Avx512`] (x86-64 with AVX-512F): all sixteen lanes of a note in
+//!   one 512-bit register, rows of four lanes' taps, the same transpose in
+//!   each 128-bit block. Used where it was measured faster than the AVX2
+//!   kernel (see the variant's doc).
 
 use super::frame_mix::FrameMix;
 use super::{render, FrameRamp};
@@ -31,16 +35,18 @@ pub enum Simd {
     Scalar,
     /// Eight lanes at a time with AVX2 and FMA (x86-64).
     Avx2,
+    /// Sixteen lanes at a time with AVX-512F (x86-64) where that was
+    /// measured faster: notes of more than eight oscillators outside a table
+    /// fade. The AVX2 kernel takes the rest (on the Zen 4 build machine the
+    /// sixteen-lane kernel is 4 % faster without a fade and 3 % slower with
+    /// one, whose four frames cost it 48 128-bit inserts per sample).
+    Avx512,
 }
 
 impl Simd {
     /// The fastest kernel this CPU runs.
     pub fn best() -> Self {
-        if avx2_available() {
-            Self::Avx2
-        } else {
-            Self::Scalar
-        }
+        *Self::available().last().unwrap_or(&Self::Scalar)
     }
 
     /// Every kernel this CPU runs, slowest first (always starts with `Scalar`).
@@ -48,6 +54,9 @@ impl Simd {
         let mut kernels = vec![Self::Scalar];
         if avx2_available() {
             kernels.push(Self::Avx2);
+            if avx512_available() {
+                kernels.push(Self::Avx512);
+            }
         }
         kernels
     }
@@ -57,6 +66,7 @@ impl Simd {
         match self {
             Self::Scalar => "scalar",
             Self::Avx2 => "avx2+fma",
+            Self::Avx512 => "avx512f",
         }
     }
 }
@@ -68,6 +78,16 @@ fn avx2_available() -> bool {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn avx2_available() -> bool {
+    false
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx512_available() -> bool {
+    avx2_available() && std::arch::is_x86_feature_detected!("avx512f")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx512_available() -> bool {
     false
 }
 
@@ -358,7 +378,7 @@ pub fn render_reads(
     let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
     match simd {
         #[cfg(target_arch = "x86_64")]
-        Simd::Avx2
+        Simd::Avx2 | Simd::Avx512
             if lanes.count > 2
                 && avx2_available()
                 && lanes.fits(set)
@@ -374,10 +394,21 @@ pub fn render_reads(
             };
             for run in mix.runs() {
                 let tables = [set.data(), fade.map_or(set.data(), |f| f.set.data())];
-                // SAFETY: AVX2 and FMA are present (checked above); `fits` (and
+                // SAFETY: AVX2 and FMA are present (checked above), and
+                // AVX-512F for its kernel; `fits` (and
                 // `same_layout` for the old table) and the ramps' offsets
                 // (frames of their sets) keep every read inside the tables.
-                unsafe { super::avx2::render(tables, run, &weights, lanes, out_l, out_r) }
+                unsafe {
+                    if simd == Simd::Avx512
+                        && lanes.count > 8
+                        && run.frames < 4
+                        && avx512_available()
+                    {
+                        super::avx512::render(tables, run, &weights, lanes, out_l, out_r)
+                    } else {
+                        super::avx2::render(tables, run, &weights, lanes, out_l, out_r)
+                    }
+                }
             }
         }
         _ => match fade {
