@@ -369,10 +369,7 @@ pub fn render_reads(
     out_r: &mut [f32],
 ) {
     let TableReads {
-        set,
-        ramp,
-        fade,
-        mix,
+        set, ramp, fade, ..
     } = reads;
     let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
     let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
@@ -384,6 +381,7 @@ pub fn render_reads(
                 && lanes.fits(set)
                 && fade.is_none_or(|f| lanes.same_layout(set, f.set)) =>
         {
+            let mix = reads.mix;
             if mix.len() != n {
                 let mix = FrameMix::new(ramp, fade.as_ref(), n);
                 return render_reads(simd, TableReads { mix: &mix, ..reads }, lanes, out_l, out_r);
