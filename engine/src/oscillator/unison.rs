@@ -229,12 +229,18 @@ impl UnisonLanes {
     ) -> Self {
         let mut lanes = Self::new(set, spread.count, phases);
         let ratio = freq / sample_rate;
-        for j in 0..spread.count {
+        let count = spread.count.clamp(1, MAX_UNISON);
+        // The detune ratios run monotonically from the first lane to the
+        // last, and so do the levels: when the outermost two share a level,
+        // every lane has it (one search instead of one per lane).
+        let outer = level_for(ratio * spread.ratio[0]);
+        let shared = outer.filter(|&k| level_for(ratio * spread.ratio[count - 1]) == Some(k));
+        for j in 0..count {
             let r = ratio * spread.ratio[j];
             let lane = super::increment_for_ratio(r).and_then(|inc| {
                 Some(Lane {
                     inc,
-                    level: level_for(r)?,
+                    level: shared.or_else(|| level_for(r))?,
                     gain_l: spread.gain_l[j],
                     gain_r: spread.gain_r[j],
                 })
