@@ -8,7 +8,7 @@ use crate::oscillator::{
 };
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 /// Cutoff (Hz) above which an open low-pass starts to leave the signal path.
 const OPEN_FROM_HZ: f32 = 16_000.0;
@@ -77,8 +77,9 @@ struct BlockRamps {
     key: RampKey,
     ramp: FrameRamp,
     old: Option<FrameRamp>,
-    /// The frame runs and weights of the two ramps and the table fade.
-    mix: FrameMix,
+    /// The frame runs and weights of the two ramps and the table fade,
+    /// worked out by the first voice whose kernel needs them.
+    mix: OnceCell<FrameMix>,
 }
 
 /// The start and end positions (bits), the block length, the tables
@@ -111,21 +112,11 @@ impl BlockRamps {
         let old = ctx
             .previous
             .map(|(old, ..)| FrameRamp::new(old, position.0, position.1, n));
-        let fade = ctx
-            .previous
-            .zip(old.as_ref())
-            .map(|((set, from, to), ramp)| TableFade {
-                set,
-                ramp,
-                from,
-                to,
-            });
-        let mix = FrameMix::new(&ramp, fade.as_ref(), n);
         Self {
             key: ramp_key(ctx, position, n),
             ramp,
             old,
-            mix,
+            mix: OnceCell::new(),
         }
     }
 

@@ -27,6 +27,7 @@ use super::frame_mix::FrameMix;
 use super::{render, FrameRamp};
 use crate::wavetable::{level_for, LevelLayout, WavetableSet};
 use crate::{CONTROL_BLOCK, MAX_UNISON};
+use std::cell::OnceCell;
 
 /// A kernel the oscillators can run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,7 +328,8 @@ impl TableFade<'_> {
 
 /// What the notes of a block read: the table and its frame ramp, the table
 /// fading out (if any), and the frame runs and weights those imply (worked
-/// out once for every note at the same positions).
+/// out by the first note whose kernel needs them, then shared by every note
+/// at the same positions).
 #[derive(Debug, Clone, Copy)]
 pub struct TableReads<'a> {
     /// The table.
@@ -336,8 +338,9 @@ pub struct TableReads<'a> {
     pub ramp: &'a FrameRamp,
     /// The table fading out, if any.
     pub fade: Option<TableFade<'a>>,
-    /// `FrameMix::new(ramp, fade, n)` for the block's `n` samples.
-    pub mix: &'a FrameMix,
+    /// `FrameMix::new(ramp, fade, n)` for the block's `n` samples, once
+    /// worked out.
+    pub mix: &'a OnceCell<FrameMix>,
 }
 
 /// Renders every lane of `lanes` over `out_l.len()` samples (at most
@@ -354,8 +357,7 @@ pub fn render_unison(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) {
-    let n = out_l.len().min(out_r.len()).min(CONTROL_BLOCK);
-    let mix = FrameMix::new(ramp, fade.as_ref(), n);
+    let mix = OnceCell::new();
     let reads = TableReads {
         set,
         ramp,
@@ -365,8 +367,9 @@ pub fn render_unison(
     render_reads(simd, reads, lanes, out_l, out_r);
 }
 
-/// [`render_unison`] with the block's frame runs and weights worked out
-/// already (`reads.mix`; worked out here if it covers another length).
+/// [`render_unison`] with the block's frame runs and weights shared with the
+/// block's other notes (`reads.mix`: worked out here when a kernel needs
+/// them and nobody has yet, or when it covers another length).
 pub fn render_reads(
     simd: Simd,
     reads: TableReads,
@@ -387,9 +390,11 @@ pub fn render_reads(
                 && lanes.fits(set)
                 && fade.is_none_or(|f| lanes.same_layout(set, f.set)) =>
         {
-            let mix = reads.mix;
+            let mix = reads
+                .mix
+                .get_or_init(|| FrameMix::new(ramp, fade.as_ref(), n));
             if mix.len() != n {
-                let mix = FrameMix::new(ramp, fade.as_ref(), n);
+                let mix = OnceCell::from(FrameMix::new(ramp, fade.as_ref(), n));
                 return render_reads(simd, TableReads { mix: &mix, ..reads }, lanes, out_l, out_r);
             }
             let weights = super::avx2::Weights {
