@@ -22,6 +22,20 @@
 //!   one 512-bit register, rows of four lanes' taps, the same transpose in
 //!   each 128-bit block. Used where it was measured faster than the AVX2
 //!   kernel (see the variant's doc).
+//!
+//! The kernels use `std::arch` intrinsics behind `is_x86_feature_detected!`
+//! rather than a SIMD crate. `wide` picks its implementation when it is
+//! compiled (`cfg(target_feature)`), so in a baseline x86-64 build its
+//! vectors are SSE pairs even inside a function multiversioned for AVX2
+//! (`multiversion`); and letting the compiler vectorise the lane loop for
+//! each target (what `multiversion` does with plain code) gave hardware
+//! gathers, 3× slower than the transposing kernel here (BENCHMARKS.md).
+//! The kernels need operations a portable vector type does not offer: a
+//! 128-bit load into either half of a register, the per-128-bit-block
+//! unpacks of the transpose, per-lane variable shifts. `pulp` would give
+//! runtime dispatch and safe wrappers around these same intrinsics; the
+//! project keeps the unsafe code to two modules with stated contracts
+//! instead, checked by the kernel-equality test on every level the CPU has.
 
 use super::frame_mix::FrameMix;
 use super::{render, FrameRamp};
