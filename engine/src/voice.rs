@@ -288,7 +288,7 @@ pub struct Voice {
     velocity: f32,
     phases: [u32; MAX_UNISON],
     /// Each unison oscillator's mip level in the last block (`None`: silent).
-    levels: [Option<usize>; MAX_UNISON],
+    levels: [Option<u8>; MAX_UNISON],
     pitch: f32,
     target_pitch: f32,
     amp: Adsr,
@@ -524,7 +524,7 @@ impl Voice {
         position: (f32, f32),
         out_l: &mut [f32],
         out_r: &mut [f32],
-    ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
+    ) -> ([u32; MAX_UNISON], [Option<u8>; MAX_UNISON]) {
         let n = out_l.len();
         ctx.ramps.with(ctx, position, n, |reads| {
             self.render_lanes(ctx, pitch, reads, out_l, out_r)
@@ -539,21 +539,24 @@ impl Voice {
         reads: TableReads,
         out_l: &mut [f32],
         out_r: &mut [f32],
-    ) -> ([u32; MAX_UNISON], [Option<usize>; MAX_UNISON]) {
+    ) -> ([u32; MAX_UNISON], [Option<u8>; MAX_UNISON]) {
         let n = out_l.len();
         let set = ctx.table;
         let freq = 440.0 * ((pitch - 69.0) / 12.0).exp2();
         let mut lanes = UnisonLanes::for_note(set, &ctx.unison, freq, ctx.sample_rate, self.phases);
-        let levels: [Option<usize>; MAX_UNISON] = std::array::from_fn(|j| lanes.level(j));
+        let levels: [Option<u8>; MAX_UNISON] =
+            std::array::from_fn(|j| lanes.level(j).map(|k| k as u8));
         let mut from = [None; MAX_UNISON];
+        let mut changed = false;
         for j in 0..ctx.unison.count {
             if let (Some(old), Some(new)) = (self.levels[j], levels[j]) {
                 if old != new {
-                    from[j] = Some(old);
+                    from[j] = Some(usize::from(old));
+                    changed = true;
                 }
             }
         }
-        if from.iter().any(Option::is_some) {
+        if changed {
             let mut old_lanes = lanes.with_levels(set, &from);
             let (mut old_l, mut old_r) = ([0.0f32; CONTROL_BLOCK], [0.0f32; CONTROL_BLOCK]);
             render_reads(
