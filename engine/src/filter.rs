@@ -98,7 +98,7 @@ fn step(a1: f32, a2: f32, a3: f32, ic1: &mut f32, ic2: &mut f32, x: f32) -> (f32
 }
 
 impl Svf {
-    /// Flushes state that has decayed below [`FLUSH_BELOW`] to zero, so a
+    /// Flushes state that has decayed below `FLUSH_BELOW` (1e-20) to zero, so a
     /// decaying filter never computes with subnormal numbers (which are slow
     /// on x86). Voices call it once per control block.
     #[inline]

@@ -256,7 +256,7 @@ pub struct PolyOffsets {
     pub pitch: Option<f32>,
 }
 
-/// The filter a voice's block goes through (see [`Voice::begin_block`]).
+/// The filter a voice's block goes through (worked out as the voice begins its block).
 #[derive(Debug, Clone, Copy)]
 pub struct FilterPlan {
     /// This block's coefficients.

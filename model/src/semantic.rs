@@ -430,11 +430,11 @@ impl SemanticAxes {
     /// Where knob `j` at each of `targets` (knob values) takes anchor `z`:
     /// for each value, a few Levenberg–Marquardt steps towards "descriptor `j`
     /// moved by value × [`KNOB_REACH`], the other four where they were". The
-    /// cost weighs the held descriptors [`HOLD_WEIGHT`] times the moved one;
+    /// cost weighs the held descriptors `HOLD_WEIGHT` (9) times the moved one;
     /// each step is the damped least-squares move on the Jacobian (finite
     /// differences at the current point), checked on the decoder and taken
     /// only where it lowers the cost (else damped harder, at most
-    /// [`MAX_TRIES`] times; a target out of reach is approached as far as the
+    /// `MAX_TRIES` (4) times; a target out of reach is approached as far as the
     /// others allow, not forced). Values are walked outwards from 0 so each
     /// starts from its neighbour.
     pub fn chart(

@@ -115,7 +115,7 @@ fn resolve<'a>(
 ///
 /// Neural tables arrive from the decoder worker over a [`TableLink`]: at the
 /// start of each control block (at most [`CONTROL_BLOCK`] samples) the synth
-/// takes the newest set (when no fade is running), crossfades from the old one over [`TABLE_FADE`] and hands the
+/// takes the newest set (when no fade is running), crossfades from the old one over `TABLE_FADE` (5 ms) and hands the
 /// old one back for the worker to free. It never waits and never frees a set.
 pub struct Synth {
     params: Arc<SynthParams>,
