@@ -1,10 +1,10 @@
 //! The unison kernel for x86-64 CPUs with AVX-512F: sixteen lanes per register.
 //!
 //! The AVX2 kernel's method ([`super::avx2`]) with all sixteen unison lanes of
-//! a note in one 512-bit register: every sample, the lanes' table indices go to
-//! a small array; lanes `j`, `j + 4`, `j + 8` and `j + 12` load their four
-//! taps from each frame as one 512-bit row (one 128-bit block each); the
-//! frames are mixed on the rows; a 4×4 transpose in each 128-bit block gives
+//! a note in one 512-bit register, for runs of one or two frames: every
+//! sample, the lanes' table indices go to a small array; lanes `j`, `j + 4`,
+//! `j + 8` and `j + 12` load their four taps from each frame as one 512-bit
+//! row (one 128-bit block each); the frames are mixed on the rows; a 4×4 transpose in each 128-bit block gives
 //! the vectors `x[-1]`, `x[0]`, `x[1]`, `x[2]` with the lanes in their natural
 //! order; the interpolator and the stereo gains run on all sixteen lanes.
 //! Each sample's sixteen-lane sums are folded to eight and added into the
@@ -21,8 +21,12 @@ use std::mem::MaybeUninit;
 const WIDTH: usize = 16;
 const _: () = assert!(crate::MAX_UNISON == WIDTH);
 
-/// Renders samples `run.start..run.end` of all sixteen lanes into the
-/// buffers, reading `run.frames` frames as [`super::avx2::render`] does.
+/// Renders samples `run.start..run.end` of every lane into the buffers,
+/// reading `run.frames` frames as [`super::avx2::render`] does. A table
+/// fade (four frames) and a note of eight lanes or fewer go to the AVX2
+/// kernel: on the Zen 4 build machine the sixteen-lane kernel is slower in a
+/// fade (its four frames cost 48 128-bit inserts per sample, against 32 in
+/// the AVX2 kernel's two groups), and half empty with eight lanes.
 ///
 /// # Safety
 /// The CPU must have AVX-512F, AVX2 and FMA; the rest as
@@ -36,11 +40,11 @@ pub(super) unsafe fn render(
     out_r: &mut [f32],
 ) {
     let end = run.end.min(out_l.len()).min(out_r.len());
-    let args = (tables, run, weights, end);
-    match run.frames {
-        1 => kernel::<1>(args, lanes, out_l, out_r),
-        2 => kernel::<2>(args, lanes, out_l, out_r),
-        _ => kernel::<4>(args, lanes, out_l, out_r),
+    let args = (tables, run, weights.t, end);
+    match (run.frames, lanes.count() > 8) {
+        (1, true) => kernel::<1>(args, lanes, out_l, out_r),
+        (2, true) => kernel::<2>(args, lanes, out_l, out_r),
+        _ => super::avx2::render(tables, run, weights, lanes, out_l, out_r),
     }
 }
 
@@ -115,7 +119,7 @@ unsafe fn fold(v: __m512) -> __m256 {
 /// output eight samples at a time.
 #[target_feature(enable = "avx2,fma,avx512f")]
 unsafe fn kernel<const FRAMES: usize>(
-    (tables, run, weights, end): ([&[f32]; 2], &FrameRun, &Weights<'_>, usize),
+    (tables, run, t, end): ([&[f32]; 2], &FrameRun, &[f32; CONTROL_BLOCK], usize),
     lanes: &mut UnisonLanes,
     out_l: &mut [f32],
     out_r: &mut [f32],
@@ -126,8 +130,6 @@ unsafe fn kernel<const FRAMES: usize>(
     let len = end - run.start;
     let frame_a = tables[0].as_ptr().add(run.a);
     let frame_b = tables[0].as_ptr().add(run.b);
-    let frame_c = tables[1].as_ptr().add(run.c);
-    let frame_d = tables[1].as_ptr().add(run.d);
     let frac_scale = _mm512_set1_ps(1.0 / (1u32 << 24) as f32);
     let half = _mm512_set1_ps(0.5);
     let mut phase = load_u32(&lanes.phase);
@@ -142,20 +144,7 @@ unsafe fn kernel<const FRAMES: usize>(
     let mut acc_r = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
     let mut idx = [0u32; WIDTH];
     for (k, i) in (run.start..end).enumerate() {
-        let t = _mm512_set1_ps(weights.t[i]);
-        // A fade mixes four frames: one weight each (worked out once per
-        // block), a multiply and three fused multiply-adds per row.
-        let [w_a, w_b, w_c, w_d] = if FRAMES == 4 {
-            let w = &weights.mix[i];
-            [
-                _mm512_set1_ps(w[0]),
-                _mm512_set1_ps(w[1]),
-                _mm512_set1_ps(w[2]),
-                _mm512_set1_ps(w[3]),
-            ]
-        } else {
-            [t; 4]
-        };
+        let t = _mm512_set1_ps(t[i]);
         let at = _mm512_add_epi32(_mm512_srlv_epi32(phase, shift), offset);
         _mm512_storeu_si512(idx.as_mut_ptr().cast(), at);
         let mut rows = [_mm512_setzero_ps(); 4];
@@ -163,12 +152,6 @@ unsafe fn kernel<const FRAMES: usize>(
             let mut x = row(frame_a, &idx, j);
             if FRAMES == 2 {
                 x = _mm512_fmadd_ps(_mm512_sub_ps(row(frame_b, &idx, j), x), t, x);
-            }
-            if FRAMES == 4 {
-                x = _mm512_mul_ps(x, w_a);
-                x = _mm512_fmadd_ps(row(frame_b, &idx, j), w_b, x);
-                x = _mm512_fmadd_ps(row(frame_c, &idx, j), w_c, x);
-                x = _mm512_fmadd_ps(row(frame_d, &idx, j), w_d, x);
             }
             *r = x;
         }

@@ -422,11 +422,7 @@ pub fn render_reads(
                 // `same_layout` for the old table) and the ramps' offsets
                 // (frames of their sets) keep every read inside the tables.
                 unsafe {
-                    if simd == Simd::Avx512
-                        && lanes.count > 8
-                        && run.frames < 4
-                        && avx512_available()
-                    {
+                    if simd == Simd::Avx512 && avx512_available() {
                         super::avx512::render(tables, run, &weights, lanes, out_l, out_r)
                     } else {
                         super::avx2::render(tables, run, &weights, lanes, out_l, out_r)
