@@ -61,7 +61,13 @@ pub enum Simd {
 impl Simd {
     /// The fastest kernel this CPU runs.
     pub fn best() -> Self {
-        *Self::available().last().unwrap_or(&Self::Scalar)
+        if avx512_available() {
+            Self::Avx512
+        } else if avx2_available() {
+            Self::Avx2
+        } else {
+            Self::Scalar
+        }
     }
 
     /// Every kernel this CPU runs, slowest first (always starts with `Scalar`).
