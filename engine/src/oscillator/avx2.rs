@@ -111,10 +111,11 @@ unsafe fn interpolate(xm1: __m256, x0: __m256, x1: __m256, x2: __m256, z: __m256
     let odd1 = _mm256_sub_ps(x1, x0);
     let even2 = _mm256_add_ps(x2, xm1);
     let odd2 = _mm256_sub_ps(x2, xm1);
-    let c0 = mix(even1, 0.465_672_55, even2, 0.034_327_3);
-    let c1 = mix(odd1, 0.537_438_3, odd2, 0.154_294_63);
-    let c2 = mix(even1, -0.251_942_1, even2, 0.251_947_45);
-    let c3 = mix(odd1, -0.468_960_7, odd2, 0.155_788);
+    let [k0, k1, k2, k3] = super::INTERPOLATOR;
+    let c0 = mix(even1, k0[0], even2, k0[1]);
+    let c1 = mix(odd1, k1[0], odd2, k1[1]);
+    let c2 = mix(even1, k2[0], even2, k2[1]);
+    let c3 = mix(odd1, k3[0], odd2, k3[1]);
     _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_fmadd_ps(c3, z, c2), z, c1), z, c0)
 }
 

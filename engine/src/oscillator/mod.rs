@@ -66,6 +66,17 @@ impl FrameRamp {
     }
 }
 
+/// Niemitalo's optimal 4-point, 3rd-order interpolator's weights: polynomial
+/// coefficient `c_k` is `K[k][0]` times the inner pair's sum (`k` even) or
+/// difference (`k` odd) plus `K[k][1]` times the outer pair's. Shared by the
+/// scalar interpolator and the SIMD kernels.
+const INTERPOLATOR: [[f32; 2]; 4] = [
+    [0.465_672_55, 0.034_327_3],
+    [0.537_438_3, 0.154_294_63],
+    [-0.251_942_1, 0.251_947_45],
+    [-0.468_960_7, 0.155_788],
+];
+
 /// Niemitalo's optimal 4-point, 3rd-order interpolator for 4× oversampled input.
 #[inline(always)]
 fn interpolate(xm1: f32, x0: f32, x1: f32, x2: f32, frac: f32) -> f32 {
@@ -74,10 +85,11 @@ fn interpolate(xm1: f32, x0: f32, x1: f32, x2: f32, frac: f32) -> f32 {
     let odd1 = x1 - x0;
     let even2 = x2 + xm1;
     let odd2 = x2 - xm1;
-    let c0 = even1 * 0.465_672_55 + even2 * 0.034_327_3;
-    let c1 = odd1 * 0.537_438_3 + odd2 * 0.154_294_63;
-    let c2 = even1 * -0.251_942_1 + even2 * 0.251_947_45;
-    let c3 = odd1 * -0.468_960_7 + odd2 * 0.155_788;
+    let [k0, k1, k2, k3] = INTERPOLATOR;
+    let c0 = even1 * k0[0] + even2 * k0[1];
+    let c1 = odd1 * k1[0] + odd2 * k1[1];
+    let c2 = even1 * k2[0] + even2 * k2[1];
+    let c3 = odd1 * k3[0] + odd2 * k3[1];
     ((c3 * z + c2) * z + c1) * z + c0
 }
 
