@@ -201,7 +201,7 @@ impl FilterBatch {
     /// `m % 2`. Every sample, all eight lanes take their step side by side
     /// (states and coefficients as arrays, so the compiler steps them in
     /// vector registers), each with the scalar filter's own arithmetic.
-    // The sample loop reads sample `i` of eight blocks.
+    // The lane loop indexes several lane arrays at once.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn run_with(
@@ -211,7 +211,6 @@ impl FilterBatch {
         output: impl Fn(f32, f32, f32, f32) -> f32,
     ) {
         const LANES: usize = FILTER_LANES * 2;
-        let lane = |m: usize| (m / 2, m % 2);
         let coef = |f: fn(&SvfCoefs) -> f32| -> [f32; LANES] {
             std::array::from_fn(|m| f(&self.coefs[m / 2]))
         };
@@ -222,32 +221,19 @@ impl FilterBatch {
             coef(|c| c.k),
         );
         let wet: [f32; LANES] = std::array::from_fn(|m| self.wet[m / 2]);
-        let mut ic1: [f32; LANES] = std::array::from_fn(|m| {
-            let (v, ch) = lane(m);
-            self.state[v][ch].ic1
-        });
-        let mut ic2: [f32; LANES] = std::array::from_fn(|m| {
-            let (v, ch) = lane(m);
-            self.state[v][ch].ic2
-        });
+        let state = self.state.as_flattened_mut();
+        let mut ic1: [f32; LANES] = std::array::from_fn(|m| state[m].ic1);
+        let mut ic2: [f32; LANES] = std::array::from_fn(|m| state[m].ic2);
+        let channels = blocks.as_flattened_mut();
         for i in 0..n.min(crate::CONTROL_BLOCK) {
-            let x: [f32; LANES] = std::array::from_fn(|m| {
-                let (v, ch) = lane(m);
-                blocks[v][ch][i]
-            });
-            let mut y = [0.0f32; LANES];
+            let x: [f32; LANES] = std::array::from_fn(|m| channels[m][i]);
             for m in 0..LANES {
                 let (v1, v2) = step(a1[m], a2[m], a3[m], &mut ic1[m], &mut ic2[m], x[m]);
-                y[m] = x[m] + (output(k[m], x[m], v1, v2) - x[m]) * wet[m];
-            }
-            for (m, y) in y.into_iter().enumerate() {
-                let (v, ch) = lane(m);
-                blocks[v][ch][i] = y;
+                channels[m][i] = x[m] + (output(k[m], x[m], v1, v2) - x[m]) * wet[m];
             }
         }
-        for m in 0..LANES {
-            let (v, ch) = lane(m);
-            self.state[v][ch] = Svf {
+        for (m, svf) in state.iter_mut().enumerate() {
+            *svf = Svf {
                 ic1: ic1[m],
                 ic2: ic2[m],
             };
