@@ -2,49 +2,31 @@
 //! factory wavetables computed in code from [`nwt_model::Shape`]s.
 
 use crate::wavetable::{TableError, WavetableSet};
-use nice_plug::prelude::Enum;
 use nwt_model::Shape;
 
-/// The `table` parameter: the neural table decoded from the anchors and
-/// macros, or a factory table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum TableSource {
-    /// The table the decoder worker builds from the anchors and macro knobs.
-    #[id = "neural"]
-    #[name = "Neural"]
-    Neural,
-    /// Sine → triangle → saw → square.
-    #[id = "basic"]
-    #[name = "Basic Shapes"]
-    Basic,
-    /// A single saw frame (the Init sound).
-    #[id = "saw"]
-    #[name = "Saw"]
-    Saw,
-    /// A pulse narrowing from 50 % to 3 % duty.
-    #[id = "pulse"]
-    #[name = "Pulse Width"]
-    Pulse,
-    /// Spectral tilt from dark to bright.
-    #[id = "tilt"]
-    #[name = "Harmonic Sweep"]
-    Tilt,
-    /// Odd harmonics only, dark to bright.
-    #[id = "odd"]
-    #[name = "Odd Harmonics"]
-    Odd,
-    /// Vowel formants a-e-i-o-u.
-    #[id = "formant"]
-    #[name = "Formant Vowels"]
-    Formant,
-    /// Organ drawbar registrations.
-    #[id = "organ"]
-    #[name = "Organ Drawbars"]
-    Organ,
-    /// A wavetable the user imported (a Serum/Vital/Surge WAV), played as it is.
-    #[id = "user"]
-    #[name = "Imported"]
-    User,
+crate::stable_enum! {
+    /// The `table` parameter: the neural table decoded from the anchors and
+    /// macros, or a factory table.
+    pub enum TableSource: 65 {
+        /// The table the decoder worker builds from the anchors and macro knobs.
+        Neural = 0, "neural", "Neural";
+        /// Sine → triangle → saw → square.
+        Basic = 8, "basic", "Basic Shapes";
+        /// A single saw frame (the Init sound).
+        Saw = 16, "saw", "Saw";
+        /// A pulse narrowing from 50 % to 3 % duty.
+        Pulse = 24, "pulse", "Pulse Width";
+        /// Spectral tilt from dark to bright.
+        Tilt = 32, "tilt", "Harmonic Sweep";
+        /// Odd harmonics only, dark to bright.
+        Odd = 40, "odd", "Odd Harmonics";
+        /// Vowel formants a-e-i-o-u.
+        Formant = 48, "formant", "Formant Vowels";
+        /// Organ drawbar registrations.
+        Organ = 56, "organ", "Organ Drawbars";
+        /// A wavetable the user imported (a Serum/Vital/Surge WAV), played as it is.
+        User = 64, "user", "Imported";
+    }
 }
 
 impl TableSource {

@@ -1,23 +1,16 @@
 //! A topology-preserving state-variable filter (trapezoidal integration), stable
 //! under fast modulation, with low-, band- and high-pass outputs.
 
-use nice_plug::prelude::Enum;
-
-/// Which output of the state-variable filter a voice hears.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum FilterMode {
-    /// 12 dB/oct low-pass.
-    #[id = "lowpass"]
-    #[name = "Low Pass"]
-    LowPass,
-    /// Band-pass.
-    #[id = "bandpass"]
-    #[name = "Band Pass"]
-    BandPass,
-    /// 12 dB/oct high-pass.
-    #[id = "highpass"]
-    #[name = "High Pass"]
-    HighPass,
+crate::stable_enum! {
+    /// Which output of the state-variable filter a voice hears.
+    pub enum FilterMode: 33 {
+        /// 12 dB/oct low-pass.
+        LowPass = 0, "lowpass", "Low Pass";
+        /// Band-pass.
+        BandPass = 16, "bandpass", "Band Pass";
+        /// 12 dB/oct high-pass.
+        HighPass = 32, "highpass", "High Pass";
+    }
 }
 
 impl FilterMode {

@@ -1,68 +1,45 @@
 //! The global LFO: five shapes, free-running in Hz or synced to the host tempo.
 
-use nice_plug::prelude::Enum;
 use nwt_model::rng::Rng;
 
-/// LFO waveform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum LfoShape {
-    /// Sine.
-    #[id = "sine"]
-    Sine,
-    /// Triangle.
-    #[id = "triangle"]
-    Triangle,
-    /// Rising saw.
-    #[id = "saw"]
-    Saw,
-    /// Square.
-    #[id = "square"]
-    Square,
-    /// Sample and hold: a new random level each cycle.
-    #[id = "sample_hold"]
-    #[name = "Sample & Hold"]
-    SampleHold,
+crate::stable_enum! {
+    /// LFO waveform.
+    pub enum LfoShape: 33 {
+        /// Sine.
+        Sine = 0, "sine", "Sine";
+        /// Triangle.
+        Triangle = 8, "triangle", "Triangle";
+        /// Rising saw.
+        Saw = 16, "saw", "Saw";
+        /// Square.
+        Square = 24, "square", "Square";
+        /// Sample and hold: a new random level each cycle.
+        SampleHold = 32, "sample_hold", "Sample & Hold";
+    }
 }
 
-/// Tempo-synced LFO period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum LfoDivision {
-    /// A sixteenth note.
-    #[id = "1/16"]
-    #[name = "1/16"]
-    Sixteenth,
-    /// An eighth note.
-    #[id = "1/8"]
-    #[name = "1/8"]
-    Eighth,
-    /// A quarter-note triplet.
-    #[id = "1/4t"]
-    #[name = "1/4 T"]
-    QuarterTriplet,
-    /// A quarter note.
-    #[id = "1/4"]
-    #[name = "1/4"]
-    Quarter,
-    /// A dotted quarter note.
-    #[id = "1/4d"]
-    #[name = "1/4 D"]
-    QuarterDotted,
-    /// Half a bar.
-    #[id = "1/2"]
-    #[name = "1/2"]
-    Half,
-    /// One bar of 4/4.
-    #[id = "1"]
-    #[name = "1 bar"]
-    Bar,
-    /// Two bars.
-    #[id = "2"]
-    #[name = "2 bars"]
-    TwoBars,
-    /// Four bars.
-    #[id = "4"]
-    #[name = "4 bars"]
-    FourBars,
+crate::stable_enum! {
+    /// Tempo-synced LFO period.
+    pub enum LfoDivision: 65 {
+        /// A sixteenth note.
+        Sixteenth = 0, "1/16", "1/16";
+        /// An eighth note.
+        Eighth = 8, "1/8", "1/8";
+        /// A quarter-note triplet.
+        QuarterTriplet = 16, "1/4t", "1/4 T";
+        /// A quarter note.
+        Quarter = 24, "1/4", "1/4";
+        /// A dotted quarter note.
+        QuarterDotted = 32, "1/4d", "1/4 D";
+        /// Half a bar.
+        Half = 40, "1/2", "1/2";
+        /// One bar of 4/4.
+        Bar = 48, "1", "1 bar";
+        /// Two bars.
+        TwoBars = 56, "2", "2 bars";
+        /// Four bars.
+        FourBars = 64, "4", "4 bars";
+    }
 }
 
 impl LfoDivision {

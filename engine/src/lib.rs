@@ -22,6 +22,7 @@ pub mod neural;
 pub mod offline;
 pub mod oscillator;
 pub mod params;
+pub mod stable_enum;
 pub mod synth;
 pub mod telemetry;
 pub mod voice;

@@ -26,112 +26,66 @@ pub const LEVEL_DB: f32 = 24.0;
 /// Octaves of LFO rate for amount 1 and a full source.
 pub const LFO_RATE_OCTAVES: f32 = 4.0;
 
-/// What a slot reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum ModSource {
-    /// Nothing: the slot is off.
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    /// The mod wheel (CC 1), `0..=1`, shared.
-    #[id = "mod_wheel"]
-    #[name = "Mod Wheel"]
-    ModWheel,
-    /// Channel aftertouch, `0..=1`, shared (in MPE mode: the master channel's).
-    #[id = "aftertouch"]
-    #[name = "Aftertouch"]
-    Aftertouch,
-    /// A voice's own pressure, `0..=1`: polyphonic aftertouch, a CLAP pressure
-    /// expression, or (in MPE mode) its member channel's pressure.
-    #[id = "poly_pressure"]
-    #[name = "Poly Pressure"]
-    PolyPressure,
-    /// The note-on velocity, `0..=1`.
-    #[id = "velocity"]
-    #[name = "Velocity"]
-    Velocity,
-    /// Timbre, `-1..=1` around the centre: CC 74 on the voice's channel (MPE's
-    /// third dimension) or a CLAP brightness expression; 64 reads as 0.
-    #[id = "timbre"]
-    #[name = "Timbre (CC 74)"]
-    Timbre,
+crate::stable_enum! {
+    /// What a slot reads.
+    pub enum ModSource: 61 {
+        /// Nothing: the slot is off.
+        Off = 0, "off", "Off";
+        /// The mod wheel (CC 1), `0..=1`, shared.
+        ModWheel = 12, "mod_wheel", "Mod Wheel";
+        /// Channel aftertouch, `0..=1`, shared (in MPE mode: the master channel's).
+        Aftertouch = 24, "aftertouch", "Aftertouch";
+        /// A voice's own pressure, `0..=1`: polyphonic aftertouch, a CLAP pressure
+        /// expression, or (in MPE mode) its member channel's pressure.
+        PolyPressure = 36, "poly_pressure", "Poly Pressure";
+        /// The note-on velocity, `0..=1`.
+        Velocity = 48, "velocity", "Velocity";
+        /// Timbre, `-1..=1` around the centre: CC 74 on the voice's channel (MPE's
+        /// third dimension) or a CLAP brightness expression; 64 reads as 0.
+        Timbre = 60, "timbre", "Timbre (CC 74)";
+    }
 }
 
-/// What a slot moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum ModDestination {
-    /// Table position (amount 1 = the whole table).
-    #[id = "position"]
-    #[name = "Position"]
-    Position,
-    /// Filter cutoff (amount 1 = 60 semitones).
-    #[id = "cutoff"]
-    #[name = "Cutoff"]
-    Cutoff,
-    /// Pitch (amount 1 = 12 semitones).
-    #[id = "pitch"]
-    #[name = "Pitch"]
-    Pitch,
-    /// A voice's level (amount 1 = 24 dB).
-    #[id = "level"]
-    #[name = "Level"]
-    Level,
-    /// LFO rate (amount 1 = 4 octaves).
-    #[id = "lfo_rate"]
-    #[name = "LFO Rate"]
-    LfoRate,
-    /// Macro 1 (amount 1 = the knob's whole half range).
-    #[id = "macro_1"]
-    #[name = "Macro 1"]
-    Macro1,
-    /// Macro 2.
-    #[id = "macro_2"]
-    #[name = "Macro 2"]
-    Macro2,
-    /// Macro 3.
-    #[id = "macro_3"]
-    #[name = "Macro 3"]
-    Macro3,
-    /// Macro 4.
-    #[id = "macro_4"]
-    #[name = "Macro 4"]
-    Macro4,
-    /// Macro 5.
-    #[id = "macro_5"]
-    #[name = "Macro 5"]
-    Macro5,
-    /// Macro 6.
-    #[id = "macro_6"]
-    #[name = "Macro 6"]
-    Macro6,
-    /// Macro 7.
-    #[id = "macro_7"]
-    #[name = "Macro 7"]
-    Macro7,
-    /// Macro 8.
-    #[id = "macro_8"]
-    #[name = "Macro 8"]
-    Macro8,
-    /// The Brightness knob (amount 1 = the knob's whole half range).
-    #[id = "brightness"]
-    #[name = "Brightness"]
-    Brightness,
-    /// The Warmth knob.
-    #[id = "warmth"]
-    #[name = "Warmth"]
-    Warmth,
-    /// The Richness knob.
-    #[id = "richness"]
-    #[name = "Richness"]
-    Richness,
-    /// The Odd/Even knob.
-    #[id = "odd_even"]
-    #[name = "Odd/Even"]
-    OddEven,
-    /// The Formant knob.
-    #[id = "formant"]
-    #[name = "Formant"]
-    Formant,
+crate::stable_enum! {
+    /// What a slot moves.
+    pub enum ModDestination: 69 {
+        /// Table position (amount 1 = the whole table).
+        Position = 0, "position", "Position";
+        /// Filter cutoff (amount 1 = 60 semitones).
+        Cutoff = 4, "cutoff", "Cutoff";
+        /// Pitch (amount 1 = 12 semitones).
+        Pitch = 8, "pitch", "Pitch";
+        /// A voice's level (amount 1 = 24 dB).
+        Level = 12, "level", "Level";
+        /// LFO rate (amount 1 = 4 octaves).
+        LfoRate = 16, "lfo_rate", "LFO Rate";
+        /// Macro 1 (amount 1 = the knob's whole half range).
+        Macro1 = 20, "macro_1", "Macro 1";
+        /// Macro 2.
+        Macro2 = 24, "macro_2", "Macro 2";
+        /// Macro 3.
+        Macro3 = 28, "macro_3", "Macro 3";
+        /// Macro 4.
+        Macro4 = 32, "macro_4", "Macro 4";
+        /// Macro 5.
+        Macro5 = 36, "macro_5", "Macro 5";
+        /// Macro 6.
+        Macro6 = 40, "macro_6", "Macro 6";
+        /// Macro 7.
+        Macro7 = 44, "macro_7", "Macro 7";
+        /// Macro 8.
+        Macro8 = 48, "macro_8", "Macro 8";
+        /// The Brightness knob (amount 1 = the knob's whole half range).
+        Brightness = 52, "brightness", "Brightness";
+        /// The Warmth knob.
+        Warmth = 56, "warmth", "Warmth";
+        /// The Richness knob.
+        Richness = 60, "richness", "Richness";
+        /// The Odd/Even knob.
+        OddEven = 64, "odd_even", "Odd/Even";
+        /// The Formant knob.
+        Formant = 68, "formant", "Formant";
+    }
 }
 
 impl ModDestination {

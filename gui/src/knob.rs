@@ -75,6 +75,9 @@ pub(crate) fn menu_items(ui: &mut Ui, param: ParamPtr, units: bool) -> Option<f3
         let v = i as f32 / steps as f32;
         // SAFETY: as in `read`.
         let label = unsafe { param.normalized_value_to_string(v, units) };
+        if is_free_enum_code(param, &label, v) {
+            continue;
+        }
         if ui
             .selectable_label((v - value).abs() < 0.5 / steps as f32, label)
             .clicked()
@@ -83,6 +86,18 @@ pub(crate) fn menu_items(ui: &mut Ui, param: ParamPtr, units: bool) -> Option<f3
         }
     }
     picked
+}
+
+/// Whether step `v` of an enum parameter is a free code (room kept for
+/// variants to come, see `nwt_engine::stable_enum`): its text names a
+/// variant whose own step is another, so the menu lists that variant once.
+fn is_free_enum_code(param: ParamPtr, label: &str, v: f32) -> bool {
+    if !matches!(param, ParamPtr::EnumParam(_)) {
+        return false;
+    }
+    // SAFETY: as in `read`.
+    let own = unsafe { param.string_to_normalized_value(label) };
+    own.is_some_and(|own| (own - v).abs() > 1e-6)
 }
 
 /// Sets `param` to `normalized` as one host gesture.

@@ -59,7 +59,7 @@ impl SoundLibrary for PluginLibrary {
         p.validate(&SynthParams::default())
             .map_err(|e| e.to_string())?;
         Ok(Sound {
-            values: p.params,
+            values: p.plain_values(),
             anchors: p.anchors,
         })
     }

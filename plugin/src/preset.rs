@@ -1,23 +1,27 @@
 //! Presets: a versioned JSON file holding every parameter by its stable id and
 //! the anchor slots.
 //!
-//! Values are stored as plain values (Hz, ms, semitones; an enum's variant
-//! index; 0/1 for switches). Loading validates the whole file before touching
-//! a parameter, so a broken or newer file changes nothing.
+//! Values are stored as plain values (Hz, ms, semitones; 0/1 for switches),
+//! and an enum parameter's value as its variant's stable id (`"lowpass"`).
+//! Loading validates the whole file before touching a parameter, so a broken
+//! or newer file changes nothing.
 //!
 //! Versions: 1 had no neural table (no anchors; `table` 0 was the first
 //! factory table). 2 added the `Neural` table source in front of the factory
 //! tables, the macro knobs and the anchors; a version-1 file is migrated on
-//! load by shifting `table` by one, so it keeps sounding as it did.
+//! load by shifting `table` by one, so it keeps sounding as it did. 3 stores
+//! enum values by id instead of the variant's index; a version-2 file's
+//! indices are read as the variants they were (`EnumCodes::v2_spread`).
 
 use nwt_engine::neural::Anchors;
+use nwt_engine::params::enum_codes;
 use nwt_engine::SynthParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The preset format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The `format` field of every preset file.
 pub const FORMAT_NAME: &str = "neural-wavetable-preset";
 /// Longest imported cycle an anchor may hold, in samples.
@@ -40,8 +44,8 @@ pub struct Preset {
     /// Who made it.
     #[serde(default)]
     pub author: String,
-    /// Plain value of every parameter by stable id.
-    pub params: BTreeMap<String, f32>,
+    /// Every parameter by stable id: its plain value, or an enum's variant id.
+    pub params: BTreeMap<String, PresetValue>,
     /// The anchor slots A–D (absent in version 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchors: Option<Anchors>,
@@ -49,6 +53,48 @@ pub struct Preset {
     /// settings sound as saved only with that model; other models still load it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+}
+
+/// One parameter's value in a preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PresetValue {
+    /// A plain value (Hz, ms, dB, 0/1 for a switch).
+    Number(f32),
+    /// An enum parameter's variant, by its stable id.
+    Id(String),
+}
+
+impl PresetValue {
+    /// The number, if this is one.
+    pub fn number(&self) -> Option<f32> {
+        match self {
+            PresetValue::Number(v) => Some(*v),
+            PresetValue::Id(_) => None,
+        }
+    }
+
+    /// The value for parameter `id`, `plain` as `SynthParams::plain_values`
+    /// gives it: an enum's code becomes its variant's id.
+    pub fn from_plain(id: &str, plain: f32) -> Self {
+        match enum_codes(id) {
+            Some(codes) if plain.is_finite() => {
+                PresetValue::Id((codes.id_of)(plain.round().max(0.0) as usize).to_string())
+            }
+            _ => PresetValue::Number(plain),
+        }
+    }
+
+    /// The plain value for parameter `id` (an enum's code for a variant id),
+    /// or `None` when it is not a finite number or not a variant of `id`.
+    pub fn plain(&self, id: &str) -> Option<f32> {
+        match self {
+            PresetValue::Number(v) => v.is_finite().then_some(*v),
+            PresetValue::Id(variant) => enum_codes(id)
+                .and_then(|codes| (codes.code_of)(variant))
+                .map(|c| c as f32),
+        }
+    }
 }
 
 /// Why a preset could not be loaded.
@@ -77,8 +123,8 @@ pub enum PresetError {
     /// A parameter id this build does not know.
     #[error("preset sets unknown parameter `{0}`")]
     UnknownParam(String),
-    /// A value that is not a finite number.
-    #[error("preset value for `{0}` is not a finite number")]
+    /// A value that is not a finite number, or not one of the enum's variants.
+    #[error("preset value for `{0}` is not a finite number or a known choice")]
     BadValue(String),
     /// An anchor the model cannot use.
     #[error("preset anchor {slot}: {reason}")]
@@ -162,7 +208,14 @@ pub const PRESET_EXTENSION: &str = "nwtpreset";
 impl Preset {
     /// Captures the current values of `params`.
     pub fn capture(params: &SynthParams, name: &str, category: &str, author: &str) -> Self {
-        let values = params.plain_values();
+        let values = params
+            .plain_values()
+            .into_iter()
+            .map(|(id, plain)| {
+                let value = PresetValue::from_plain(&id, plain);
+                (id, value)
+            })
+            .collect();
         Self {
             format: FORMAT_NAME.to_string(),
             version: FORMAT_VERSION,
@@ -195,11 +248,22 @@ impl Preset {
         }
         if preset.version < 2 {
             // Version 2 put the `Neural` source before the factory tables.
-            if let Some(table) = preset.params.get_mut("table") {
+            if let Some(PresetValue::Number(table)) = preset.params.get_mut("table") {
                 *table += 1.0;
             }
-            preset.version = FORMAT_VERSION;
         }
+        if preset.version < 3 {
+            // Versions 1 and 2 stored an enum's variant index.
+            for (id, value) in preset.params.iter_mut() {
+                if let (Some(codes), PresetValue::Number(index)) = (enum_codes(id), &*value) {
+                    if index.is_finite() {
+                        let code = (index.round().max(0.0) as usize) * codes.v2_spread;
+                        *value = PresetValue::Id((codes.id_of)(code).to_string());
+                    }
+                }
+            }
+        }
+        preset.version = FORMAT_VERSION;
         // Anchors saved as latents of the first model become the cycles
         // those latents stood for (the current model reads other latents).
         if let Some(anchors) = preset.anchors.as_mut() {
@@ -275,11 +339,20 @@ impl Preset {
             if !ids.contains(id) {
                 return Err(PresetError::UnknownParam(id.clone()));
             }
-            if !value.is_finite() {
+            if value.plain(id).is_none() {
                 return Err(PresetError::BadValue(id.clone()));
             }
         }
         Ok(())
+    }
+
+    /// Every value the preset sets as a plain value (an enum's code); values
+    /// that do not resolve are left out (`validate` reports them).
+    pub fn plain_values(&self) -> BTreeMap<String, f32> {
+        self.params
+            .iter()
+            .filter_map(|(id, value)| Some((id.clone(), value.plain(id)?)))
+            .collect()
     }
 
     /// Loads the preset as a whole sound: after checking it, every parameter
@@ -296,9 +369,9 @@ impl Preset {
     /// error nothing has changed. Parameters the preset omits keep their value.
     pub fn apply(&self, params: &SynthParams, sample_rate: f32) -> Result<(), PresetError> {
         self.validate(params)?;
-        for (id, value) in &self.params {
+        for (id, plain) in self.plain_values() {
             params
-                .set_by_id(id, &value.to_string(), sample_rate)
+                .set_by_id(&id, &plain.to_string(), sample_rate)
                 .expect("ids and values were checked above");
         }
         if let Some(anchors) = &self.anchors {
@@ -347,11 +420,14 @@ mod tests {
             again.apply(&params, 48_000.0).unwrap();
             let captured = Preset::capture(&params, &name, &preset.category, &preset.author);
             for (id, v) in &preset.params {
-                let got = captured.params[id];
-                assert!(
-                    (got - v).abs() <= 1e-4 * v.abs().max(1.0),
-                    "{name} {id}: {v} vs {got}"
-                );
+                let got = &captured.params[id];
+                match (v.number(), got.number()) {
+                    (Some(v), Some(got)) => assert!(
+                        (got - v).abs() <= 1e-4 * v.abs().max(1.0),
+                        "{name} {id}: {v} vs {got}"
+                    ),
+                    _ => assert_eq!(v, got, "{name} {id}"),
+                }
             }
         }
     }
@@ -390,7 +466,8 @@ mod tests {
         let params = SynthParams::default();
         let before = Preset::capture(&params, "x", "", "");
         let mut bad = Preset::factory("Acid Squelch").unwrap();
-        bad.params.insert("no_such_param".into(), 1.0);
+        bad.params
+            .insert("no_such_param".into(), PresetValue::Number(1.0));
         assert!(matches!(
             bad.apply(&params, 48_000.0),
             Err(PresetError::UnknownParam(_))
@@ -428,6 +505,74 @@ mod tests {
             nwt_engine::factory::TableSource::Pulse
         );
         assert_eq!(params.anchors_snapshot(), anchors_before);
+    }
+
+    #[test]
+    fn version_2_presets_keep_their_enum_choices() {
+        use nwt_engine::filter::FilterMode;
+        use nwt_engine::lfo::{LfoDivision, LfoShape};
+        use nwt_engine::modulation::{ModDestination, ModSource};
+        // Written by version 2: enums by their variant's index.
+        let v2 = r#"{"format": "neural-wavetable-preset", "version": 2, "name": "Old Lead",
+                     "params": {"table": 3, "filter_mode": 2, "lfo_shape": 4,
+                                "lfo_division": 2, "phase_mode": 1, "macro_mode": 1,
+                                "mod_source_1": 4, "mod_destination_1": 17,
+                                "mod_source_2": 5, "mod_destination_2": 6}}"#;
+        let preset = Preset::from_json(v2).unwrap();
+        assert_eq!(preset.version, FORMAT_VERSION);
+        assert_eq!(
+            preset.params["filter_mode"],
+            PresetValue::Id("highpass".into())
+        );
+        let params = SynthParams::default();
+        preset.apply(&params, 48_000.0).unwrap();
+        assert_eq!(
+            params.table.value(),
+            nwt_engine::factory::TableSource::Pulse
+        );
+        assert_eq!(params.filter_mode.value(), FilterMode::HighPass);
+        assert_eq!(params.lfo_shape.value(), LfoShape::SampleHold);
+        assert_eq!(params.lfo_division.value(), LfoDivision::QuarterTriplet);
+        assert_eq!(
+            params.phase_mode.value(),
+            nwt_engine::params::PhaseMode::Random
+        );
+        assert_eq!(
+            params.macro_mode.value(),
+            nwt_engine::neural::MacroMode::Path
+        );
+        assert_eq!(params.modulation[0].source.value(), ModSource::Velocity);
+        assert_eq!(
+            params.modulation[0].destination.value(),
+            ModDestination::Formant
+        );
+        assert_eq!(params.modulation[1].source.value(), ModSource::Timbre);
+        assert_eq!(
+            params.modulation[1].destination.value(),
+            ModDestination::Macro2
+        );
+        // Saved again, enums are written by id.
+        let json = Preset::capture(&params, "Old Lead", "", "").to_json();
+        assert!(json.contains(r#""filter_mode": "highpass""#), "{json}");
+        assert!(json.contains(r#""mod_destination_1": "formant""#), "{json}");
+    }
+
+    #[test]
+    fn an_unknown_choice_is_refused() {
+        let v3 = r#"{"format": "neural-wavetable-preset", "version": 3, "name": "Odd",
+                     "params": {"filter_mode": "ladder"}}"#;
+        let preset = Preset::from_json(v3).unwrap();
+        let params = SynthParams::default();
+        assert!(matches!(
+            preset.apply(&params, 48_000.0),
+            Err(PresetError::BadValue(_))
+        ));
+        let v3 = r#"{"format": "neural-wavetable-preset", "version": 3, "name": "Odd",
+                     "params": {"cutoff": "bright"}}"#;
+        assert!(Preset::from_json(v3)
+            .unwrap()
+            .apply(&params, 48_000.0)
+            .is_err());
     }
 
     #[test]
@@ -495,6 +640,14 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(!p.name.is_empty() && !p.author.is_empty(), "{file}");
             assert!(p.anchors.is_some(), "{file} has no anchors");
+            // Written in the current format: every enum by its variant's id.
+            let raw: Preset = serde_json::from_str(json).unwrap();
+            assert_eq!(raw.version, FORMAT_VERSION, "{file}");
+            for (id, value) in &raw.params {
+                if enum_codes(id).is_some() {
+                    assert!(matches!(value, PresetValue::Id(_)), "{file}: {id} by index");
+                }
+            }
         }
         let names = factory_names();
         let mut unique = names.clone();

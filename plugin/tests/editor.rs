@@ -387,7 +387,7 @@ fn save_as_writes_a_user_preset_that_loads_back() {
     assert!(file.is_file(), "the preset file exists: {}", file.display());
     let saved = neural_wavetable::preset::Preset::load(&file).unwrap();
     assert_eq!(saved.name, "Editor Test Saw");
-    assert!((saved.params["detune"] - detune).abs() < 1e-6);
+    assert!((saved.params["detune"].number().unwrap() - detune).abs() < 1e-6);
     let (current, dirty) = h
         .state()
         .current_preset()
@@ -434,7 +434,7 @@ fn save_as_writes_a_user_preset_that_loads_back() {
     h.get_by_label("Save").click();
     h.run_steps(2);
     let saved = neural_wavetable::preset::Preset::load(&renamed).unwrap();
-    assert!((saved.params["detune"] - params.detune.value()).abs() < 1e-6);
+    assert!((saved.params["detune"].number().unwrap() - params.detune.value()).abs() < 1e-6);
     assert!(!file.exists(), "no second file was made");
 }
 

@@ -162,8 +162,9 @@ impl SynthParams {
     }
 
     /// Sets a parameter by stable id from a plain value ("-12", "440", "0.5"; an
-    /// enum's variant index) or, failing that, its display text ("Low Pass",
-    /// "-12 dB"), with the value clamped to the parameter's range. For offline
+    /// enum's code, see [`crate::stable_enum`]) or, failing that, its display
+    /// text ("Low Pass", "-12 dB") or an enum variant's stable id
+    /// ("lowpass"), with the value clamped to the parameter's range. For offline
     /// rendering and tests; a host sets values through nice-plug.
     pub fn set_by_id(&self, id: &str, text: &str, sample_rate: f32) -> Result<(), ParamError> {
         let ptr = &self.ptr(id)?;
@@ -176,7 +177,13 @@ impl SynthParams {
             match text.trim().parse::<f32>() {
                 Ok(plain) if plain.is_finite() => ptr.preview_normalized(plain),
                 Ok(_) => return Err(bad()),
-                Err(_) => ptr.string_to_normalized_value(text).ok_or_else(bad)?,
+                Err(_) => match ptr.string_to_normalized_value(text) {
+                    Some(normalized) => normalized,
+                    None => enum_codes(id)
+                        .and_then(|codes| (codes.code_of)(text.trim()))
+                        .map(|code| ptr.preview_normalized(code as f32))
+                        .ok_or_else(bad)?,
+                },
             }
         };
         if !normalized.is_finite() {

@@ -17,10 +17,12 @@ use std::sync::{Arc, RwLock};
 
 mod builders;
 mod editor_memory;
+mod enum_codes;
 mod methods;
 
 use builders::*;
 pub use editor_memory::EditorMemory;
+pub use enum_codes::{enum_codes, EnumCodes};
 
 /// Polyphonic modulation id of `position`.
 pub const POLY_POSITION: u32 = 0;
@@ -33,17 +35,16 @@ pub const POLY_PITCH: u32 = 2;
 /// chord sits at the factory bank's loudness (`neural_wavetable::loudness`).
 pub const DEFAULT_GAIN_DB: f32 = -19.7;
 
-/// Start phase of each note's oscillators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum PhaseMode {
-    /// Every note starts the same way: its first oscillator at the `phase`
-    /// parameter; with detuned unison the others at fixed offsets from it
-    /// (without detune the voices are one sound and start together).
-    #[id = "fixed"]
-    Fixed,
-    /// Every oscillator starts at a random phase.
-    #[id = "random"]
-    Random,
+crate::stable_enum! {
+    /// Start phase of each note's oscillators.
+    pub enum PhaseMode: 17 {
+        /// Every note starts the same way: its first oscillator at the `phase`
+        /// parameter; with detuned unison the others at fixed offsets from it
+        /// (without detune the voices are one sound and start together).
+        Fixed = 0, "fixed", "Fixed";
+        /// Every oscillator starts at a random phase.
+        Random = 16, "random", "Random";
+    }
 }
 
 /// All parameters of Neural Wavetable. The defaults are the `Init` sound: a
