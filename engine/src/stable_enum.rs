@@ -13,6 +13,12 @@
 //! before the change keeps its meaning too. A free code reads, displays and
 //! parses as the nearest assigned code below it (so a host's value-to-text and
 //! text-to-value round trip); the editor's menus list each variant once.
+//!
+//! The DAW state stores an enum parameter's code (nice-plug writes the plain
+//! value when an enum has no ids): a host that set a free code gets exactly
+//! that value back after a save and load, as hosts and clap-validator check.
+//! Presets store the variant's id. State saved before the codes held ids;
+//! the plugin's `filter_state` turns them into codes.
 //! `engine/tests/enum_automation.rs` checks every enum parameter's
 //! (variant id, normalised value) against a committed snapshot.
 
@@ -144,9 +150,11 @@ macro_rules! stable_enum {
                 &NAMES
             }
 
+            /// `None`: nice-plug then saves the DAW state's value as the code
+            /// itself (as stable as the id, see the module docs), so a free
+            /// code a host set comes back exactly as it was.
             fn ids() -> Option<&'static [&'static str]> {
-                static IDS: [&str; $codes] = $name::IDS;
-                Some(&IDS)
+                None
             }
 
             fn to_index(self) -> usize {

@@ -388,6 +388,21 @@ impl<C: ProcessContext<NeuralWavetable>> EventIo for HostEvents<'_, C> {
     }
 }
 
+/// DAW state saved before enum parameters had stable codes holds each enum's
+/// variant id; today's state holds the code. Turns the ids into codes.
+pub fn migrate_enum_ids(state: &mut PluginState) {
+    use nice_plug::plugin::ParamValue;
+    for (id, value) in state.params.iter_mut() {
+        if let (Some(codes), ParamValue::String(variant)) =
+            (nwt_engine::params::enum_codes(id), &*value)
+        {
+            if let Some(code) = (codes.code_of)(variant) {
+                *value = ParamValue::I32(code as i32);
+            }
+        }
+    }
+}
+
 impl Plugin for NeuralWavetable {
     const NAME: &'static str = "Neural Wavetable";
     const VENDOR: &'static str = "Neural Wavetable";
@@ -451,6 +466,10 @@ impl Plugin for NeuralWavetable {
 
     fn reset(&mut self) {
         self.synth.reset();
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        migrate_enum_ids(state);
     }
 
     fn process(
@@ -526,3 +545,32 @@ impl Vst3Plugin for NeuralWavetable {
 
 nice_export_clap!(NeuralWavetable);
 nice_export_vst3!(NeuralWavetable);
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+    use nice_plug::plugin::ParamValue;
+
+    #[test]
+    fn state_with_enum_ids_loads_as_codes() {
+        let json = r#"{"version": "0.1.0", "params": {
+            "filter_mode": {"string": "highpass"}, "mod_destination_2": {"string": "macro_3"},
+            "lfo_shape": {"string": "no_such_shape"}, "cutoff": {"f32": 900.0}}, "fields": {}}"#;
+        let mut state: PluginState = serde_json::from_str(json).unwrap();
+        migrate_enum_ids(&mut state);
+        use nwt_engine::filter::FilterMode;
+        use nwt_engine::modulation::ModDestination;
+        assert!(matches!(
+            state.params["filter_mode"],
+            ParamValue::I32(c) if c as usize == FilterMode::HighPass.code()
+        ));
+        assert!(matches!(
+            state.params["mod_destination_2"],
+            ParamValue::I32(c) if c as usize == ModDestination::Macro3.code()
+        ));
+        // An id no variant has is left for nice-plug to refuse (the
+        // parameter keeps its value).
+        assert!(matches!(state.params["lfo_shape"], ParamValue::String(_)));
+        assert!(matches!(state.params["cutoff"], ParamValue::F32(_)));
+    }
+}
