@@ -17,6 +17,9 @@
 //!   macro at rest, to tell the fades' cost from the pacing's (caches cool
 //!   while the audio thread sleeps between blocks).
 //! - `1_voice_x16_unison_neural` and `1_voice_x1_neural`: one note.
+//! - `64_voices_x16_unison_neural_static_rack`: the static case with every
+//!   effect of the rack on (drive, chorus, delay, reverb at their defaults);
+//!   `_rack_avx2` forces the AVX2 oscillator kernel on a CPU that has more.
 //!
 //! - `voices/…`: the 64 × 16 voices alone, with a table fade on every block
 //!   and without (see `voices_fading`).
@@ -121,18 +124,38 @@ fn synth(c: &mut Criterion) {
 
     let simd = Simd::best();
     println!("oscillator kernel: {}", simd.name());
-    for (name, notes, unison, simd) in [
-        ("64_voices_x16_unison_neural_static", 64, 16, simd),
+    for (name, notes, unison, simd, rack) in [
+        ("64_voices_x16_unison_neural_static", 64, 16, simd, false),
         (
             "64_voices_x16_unison_neural_static_scalar",
             64,
             16,
             Simd::Scalar,
+            false,
         ),
-        ("1_voice_x16_unison_neural", 1, 16, simd),
-        ("1_voice_x1_neural", 1, 1, simd),
+        (
+            "64_voices_x16_unison_neural_static_rack",
+            64,
+            16,
+            simd,
+            true,
+        ),
+        (
+            "64_voices_x16_unison_neural_static_rack_avx2",
+            64,
+            16,
+            Simd::Avx2,
+            true,
+        ),
+        ("1_voice_x16_unison_neural", 1, 16, simd, false),
+        ("1_voice_x1_neural", 1, 1, simd, false),
     ] {
         let (mut synth, _worker) = neural_synth(notes, unison, simd);
+        if rack {
+            for id in ["drive_on", "chorus_on", "delay_on", "reverb_on"] {
+                synth.params().set_by_id(id, "1", SR).unwrap();
+            }
+        }
         group.bench_function(name, |b| b.iter(|| block(&mut synth, &mut l, &mut r)));
         assert_eq!(synth.active_voices(), notes, "notes held throughout");
     }

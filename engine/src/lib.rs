@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod controllers;
+pub mod effects;
 pub mod envelope;
 pub mod events;
 pub mod factory;

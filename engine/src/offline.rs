@@ -33,22 +33,35 @@ pub struct TimedEvent {
 pub struct RenderOptions {
     /// Samples per `process` call.
     pub block_size: usize,
-    /// Longest tail rendered after the last release while voices still sound.
+    /// Longest tail rendered after the last event while voices or effect
+    /// tails still sound.
     pub max_tail: u64,
-    /// Tempo for the LFO's tempo sync.
+    /// Render exactly this many samples after the last event (a DAW export
+    /// with a fixed tail), whether or not anything still sounds.
+    pub fixed_tail: Option<u64>,
+    /// Once the voices have ended, the effects' tail is kept until it falls
+    /// below this level (linear; `None` keeps it until the rack sleeps at
+    /// −120 dB).
+    pub tail_floor: Option<f32>,
+    /// Tempo for the LFO's tempo sync and the synced delay.
     pub tempo: f64,
 }
 
 impl RenderOptions {
-    /// 512-sample blocks, up to 30 s of tail, 120 BPM.
+    /// 512-sample blocks, up to 30 s of tail kept down to −90 dBFS, 120 BPM.
     pub fn new(sample_rate: f32) -> Self {
         Self {
             block_size: 512,
             max_tail: (30.0 * sample_rate) as u64,
+            fixed_tail: None,
+            tail_floor: Some(TAIL_FLOOR),
             tempo: 120.0,
         }
     }
 }
+
+/// −90 dBFS: where a render's effect tail is cut.
+pub const TAIL_FLOOR: f32 = 3.162_277_7e-5;
 
 /// Rendered stereo audio.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,9 +152,19 @@ pub fn render_events_watched(
     let mut block_events = Vec::with_capacity(64);
     let mut next = 0;
     let mut pos = 0u64;
+    // Where the voices had all ended after the last event (the effects' tail
+    // follows).
+    let mut voices_done = None;
     loop {
-        let done = next >= timeline.len() && synth.active_voices() == 0;
-        if done || pos >= last_event + options.max_tail {
+        let events_done = next >= timeline.len();
+        if events_done && synth.active_voices() == 0 && voices_done.is_none() {
+            voices_done = Some(out.left.len());
+        }
+        let done = match options.fixed_tail {
+            Some(tail) => pos >= last_event + tail,
+            None => (events_done && !synth.is_sounding()) || pos >= last_event + options.max_tail,
+        };
+        if done {
             break;
         }
         hook(pos, synth);
@@ -165,6 +188,14 @@ pub fn render_events_watched(
         out.left.extend_from_slice(&l);
         out.right.extend_from_slice(&r);
         pos = end;
+    }
+    if let (None, Some(floor), Some(from)) = (options.fixed_tail, options.tail_floor, voices_done) {
+        let last_loud = (from..out.left.len())
+            .rev()
+            .find(|&i| out.left[i].abs() >= floor || out.right[i].abs() >= floor)
+            .map_or(from, |i| i + 1);
+        out.left.truncate(last_loud);
+        out.right.truncate(last_loud);
     }
     out
 }

@@ -185,3 +185,62 @@ fn alloc_guard_is_armed() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("was not caught"));
 }
+
+#[test]
+fn the_effects_rack_never_allocates() {
+    if std::env::var_os("NWT_ALLOC_PROBE").is_some() {
+        return;
+    }
+    let params = Arc::new(SynthParams::default());
+    for id in ["drive_on", "chorus_on", "delay_on", "reverb_on"] {
+        params.set_by_id(id, "1", SR).unwrap();
+    }
+    let mut synth = Synth::new(params.clone(), SR);
+    let effect_ids: Vec<String> = params
+        .ids()
+        .into_iter()
+        .filter(|id| {
+            ["drive_", "chorus_", "delay_", "reverb_"]
+                .iter()
+                .any(|p| id.starts_with(p))
+                && !id.ends_with("_on")
+        })
+        .collect();
+    assert!(effect_ids.len() >= 20, "{effect_ids:?}");
+    let mut rng = Rng::new(7);
+    let (mut left, mut right) = (vec![0.0f32; 4096], vec![0.0f32; 4096]);
+    let mut events = Vec::with_capacity(64);
+    for round in 0..200 {
+        let block = 1 + (rng.next_u32() % 2048) as usize;
+        for k in 0..3 {
+            let id = &effect_ids[(round * 3 + k) % effect_ids.len()];
+            let value = match rng.next_u32() % 5 {
+                0 => f32::NAN,
+                1 => 9.0,
+                _ => rng.bipolar().abs(),
+            };
+            params.set_normalized_by_id(id, value, SR).unwrap();
+        }
+        // Silence now and then, so the rack falls asleep and wakes again.
+        if round % 40 < 30 {
+            storm(&mut rng, block, &mut events);
+        } else {
+            events.clear();
+            events.push(SynthEvent::AllNotesOff { timing: 0 });
+        }
+        let mut io = SliceEvents::new(&events, 256);
+        let transport = Transport {
+            tempo: 40.0 + f64::from(rng.next_u32() % 200),
+            position_beats: None,
+        };
+        let (l, r) = (&mut left[..block], &mut right[..block]);
+        assert_no_alloc(|| synth.process(l, r, transport, &mut io));
+        assert!(
+            l.iter()
+                .chain(r.iter())
+                .all(|x| x.is_finite() && x.abs() < 100.0),
+            "round {round}"
+        );
+    }
+    assert_eq!(synth.sanitized_samples(), 0, "the sanitiser had work");
+}

@@ -34,7 +34,9 @@ pub fn short_name(name: &str) -> String {
             }
         }
     }
-    for prefix in ["Amp ", "Filter ", "LFO "] {
+    for prefix in [
+        "Amp ", "Filter ", "LFO ", "Drive ", "Chorus ", "Delay ", "Reverb ",
+    ] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return match rest.strip_prefix("> ") {
                 Some(target) => format!("To {target}"),
@@ -410,5 +412,6 @@ mod tests {
         assert_eq!(short_name("Cutoff"), "Cutoff");
         assert_eq!(short_name("Mod 3 Destination"), "Destination");
         assert_eq!(short_name("Mod Wheel"), "Mod Wheel");
+        assert_eq!(short_name("Reverb Pre-Delay"), "Pre-Delay");
     }
 }

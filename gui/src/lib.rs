@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod editor;
+pub mod effects;
 pub mod file_browser;
 pub mod history;
 pub mod keyboard;

@@ -514,7 +514,13 @@ impl Plugin for NeuralWavetable {
             self.repaint.request_repaint();
         }
         SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
-        ProcessStatus::KeepAlive
+        if self.synth.is_sounding() {
+            // A voice, or the reverb's or delay's tail: the host must keep
+            // calling even though no note is held.
+            ProcessStatus::KeepAlive
+        } else {
+            ProcessStatus::Normal
+        }
     }
 }
 

@@ -69,11 +69,12 @@ fn every_factory_preset_sounds_and_ends_in_silence() {
             0,
             "{name}: still sounding after 12 s of tail"
         );
-        // The render stops once every voice has ended; its last samples are the release's end.
+        // The render stops once every voice has ended and the effects' tails
+        // have died (kept down to -90 dBFS); its last samples are that end.
         let tail = &out.left[out.left.len().saturating_sub(32)..];
         let tail_peak = tail.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         assert!(
-            dbfs(tail_peak) < -100.0,
+            dbfs(tail_peak) < -85.0,
             "{name}: ends at {:.1} dBFS",
             dbfs(tail_peak)
         );
@@ -123,4 +124,80 @@ fn the_bank_is_level_matched_on_the_standard_chord() {
         one.momentary_max_lufs, one.peak_dbfs
     );
     assert!(one.peak_dbfs < PEAK_CEILING_DBFS);
+}
+
+/// Pads ring on in their effects after the dry voice has ended: a 1 s C4,
+/// and 50 ms after the last voice (its amp release) has gone silent the tail
+/// is still within 50 dB of the note, and wide (channels correlate < 0.9).
+#[test]
+fn factory_pads_ring_on_after_their_voices_end() {
+    let model = Model::embedded().expect("the shipped weights load");
+    let mut ringing = Vec::new();
+    for preset in factory_presets()
+        .into_iter()
+        .filter(|p| p.category == "Pad")
+    {
+        let params = Arc::new(SynthParams::default());
+        preset.load_into(&params, SR).unwrap();
+        params.reset_smoothers(SR);
+        let mut synth = Synth::new(params.clone(), SR);
+        let worker =
+            DecoderWorker::attach(&mut synth, model.clone(), WorkerOptions::default()).unwrap();
+        assert!(worker.settle(Duration::from_secs(60)), "{}", preset.name);
+        let notes = [OfflineNote {
+            key: 60,
+            start: 0,
+            end: SR as u64,
+            velocity: 0.8,
+            channel: 0,
+        }];
+        let mut options = RenderOptions::new(SR);
+        options.block_size = 64;
+        options.max_tail = (12.0 * SR) as u64;
+        let mut voices_ended = None;
+        let out = offline::render_events_watched(
+            &mut synth,
+            offline::note_events(&notes),
+            options,
+            |pos, synth| {
+                if pos > SR as u64 && voices_ended.is_none() && synth.active_voices() == 0 {
+                    voices_ended = Some(pos as usize);
+                }
+                worker.settle(Duration::from_secs(60));
+            },
+        );
+        let rms = |a: &[f32], b: &[f32]| {
+            let e: f64 = a
+                .iter()
+                .chain(b)
+                .map(|&v| f64::from(v) * f64::from(v))
+                .sum();
+            (e / (a.len() + b.len()) as f64).sqrt()
+        };
+        let note = rms(
+            &out.left[(0.5 * SR) as usize..SR as usize],
+            &out.right[(0.5 * SR) as usize..SR as usize],
+        );
+        let Some(end) = voices_ended else {
+            println!("{:<16} voices never ended", preset.name);
+            continue;
+        };
+        let (from, to) = (end + (0.05 * SR) as usize, end + (0.15 * SR) as usize);
+        if out.left.len() < to {
+            println!("{:<16} no tail", preset.name);
+            continue;
+        }
+        let tail = rms(&out.left[from..to], &out.right[from..to]);
+        let db = 20.0 * (tail / note).max(1e-12).log10();
+        let corr = nwt_engine::effects::correlation(&out.left[from..to], &out.right[from..to]);
+        println!(
+            "{:<16} voices ended at {:.2} s; 50 ms later the tail is {db:.1} dB re the note, correlation {corr:.2}",
+            preset.name,
+            end as f32 / SR
+        );
+        if db > -50.0 && corr < 0.9 {
+            ringing.push(preset.name.clone());
+        }
+    }
+    assert!(ringing.len() >= 4, "only {ringing:?} ring on");
 }

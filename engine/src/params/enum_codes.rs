@@ -3,6 +3,7 @@
 //! the variant indices of format-2 presets meant.
 
 use super::PhaseMode;
+use crate::effects::{DelayDivision, DelayMode, DriveMode};
 use crate::factory::TableSource;
 use crate::filter::FilterMode;
 use crate::lfo::{LfoDivision, LfoShape};
@@ -49,6 +50,10 @@ pub fn enum_codes(param_id: &str) -> Option<EnumCodes> {
         ("filter_mode", _) => codes!(FilterMode, 16),
         ("lfo_shape", _) => codes!(LfoShape, 8),
         ("lfo_division", _) => codes!(LfoDivision, 8),
+        // Added with the effects rack (never in a format-2 preset).
+        ("drive_mode", _) => codes!(DriveMode, 1),
+        ("delay_mode", _) => codes!(DelayMode, 1),
+        ("delay_division", _) => codes!(DelayDivision, 1),
         (_, Some("mod_source")) => codes!(ModSource, 12),
         (_, Some("mod_destination")) => codes!(ModDestination, 4),
         _ => return None,

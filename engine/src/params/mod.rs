@@ -17,11 +17,13 @@ use std::sync::{Arc, RwLock};
 
 mod builders;
 mod editor_memory;
+pub mod effects;
 mod enum_codes;
 mod methods;
 
 use builders::*;
 pub use editor_memory::EditorMemory;
+pub use effects::EffectsParams;
 pub use enum_codes::{enum_codes, EnumCodes};
 
 /// Polyphonic modulation id of `position`.
@@ -219,6 +221,9 @@ pub struct SynthParams {
     /// `mod_amount_1`, ...).
     #[nested(array, group = "Modulation")]
     pub modulation: [ModSlotParams; MOD_SLOTS],
+    /// The effects rack (ids `drive_*`, `chorus_*`, `delay_*`, `reverb_*`).
+    #[nested(group = "Effects")]
+    pub effects: EffectsParams,
     /// What the modulation matrix adds to each macro, written by the audio
     /// thread (lock-free) and read with the knobs by the decoder worker.
     pub macro_modulation: [AtomicF32; MACROS],
@@ -339,6 +344,7 @@ impl Default for SynthParams {
             )
             .with_unit(" st"),
             modulation: modulation::default_slots(),
+            effects: EffectsParams::default(),
             macro_modulation: Default::default(),
             knob_modulation: Default::default(),
         }

@@ -6,6 +6,7 @@
 //! on the stack, and the factory tables are built in [`Synth::new`].
 
 use crate::controllers::{finite_in, Controllers};
+use crate::effects::EffectsRack;
 use crate::envelope::AdsrShape;
 use crate::factory;
 use crate::factory::TableSource;
@@ -147,6 +148,8 @@ pub struct Synth {
     previous: Previous,
     /// The oscillator kernel (the fastest the CPU has).
     simd: Simd,
+    /// The effects rack after the voices (its lines sized for `sample_rate`).
+    rack: EffectsRack,
 }
 
 /// A note start waiting for its table (see [`LOAD_HOLD`]).
@@ -204,6 +207,7 @@ impl Synth {
             last_pitch: None,
             previous: Previous::default(),
             simd: Simd::best(),
+            rack: EffectsRack::new(sanitize_rate(sample_rate)),
         };
         synth.current = synth.wanted_table();
         synth
@@ -229,6 +233,10 @@ impl Synth {
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
         self.sample_rate = sanitize_rate(sample_rate);
         self.params.reset_smoothers(self.sample_rate);
+        if (self.rack.sample_rate() - self.sample_rate).abs() > 0.5 {
+            // Allocates: the rack's lines are sized for the new rate.
+            self.rack = EffectsRack::new(self.sample_rate);
+        }
         self.reset();
     }
 
@@ -256,6 +264,18 @@ impl Synth {
         self.previous = Previous::default();
         self.rng = Rng::new(0x5eed);
         self.next_age = 0;
+        self.rack.reset();
+    }
+
+    /// Whether anything still sounds: a voice, or an effect's tail (the
+    /// rack sleeps once its tails have fallen below −120 dB).
+    pub fn is_sounding(&self) -> bool {
+        self.voices.iter().any(|v| v.active) || !self.held.is_empty() || !self.rack.is_asleep()
+    }
+
+    /// How many blocks the effects rack reset because NaN or infinity reached it.
+    pub fn rack_resets(&self) -> u64 {
+        self.rack.resets()
     }
 
     /// Notes sounding (including releasing and fading voices).
@@ -574,6 +594,9 @@ impl Synth {
                 })
             });
         }
+
+        self.rack
+            .process(left, right, &p.effects.settings(), transport.tempo);
 
         let gain_db = finite_or(
             p.gain.smoothed.next_step(steps),

@@ -87,6 +87,17 @@ pub struct Editor {
     load_after_save: Option<PresetEntry>,
     /// Which two knobs the latent pad shows and drags.
     pad_pair: pad::PadPair,
+    /// Whether the bottom rows show the voice or the effects.
+    page: BottomPage,
+}
+
+/// What the rows under the table show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BottomPage {
+    /// Oscillator, amp envelope, master, filter, LFO.
+    Voice,
+    /// Drive, chorus, delay, reverb.
+    Effects,
 }
 
 fn ptr<P: Param>(p: &P) -> ParamPtr {
@@ -179,6 +190,7 @@ impl Editor {
             pending_load: None,
             load_after_save: None,
             pad_pair: pad::PadPair::Macros,
+            page: BottomPage::Voice,
         }
     }
 
@@ -301,8 +313,15 @@ impl Editor {
                 theme::section(ui, "Timbre", |ui| self.timbre_section(ui));
             });
         });
-        ui.add_space(4.0);
-        self.synth_sections(ui);
+        ui.add_space(2.0);
+        self.page_tabs(ui);
+        match self.page {
+            BottomPage::Voice => self.synth_sections(ui),
+            BottomPage::Effects => {
+                let access = self.access.clone();
+                crate::effects::effects_sections(ui, &self.params.effects, access.as_ref());
+            }
+        }
         if let Some(inbox) = &self.inbox {
             ui.add_space(4.0);
             let width = ui.available_width() - 16.0;

@@ -285,6 +285,29 @@ impl Editor {
         Some(thumb)
     }
 
+    /// The tabs that switch the bottom rows between the voice and the effects.
+    pub(super) fn page_tabs(&mut self, ui: &mut Ui) {
+        let on = crate::effects::effects_on(&self.params.effects);
+        let effects = if on > 0 {
+            format!("Effects ({on} on)")
+        } else {
+            "Effects".to_string()
+        };
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for (page, label) in [(BottomPage::Voice, "Voice".to_string()), (BottomPage::Effects, effects)] {
+                let text = egui::RichText::new(label).size(12.0);
+                if ui
+                    .selectable_label(self.page == page, text)
+                    .on_hover_text("Show the voice's sections or the effects rack (drive → chorus → delay → reverb)")
+                    .clicked()
+                {
+                    self.page = page;
+                }
+            }
+        });
+    }
+
     pub(super) fn synth_sections(&mut self, ui: &mut Ui) {
         let a = self.access.clone();
         let a = a.as_ref();

@@ -36,6 +36,16 @@ pub(crate) struct RenderArgs {
     /// the blocks that missed their deadline and the knob-to-sound delays.
     #[arg(long)]
     pub(crate) realtime: bool,
+    /// Tempo in beats per minute for tempo-synced delay and LFO (a host's
+    /// tempo; 120 when not given).
+    #[arg(long, default_value_t = 120.0)]
+    pub(crate) bpm: f64,
+    /// Render exactly this many seconds after the last note ends (a DAW
+    /// export's fixed tail). Without it the render runs until the voices and
+    /// the effects' tail have died away (tail kept down to -90 dBFS, at most
+    /// 30 s).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) tail: Option<f64>,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
     /// Output WAV file.
@@ -55,6 +65,14 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
             "--block-size must be between 1 and 4096, got {}",
             args.block_size
         );
+    }
+    if !(args.bpm.is_finite() && (20.0..=999.0).contains(&args.bpm)) {
+        bail!("--bpm must be between 20 and 999, got {}", args.bpm);
+    }
+    if let Some(tail) = args.tail {
+        if !(tail.is_finite() && (0.0..=300.0).contains(&tail)) {
+            bail!("--tail must be between 0 and 300 seconds, got {tail}");
+        }
     }
     let sr = args.sample_rate as f32;
     let mut notes = Vec::new();
@@ -116,6 +134,8 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
     }
     let mut options = RenderOptions::new(sr);
     options.block_size = args.block_size;
+    options.tempo = args.bpm;
+    options.fixed_tail = args.tail.map(to_samples);
     let expected = to_samples(score::end_time(&notes))
         + to_samples(f64::from(params.amp_release.value()) * 1e-3);
     let bar = ProgressBar::new(expected.max(1));

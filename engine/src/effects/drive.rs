@@ -1,0 +1,285 @@
+//! Drive: a waveshaper run at eight times the host rate, with three
+//! characters, a tone control after it and a level-compensated output.
+//!
+//! The dry signal is mixed in at the oversampled rate, so dry and driven parts
+//! pass the same filters and stay aligned (no comb filtering at partial
+//! mixes). Shapers are smooth (analytic) functions, so their harmonics fall
+//! off exponentially and the few that pass the oversampling filters stay more
+//! than 70 dB under the note (test below).
+
+use super::line::OnePole;
+use super::oversample::{Oversampler, FACTOR};
+use super::{EffectContext, Ramp};
+
+crate::stable_enum! {
+    /// The drive's character.
+    pub enum DriveMode: 16 {
+        /// Symmetric soft clipping (odd harmonics).
+        Soft = 0, "soft", "Soft Clip";
+        /// Asymmetric, tube-like: even and odd harmonics.
+        Tube = 1, "tube", "Tube";
+        /// A sine wavefolder: bright, metallic as it folds over.
+        Fold = 2, "fold", "Wavefold";
+    }
+}
+
+/// The drive's settings for one block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriveSettings {
+    /// On.
+    pub on: bool,
+    /// Character.
+    pub mode: DriveMode,
+    /// `0..=1`: 0 to [`MAX_DRIVE_DB`] into the shaper.
+    pub amount: f32,
+    /// `0..=1`: the low-pass after the shaper from 800 Hz to 20 kHz.
+    pub tone: f32,
+    /// Dry/wet.
+    pub mix: f32,
+}
+
+/// Gain into the shaper at amount 1, in dB.
+pub const MAX_DRIVE_DB: f32 = 30.0;
+/// Bias of the tube character (shifts the curve so it clips one side first).
+const TUBE_BIAS: f32 = 0.35;
+/// The level the loudness compensation matches, as a sine's peak: a single
+/// full-level note at the rack's input (before the master gain).
+const REFERENCE_PEAK: f32 = 1.0;
+
+/// `tanh`: a soft clipper whose harmonics fall fastest of the smooth ones
+/// (its poles sit at ±iπ/2). `x/√(1+x²)` is cheaper, but with poles at ±i
+/// its 73rd harmonic of a 5 kHz sine driven 30 dB, which folds to 19 kHz at
+/// eight times 48 kHz, measured only 68 dB down.
+#[inline(always)]
+fn soft(x: f32) -> f32 {
+    x.tanh()
+}
+
+/// `sin(x)` for the folder: a polynomial after folding into `−π/2..=π/2`
+/// (error below 4e-6, smooth at the folds).
+#[inline(always)]
+fn fold_sin(x: f32) -> f32 {
+    use std::f32::consts::{FRAC_PI_2, PI, TAU};
+    let mut t = x - TAU * (x / TAU).round();
+    if t > FRAC_PI_2 {
+        t = PI - t;
+    } else if t < -FRAC_PI_2 {
+        t = -PI - t;
+    }
+    let t2 = t * t;
+    t * (1.0 + t2 * (-1.0 / 6.0 + t2 * (1.0 / 120.0 + t2 * (-1.0 / 5040.0 + t2 / 362_880.0))))
+}
+
+impl DriveMode {
+    /// The shaper applied to `x` (already multiplied by the drive gain).
+    #[inline(always)]
+    pub fn shape(self, x: f32) -> f32 {
+        match self {
+            DriveMode::Soft => soft(x),
+            DriveMode::Tube => soft(x + TUBE_BIAS) - soft(TUBE_BIAS),
+            DriveMode::Fold => fold_sin(x),
+        }
+    }
+}
+
+/// The gain that brings a sine of [`REFERENCE_PEAK`] driven by `gain` through
+/// `mode` back to its undriven RMS level.
+fn compensation(mode: DriveMode, gain: f32) -> f32 {
+    // Enough points for the folder's harmonics at full drive (about the 35th).
+    const POINTS: usize = 256;
+    let (mut dry, mut wet, mut mean) = (0.0f32, 0.0f32, 0.0f32);
+    let mut shaped = [0.0f32; POINTS];
+    for (i, s) in shaped.iter_mut().enumerate() {
+        let x = REFERENCE_PEAK * (std::f32::consts::TAU * i as f32 / POINTS as f32).sin();
+        *s = mode.shape(gain * x);
+        mean += *s / POINTS as f32;
+        dry += x * x;
+    }
+    for s in shaped {
+        wet += (s - mean) * (s - mean);
+    }
+    if wet > 1e-12 {
+        (dry / wet).sqrt().min(100.0)
+    } else {
+        1.0
+    }
+}
+
+/// One channel's state.
+#[derive(Debug, Clone, Default)]
+struct Channel {
+    os: Oversampler,
+    tone: OnePole,
+    dc: OnePole,
+}
+
+/// The drive (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub struct Drive {
+    channels: [Channel; 2],
+    mix: Ramp,
+    gain: Ramp,
+    comp: Ramp,
+    /// Mode and amount the compensation was computed for.
+    comp_for: Option<(DriveMode, f32)>,
+}
+
+impl Drive {
+    /// Processes a stereo block in place.
+    pub fn process(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        s: &DriveSettings,
+        ctx: &EffectContext,
+    ) {
+        let n = left.len();
+        let gain_target = 10f32.powf(s.amount * MAX_DRIVE_DB / 20.0);
+        if self.comp_for != Some((s.mode, gain_target)) {
+            self.comp_for = Some((s.mode, gain_target));
+            self.comp.target = compensation(s.mode, gain_target);
+        }
+        self.gain.target = gain_target;
+        self.mix.target = s.mix;
+        let (g0, gs) = self.gain.run(n);
+        let (c0, cs) = self.comp.run(n);
+        let (m0, ms) = self.mix.run(n);
+        let tone_hz = 800.0 * 25f32.powf(s.tone);
+        let tone = OnePole::coef(tone_hz.min(0.45 * ctx.sample_rate), ctx.sample_rate);
+        let open = s.tone >= 0.999;
+        let dc = OnePole::coef(8.0, ctx.sample_rate);
+        let mode = s.mode;
+        for (c, buf) in self.channels.iter_mut().zip([left, right]) {
+            for (i, x) in buf.iter_mut().enumerate() {
+                let k = (i + 1) as f32;
+                let (g, comp, mix) = (g0 + gs * k, c0 + cs * k, m0 + ms * k);
+                let mut up = [0.0f32; FACTOR];
+                c.os.up(*x, &mut up);
+                for v in &mut up {
+                    let dry = *v;
+                    *v = dry + mix * (comp * mode.shape(g * dry) - dry);
+                }
+                let mut y = c.os.down(&up);
+                if mode == DriveMode::Tube {
+                    y = c.dc.high(y, dc);
+                }
+                if !open {
+                    y = c.tone.low(y, tone);
+                }
+                *x = y;
+            }
+        }
+    }
+
+    /// Clears the filters.
+    pub fn reset(&mut self) {
+        for c in &mut self.channels {
+            c.os.reset();
+            c.tone.reset();
+            c.dc.reset();
+        }
+        self.mix = Ramp::default();
+        self.gain = Ramp::default();
+        self.comp = Ramp::default();
+        self.comp_for = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::magnitude_spectrum_db;
+
+    /// Drives a 5 kHz sine of peak 0.5 at 48 kHz through `mode` at full
+    /// amount and returns (fundamental level, loudest alias in 0–20 kHz), in dB.
+    fn alias_level(mode: DriveMode) -> (f32, f32) {
+        let sr = 48_000.0;
+        let f = 5_000.0;
+        let n = 1 << 15;
+        let warm = 4_096;
+        let mut l: Vec<f32> = (0..n + warm)
+            // The phase in f64: in f32 it drifts by 0.01 rad after a second.
+            .map(|i| (0.5 * (std::f64::consts::TAU * 5_000.0 * i as f64 / 48_000.0).sin()) as f32)
+            .collect();
+        let mut r = l.clone();
+        let mut drive = Drive::default();
+        let s = DriveSettings {
+            on: true,
+            mode,
+            amount: 1.0,
+            tone: 1.0,
+            mix: 1.0,
+        };
+        let ctx = EffectContext {
+            sample_rate: sr,
+            tempo: 120.0,
+        };
+        for (a, b) in l.chunks_mut(32).zip(r.chunks_mut(32)) {
+            drive.process(a, b, &s, &ctx);
+        }
+        let spectrum = magnitude_spectrum_db(&l[warm..]);
+        let bin_hz = sr / n as f32;
+        let fundamental = spectrum[(f / bin_hz).round() as usize];
+        // Everything that is not a harmonic (±8 bins for the window's skirt).
+        let mut worst = f32::NEG_INFINITY;
+        let mut worst_hz = 0.0;
+        for (k, &db) in spectrum.iter().enumerate() {
+            let hz = k as f32 * bin_hz;
+            if !(30.0..=20_000.0).contains(&hz) {
+                continue;
+            }
+            let nearest = (hz / f).round() * f;
+            if (hz - nearest).abs() <= 8.0 * bin_hz {
+                continue;
+            }
+            if db > worst {
+                worst = db;
+                worst_hz = hz;
+            }
+        }
+        println!("{mode:?}: worst alias at {worst_hz:.0} Hz");
+        (fundamental, worst)
+    }
+
+    #[test]
+    fn a_hard_driven_5k_sine_keeps_aliases_70_db_down() {
+        let mut failed = Vec::new();
+        for mode in DriveMode::ALL_VARIANTS.iter().copied() {
+            let (fundamental, alias) = alias_level(mode);
+            println!(
+                "{mode:?}: worst alias {:.1} dB under the fundamental",
+                fundamental - alias
+            );
+            if fundamental - alias < 70.0 {
+                failed.push(mode);
+            }
+        }
+        assert!(failed.is_empty(), "aliases above -70 dB: {failed:?}");
+    }
+
+    #[test]
+    fn the_output_level_is_compensated() {
+        for mode in DriveMode::ALL_VARIANTS.iter().copied() {
+            for amount in [0.0, 0.5, 1.0] {
+                let g = 10f32.powf(amount * MAX_DRIVE_DB / 20.0);
+                let comp = compensation(mode, g);
+                let mut sum = 0.0;
+                let mut mean = 0.0;
+                let shaped: Vec<f32> = (0..256)
+                    .map(|i| {
+                        let x = REFERENCE_PEAK * (std::f32::consts::TAU * i as f32 / 256.0).sin();
+                        comp * mode.shape(g * x)
+                    })
+                    .collect();
+                for s in &shaped {
+                    mean += s / 256.0;
+                }
+                for s in &shaped {
+                    sum += (s - mean) * (s - mean) / 256.0;
+                }
+                let db = 10.0 * (sum / (REFERENCE_PEAK * REFERENCE_PEAK / 2.0)).log10();
+                assert!(db.abs() < 0.5, "{mode:?} at {amount}: {db:.2} dB");
+            }
+        }
+    }
+}
