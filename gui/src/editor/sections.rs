@@ -297,8 +297,9 @@ impl Editor {
             ui.spacing_mut().item_spacing.x = 4.0;
             for (page, label) in [(BottomPage::Voice, "Voice".to_string()), (BottomPage::Effects, effects)] {
                 let text = egui::RichText::new(label).size(12.0);
+                // A fixed size: the count in the label never moves anything.
                 if ui
-                    .selectable_label(self.page == page, text)
+                    .add_sized([96.0, 20.0], egui::Button::selectable(self.page == page, text))
                     .on_hover_text("Show the voice's sections or the effects rack (drive → chorus → delay → reverb)")
                     .clicked()
                 {
