@@ -1,4 +1,5 @@
-//! The global LFO: five shapes, free-running in Hz or synced to the host tempo.
+//! The global LFOs (LFO 1 and LFO 2): seven shapes, free-running in Hz or
+//! synced to the host tempo.
 
 use nwt_model::rng::Rng;
 
@@ -11,10 +12,14 @@ crate::stable_enum! {
         Triangle = 8, "triangle", "Triangle";
         /// Rising saw.
         Saw = 16, "saw", "Saw";
+        /// Falling saw.
+        SawDown = 17, "saw_down", "Saw Down";
         /// Square.
         Square = 24, "square", "Square";
         /// Sample and hold: a new random level each cycle.
         SampleHold = 32, "sample_hold", "Sample & Hold";
+        /// Smooth random: glides from one random level to the next each cycle.
+        SmoothRandom = 28, "smooth_random", "Smooth Random";
     }
 }
 
@@ -64,6 +69,8 @@ impl LfoDivision {
 pub struct Lfo {
     phase: f64,
     held: f32,
+    /// The level before `held` (smooth random glides from it).
+    previous: f32,
     rng: Rng,
 }
 
@@ -72,6 +79,7 @@ impl Default for Lfo {
         Self {
             phase: 0.0,
             held: 0.0,
+            previous: 0.0,
             rng: Rng::new(0x1f0),
         }
     }
@@ -88,7 +96,7 @@ impl Lfo {
         if phase.is_finite() {
             let new = phase.rem_euclid(1.0);
             if new < self.phase {
-                self.held = self.rng.bipolar();
+                self.next_level();
             }
             self.phase = new;
         }
@@ -106,9 +114,14 @@ impl Lfo {
         }
         let next = self.phase + cycles.clamp(0.0, 1.0);
         if next >= 1.0 {
-            self.held = self.rng.bipolar();
+            self.next_level();
         }
         self.phase = next.rem_euclid(1.0);
+    }
+
+    fn next_level(&mut self) {
+        self.previous = self.held;
+        self.held = self.rng.bipolar();
     }
 
     /// The output for `shape` at the current phase.
@@ -118,6 +131,7 @@ impl Lfo {
             LfoShape::Sine => (std::f32::consts::TAU * p).sin(),
             LfoShape::Triangle => 4.0 * ((p + 0.75).fract() - 0.5).abs() - 1.0,
             LfoShape::Saw => 2.0 * p - 1.0,
+            LfoShape::SawDown => 1.0 - 2.0 * p,
             LfoShape::Square => {
                 if p < 0.5 {
                     1.0
@@ -126,6 +140,11 @@ impl Lfo {
                 }
             }
             LfoShape::SampleHold => self.held,
+            LfoShape::SmoothRandom => {
+                // A smoothstep from the last level to the new one over the cycle.
+                let s = p * p * (3.0 - 2.0 * p);
+                self.previous + (self.held - self.previous) * s
+            }
         }
     }
 }
@@ -140,6 +159,7 @@ mod tests {
             LfoShape::Sine,
             LfoShape::Triangle,
             LfoShape::Saw,
+            LfoShape::SawDown,
             LfoShape::Square,
         ] {
             let mut lfo = Lfo::default();
@@ -163,6 +183,27 @@ mod tests {
         assert!(lfo.value(LfoShape::Triangle).abs() < 1e-6);
         lfo.advance(0.25);
         assert!((lfo.value(LfoShape::Triangle) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn smooth_random_glides_without_steps() {
+        let mut lfo = Lfo::default();
+        let mut last = lfo.value(LfoShape::SmoothRandom);
+        let mut worst = 0.0f32;
+        let mut levels = Vec::new();
+        for i in 0..10_000 {
+            lfo.advance(0.001);
+            let v = lfo.value(LfoShape::SmoothRandom);
+            worst = worst.max((v - last).abs());
+            last = v;
+            if i % 1000 == 999 {
+                levels.push(v);
+            }
+        }
+        // A smoothstep across 1000 steps moves at most 1.5 × 2 / 1000 a step.
+        assert!(worst < 0.0031, "step {worst}");
+        levels.dedup();
+        assert!(levels.len() > 5, "it moves: {levels:?}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The modulation matrix: [`MOD_SLOTS`] slots, each routing a performance
-//! source (mod wheel, aftertouch, velocity, MPE timbre) to a destination by
-//! an amount.
+//! The modulation matrix: [`MOD_SLOTS`] slots, each routing a source (the
+//! LFOs, mod wheel, pitch bend, aftertouch, velocity, key, a random value per
+//! note, MPE timbre) to a destination by an amount.
 //!
 //! Sources are either shared by every voice (the mod wheel, channel
 //! aftertouch) or a voice's own (velocity, polyphonic pressure, timbre). On a
@@ -15,7 +15,7 @@ use nwt_model::semantic::DESCRIPTORS as KNOBS;
 use std::sync::Arc;
 
 /// Slots in the matrix.
-pub const MOD_SLOTS: usize = 4;
+pub const MOD_SLOTS: usize = 8;
 
 /// Semitones of cutoff for amount 1 and a full source.
 pub const CUTOFF_SEMITONES: f32 = 60.0;
@@ -31,8 +31,14 @@ crate::stable_enum! {
     pub enum ModSource: 61 {
         /// Nothing: the slot is off.
         Off = 0, "off", "Off";
+        /// LFO 1, `-1..=1`, shared (the global LFO).
+        Lfo1 = 1, "lfo_1", "LFO 1";
+        /// LFO 2, `-1..=1`, shared.
+        Lfo2 = 2, "lfo_2", "LFO 2";
         /// The mod wheel (CC 1), `0..=1`, shared.
         ModWheel = 12, "mod_wheel", "Mod Wheel";
+        /// Pitch bend, `-1..=1`, shared (in MPE mode: the master channel's).
+        PitchBend = 13, "pitch_bend", "Pitch Bend";
         /// Channel aftertouch, `0..=1`, shared (in MPE mode: the master channel's).
         Aftertouch = 24, "aftertouch", "Aftertouch";
         /// A voice's own pressure, `0..=1`: polyphonic aftertouch, a CLAP pressure
@@ -40,6 +46,10 @@ crate::stable_enum! {
         PolyPressure = 36, "poly_pressure", "Poly Pressure";
         /// The note-on velocity, `0..=1`.
         Velocity = 48, "velocity", "Velocity";
+        /// The note's key, `-1..=1`: 0 at C4 (MIDI 60), ±1 five octaves away.
+        Key = 49, "key", "Key";
+        /// A random value per note, `-1..=1`, drawn when the note starts.
+        Random = 50, "random", "Random (per note)";
         /// Timbre, `-1..=1` around the centre: CC 74 on the voice's channel (MPE's
         /// third dimension) or a CLAP brightness expression; 64 reads as 0.
         Timbre = 60, "timbre", "Timbre (CC 74)";
@@ -53,12 +63,24 @@ crate::stable_enum! {
         Position = 0, "position", "Position";
         /// Filter cutoff (amount 1 = 60 semitones).
         Cutoff = 4, "cutoff", "Cutoff";
+        /// Filter resonance (amount 1 = the whole range).
+        Resonance = 5, "resonance", "Resonance";
         /// Pitch (amount 1 = 12 semitones).
         Pitch = 8, "pitch", "Pitch";
         /// A voice's level (amount 1 = 24 dB).
         Level = 12, "level", "Level";
-        /// LFO rate (amount 1 = 4 octaves).
+        /// A voice's pan (amount 1 = from the centre to one side).
+        Pan = 13, "pan", "Pan";
+        /// The reverb's mix (amount 1 = the whole range), shared.
+        ReverbMix = 14, "reverb_mix", "Reverb Mix";
+        /// The delay's mix (amount 1 = the whole range), shared.
+        DelayMix = 15, "delay_mix", "Delay Mix";
+        /// LFO 1's rate (amount 1 = 4 octaves).
         LfoRate = 16, "lfo_rate", "LFO Rate";
+        /// LFO 2's rate (amount 1 = 4 octaves).
+        Lfo2Rate = 17, "lfo_2_rate", "LFO 2 Rate";
+        /// The drive's amount (amount 1 = the whole range), shared.
+        DriveAmount = 18, "drive_amount", "Drive Amount";
         /// Macro 1 (amount 1 = the knob's whole half range).
         Macro1 = 20, "macro_1", "Macro 1";
         /// Macro 2.
@@ -174,13 +196,17 @@ impl ModSlotParams {
 
 /// The matrix a new instance starts with: the wheel moves macro 1 (+50 %),
 /// timbre scans the table (+50 %), poly pressure is routed to the cutoff at
-/// 0 % (ready to turn up); slot 4 is free.
+/// 0 % (ready to turn up); slots 4–8 are free.
 pub fn default_slots() -> [ModSlotParams; MOD_SLOTS] {
     [
         ModSlotParams::new(1, ModSource::ModWheel, ModDestination::Macro1, 0.5),
         ModSlotParams::new(2, ModSource::PolyPressure, ModDestination::Cutoff, 0.0),
         ModSlotParams::new(3, ModSource::Timbre, ModDestination::Position, 0.5),
         ModSlotParams::new(4, ModSource::Off, ModDestination::Pitch, 0.0),
+        ModSlotParams::new(5, ModSource::Off, ModDestination::Position, 0.0),
+        ModSlotParams::new(6, ModSource::Off, ModDestination::Position, 0.0),
+        ModSlotParams::new(7, ModSource::Off, ModDestination::Position, 0.0),
+        ModSlotParams::new(8, ModSource::Off, ModDestination::Position, 0.0),
     ]
 }
 
@@ -209,6 +235,16 @@ pub struct SourceValues {
     pub velocity: f32,
     /// The voice's timbre `-1..=1`.
     pub timbre: f32,
+    /// LFO 1 `-1..=1`.
+    pub lfo1: f32,
+    /// LFO 2 `-1..=1`.
+    pub lfo2: f32,
+    /// Pitch bend `-1..=1`.
+    pub pitch_bend: f32,
+    /// The voice's key `-1..=1` (0 at C4).
+    pub key: f32,
+    /// The voice's random value `-1..=1`.
+    pub random: f32,
 }
 
 impl SourceValues {
@@ -221,6 +257,11 @@ impl SourceValues {
             ModSource::PolyPressure => self.poly_pressure,
             ModSource::Velocity => self.velocity,
             ModSource::Timbre => self.timbre,
+            ModSource::Lfo1 => self.lfo1,
+            ModSource::Lfo2 => self.lfo2,
+            ModSource::PitchBend => self.pitch_bend,
+            ModSource::Key => self.key,
+            ModSource::Random => self.random,
         }
     }
 }
@@ -236,13 +277,25 @@ pub struct VoiceTargets {
     pub pitch_semitones: f32,
     /// Added to the level, in dB.
     pub level_db: f32,
+    /// Added to the resonance (`0..=1` range).
+    pub resonance: f32,
+    /// Added to the pan (`-1..=1`).
+    pub pan: f32,
 }
 
 /// What the matrix adds to the shared destinations.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SharedTargets {
-    /// Octaves added to the LFO rate.
+    /// Octaves added to LFO 1's rate.
     pub lfo_octaves: f32,
+    /// Octaves added to LFO 2's rate.
+    pub lfo2_octaves: f32,
+    /// Added to the drive's amount.
+    pub drive_amount: f32,
+    /// Added to the delay's mix.
+    pub delay_mix: f32,
+    /// Added to the reverb's mix.
+    pub reverb_mix: f32,
     /// Added to each macro (before clamping the sum to `-1..=1`).
     pub macros: [f32; MACROS],
     /// Added to each semantic knob (before clamping the sum to `-1..=1`).
@@ -259,6 +312,8 @@ pub fn voice_targets(routes: &[Route], values: &SourceValues) -> VoiceTargets {
             ModDestination::Cutoff => t.cutoff_semitones += v * CUTOFF_SEMITONES,
             ModDestination::Pitch => t.pitch_semitones += v * PITCH_SEMITONES,
             ModDestination::Level => t.level_db += v * LEVEL_DB,
+            ModDestination::Resonance => t.resonance += v,
+            ModDestination::Pan => t.pan += v,
             _ => {}
         }
     }
@@ -275,6 +330,10 @@ pub fn shared_targets(routes: &[Route], values: &SourceValues) -> SharedTargets 
             (_, Some(i), _) => t.macros[i] += v,
             (_, _, Some(k)) => t.knobs[k] += v,
             (ModDestination::LfoRate, ..) => t.lfo_octaves += v * LFO_RATE_OCTAVES,
+            (ModDestination::Lfo2Rate, ..) => t.lfo2_octaves += v * LFO_RATE_OCTAVES,
+            (ModDestination::DriveAmount, ..) => t.drive_amount += v,
+            (ModDestination::DelayMix, ..) => t.delay_mix += v,
+            (ModDestination::ReverbMix, ..) => t.reverb_mix += v,
             _ => {}
         }
     }
@@ -316,6 +375,34 @@ mod tests {
         let s = shared_targets(&routes, &values);
         assert_eq!(s.macros, [0.0, 0.0, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0]);
         assert_eq!(s.lfo_octaves, 0.0);
+    }
+
+    #[test]
+    fn the_lfos_key_random_and_bend_reach_their_destinations() {
+        let values = SourceValues {
+            lfo1: -0.5,
+            lfo2: 1.0,
+            pitch_bend: 0.25,
+            key: 0.2,
+            random: -1.0,
+            ..SourceValues::default()
+        };
+        let routes = [
+            route(ModSource::Lfo1, ModDestination::Macro2, 1.0),
+            route(ModSource::Lfo2, ModDestination::ReverbMix, 0.3),
+            route(ModSource::PitchBend, ModDestination::Lfo2Rate, 1.0),
+            route(ModSource::Key, ModDestination::Resonance, 1.0),
+            route(ModSource::Random, ModDestination::Pan, 0.5),
+            route(ModSource::Lfo2, ModDestination::DriveAmount, -0.5),
+        ];
+        let v = voice_targets(&routes, &values);
+        assert_eq!(v.resonance, 0.2);
+        assert_eq!(v.pan, -0.5);
+        let s = shared_targets(&routes, &values);
+        assert_eq!(s.macros[1], -0.5);
+        assert_eq!(s.reverb_mix, 0.3);
+        assert_eq!(s.drive_amount, -0.5);
+        assert_eq!(s.lfo2_octaves, 0.25 * LFO_RATE_OCTAVES);
     }
 
     #[test]

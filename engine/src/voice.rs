@@ -182,6 +182,8 @@ pub struct VoiceMods {
     pub gain: f32,
     /// Pan `-1..=1` (0 leaves the stereo image as it is).
     pub pan: f32,
+    /// Added to the resonance.
+    pub resonance: f32,
 }
 
 impl Default for VoiceMods {
@@ -192,6 +194,7 @@ impl Default for VoiceMods {
             cutoff_ratio: 1.0,
             gain: 1.0,
             pan: 0.0,
+            resonance: 0.0,
         }
     }
 }
@@ -285,6 +288,8 @@ pub struct Voice {
     /// Released by its key while the sustain pedal holds it.
     pub(crate) sustained: bool,
     pub(crate) expression: Expressions,
+    /// The note's random value `-1..=1` (the matrix's "Random" source).
+    pub(crate) random: f32,
     velocity: f32,
     phases: [u32; MAX_UNISON],
     /// Each unison oscillator's mip level in the last block (`None`: silent).
@@ -451,7 +456,8 @@ impl Voice {
             + ctx.filter_env_amount * env
             + ctx.lfo_cutoff;
         let cutoff = ctx.cutoff * mods.cutoff_ratio * (semis / 12.0).exp2();
-        let coefs = SvfCoefs::new(ctx.filter_mode, cutoff, ctx.resonance, ctx.sample_rate);
+        let resonance = (ctx.resonance + mods.resonance).clamp(0.0, 1.0);
+        let coefs = SvfCoefs::new(ctx.filter_mode, cutoff, resonance, ctx.sample_rate);
         // A low-pass opened to the top of its range fades out of the signal path
         // entirely, so an open filter colours nothing (and costs nothing).
         let dry = match ctx.filter_mode {

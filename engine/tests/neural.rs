@@ -574,3 +574,63 @@ fn tables_are_re_paced_once_the_knobs_rest() {
         &TableRequest::read(synth.params())
     ));
 }
+
+/// Latent motion: LFO 1 at 0.5 Hz routed to macro 1 sweeps the table through
+/// the network for 10 s while a note holds. The worker follows at its pace
+/// (a new table every few blocks) and every swap crossfades: the largest
+/// step stays within the bound `table_swaps_do_not_click` uses, and the
+/// timbre really moves (the spectra at the LFO's top and bottom differ).
+#[test]
+fn an_lfo_sweeping_a_macro_moves_the_table_without_clicks() {
+    let anchors = [AnchorShape::Sine, AnchorShape::Saw];
+    let steady = |m: f32| {
+        let (mut synth, worker) = neural_synth(&[("macro_1", &m.to_string())], &anchors);
+        let out = settled_render(
+            &mut synth,
+            &worker,
+            &[note(60, 0.0, 0.5, 1.0, SR)],
+            256,
+            |_, _| {},
+        );
+        max_jump(&out[(0.2 * SR) as usize..(0.45 * SR) as usize])
+    };
+    let reference = [-0.8f32, -0.4, 0.0, 0.4, 0.8]
+        .iter()
+        .map(|&m| steady(m))
+        .fold(0.0f32, f32::max);
+    let (mut synth, worker) = neural_synth(
+        &[
+            ("lfo_shape", "sine"),
+            ("lfo_rate", "0.5"),
+            ("mod_source_5", "lfo_1"),
+            ("mod_destination_5", "macro_1"),
+            ("mod_amount_5", "0.8"),
+        ],
+        &anchors,
+    );
+    let out = settled_render(
+        &mut synth,
+        &worker,
+        &[note(60, 0.0, 10.0, 1.0, SR)],
+        1024,
+        |_, _| {},
+    );
+    let swaps = synth.table_swaps();
+    let fade_slope = 2.0 * gain() / (0.005 * SR);
+    let bound = 1.1 * reference + fade_slope;
+    let jump = max_jump(&out[(0.1 * SR) as usize..(9.9 * SR) as usize]);
+    // The LFO's top (macro +0.8) at 0.5 s and 4.5 s, its bottom at 1.5 s.
+    let at = |t: f32| &out[(t * SR) as usize..((t + 0.1) * SR) as usize];
+    let moved = spectral_distance_db(at(0.45), at(1.45));
+    let repeat = spectral_distance_db(at(0.45), at(4.45));
+    println!(
+        "{swaps} table swaps in 10 s; largest step {jump:.5}, bound {bound:.5}; \
+         top vs bottom {moved:.2} dB, top vs top {repeat:.2} dB"
+    );
+    assert!(swaps >= 100, "the worker followed with only {swaps} tables");
+    assert!(jump <= bound, "step {jump} > {bound}");
+    assert!(
+        moved > 1.0 && moved > 3.0 * repeat,
+        "the sweep did not move the timbre"
+    );
+}

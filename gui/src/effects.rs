@@ -4,7 +4,7 @@
 //! "Effects" tab above them is chosen.
 
 use crate::access::ParamAccess;
-use crate::knob::{choice, knob, toggle};
+use crate::knob::{choice, knob};
 use crate::theme;
 use egui::Ui;
 use nice_plug::prelude::{Param, ParamPtr};
@@ -17,11 +17,11 @@ fn ptr<P: Param>(p: &P) -> ParamPtr {
     p.as_ptr()
 }
 
-/// An on switch, lowered to sit level with the knobs' names.
-fn switch(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess) {
+/// A switch with a short label, lowered to sit level with the knobs' names.
+fn switch(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, label: &str) {
     ui.vertical(|ui| {
         ui.add_space(14.0);
-        toggle(ui, param, access);
+        crate::knob::switch(ui, param, access, label);
     });
 }
 
@@ -30,7 +30,7 @@ pub fn effects_sections(ui: &mut Ui, fx: &EffectsParams, a: &dyn ParamAccess) {
     ui.horizontal_top(|ui| {
         theme::section(ui, "Drive", |ui| {
             ui.horizontal(|ui| {
-                switch(ui, ptr(&fx.drive_on), a);
+                switch(ui, ptr(&fx.drive_on), a, "On");
                 choice(ui, ptr(&fx.drive_mode), a, 76.0);
                 knob(ui, ptr(&fx.drive_amount), a, KNOB);
                 knob(ui, ptr(&fx.drive_tone), a, KNOB);
@@ -39,7 +39,7 @@ pub fn effects_sections(ui: &mut Ui, fx: &EffectsParams, a: &dyn ParamAccess) {
         });
         theme::section(ui, "Chorus", |ui| {
             ui.horizontal(|ui| {
-                switch(ui, ptr(&fx.chorus_on), a);
+                switch(ui, ptr(&fx.chorus_on), a, "On");
                 knob(ui, ptr(&fx.chorus_rate), a, KNOB);
                 knob(ui, ptr(&fx.chorus_depth), a, KNOB);
                 knob(ui, ptr(&fx.chorus_delay), a, KNOB);
@@ -51,9 +51,9 @@ pub fn effects_sections(ui: &mut Ui, fx: &EffectsParams, a: &dyn ParamAccess) {
     ui.horizontal_top(|ui| {
         theme::section(ui, "Delay", |ui| {
             ui.horizontal(|ui| {
-                switch(ui, ptr(&fx.delay_on), a);
+                switch(ui, ptr(&fx.delay_on), a, "On");
                 choice(ui, ptr(&fx.delay_mode), a, 70.0);
-                switch(ui, ptr(&fx.delay_sync), a);
+                switch(ui, ptr(&fx.delay_sync), a, "Sync");
                 knob(ui, ptr(&fx.delay_time), a, KNOB);
                 choice(ui, ptr(&fx.delay_division), a, 52.0);
                 knob(ui, ptr(&fx.delay_feedback), a, KNOB);
@@ -63,7 +63,7 @@ pub fn effects_sections(ui: &mut Ui, fx: &EffectsParams, a: &dyn ParamAccess) {
         });
         theme::section(ui, "Reverb", |ui| {
             ui.horizontal(|ui| {
-                switch(ui, ptr(&fx.reverb_on), a);
+                switch(ui, ptr(&fx.reverb_on), a, "On");
                 knob(ui, ptr(&fx.reverb_size), a, KNOB);
                 knob(ui, ptr(&fx.reverb_decay), a, KNOB);
                 knob(ui, ptr(&fx.reverb_damping), a, KNOB);

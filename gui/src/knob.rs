@@ -35,7 +35,7 @@ pub fn short_name(name: &str) -> String {
         }
     }
     for prefix in [
-        "Amp ", "Filter ", "LFO ", "Drive ", "Chorus ", "Delay ", "Reverb ",
+        "Amp ", "Filter ", "LFO 2 ", "LFO ", "Drive ", "Chorus ", "Delay ", "Reverb ",
     ] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return match rest.strip_prefix("> ") {
@@ -388,6 +388,19 @@ pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32
         })
         .inner
     })
+}
+
+/// A toggle for a boolean parameter with a short `label` beside it (its
+/// section names what it switches); the full name shows on hover.
+pub fn switch(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, label: &str) -> Response {
+    let (name, value, _, _) = read(param);
+    let mut on = value > 0.5;
+    let response = ui.checkbox(&mut on, label).on_hover_text(&name);
+    if response.changed() {
+        set_gesture(access, param, if on { 1.0 } else { 0.0 });
+    }
+    response.widget_info(|| WidgetInfo::selected(Role::CheckBox, true, on, &name));
+    response
 }
 
 /// A toggle for a boolean parameter.

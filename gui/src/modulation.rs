@@ -1,7 +1,7 @@
-//! The modulation section: the matrix's four slots, each a source, a
-//! destination and an amount (what the wheel, aftertouch, velocity and MPE
-//! timbre move), and the MPE switch with its bend range. Compact rows of
-//! fixed-width controls, so the section fits beside the anchors.
+//! The modulation section: the matrix's eight slots, four at a time (the
+//! "1–4" and "5–8" buttons), each a source, a destination and an amount, and
+//! the MPE switch with its bend range. Compact rows of fixed-width controls,
+//! so the section fits beside the anchors.
 
 use crate::access::ParamAccess;
 use crate::knob::{menu_items, set_gesture};
@@ -18,6 +18,8 @@ const AMOUNT_WIDTH: f32 = 56.0;
 
 /// Draws the slots, one row each, then the MPE row.
 pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamAccess) {
+    let page_id = egui::Id::unique("modulation-page");
+    let mut page = ui.data(|d| d.get_temp::<usize>(page_id).unwrap_or(0));
     ui.horizontal(|ui| {
         let head = |ui: &mut Ui, text: &str, width: f32| {
             ui.add_sized(
@@ -28,8 +30,19 @@ pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamA
         head(ui, "Source", SOURCE_WIDTH + 8.0);
         head(ui, "Destination", DESTINATION_WIDTH + 8.0);
         head(ui, "Amount", AMOUNT_WIDTH);
+        for (p, label) in ["1-4", "5-8"].into_iter().enumerate() {
+            let text = RichText::new(label).size(10.0);
+            if ui
+                .add_sized([28.0, 14.0], egui::Button::selectable(page == p, text))
+                .on_hover_text(format!("Show slots {label}"))
+                .clicked()
+            {
+                page = p;
+            }
+        }
     });
-    for slot in &params.modulation {
+    ui.data_mut(|d| d.insert_temp(page_id, page));
+    for slot in params.modulation.iter().skip(4 * page).take(4) {
         ui.horizontal(|ui| {
             menu(ui, slot.source.as_ptr(), access, SOURCE_WIDTH);
             menu(ui, slot.destination.as_ptr(), access, DESTINATION_WIDTH);

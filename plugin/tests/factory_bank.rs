@@ -48,9 +48,16 @@ fn every_factory_preset_sounds_and_ends_in_silence() {
             .collect();
         let mut options = RenderOptions::new(SR);
         options.max_tail = (12.0 * SR) as u64;
-        let out = offline::render(&mut synth, &notes, options, |_, _| {
-            worker.settle(Duration::from_secs(60));
-        });
+        let out = offline::render_events_watched(
+            &mut synth,
+            offline::note_events(&notes),
+            options,
+            |_, synth| {
+                if synth.active_voices() > 0 {
+                    worker.settle(Duration::from_secs(60));
+                }
+            },
+        );
         let name = &preset.name;
         let all = out.left.iter().chain(&out.right);
         assert!(
@@ -163,7 +170,9 @@ fn factory_pads_ring_on_after_their_voices_end() {
                 if pos > SR as u64 && voices_ended.is_none() && synth.active_voices() == 0 {
                     voices_ended = Some(pos as usize);
                 }
-                worker.settle(Duration::from_secs(60));
+                if synth.active_voices() > 0 {
+                    worker.settle(Duration::from_secs(60));
+                }
             },
         );
         let rms = |a: &[f32], b: &[f32]| {

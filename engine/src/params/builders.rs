@@ -10,6 +10,21 @@ pub(super) fn ms_range(min: f32, max: f32) -> FloatRange {
     }
 }
 
+/// An LFO's rate in Hz, 0.01 to 50.
+pub(super) fn lfo_rate_param(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: 0.01,
+            max: 50.0,
+            factor: FloatRange::skew_factor(-2.0),
+        },
+    )
+    .with_unit(" Hz")
+    .with_step_size(0.01)
+}
+
 pub(super) fn time_param(name: &str, default: f32, min: f32) -> FloatParam {
     FloatParam::new(name, default, ms_range(min, 10_000.0))
         .with_unit(" ms")

@@ -161,7 +161,7 @@ impl Default for EffectsParams {
                 },
             )
             .with_step_size(0.001),
-            delay_tone: hz_param("Delay Tone", 6_000.0, 200.0, 20_000.0),
+            delay_tone: hz_param("Delay Tone", 6_000.0, 200.0, 20_000.0).with_step_size(1.0),
             delay_mix: fraction_param("Delay Mix", 0.25),
 
             reverb_on: BoolParam::new("Reverb On", false),

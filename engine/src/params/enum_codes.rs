@@ -50,6 +50,9 @@ pub fn enum_codes(param_id: &str) -> Option<EnumCodes> {
         ("filter_mode", _) => codes!(FilterMode, 16),
         ("lfo_shape", _) => codes!(LfoShape, 8),
         ("lfo_division", _) => codes!(LfoDivision, 8),
+        // Added with LFO 2 (never in a format-2 preset).
+        ("lfo2_shape", _) => codes!(LfoShape, 1),
+        ("lfo2_division", _) => codes!(LfoDivision, 1),
         // Added with the effects rack (never in a format-2 preset).
         ("drive_mode", _) => codes!(DriveMode, 1),
         ("delay_mode", _) => codes!(DelayMode, 1),

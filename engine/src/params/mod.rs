@@ -210,6 +210,19 @@ pub struct SynthParams {
     #[id = "lfo_to_cutoff"]
     pub lfo_to_cutoff: FloatParam,
 
+    /// LFO 2's waveform (LFO 2 moves what the modulation matrix routes it to).
+    #[id = "lfo2_shape"]
+    pub lfo2_shape: EnumParam<LfoShape>,
+    /// LFO 2's rate when not synced.
+    #[id = "lfo2_rate"]
+    pub lfo2_rate: FloatParam,
+    /// Sync LFO 2 to the host tempo.
+    #[id = "lfo2_sync"]
+    pub lfo2_sync: BoolParam,
+    /// LFO 2's period when synced.
+    #[id = "lfo2_division"]
+    pub lfo2_division: EnumParam<LfoDivision>,
+
     /// MPE (lower zone): channel 1 is the master channel, channels 2–16 carry
     /// one note each with its own bend, pressure and timbre.
     #[id = "mpe"]
@@ -320,21 +333,15 @@ impl Default for SynthParams {
             filter_release: time_param("Filter Release", 200.0, 1.0),
 
             lfo_shape: EnumParam::new("LFO Shape", LfoShape::Sine),
-            lfo_rate: FloatParam::new(
-                "LFO Rate",
-                2.0,
-                FloatRange::Skewed {
-                    min: 0.01,
-                    max: 50.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_unit(" Hz")
-            .with_step_size(0.01),
+            lfo_rate: lfo_rate_param("LFO Rate", 2.0),
             lfo_sync: BoolParam::new("LFO Sync", false),
             lfo_division: EnumParam::new("LFO Division", LfoDivision::Quarter),
             lfo_to_position: bipolar_param("LFO > Position", "", 1.0),
             lfo_to_cutoff: bipolar_param("LFO > Cutoff", " st", 96.0),
+            lfo2_shape: EnumParam::new("LFO 2 Shape", LfoShape::Sine),
+            lfo2_rate: lfo_rate_param("LFO 2 Rate", 0.5),
+            lfo2_sync: BoolParam::new("LFO 2 Sync", false),
+            lfo2_division: EnumParam::new("LFO 2 Division", LfoDivision::Bar),
 
             mpe: BoolParam::new("MPE", false),
             mpe_bend_range: IntParam::new(

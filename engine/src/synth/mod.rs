@@ -132,6 +132,14 @@ pub struct Synth {
     next_age: u64,
     rng: Rng,
     lfo: Lfo,
+    /// LFO 2 (read only through the modulation matrix).
+    lfo2: Lfo,
+    /// LFO 1's and LFO 2's values at the end of the last control block (what
+    /// the matrix reads this block).
+    lfo_values: [f32; 2],
+    /// Draws each note's random value (apart from `rng`, so the phases it
+    /// draws are what they were before).
+    note_rng: Rng,
     controllers: Controllers,
     /// Note starts waiting for the table of a newly loaded sound.
     held: Vec<HeldNote>,
@@ -198,6 +206,9 @@ impl Synth {
             next_age: 0,
             rng: Rng::new(0x5eed),
             lfo: Lfo::default(),
+            lfo2: Lfo::default(),
+            lfo_values: [0.0; 2],
+            note_rng: Rng::new(0x2a7d),
             controllers: Controllers::default(),
             held: Vec::with_capacity(HOLD_CAPACITY),
             held_for: 0,
@@ -253,6 +264,9 @@ impl Synth {
         self.current = self.wanted_table();
         self.fade = None;
         self.lfo.reset();
+        self.lfo2.reset();
+        self.lfo_values = [0.0; 2];
+        self.note_rng = Rng::new(0x2a7d);
         self.controllers = Controllers::default();
         self.held.clear();
         self.held_for = 0;
@@ -496,6 +510,11 @@ impl Synth {
         self.lfo
             .advance(self.lfo_cycles_per_sample(transport) * lfo_speed * n as f64);
         let lfo_end = self.lfo.value(lfo_shape);
+        let lfo2_shape = p.lfo2_shape.value();
+        let lfo2_speed = f64::from(finite_in(shared_targets.lfo2_octaves, -16.0, 16.0, 0.0)).exp2();
+        self.lfo2
+            .advance(self.lfo2_cycles_per_sample(transport) * lfo2_speed * n as f64);
+        self.lfo_values = [lfo_end, self.lfo2.value(lfo2_shape)];
 
         let pos_param = finite_or(p.position.smoothed.next_step(steps), 0.0);
         let pos_param_start = self.previous.position.unwrap_or(pos_param);
@@ -595,8 +614,12 @@ impl Synth {
             });
         }
 
-        self.rack
-            .process(left, right, &p.effects.settings(), transport.tempo);
+        let mut fx = p.effects.settings();
+        let add = |v: f32, by: f32| finite_or(v + by, v).clamp(0.0, 1.0);
+        fx.drive.amount = add(fx.drive.amount, shared_targets.drive_amount);
+        fx.delay.mix = add(fx.delay.mix, shared_targets.delay_mix);
+        fx.reverb.mix = add(fx.reverb.mix, shared_targets.reverb_mix);
+        self.rack.process(left, right, &fx, transport.tempo);
 
         let gain_db = finite_or(
             p.gain.smoothed.next_step(steps),

@@ -6,26 +6,56 @@ use super::*;
 impl Synth {
     pub(super) fn sync_lfo(&mut self, transport: Transport) {
         let p = &self.params;
-        if p.lfo_sync.value() {
-            if let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) {
+        if let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) {
+            if p.lfo_sync.value() {
                 self.lfo.set_phase(beats / p.lfo_division.value().beats());
+            }
+            if p.lfo2_sync.value() {
+                self.lfo2.set_phase(beats / p.lfo2_division.value().beats());
             }
         }
     }
 
-    pub(super) fn lfo_cycles_per_sample(&self, transport: Transport) -> f64 {
-        let p = &self.params;
-        let hz = if p.lfo_sync.value() {
+    /// An LFO's speed in cycles per sample: `rate` Hz, or one `division` a
+    /// cycle at the host's tempo when `sync`.
+    fn cycles_per_sample(
+        &self,
+        transport: Transport,
+        sync: bool,
+        rate: f32,
+        division: crate::lfo::LfoDivision,
+    ) -> f64 {
+        let hz = if sync {
             let tempo = if transport.tempo.is_finite() {
                 transport.tempo.clamp(1.0, 999.0)
             } else {
                 120.0
             };
-            tempo / 60.0 / p.lfo_division.value().beats()
+            tempo / 60.0 / division.beats()
         } else {
-            f64::from(finite_or(p.lfo_rate.value(), 1.0).clamp(0.0, 100.0))
+            f64::from(finite_or(rate, 1.0).clamp(0.0, 100.0))
         };
         hz / f64::from(self.sample_rate)
+    }
+
+    pub(super) fn lfo_cycles_per_sample(&self, transport: Transport) -> f64 {
+        let p = &self.params;
+        self.cycles_per_sample(
+            transport,
+            p.lfo_sync.value(),
+            p.lfo_rate.value(),
+            p.lfo_division.value(),
+        )
+    }
+
+    pub(super) fn lfo2_cycles_per_sample(&self, transport: Transport) -> f64 {
+        let p = &self.params;
+        self.cycles_per_sample(
+            transport,
+            p.lfo2_sync.value(),
+            p.lfo2_rate.value(),
+            p.lfo2_division.value(),
+        )
     }
 
     /// Every modulation source as `voice` reads it; `shared` holds the
@@ -46,6 +76,8 @@ impl Synth {
             }),
             velocity: voice.velocity(),
             timbre: (voice.expression.brightness.unwrap_or(channel.timbre) - 0.5) * 2.0,
+            key: ((f32::from(voice.key) - 60.0) / 60.0).clamp(-1.0, 1.0),
+            random: voice.random,
             ..*shared
         }
     }
@@ -57,6 +89,9 @@ impl Synth {
             mod_wheel: self.controllers.mod_wheel,
             aftertouch: self.controllers.global_pressure,
             timbre: 0.0,
+            lfo1: self.lfo_values[0],
+            lfo2: self.lfo_values[1],
+            pitch_bend: finite_or(self.controllers.global_bend, 0.0).clamp(-1.0, 1.0),
             ..SourceValues::default()
         };
         self.voices
@@ -103,7 +138,8 @@ impl Synth {
             (mods.cutoff_ratio * (targets.cutoff_semitones / 12.0).exp2()).clamp(1e-4, 1e4);
         mods.gain =
             (targets.level_db / 20.0 * std::f32::consts::LOG2_10).exp2() * voice.expression.volume;
-        mods.pan = voice.expression.pan;
+        mods.pan = (voice.expression.pan + targets.pan).clamp(-1.0, 1.0);
+        mods.resonance = targets.resonance;
         mods
     }
 }

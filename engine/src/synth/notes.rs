@@ -221,6 +221,9 @@ impl Synth {
             },
             phases,
         );
+        // Its own generator, so the phases drawn above stay what they were
+        // before the matrix had a random source.
+        self.voices[slot].random = self.note_rng.bipolar();
         self.last_pitch = Some(f32::from(key));
     }
 }

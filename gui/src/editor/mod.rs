@@ -5,7 +5,7 @@ use crate::access::{ParamAccess, PresetEntry, Sound, SoundLibrary, WaveFile, CAT
 use crate::file_browser::{BrowserAction, FileBrowser};
 use crate::history::History;
 use crate::keyboard::Keyboard;
-use crate::knob::{choice, knob, toggle};
+use crate::knob::{choice, knob};
 use crate::table_view::{Frames, TableView};
 use crate::{pad, theme};
 use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Stroke, Ui};
@@ -303,6 +303,9 @@ impl Editor {
             });
             ui.vertical(|ui| {
                 theme::section(ui, "Table", |ui| self.table_section(ui, &status));
+                // The tabs for the rows below, in the room under the table.
+                ui.add_space(4.0);
+                self.page_tabs(ui);
             });
             ui.vertical(|ui| {
                 theme::section(ui, "Anchors", |ui| self.anchor_section(ui, &status));
@@ -313,8 +316,7 @@ impl Editor {
                 theme::section(ui, "Timbre", |ui| self.timbre_section(ui));
             });
         });
-        ui.add_space(2.0);
-        self.page_tabs(ui);
+        ui.add_space(4.0);
         match self.page {
             BottomPage::Voice => self.synth_sections(ui),
             BottomPage::Effects => {

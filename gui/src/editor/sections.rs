@@ -354,17 +354,63 @@ impl Editor {
                 });
             });
             theme::section(ui, "LFO", |ui| {
+                // LFO 1 or LFO 2 in the same place (LFO 2 moves what the
+                // modulation matrix routes it to).
+                let id = egui::Id::unique("lfo-page");
+                let mut second = ui.data(|d| d.get_temp::<bool>(id).unwrap_or(false));
                 ui.horizontal(|ui| {
-                    choice(ui, ptr(&p.lfo_shape), a, 70.0);
-                    knob(ui, ptr(&p.lfo_rate), a, KNOB);
+                    ui.vertical(|ui| {
+                        for (is_second, label) in [(false, "1"), (true, "2")] {
+                            let text = egui::RichText::new(label).size(11.0);
+                            if ui
+                                .add_sized(
+                                    [20.0, 18.0],
+                                    egui::Button::selectable(second == is_second, text),
+                                )
+                                .on_hover_text(format!("Show LFO {label}"))
+                                .clicked()
+                            {
+                                second = is_second;
+                            }
+                        }
+                    });
+                    let (shape, rate, sync, division) = if second {
+                        (
+                            ptr(&p.lfo2_shape),
+                            ptr(&p.lfo2_rate),
+                            ptr(&p.lfo2_sync),
+                            ptr(&p.lfo2_division),
+                        )
+                    } else {
+                        (
+                            ptr(&p.lfo_shape),
+                            ptr(&p.lfo_rate),
+                            ptr(&p.lfo_sync),
+                            ptr(&p.lfo_division),
+                        )
+                    };
+                    choice(ui, shape, a, 70.0);
+                    knob(ui, rate, a, KNOB);
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        toggle(ui, ptr(&p.lfo_sync), a);
+                        crate::knob::switch(ui, sync, a, "Sync");
                     });
-                    choice(ui, ptr(&p.lfo_division), a, 60.0);
-                    knob(ui, ptr(&p.lfo_to_position), a, KNOB);
-                    knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
+                    choice(ui, division, a, 60.0);
+                    if second {
+                        ui.add_sized(
+                            [116.0, 48.0],
+                            egui::Label::new(
+                                egui::RichText::new("Route LFO 2 in the\nmodulation matrix")
+                                    .size(11.0)
+                                    .color(theme::TEXT_DIM),
+                            ),
+                        );
+                    } else {
+                        knob(ui, ptr(&p.lfo_to_position), a, KNOB);
+                        knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
+                    }
                 });
+                ui.data_mut(|d| d.insert_temp(id, second));
             });
         });
     }
