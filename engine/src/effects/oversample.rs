@@ -34,22 +34,45 @@ pub fn halfband_taps(pairs: usize, beta: f64) -> Vec<f32> {
     raw.iter().map(|&c| (c * 0.5 / sum) as f32).collect()
 }
 
-/// One half-band stage's filter state for one channel.
+/// The odd taps laid out against a contiguous window of one polyphase
+/// branch, newest sample first: `c[K−1] … c[0] c[0] … c[K−1]`, zero-padded
+/// to a multiple of eight, times `scale`. A half-band stage's filtering is
+/// then one plain dot product (vectorised), not a strided symmetric sum.
+fn mirrored(taps: &[f32], scale: f32) -> Vec<f32> {
+    let k = taps.len();
+    let mut full: Vec<f32> = (0..2 * k)
+        .map(|j| scale * if j < k { taps[k - 1 - j] } else { taps[j - k] })
+        .collect();
+    full.resize((2 * k).div_ceil(8) * 8, 0.0);
+    full
+}
+
+/// `Σ a[i]·b[i]` over `a`'s length (a multiple of eight), in eight partial sums.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// Past samples of one stream, newest first, written twice so that any
+/// window of `len` samples is one contiguous slice.
 #[derive(Debug, Clone)]
-struct Stage {
-    taps: Vec<f32>,
-    /// Past samples, written twice so any window is contiguous.
-    hist: Vec<f32>,
+struct History {
+    buf: Vec<f32>,
     len: usize,
     pos: usize,
 }
 
-impl Stage {
-    fn new(taps: Vec<f32>, history: usize) -> Self {
+impl History {
+    fn new(len: usize) -> Self {
         Self {
-            taps,
-            hist: vec![0.0; 2 * history],
-            len: history,
+            buf: vec![0.0; 2 * len],
+            len,
             pos: 0,
         }
     }
@@ -61,89 +84,83 @@ impl Stage {
         } else {
             self.pos - 1
         };
-        self.hist[self.pos] = x;
-        self.hist[self.pos + self.len] = x;
+        self.buf[self.pos] = x;
+        self.buf[self.pos + self.len] = x;
     }
 
-    /// The window, newest first.
+    /// The newest `len` samples, newest first.
     #[inline(always)]
     fn window(&self) -> &[f32] {
-        &self.hist[self.pos..self.pos + self.len]
+        &self.buf[self.pos..self.pos + self.len]
     }
 
     fn reset(&mut self) {
-        self.hist.fill(0.0);
+        self.buf.fill(0.0);
     }
-}
-
-/// Sum of `taps[i]·(w[a + 2i] + w[b − 2i])` over the taps: a symmetric
-/// pair sum around a centre, with eight partial sums so it vectorises.
-#[inline(always)]
-fn symmetric(taps: &[f32], w: &[f32], newest: usize, oldest: usize) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (i, &c) in taps.iter().enumerate() {
-        acc[i % 8] += c * (w[newest + 2 * i] + w[oldest - 2 * i]);
-    }
-    acc.iter().sum()
 }
 
 /// A 2× interpolator: one input sample in, two out.
 #[derive(Debug, Clone)]
 struct Up2 {
-    s: Stage,
+    /// The mirrored taps, doubled (zero-stuffing halves the level).
+    taps: Vec<f32>,
+    pairs: usize,
+    hist: History,
 }
 
 impl Up2 {
-    fn new(taps: Vec<f32>) -> Self {
-        let pairs = taps.len();
+    fn new(taps: &[f32]) -> Self {
+        let full = mirrored(taps, 2.0);
         Self {
-            s: Stage::new(taps, 2 * pairs),
+            hist: History::new(full.len()),
+            pairs: taps.len(),
+            taps: full,
         }
     }
 
-    /// The two output samples for input `x`, delayed by `pairs` input samples.
+    /// The two output samples for input `x`, delayed by `pairs` input
+    /// samples: the centre tap's sample, then the interpolated one after it.
     #[inline(always)]
     fn process(&mut self, x: f32) -> [f32; 2] {
-        self.s.push(x);
-        let pairs = self.s.taps.len();
-        let w = self.s.window();
-        // w[0] is the newest input; the centre sits at w[pairs].
-        let even = w[pairs];
-        // Odd phase between w[pairs] and w[pairs - 1]: taps pair w[pairs - 1 - i] (newer)
-        // with w[pairs + i] (older).
-        let mut acc = [0.0f32; 8];
-        for (i, &c) in self.s.taps.iter().enumerate() {
-            acc[i % 8] += c * (w[pairs - 1 - i] + w[pairs + i]);
-        }
-        let odd = 2.0 * acc.iter().sum::<f32>();
-        [even, odd]
+        self.hist.push(x);
+        let w = self.hist.window();
+        [w[self.pairs], dot(&self.taps, w)]
     }
 }
 
-/// A 2× decimator: two input samples in, one out.
+/// A 2× decimator: two input samples in, one out. The centre tap falls on
+/// the older sample of each pair, every other tap on the newer ones: two
+/// histories, one per phase.
 #[derive(Debug, Clone)]
 struct Down2 {
-    s: Stage,
+    taps: Vec<f32>,
+    pairs: usize,
+    older: History,
+    newer: History,
 }
 
 impl Down2 {
-    fn new(taps: Vec<f32>) -> Self {
-        let pairs = taps.len();
+    fn new(taps: &[f32]) -> Self {
+        let full = mirrored(taps, 1.0);
         Self {
-            s: Stage::new(taps, 4 * pairs - 1),
+            older: History::new(taps.len()),
+            newer: History::new(full.len()),
+            pairs: taps.len(),
+            taps: full,
         }
     }
 
-    /// One output for the pair `[older, newer]`, delayed by `2·pairs − 1`
-    /// input samples.
+    /// One output for the pair `[older, newer]`.
     #[inline(always)]
     fn process(&mut self, x: [f32; 2]) -> f32 {
-        self.s.push(x[0]);
-        self.s.push(x[1]);
-        let pairs = self.s.taps.len();
-        let w = self.s.window();
-        let centre = 2 * pairs - 1;
-        0.5 * w[centre] + symmetric(&self.s.taps, w, centre + 1, centre - 1)
+        self.older.push(x[0]);
+        self.newer.push(x[1]);
+        0.5 * self.older.window()[self.pairs - 1] + dot(&self.taps, self.newer.window())
+    }
+
+    fn reset(&mut self) {
+        self.older.reset();
+        self.newer.reset();
     }
 }
 
@@ -161,8 +178,8 @@ const STAGES: [(usize, f64); 3] = [(18, 9.0), (6, 9.0), (4, 9.0)];
 impl Default for Oversampler {
     fn default() -> Self {
         Self {
-            up: STAGES.map(|(pairs, beta)| Up2::new(halfband_taps(pairs, beta))),
-            down: STAGES.map(|(pairs, beta)| Down2::new(halfband_taps(pairs, beta))),
+            up: STAGES.map(|(pairs, beta)| Up2::new(&halfband_taps(pairs, beta))),
+            down: STAGES.map(|(pairs, beta)| Down2::new(&halfband_taps(pairs, beta))),
         }
     }
 }
@@ -202,10 +219,10 @@ impl Oversampler {
     /// Clears every stage.
     pub fn reset(&mut self) {
         for s in &mut self.up {
-            s.s.reset();
+            s.hist.reset();
         }
         for s in &mut self.down {
-            s.s.reset();
+            s.reset();
         }
     }
 }
