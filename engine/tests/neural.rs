@@ -64,6 +64,20 @@ fn settled_render(
     .left
 }
 
+/// The largest sample-to-sample step of a held C4 with macro 1 at `m` and
+/// nothing moving: what a sound's own slope allows.
+fn steady_jump(anchors: &[AnchorShape], m: f32) -> f32 {
+    let (mut synth, worker) = neural_synth(&[("macro_1", &m.to_string())], anchors);
+    let out = settled_render(
+        &mut synth,
+        &worker,
+        &[note(60, 0.0, 0.5, 1.0, SR)],
+        256,
+        |_, _| {},
+    );
+    max_jump(&out[(0.2 * SR) as usize..(0.45 * SR) as usize])
+}
+
 /// Mean absolute level difference in dB between the sixth-octave band levels
 /// of two signals (bands from 100 Hz to 16 kHz within 60 dB of the loudest).
 /// Bands rather than bins, so the beating of a chord's close partials does not
@@ -218,17 +232,7 @@ fn every_knob_change_is_heard_within_a_few_decodes_while_a_chord_plays() {
 fn table_swaps_do_not_click() {
     let anchors = [AnchorShape::Sine, AnchorShape::Saw];
     let settings: Vec<f32> = (0..6).map(|i| -1.0 + 0.4 * i as f32).collect();
-    let steady = |m: f32| {
-        let (mut synth, worker) = neural_synth(&[("macro_1", &m.to_string())], &anchors);
-        let out = settled_render(
-            &mut synth,
-            &worker,
-            &[note(60, 0.0, 0.5, 1.0, SR)],
-            256,
-            |_, _| {},
-        );
-        max_jump(&out[(0.2 * SR) as usize..(0.45 * SR) as usize])
-    };
+    let steady = |m: f32| steady_jump(&anchors, m);
     let reference = settings.iter().map(|&m| steady(m)).fold(0.0f32, f32::max);
 
     let (mut synth, worker) = neural_synth(&[("macro_1", "-1")], &anchors);
@@ -583,17 +587,7 @@ fn tables_are_re_paced_once_the_knobs_rest() {
 #[test]
 fn an_lfo_sweeping_a_macro_moves_the_table_without_clicks() {
     let anchors = [AnchorShape::Sine, AnchorShape::Saw];
-    let steady = |m: f32| {
-        let (mut synth, worker) = neural_synth(&[("macro_1", &m.to_string())], &anchors);
-        let out = settled_render(
-            &mut synth,
-            &worker,
-            &[note(60, 0.0, 0.5, 1.0, SR)],
-            256,
-            |_, _| {},
-        );
-        max_jump(&out[(0.2 * SR) as usize..(0.45 * SR) as usize])
-    };
+    let steady = |m: f32| steady_jump(&anchors, m);
     let reference = [-0.8f32, -0.4, 0.0, 0.4, 0.8]
         .iter()
         .map(|&m| steady(m))
