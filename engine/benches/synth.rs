@@ -312,6 +312,7 @@ fn voices_fading(c: &mut Criterion) {
                         lfo_cutoff: 0.0,
                         amp_shape: AdsrShape::new(5.0, 300.0, 0.8, 300.0, SR),
                         filter_shape: AdsrShape::new(5.0, 300.0, 0.5, 300.0, SR),
+                        mod_shape: AdsrShape::new(5.0, 300.0, 0.5, 300.0, SR),
                         glide_coef: 1.0,
                         velocity_sensitivity: 1.0,
                         simd,

@@ -35,6 +35,10 @@ crate::stable_enum! {
         Lfo1 = 1, "lfo_1", "LFO 1";
         /// LFO 2, `-1..=1`, shared.
         Lfo2 = 2, "lfo_2", "LFO 2";
+        /// The voice's mod envelope, `0..=1`.
+        ModEnv = 3, "mod_env", "Mod Envelope";
+        /// The voice's amp envelope, `0..=1`.
+        AmpEnv = 4, "amp_env", "Amp Envelope";
         /// The mod wheel (CC 1), `0..=1`, shared.
         ModWheel = 12, "mod_wheel", "Mod Wheel";
         /// Pitch bend, `-1..=1`, shared (in MPE mode: the master channel's).
@@ -245,6 +249,10 @@ pub struct SourceValues {
     pub key: f32,
     /// The voice's random value `-1..=1`.
     pub random: f32,
+    /// The voice's mod envelope `0..=1`.
+    pub mod_env: f32,
+    /// The voice's amp envelope `0..=1`.
+    pub amp_env: f32,
 }
 
 impl SourceValues {
@@ -262,6 +270,8 @@ impl SourceValues {
             ModSource::PitchBend => self.pitch_bend,
             ModSource::Key => self.key,
             ModSource::Random => self.random,
+            ModSource::ModEnv => self.mod_env,
+            ModSource::AmpEnv => self.amp_env,
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct BlockContext<'a> {
     pub amp_shape: AdsrShape,
     /// Filter envelope shape.
     pub filter_shape: AdsrShape,
+    /// Mod envelope shape.
+    pub mod_shape: AdsrShape,
     /// Fraction of the remaining glide covered in this block.
     pub glide_coef: f32,
     /// Velocity sensitivity `0..=1`.
@@ -298,6 +300,8 @@ pub struct Voice {
     target_pitch: f32,
     amp: Adsr,
     filter_env: Adsr,
+    /// The mod envelope (a matrix source; advanced with the filter envelope).
+    pub(crate) mod_env: Adsr,
     svf: [Svf; 2],
     position: Option<f32>,
     fade: Option<Fade>,
@@ -353,11 +357,17 @@ impl Voice {
         };
         self.amp.trigger();
         self.filter_env.trigger();
+        self.mod_env.trigger();
     }
 
     /// The note-on velocity, `0..=1`.
     pub fn velocity(&self) -> f32 {
         self.velocity
+    }
+
+    /// The amp envelope's level now, `0..=1`.
+    pub fn amp_level(&self) -> f32 {
+        self.amp.level()
     }
 
     /// Enters the release stage.
@@ -366,6 +376,7 @@ impl Voice {
         self.sustained = false;
         self.amp.release();
         self.filter_env.release();
+        self.mod_env.release();
     }
 
     /// Fades out over `samples` samples, then stops (used for stealing and choking).
@@ -452,6 +463,7 @@ impl Voice {
         self.levels = levels;
 
         let env = self.filter_env.advance(&ctx.filter_shape, n);
+        self.mod_env.advance(&ctx.mod_shape, n);
         let semis = ctx.key_track * (f32::from(self.key) - 60.0)
             + ctx.filter_env_amount * env
             + ctx.lfo_cutoff;
@@ -658,6 +670,7 @@ mod tests {
             lfo_cutoff: 0.0,
             amp_shape: AdsrShape::new(0.0, 0.0, 1.0, 10.0, SR),
             filter_shape: AdsrShape::new(0.0, 0.0, 1.0, 10.0, SR),
+            mod_shape: AdsrShape::new(0.0, 0.0, 1.0, 10.0, SR),
             glide_coef: 1.0,
             velocity_sensitivity: 0.0,
             simd,

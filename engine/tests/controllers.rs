@@ -398,3 +398,52 @@ fn hostile_controller_values_are_ignored_or_clamped() {
     assert!(out.left.iter().all(|v| v.is_finite()));
     assert!(cents(frequency(&out.left, 0.15, 0.45, 440.0), 440.0).abs() < 0.1);
 }
+
+/// The mod envelope and the LFOs as matrix sources, heard in the pitch: the
+/// mod envelope (instant attack, 150 ms decay to 0) routed to pitch at +100 %
+/// starts the note an octave up and settles it on its key; LFO 2 (square,
+/// 2 Hz) at +50 % on pitch alternates ±6 semitones.
+#[test]
+fn the_mod_envelope_and_lfo_2_move_the_pitch() {
+    let base = midi_hz(57.0);
+    let mut synth = synth_with(
+        &[
+            ("table", "Basic Shapes"),
+            ("position", "0"),
+            ("mod_env_attack", "0"),
+            ("mod_env_decay", "150"),
+            ("mod_env_sustain", "0"),
+            ("mod_source_5", "mod_env"),
+            ("mod_destination_5", "pitch"),
+            ("mod_amount_5", "1"),
+        ],
+        SR,
+    );
+    let out = render_with(&mut synth, &[note(57, 0.0, 1.0, 1.0, SR)], vec![]);
+    let early = frequency(&out.left, 0.0, 0.02, 2.0 * base);
+    let late = frequency(&out.left, 0.6, 0.9, base);
+    println!(
+        "mod envelope on pitch: {early:.1} Hz at the start, {late:.2} Hz later ({base:.2} Hz key)"
+    );
+    assert!((early / base).log2() > 0.7, "starts {early} Hz");
+    assert!(cents(late, base).abs() < 1.0, "settles at {late} Hz");
+
+    let mut synth = synth_with(
+        &[
+            ("table", "Basic Shapes"),
+            ("position", "0"),
+            ("lfo2_shape", "square"),
+            ("lfo2_rate", "2"),
+            ("mod_source_6", "lfo_2"),
+            ("mod_destination_6", "pitch"),
+            ("mod_amount_6", "0.5"),
+        ],
+        SR,
+    );
+    let out = render_with(&mut synth, &[note(57, 0.0, 1.0, 1.0, SR)], vec![]);
+    let up = frequency(&out.left, 0.05, 0.2, base * 1.41);
+    let down = frequency(&out.left, 0.3, 0.45, base / 1.41);
+    println!("LFO 2 square on pitch: {up:.1} Hz, then {down:.1} Hz");
+    assert!((cents(up, base) - 600.0).abs() < 5.0, "up {up}");
+    assert!((cents(down, base) + 600.0).abs() < 5.0, "down {down}");
+}

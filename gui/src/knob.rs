@@ -35,7 +35,7 @@ pub fn short_name(name: &str) -> String {
         }
     }
     for prefix in [
-        "Amp ", "Filter ", "LFO 2 ", "LFO ", "Drive ", "Chorus ", "Delay ", "Reverb ",
+        "Amp ", "Filter ", "Mod Env ", "LFO 2 ", "LFO ", "Drive ", "Chorus ", "Delay ", "Reverb ",
     ] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return match rest.strip_prefix("> ") {

@@ -82,6 +82,8 @@ fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
     let response = theme::fixed(ui, egui::vec2(width + 22.0, 22.0), |ui| {
         egui::ComboBox::from_id_salt(("menu", &name))
             .width(width + 22.0)
+            // Tall enough for every source (13) and destination without scrolling.
+            .height(560.0)
             .truncate()
             .selected_text(text)
             .show_ui(ui, |ui| picked = menu_items(ui, param, false))

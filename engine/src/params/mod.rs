@@ -191,6 +191,20 @@ pub struct SynthParams {
     #[id = "filter_release"]
     pub filter_release: FloatParam,
 
+    /// Mod envelope attack (the third envelope of each voice, a source of the
+    /// modulation matrix).
+    #[id = "mod_env_attack"]
+    pub mod_env_attack: FloatParam,
+    /// Mod envelope decay.
+    #[id = "mod_env_decay"]
+    pub mod_env_decay: FloatParam,
+    /// Mod envelope sustain level.
+    #[id = "mod_env_sustain"]
+    pub mod_env_sustain: FloatParam,
+    /// Mod envelope release.
+    #[id = "mod_env_release"]
+    pub mod_env_release: FloatParam,
+
     /// LFO waveform.
     #[id = "lfo_shape"]
     pub lfo_shape: EnumParam<LfoShape>,
@@ -331,6 +345,10 @@ impl Default for SynthParams {
             filter_decay: time_param("Filter Decay", 300.0, 1.0),
             filter_sustain: fraction_param("Filter Sustain", 0.0),
             filter_release: time_param("Filter Release", 200.0, 1.0),
+            mod_env_attack: time_param("Mod Env Attack", 10.0, 0.0),
+            mod_env_decay: time_param("Mod Env Decay", 500.0, 1.0),
+            mod_env_sustain: fraction_param("Mod Env Sustain", 0.0),
+            mod_env_release: time_param("Mod Env Release", 300.0, 1.0),
 
             lfo_shape: EnumParam::new("LFO Shape", LfoShape::Sine),
             lfo_rate: lfo_rate_param("LFO Rate", 2.0),

@@ -576,6 +576,13 @@ impl Synth {
                 p.filter_release.value(),
                 sr,
             ),
+            mod_shape: AdsrShape::new(
+                p.mod_env_attack.value(),
+                p.mod_env_decay.value(),
+                p.mod_env_sustain.value(),
+                p.mod_env_release.value(),
+                sr,
+            ),
             glide_coef,
             velocity_sensitivity: finite_or(p.velocity_sensitivity.value(), 1.0),
             simd: self.simd,

@@ -78,6 +78,8 @@ impl Synth {
             timbre: (voice.expression.brightness.unwrap_or(channel.timbre) - 0.5) * 2.0,
             key: ((f32::from(voice.key) - 60.0) / 60.0).clamp(-1.0, 1.0),
             random: voice.random,
+            mod_env: voice.mod_env.level(),
+            amp_env: voice.amp_level(),
             ..*shared
         }
     }

@@ -326,14 +326,50 @@ impl Editor {
                     knob(ui, ptr(&p.bend_range), a, KNOB);
                 });
             });
-            theme::section(ui, "Amp envelope", |ui| {
+            theme::section(ui, "Envelope", |ui| {
+                // The amp envelope or the mod envelope (a matrix source) in
+                // the same place.
+                let id = egui::Id::unique("envelope-page");
+                let mut modulation = ui.data(|d| d.get_temp::<bool>(id).unwrap_or(false));
                 ui.horizontal(|ui| {
-                    knob(ui, ptr(&p.amp_attack), a, KNOB);
-                    knob(ui, ptr(&p.amp_decay), a, KNOB);
-                    knob(ui, ptr(&p.amp_sustain), a, KNOB);
-                    knob(ui, ptr(&p.amp_release), a, KNOB);
-                    knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
+                    ui.vertical(|ui| {
+                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                        for (is_mod, label) in [(false, "Amp"), (true, "Mod")] {
+                            let text = egui::RichText::new(label).size(11.0);
+                            if ui
+                                .add_sized(
+                                    [34.0, 18.0],
+                                    egui::Button::selectable(modulation == is_mod, text),
+                                )
+                                .on_hover_text(format!("Show the {label} envelope"))
+                                .clicked()
+                            {
+                                modulation = is_mod;
+                            }
+                        }
+                    });
+                    if modulation {
+                        knob(ui, ptr(&p.mod_env_attack), a, KNOB);
+                        knob(ui, ptr(&p.mod_env_decay), a, KNOB);
+                        knob(ui, ptr(&p.mod_env_sustain), a, KNOB);
+                        knob(ui, ptr(&p.mod_env_release), a, KNOB);
+                        ui.add_sized(
+                            [56.0, 48.0],
+                            egui::Label::new(
+                                egui::RichText::new("Route it in\nthe matrix")
+                                    .size(11.0)
+                                    .color(theme::TEXT_DIM),
+                            ),
+                        );
+                    } else {
+                        knob(ui, ptr(&p.amp_attack), a, KNOB);
+                        knob(ui, ptr(&p.amp_decay), a, KNOB);
+                        knob(ui, ptr(&p.amp_sustain), a, KNOB);
+                        knob(ui, ptr(&p.amp_release), a, KNOB);
+                        knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
+                    }
                 });
+                ui.data_mut(|d| d.insert_temp(id, modulation));
             });
             theme::section(ui, "Master", |ui| {
                 knob(ui, ptr(&p.gain), a, KNOB);
