@@ -60,6 +60,21 @@ pub fn magnitude_spectrum_db(x: &[f32]) -> Vec<f32> {
         .collect()
 }
 
+/// The correlation coefficient of two signals (1 = the same up to scale,
+/// 0 = unrelated); for tests and measurements (a chorus's or reverb's width).
+pub fn correlation(a: &[f32], b: &[f32]) -> f32 {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        ab += f64::from(x) * f64::from(y);
+        aa += f64::from(x) * f64::from(x);
+        bb += f64::from(y) * f64::from(y);
+    }
+    if aa <= 0.0 || bb <= 0.0 {
+        return 1.0;
+    }
+    (ab / (aa * bb).sqrt()) as f32
+}
+
 /// Magnitude of the DFT of `x` windowed by `w` at frequency `f` (any real frequency).
 pub fn dft_magnitude(x: &[f32], w: &[f64], f: f64, sample_rate: f64) -> f64 {
     let step = std::f64::consts::TAU * f / sample_rate;

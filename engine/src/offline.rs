@@ -1,8 +1,10 @@
 //! Offline rendering of notes and controller events through the same
 //! [`Synth`] the plugin runs.
 
+use crate::neural::DecoderWorker;
 use crate::params::SynthParams;
 use crate::synth::{SliceEvents, Synth, SynthEvent, Transport};
+use std::time::Duration;
 
 /// A note to render, in samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,6 +74,9 @@ pub struct Rendered {
     pub right: Vec<f32>,
     /// Voices that ended during the render.
     pub voice_ends: usize,
+    /// The sample where every voice had ended after the last event (the
+    /// effects' tail, if any, follows it); `None` if the render stopped first.
+    pub voices_ended_at: Option<usize>,
 }
 
 /// The note-ons and note-offs of `notes` (note `i` has note id `i`).
@@ -152,13 +157,10 @@ pub fn render_events_watched(
     let mut block_events = Vec::with_capacity(64);
     let mut next = 0;
     let mut pos = 0u64;
-    // Where the voices had all ended after the last event (the effects' tail
-    // follows).
-    let mut voices_done = None;
     loop {
         let events_done = next >= timeline.len();
-        if events_done && synth.active_voices() == 0 && voices_done.is_none() {
-            voices_done = Some(out.left.len());
+        if events_done && synth.active_voices() == 0 && out.voices_ended_at.is_none() {
+            out.voices_ended_at = Some(out.left.len());
         }
         let done = match options.fixed_tail {
             Some(tail) => pos >= last_event + tail,
@@ -189,7 +191,9 @@ pub fn render_events_watched(
         out.right.extend_from_slice(&r);
         pos = end;
     }
-    if let (None, Some(floor), Some(from)) = (options.fixed_tail, options.tail_floor, voices_done) {
+    if let (None, Some(floor), Some(from)) =
+        (options.fixed_tail, options.tail_floor, out.voices_ended_at)
+    {
         let last_loud = (from..out.left.len())
             .rev()
             .find(|&i| out.left[i].abs() >= floor || out.right[i].abs() >= floor)
@@ -198,4 +202,23 @@ pub fn render_events_watched(
         out.right.truncate(last_loud);
     }
     out
+}
+
+/// Renders `timeline` as a bounce does: before each block `worker` finishes
+/// the table for the current parameters (an LFO on a macro asks for a new
+/// one every block), except in the tail, once the last event has passed and
+/// every voice has ended, where no voice reads a table.
+pub fn render_settled(
+    synth: &mut Synth,
+    worker: &DecoderWorker,
+    timeline: Vec<TimedEvent>,
+    options: RenderOptions,
+    timeout: Duration,
+) -> Rendered {
+    let last_event = timeline.iter().map(|t| t.at).max().unwrap_or(0);
+    render_events_watched(synth, timeline, options, |pos, synth| {
+        if pos <= last_event || synth.active_voices() > 0 {
+            worker.settle(timeout);
+        }
+    })
 }

@@ -468,7 +468,8 @@ impl Voice {
             + ctx.filter_env_amount * env
             + ctx.lfo_cutoff;
         let cutoff = ctx.cutoff * mods.cutoff_ratio * (semis / 12.0).exp2();
-        let resonance = (ctx.resonance + mods.resonance).clamp(0.0, 1.0);
+        // (`SvfCoefs::new` clamps the sum to the resonance's range.)
+        let resonance = ctx.resonance + mods.resonance;
         let coefs = SvfCoefs::new(ctx.filter_mode, cutoff, resonance, ctx.sample_rate);
         // A low-pass opened to the top of its range fades out of the signal path
         // entirely, so an open filter colours nothing (and costs nothing).

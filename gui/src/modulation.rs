@@ -18,8 +18,14 @@ const AMOUNT_WIDTH: f32 = 56.0;
 
 /// Draws the slots, one row each, then the MPE row.
 pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamAccess) {
-    let page_id = egui::Id::unique("modulation-page");
-    let mut page = ui.data(|d| d.get_temp::<usize>(page_id).unwrap_or(0));
+    theme::with_view_state(ui, "modulation-page", 0usize, |ui, page| {
+        slots(ui, params, access, page)
+    });
+}
+
+/// The header, the four slots of `page` (0: slots 1–4, 1: 5–8; the header's
+/// buttons switch it) and the MPE row.
+fn slots(ui: &mut Ui, params: &SynthParams, access: &dyn ParamAccess, page: &mut usize) {
     ui.horizontal(|ui| {
         let head = |ui: &mut Ui, text: &str, width: f32| {
             ui.add_sized(
@@ -30,19 +36,16 @@ pub fn modulation_section(ui: &mut Ui, params: &SynthParams, access: &dyn ParamA
         head(ui, "Source", SOURCE_WIDTH + 8.0);
         head(ui, "Destination", DESTINATION_WIDTH + 8.0);
         head(ui, "Amount", AMOUNT_WIDTH);
-        for (p, label) in ["1-4", "5-8"].into_iter().enumerate() {
-            let text = RichText::new(label).size(10.0);
-            if ui
-                .add_sized([28.0, 14.0], egui::Button::selectable(page == p, text))
-                .on_hover_text(format!("Show slots {label}"))
-                .clicked()
-            {
-                page = p;
-            }
-        }
+        theme::pick(
+            ui,
+            page,
+            &[(0, "1-4"), (1, "5-8")],
+            [28.0, 14.0],
+            10.0,
+            |label| format!("Show slots {label}"),
+        );
     });
-    ui.data_mut(|d| d.insert_temp(page_id, page));
-    for slot in params.modulation.iter().skip(4 * page).take(4) {
+    for slot in params.modulation.iter().skip(4 * *page).take(4) {
         ui.horizontal(|ui| {
             menu(ui, slot.source.as_ptr(), access, SOURCE_WIDTH);
             menu(ui, slot.destination.as_ptr(), access, DESTINATION_WIDTH);

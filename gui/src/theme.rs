@@ -114,3 +114,46 @@ pub fn elide(ui: &egui::Ui, text: &str, font: egui::FontId, width: f32) -> Strin
     }
     "…".to_string()
 }
+
+/// Buttons that pick one of `options` (a tab strip), each `size` points and
+/// lit when chosen, laid out the way `ui` lays out; `hover` gives each
+/// button's tooltip from its label.
+pub fn pick<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    current: &mut T,
+    options: &[(T, &str)],
+    size: [f32; 2],
+    text_size: f32,
+    hover: impl Fn(&str) -> String,
+) {
+    // A narrow column never wraps a label ("Amp" would break in two).
+    let extend = |ui: &mut egui::Ui| ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    for &(value, label) in options {
+        let text = egui::RichText::new(label).size(text_size);
+        let button = egui::Button::selectable(*current == value, text);
+        let response = ui
+            .scope(|ui| {
+                extend(ui);
+                ui.add_sized(size, button)
+            })
+            .inner;
+        if response.on_hover_text(hover(label)).clicked() {
+            *current = value;
+        }
+    }
+}
+
+/// Runs `f` with a piece of view state (which page a section shows) that
+/// egui keeps between frames under `id`, starting at `default`.
+pub fn with_view_state<T: Clone + Send + Sync + 'static, R>(
+    ui: &mut egui::Ui,
+    id: &str,
+    default: T,
+    f: impl FnOnce(&mut egui::Ui, &mut T) -> R,
+) -> R {
+    let id = egui::Id::unique(id);
+    let mut state = ui.data(|d| d.get_temp::<T>(id)).unwrap_or(default);
+    let result = f(ui, &mut state);
+    ui.data_mut(|d| d.insert_temp(id, state));
+    result
+}

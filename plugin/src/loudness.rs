@@ -129,18 +129,12 @@ pub fn render_notes(
         .collect();
     let mut options = RenderOptions::new(sr);
     options.max_tail = (12.0 * sr) as u64;
-    // Each block waits for the table of its parameters while a voice plays
-    // (an LFO on a macro asks for a new one every block); in the effects'
-    // tail no voice reads a table.
-    let out = offline::render_events_watched(
+    let out = offline::render_settled(
         &mut synth,
+        &worker,
         offline::note_events(&notes),
         options,
-        |_, synth| {
-            if synth.active_voices() > 0 {
-                worker.settle(Duration::from_secs(60));
-            }
-        },
+        Duration::from_secs(60),
     );
     Ok((out.left, out.right))
 }

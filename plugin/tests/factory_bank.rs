@@ -48,15 +48,12 @@ fn every_factory_preset_sounds_and_ends_in_silence() {
             .collect();
         let mut options = RenderOptions::new(SR);
         options.max_tail = (12.0 * SR) as u64;
-        let out = offline::render_events_watched(
+        let out = offline::render_settled(
             &mut synth,
+            &worker,
             offline::note_events(&notes),
             options,
-            |_, synth| {
-                if synth.active_voices() > 0 {
-                    worker.settle(Duration::from_secs(60));
-                }
-            },
+            Duration::from_secs(60),
         );
         let name = &preset.name;
         let all = out.left.iter().chain(&out.right);
@@ -161,19 +158,12 @@ fn factory_pads_ring_on_after_their_voices_end() {
         let mut options = RenderOptions::new(SR);
         options.block_size = 64;
         options.max_tail = (12.0 * SR) as u64;
-        let mut voices_ended = None;
-        let out = offline::render_events_watched(
+        let out = offline::render_settled(
             &mut synth,
+            &worker,
             offline::note_events(&notes),
             options,
-            |pos, synth| {
-                if pos > SR as u64 && voices_ended.is_none() && synth.active_voices() == 0 {
-                    voices_ended = Some(pos as usize);
-                }
-                if synth.active_voices() > 0 {
-                    worker.settle(Duration::from_secs(60));
-                }
-            },
+            Duration::from_secs(60),
         );
         let rms = |a: &[f32], b: &[f32]| {
             let e: f64 = a
@@ -187,7 +177,7 @@ fn factory_pads_ring_on_after_their_voices_end() {
             &out.left[(0.5 * SR) as usize..SR as usize],
             &out.right[(0.5 * SR) as usize..SR as usize],
         );
-        let Some(end) = voices_ended else {
+        let Some(end) = out.voices_ended_at else {
             println!("{:<16} voices never ended", preset.name);
             continue;
         };
@@ -198,7 +188,7 @@ fn factory_pads_ring_on_after_their_voices_end() {
         }
         let tail = rms(&out.left[from..to], &out.right[from..to]);
         let db = 20.0 * (tail / note).max(1e-12).log10();
-        let corr = nwt_engine::effects::correlation(&out.left[from..to], &out.right[from..to]);
+        let corr = nwt_engine::analysis::correlation(&out.left[from..to], &out.right[from..to]);
         println!(
             "{:<16} voices ended at {:.2} s; 50 ms later the tail is {db:.1} dB re the note, correlation {corr:.2}",
             preset.name,

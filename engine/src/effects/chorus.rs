@@ -36,9 +36,9 @@ pub struct Chorus {
     /// Each channel's sweep phase in cycles.
     phase: [f64; 2],
     mix: Ramp,
-    /// Each voice's delay (samples) at the end of the last block.
-    last: [[f32; MAX_CHORUS_VOICES as usize]; 2],
-    started: bool,
+    /// Each voice's delay (samples) at the end of the last block (`None`
+    /// before the first).
+    last: Option<[[f32; MAX_CHORUS_VOICES as usize]; 2]>,
 }
 
 impl Chorus {
@@ -50,8 +50,7 @@ impl Chorus {
             lines: [DelayLine::new(max), DelayLine::new(max)],
             phase: [0.0, 0.0],
             mix: Ramp::default(),
-            last: [[0.0; MAX_CHORUS_VOICES as usize]; 2],
-            started: false,
+            last: None,
         }
     }
 
@@ -82,16 +81,13 @@ impl Chorus {
                 *d = Self::delay(s, sr, self.phase[ch], ch, v, voices);
             }
         }
-        if !self.started {
-            self.last = end;
-            self.started = true;
-        }
+        let last = self.last.unwrap_or(end);
         self.mix.target = s.mix;
         let gains = MixGains::new(&mut self.mix, n);
         let scale = 1.0 / voices as f32;
         for (ch, buf) in [left, right].into_iter().enumerate() {
             let line = &mut self.lines[ch];
-            let start = self.last[ch];
+            let start = last[ch];
             for (i, x) in buf.iter_mut().enumerate() {
                 let t = (i + 1) as f32 / n as f32;
                 line.push(*x);
@@ -103,7 +99,7 @@ impl Chorus {
                 *x = gains.mix(i, *x, wet * scale);
             }
         }
-        self.last = end;
+        self.last = Some(end);
     }
 
     /// The longest a sample stays inside before it reaches the output, in samples.
@@ -117,7 +113,7 @@ impl Chorus {
             l.clear();
         }
         self.mix = Ramp::default();
-        self.started = false;
+        self.last = None;
     }
 }
 
@@ -184,6 +180,6 @@ mod tests {
         for (a, b) in l.chunks_mut(32).zip(r.chunks_mut(32)) {
             chorus.process(a, b, s, ctx);
         }
-        crate::effects::correlation(&l[48_000..], &r[48_000..])
+        crate::analysis::correlation(&l[48_000..], &r[48_000..])
     }
 }

@@ -155,6 +155,56 @@ fn compensation(mode: DriveMode, gain: f32) -> f32 {
     }
 }
 
+/// Amount steps in the compensation table (every 1/128 of the amount, a
+/// quarter of a dB of drive apart).
+const COMP_STEPS: usize = 128;
+
+/// [`compensation`] (as its log2) for every character at amounts `0, 1/128, … 1`, worked
+/// out once per process: the audio thread interpolates it instead of shaping
+/// 256 points whenever the amount moves (the matrix can move it every control
+/// block).
+#[derive(Debug, Clone)]
+struct CompensationTable([[f32; COMP_STEPS + 1]; 3]);
+
+/// The process's one [`CompensationTable`], built by the first drive made
+/// (never on the audio thread: drives are made with the synth).
+#[derive(Debug, Clone, Copy)]
+struct SharedTable(&'static CompensationTable);
+
+impl Default for SharedTable {
+    fn default() -> Self {
+        static TABLE: std::sync::OnceLock<CompensationTable> = std::sync::OnceLock::new();
+        Self(TABLE.get_or_init(CompensationTable::build))
+    }
+}
+
+impl CompensationTable {
+    fn build() -> Self {
+        Self(std::array::from_fn(|m| {
+            let mode = DriveMode::ALL_VARIANTS[m];
+            std::array::from_fn(|k| {
+                compensation(mode, drive_gain(k as f32 / COMP_STEPS as f32)).log2()
+            })
+        }))
+    }
+
+    /// The compensation for `mode` at `amount` (`0..=1`).
+    fn at(&self, mode: DriveMode, amount: f32) -> f32 {
+        let row = &self.0[DriveMode::ALL_VARIANTS
+            .iter()
+            .position(|&m| m == mode)
+            .unwrap_or(0)];
+        let x = amount.clamp(0.0, 1.0) * COMP_STEPS as f32;
+        let i = (x as usize).min(COMP_STEPS - 1);
+        (row[i] + (row[i + 1] - row[i]) * (x - i as f32)).exp2()
+    }
+}
+
+/// The gain into the shaper at `amount` (`0..=1`).
+fn drive_gain(amount: f32) -> f32 {
+    10f32.powf(amount * MAX_DRIVE_DB / 20.0)
+}
+
 /// One channel's state.
 #[derive(Debug, Clone, Default)]
 struct Channel {
@@ -170,8 +220,7 @@ pub struct Drive {
     mix: Ramp,
     gain: Ramp,
     comp: Ramp,
-    /// Mode and amount the compensation was computed for.
-    comp_for: Option<(DriveMode, f32)>,
+    comp_table: SharedTable,
 }
 
 impl Drive {
@@ -184,12 +233,8 @@ impl Drive {
         ctx: &EffectContext,
     ) {
         let n = left.len();
-        let gain_target = 10f32.powf(s.amount * MAX_DRIVE_DB / 20.0);
-        if self.comp_for != Some((s.mode, gain_target)) {
-            self.comp_for = Some((s.mode, gain_target));
-            self.comp.target = compensation(s.mode, gain_target);
-        }
-        self.gain.target = gain_target;
+        self.comp.target = self.comp_table.0.at(s.mode, s.amount);
+        self.gain.target = drive_gain(s.amount);
         self.mix.target = s.mix;
         let (g0, gs) = self.gain.run(n);
         let (c0, cs) = self.comp.run(n);
@@ -240,7 +285,6 @@ impl Drive {
         self.mix = Ramp::default();
         self.gain = Ramp::default();
         self.comp = Ramp::default();
-        self.comp_for = None;
     }
 }
 
@@ -317,10 +361,25 @@ mod tests {
     }
 
     #[test]
+    fn the_compensation_table_matches_the_exact_figure() {
+        let table = CompensationTable::build();
+        let mut worst = 0.0f32;
+        for mode in DriveMode::ALL_VARIANTS.iter().copied() {
+            for k in 0..=200 {
+                let amount = k as f32 / 200.0;
+                let exact = compensation(mode, drive_gain(amount));
+                worst = worst.max((20.0 * (table.at(mode, amount) / exact).log10()).abs());
+            }
+        }
+        println!("compensation table: worst {worst:.3} dB from the exact figure");
+        assert!(worst < 0.15, "{worst} dB");
+    }
+
+    #[test]
     fn the_output_level_is_compensated() {
         for mode in DriveMode::ALL_VARIANTS.iter().copied() {
             for amount in [0.0, 0.5, 1.0] {
-                let g = 10f32.powf(amount * MAX_DRIVE_DB / 20.0);
+                let g = drive_gain(amount);
                 let comp = compensation(mode, g);
                 let mut sum = 0.0;
                 let mut mean = 0.0;

@@ -354,20 +354,5 @@ fn peak(left: &[f32], right: &[f32]) -> f32 {
     }
 }
 
-/// The correlation coefficient of two signals (1 = the same up to scale,
-/// 0 = unrelated); for tests and measurements.
-pub fn correlation(a: &[f32], b: &[f32]) -> f32 {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        ab += f64::from(x) * f64::from(y);
-        aa += f64::from(x) * f64::from(x);
-        bb += f64::from(y) * f64::from(y);
-    }
-    if aa <= 0.0 || bb <= 0.0 {
-        return 1.0;
-    }
-    (ab / (aa * bb).sqrt()) as f32
-}
-
 #[cfg(test)]
 mod tests;

@@ -311,7 +311,7 @@ mod tests {
         for (a, b) in left.chunks_mut(64).zip(right.chunks_mut(64)) {
             r.process(a, b, &s, &ctx);
         }
-        let corr = crate::effects::correlation(&left[4_800..], &right[4_800..]);
+        let corr = crate::analysis::correlation(&left[4_800..], &right[4_800..]);
         assert!(corr.abs() < 0.3, "channel correlation {corr}");
         // Dense: after 100 ms, most 1 ms windows hold energy (no sparse echoes).
         let windows: Vec<f32> = left[4_800..52_800]

@@ -287,11 +287,6 @@ impl Synth {
         self.voices.iter().any(|v| v.active) || !self.held.is_empty() || !self.rack.is_asleep()
     }
 
-    /// How many blocks the effects rack reset because NaN or infinity reached it.
-    pub fn rack_resets(&self) -> u64 {
-        self.rack.resets()
-    }
-
     /// Notes sounding (including releasing and fading voices).
     pub fn active_voices(&self) -> usize {
         self.voices.iter().filter(|v| v.active).count()

@@ -295,17 +295,15 @@ impl Editor {
         };
         ui.horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
-            for (page, label) in [(BottomPage::Voice, "Voice".to_string()), (BottomPage::Effects, effects)] {
-                let text = egui::RichText::new(label).size(12.0);
-                // A fixed size: the count in the label never moves anything.
-                if ui
-                    .add_sized([96.0, 20.0], egui::Button::selectable(self.page == page, text))
-                    .on_hover_text("Show the voice's sections or the effects rack (drive → chorus → delay → reverb)")
-                    .clicked()
-                {
-                    self.page = page;
-                }
-            }
+            // A fixed size: the count in the label never moves anything.
+            theme::pick(
+                ui,
+                &mut self.page,
+                &[(BottomPage::Voice, "Voice"), (BottomPage::Effects, &effects)],
+                [96.0, 20.0],
+                12.0,
+                |_| "Show the voice's sections or the effects rack (drive → chorus → delay → reverb)".into(),
+            );
         });
     }
 
@@ -329,47 +327,40 @@ impl Editor {
             theme::section(ui, "Envelope", |ui| {
                 // The amp envelope or the mod envelope (a matrix source) in
                 // the same place.
-                let id = egui::Id::unique("envelope-page");
-                let mut modulation = ui.data(|d| d.get_temp::<bool>(id).unwrap_or(false));
-                ui.horizontal(|ui| {
-                    ui.vertical(|ui| {
-                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
-                        for (is_mod, label) in [(false, "Amp"), (true, "Mod")] {
-                            let text = egui::RichText::new(label).size(11.0);
-                            if ui
-                                .add_sized(
-                                    [34.0, 18.0],
-                                    egui::Button::selectable(modulation == is_mod, text),
-                                )
-                                .on_hover_text(format!("Show the {label} envelope"))
-                                .clicked()
-                            {
-                                modulation = is_mod;
-                            }
+                theme::with_view_state(ui, "envelope-page", false, |ui, modulation| {
+                    ui.horizontal(|ui| {
+                        ui.vertical(|ui| {
+                            theme::pick(
+                                ui,
+                                modulation,
+                                &[(false, "Amp"), (true, "Mod")],
+                                [34.0, 18.0],
+                                11.0,
+                                |label| format!("Show the {label} envelope"),
+                            );
+                        });
+                        if *modulation {
+                            knob(ui, ptr(&p.mod_env_attack), a, KNOB);
+                            knob(ui, ptr(&p.mod_env_decay), a, KNOB);
+                            knob(ui, ptr(&p.mod_env_sustain), a, KNOB);
+                            knob(ui, ptr(&p.mod_env_release), a, KNOB);
+                            ui.add_sized(
+                                [56.0, 48.0],
+                                egui::Label::new(
+                                    egui::RichText::new("Route it in\nthe matrix")
+                                        .size(11.0)
+                                        .color(theme::TEXT_DIM),
+                                ),
+                            );
+                        } else {
+                            knob(ui, ptr(&p.amp_attack), a, KNOB);
+                            knob(ui, ptr(&p.amp_decay), a, KNOB);
+                            knob(ui, ptr(&p.amp_sustain), a, KNOB);
+                            knob(ui, ptr(&p.amp_release), a, KNOB);
+                            knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
                         }
                     });
-                    if modulation {
-                        knob(ui, ptr(&p.mod_env_attack), a, KNOB);
-                        knob(ui, ptr(&p.mod_env_decay), a, KNOB);
-                        knob(ui, ptr(&p.mod_env_sustain), a, KNOB);
-                        knob(ui, ptr(&p.mod_env_release), a, KNOB);
-                        ui.add_sized(
-                            [56.0, 48.0],
-                            egui::Label::new(
-                                egui::RichText::new("Route it in\nthe matrix")
-                                    .size(11.0)
-                                    .color(theme::TEXT_DIM),
-                            ),
-                        );
-                    } else {
-                        knob(ui, ptr(&p.amp_attack), a, KNOB);
-                        knob(ui, ptr(&p.amp_decay), a, KNOB);
-                        knob(ui, ptr(&p.amp_sustain), a, KNOB);
-                        knob(ui, ptr(&p.amp_release), a, KNOB);
-                        knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
-                    }
                 });
-                ui.data_mut(|d| d.insert_temp(id, modulation));
             });
             theme::section(ui, "Master", |ui| {
                 knob(ui, ptr(&p.gain), a, KNOB);
@@ -392,61 +383,56 @@ impl Editor {
             theme::section(ui, "LFO", |ui| {
                 // LFO 1 or LFO 2 in the same place (LFO 2 moves what the
                 // modulation matrix routes it to).
-                let id = egui::Id::unique("lfo-page");
-                let mut second = ui.data(|d| d.get_temp::<bool>(id).unwrap_or(false));
-                ui.horizontal(|ui| {
-                    ui.vertical(|ui| {
-                        for (is_second, label) in [(false, "1"), (true, "2")] {
-                            let text = egui::RichText::new(label).size(11.0);
-                            if ui
-                                .add_sized(
-                                    [20.0, 18.0],
-                                    egui::Button::selectable(second == is_second, text),
-                                )
-                                .on_hover_text(format!("Show LFO {label}"))
-                                .clicked()
-                            {
-                                second = is_second;
-                            }
+                theme::with_view_state(ui, "lfo-page", false, |ui, second| {
+                    ui.horizontal(|ui| {
+                        ui.vertical(|ui| {
+                            theme::pick(
+                                ui,
+                                second,
+                                &[(false, "1"), (true, "2")],
+                                [20.0, 18.0],
+                                11.0,
+                                |label| format!("Show LFO {label}"),
+                            );
+                        });
+                        let second = *second;
+                        let (shape, rate, sync, division) = if second {
+                            (
+                                ptr(&p.lfo2_shape),
+                                ptr(&p.lfo2_rate),
+                                ptr(&p.lfo2_sync),
+                                ptr(&p.lfo2_division),
+                            )
+                        } else {
+                            (
+                                ptr(&p.lfo_shape),
+                                ptr(&p.lfo_rate),
+                                ptr(&p.lfo_sync),
+                                ptr(&p.lfo_division),
+                            )
+                        };
+                        choice(ui, shape, a, 70.0);
+                        knob(ui, rate, a, KNOB);
+                        ui.vertical(|ui| {
+                            ui.add_space(14.0);
+                            crate::knob::switch(ui, sync, a, "Sync");
+                        });
+                        choice(ui, division, a, 60.0);
+                        if second {
+                            ui.add_sized(
+                                [116.0, 48.0],
+                                egui::Label::new(
+                                    egui::RichText::new("Route LFO 2 in the\nmodulation matrix")
+                                        .size(11.0)
+                                        .color(theme::TEXT_DIM),
+                                ),
+                            );
+                        } else {
+                            knob(ui, ptr(&p.lfo_to_position), a, KNOB);
+                            knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
                         }
                     });
-                    let (shape, rate, sync, division) = if second {
-                        (
-                            ptr(&p.lfo2_shape),
-                            ptr(&p.lfo2_rate),
-                            ptr(&p.lfo2_sync),
-                            ptr(&p.lfo2_division),
-                        )
-                    } else {
-                        (
-                            ptr(&p.lfo_shape),
-                            ptr(&p.lfo_rate),
-                            ptr(&p.lfo_sync),
-                            ptr(&p.lfo_division),
-                        )
-                    };
-                    choice(ui, shape, a, 70.0);
-                    knob(ui, rate, a, KNOB);
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        crate::knob::switch(ui, sync, a, "Sync");
-                    });
-                    choice(ui, division, a, 60.0);
-                    if second {
-                        ui.add_sized(
-                            [116.0, 48.0],
-                            egui::Label::new(
-                                egui::RichText::new("Route LFO 2 in the\nmodulation matrix")
-                                    .size(11.0)
-                                    .color(theme::TEXT_DIM),
-                            ),
-                        );
-                    } else {
-                        knob(ui, ptr(&p.lfo_to_position), a, KNOB);
-                        knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
-                    }
                 });
-                ui.data_mut(|d| d.insert_temp(id, second));
             });
         });
     }
