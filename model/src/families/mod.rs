@@ -29,6 +29,7 @@ use std::ops::{Add, Mul, Sub};
 use std::sync::OnceLock;
 use turns::{cos_turns, exp, ln, sin_cos_turns, sin_turns};
 
+mod captured;
 mod generators;
 mod render;
 #[cfg(test)]
@@ -69,6 +70,12 @@ pub enum Family {
     /// A glottal-like source through 2–5 resonances at vowel-like formant
     /// frequencies (a sung or spoken vowel's cycle).
     Formant,
+    /// A cycle drawn point by point in an editor: naive (aliased), any length,
+    /// resampled and quantised as a user's file is.
+    Drawn,
+    /// One period cut from a synthesised recording of a spoken vowel (jitter,
+    /// breath, a noise floor, the recording's band limit).
+    SpokenVowel,
 }
 
 /// The families a [`Family::Mixture`] draws from: all but itself (the last of [`Family::ALL`]).
@@ -76,7 +83,7 @@ const SOURCES: &[Family] = Family::ALL.split_at(Family::ALL.len() - 1).0;
 
 impl Family {
     /// Every family, in a fixed order.
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 13] = [
         Family::Classic,
         Family::PulseWidth,
         Family::Additive,
@@ -87,11 +94,13 @@ impl Family {
         Family::PhaseDistortion,
         Family::NoiseSeeded,
         Family::Formant,
+        Family::Drawn,
+        Family::SpokenVowel,
         Family::Mixture,
     ];
 
     /// Short stable name ("classic", "pulse", "additive", "odd", "fm", "shaped",
-    /// "sync", "pd", "noise", "mix", "formant").
+    /// "sync", "pd", "noise", "mix", "formant", "drawn", "vowel").
     pub fn name(self) -> &'static str {
         match self {
             Family::Classic => "classic",
@@ -105,6 +114,8 @@ impl Family {
             Family::NoiseSeeded => "noise",
             Family::Mixture => "mix",
             Family::Formant => "formant",
+            Family::Drawn => "drawn",
+            Family::SpokenVowel => "vowel",
         }
     }
 
@@ -130,6 +141,8 @@ impl Family {
             Family::NoiseSeeded => noise(rng),
             Family::Mixture => mixture(rng),
             Family::Formant => formant(rng),
+            Family::Drawn => captured::drawn(rng),
+            Family::SpokenVowel => captured::spoken_vowel(rng),
         }
     }
 }

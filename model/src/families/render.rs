@@ -215,13 +215,15 @@ pub(super) fn dft_spectrum(samples: &[f64]) -> Harmonics {
     let n = samples.len();
     let top = (n.saturating_sub(1) / 2).min(MAX_HARMONIC);
     let scale = 2.0 / n.max(1) as f64;
+    // The same sines and cosines as computing each term's angle afresh, once.
+    let table: Vec<(f64, f64)> = (0..n).map(|j| sin_cos_turns(j as f64 / n as f64)).collect();
     Harmonics::from_fn(|h| {
         if h > top {
             return (0.0, 0.0);
         }
         let (mut c, mut s) = (0.0, 0.0);
         for (i, &v) in samples.iter().enumerate() {
-            let (sn, cs) = sin_cos_turns(((h * i) % n) as f64 / n as f64);
+            let (sn, cs) = table[(h * i) % n];
             c += v * cs;
             s += v * sn;
         }
