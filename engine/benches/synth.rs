@@ -315,6 +315,7 @@ fn voices_fading(c: &mut Criterion) {
                         mod_shape: AdsrShape::new(5.0, 300.0, 0.5, 300.0, SR),
                         glide_coef: 1.0,
                         velocity_sensitivity: 1.0,
+                        sources: Default::default(),
                         simd,
                         ramps: &ramps,
                     };

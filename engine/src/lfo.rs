@@ -1,5 +1,7 @@
-//! The global LFOs (LFO 1 and LFO 2): seven shapes, free-running in Hz or
-//! synced to the host tempo.
+//! LFO 1 and LFO 2: seven shapes, in Hz or synced to the host tempo; global
+//! (one for the whole synth, free-running or locked to the host's transport)
+//! or per voice (each note its own, restarted at note-on); with a start
+//! phase, a delay and a fade-in after each note-on.
 
 use nwt_model::rng::Rng;
 
@@ -47,6 +49,69 @@ crate::stable_enum! {
     }
 }
 
+crate::stable_enum! {
+    /// How an LFO runs.
+    pub enum LfoMode: 9 {
+        /// One LFO for the whole synth, running freely (a synced one follows
+        /// the host's song position when the host gives one).
+        Global = 0, "global", "Global";
+        /// One LFO per voice, restarted at its phase at every note-on.
+        Voice = 4, "voice", "Per Voice";
+        /// One LFO for the whole synth whose phase is the host's transport
+        /// position, in Hz or synced, so a bounce repeats exactly.
+        Transport = 8, "transport", "Transport";
+    }
+}
+
+/// How an LFO runs, starts and fades in (its parameters, read for a block).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LfoMotion {
+    /// Global, per voice or locked to the transport.
+    pub mode: LfoMode,
+    /// Start phase in cycles, `0..1` (a per-voice LFO starts here; a global
+    /// one is read this far ahead).
+    pub phase: f32,
+    /// Seconds after note-on before the LFO moves anything.
+    pub delay_s: f32,
+    /// Seconds over which it then fades in.
+    pub fade_s: f32,
+}
+
+impl Default for LfoMotion {
+    fn default() -> Self {
+        Self {
+            mode: LfoMode::Global,
+            phase: 0.0,
+            delay_s: 0.0,
+            fade_s: 0.0,
+        }
+    }
+}
+
+impl LfoMotion {
+    /// The LFO's depth `0..=1` for a note that started `seconds` ago: 0
+    /// through the delay, then rising linearly over the fade-in.
+    pub fn depth(&self, seconds: f32) -> f32 {
+        let delay = if self.delay_s.is_finite() {
+            self.delay_s.max(0.0)
+        } else {
+            0.0
+        };
+        let fade = if self.fade_s.is_finite() {
+            self.fade_s.max(0.0)
+        } else {
+            0.0
+        };
+        if seconds < delay {
+            0.0
+        } else if fade > 0.0 {
+            ((seconds - delay) / fade).min(1.0)
+        } else {
+            1.0
+        }
+    }
+}
+
 impl LfoDivision {
     /// Length of one LFO cycle in quarter-note beats.
     pub fn beats(self) -> f64 {
@@ -86,6 +151,22 @@ impl Default for Lfo {
 }
 
 impl Lfo {
+    /// A per-voice LFO: at `phase` (cycles), its random levels from `seed`.
+    pub fn starting_at(phase: f64, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let held = rng.bipolar();
+        Self {
+            phase: if phase.is_finite() {
+                phase.rem_euclid(1.0)
+            } else {
+                0.0
+            },
+            held,
+            previous: held,
+            rng,
+        }
+    }
+
     /// Restarts at phase zero.
     pub fn reset(&mut self) {
         *self = Self::default();
@@ -126,7 +207,19 @@ impl Lfo {
 
     /// The output for `shape` at the current phase.
     pub fn value(&self, shape: LfoShape) -> f32 {
-        let p = self.phase as f32;
+        self.value_at(shape, self.phase as f32)
+    }
+
+    /// The output for `shape` read `offset` cycles ahead of the current
+    /// phase (the random shapes hold their level: they have no shape to read ahead in).
+    pub fn value_ahead(&self, shape: LfoShape, offset: f32) -> f32 {
+        if offset == 0.0 || !offset.is_finite() {
+            return self.value(shape);
+        }
+        self.value_at(shape, (self.phase as f32 + offset).rem_euclid(1.0))
+    }
+
+    fn value_at(&self, shape: LfoShape, p: f32) -> f32 {
         match shape {
             LfoShape::Sine => (std::f32::consts::TAU * p).sin(),
             LfoShape::Triangle => 4.0 * ((p + 0.75).fract() - 0.5).abs() - 1.0,
@@ -175,6 +268,36 @@ mod tests {
                 "{shape:?} {lo} {hi}"
             );
         }
+    }
+
+    #[test]
+    fn depth_waits_for_the_delay_then_fades_in() {
+        let motion = LfoMotion {
+            delay_s: 0.5,
+            fade_s: 1.0,
+            ..LfoMotion::default()
+        };
+        assert_eq!(motion.depth(0.0), 0.0);
+        assert_eq!(motion.depth(0.49), 0.0);
+        assert!((motion.depth(1.0) - 0.5).abs() < 1e-6);
+        assert_eq!(motion.depth(1.5), 1.0);
+        assert_eq!(motion.depth(9.0), 1.0);
+        assert_eq!(LfoMotion::default().depth(0.0), 1.0);
+        let broken = LfoMotion {
+            delay_s: f32::NAN,
+            fade_s: f32::INFINITY,
+            ..LfoMotion::default()
+        };
+        assert!(broken.depth(1.0).is_finite());
+    }
+
+    #[test]
+    fn a_voice_lfo_starts_at_its_phase_and_reads_ahead() {
+        let lfo = Lfo::starting_at(0.25, 9);
+        assert!((lfo.value(LfoShape::Sine) - 1.0).abs() < 1e-6);
+        let global = Lfo::default();
+        assert!((global.value_ahead(LfoShape::Sine, 0.25) - 1.0).abs() < 1e-6);
+        assert!((global.value_ahead(LfoShape::Saw, 0.5) - 0.0).abs() < 1e-6);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod neural;
 pub mod offline;
 pub mod oscillator;
 pub mod params;
+pub mod sources;
 pub mod stable_enum;
 pub mod synth;
 pub mod telemetry;

@@ -71,6 +71,10 @@ crate::stable_enum! {
         Resonance = 5, "resonance", "Resonance";
         /// Pitch (amount 1 = 12 semitones).
         Pitch = 8, "pitch", "Pitch";
+        /// The sub oscillator's level (amount 1 = the whole range).
+        SubLevel = 9, "sub_level", "Sub Level";
+        /// The noise's level (amount 1 = the whole range).
+        NoiseLevel = 10, "noise_level", "Noise Level";
         /// A voice's level (amount 1 = 24 dB).
         Level = 12, "level", "Level";
         /// A voice's pan (amount 1 = from the centre to one side).
@@ -291,6 +295,10 @@ pub struct VoiceTargets {
     pub resonance: f32,
     /// Added to the pan (`-1..=1`).
     pub pan: f32,
+    /// Added to the sub's level.
+    pub sub_level: f32,
+    /// Added to the noise's level.
+    pub noise_level: f32,
 }
 
 /// What the matrix adds to the shared destinations.
@@ -324,6 +332,8 @@ pub fn voice_targets(routes: &[Route], values: &SourceValues) -> VoiceTargets {
             ModDestination::Level => t.level_db += v * LEVEL_DB,
             ModDestination::Resonance => t.resonance += v,
             ModDestination::Pan => t.pan += v,
+            ModDestination::SubLevel => t.sub_level += v,
+            ModDestination::NoiseLevel => t.noise_level += v,
             _ => {}
         }
     }

@@ -6,6 +6,7 @@ use crate::filter::{FilterBatch, FilterMode, StereoBlock, Svf, SvfCoefs, FILTER_
 use crate::oscillator::{
     render_reads, FrameMix, FrameRamp, Simd, TableFade, TableReads, UnisonLanes, UnisonSpread,
 };
+use crate::sources::{SourceSettings, VoiceSources};
 use crate::wavetable::WavetableSet;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 use std::cell::{OnceCell, RefCell};
@@ -54,6 +55,8 @@ pub struct BlockContext<'a> {
     pub glide_coef: f32,
     /// Velocity sensitivity `0..=1`.
     pub velocity_sensitivity: f32,
+    /// The sub oscillator's and the noise's settings.
+    pub sources: SourceSettings,
     /// The oscillator kernel to run.
     pub simd: Simd,
     /// The block's frame ramps, worked out once for every voice at the same
@@ -186,6 +189,10 @@ pub struct VoiceMods {
     pub pan: f32,
     /// Added to the resonance.
     pub resonance: f32,
+    /// Added to the sub's level.
+    pub sub_level: f32,
+    /// Added to the noise's level.
+    pub noise_level: f32,
 }
 
 impl Default for VoiceMods {
@@ -197,6 +204,8 @@ impl Default for VoiceMods {
             gain: 1.0,
             pan: 0.0,
             resonance: 0.0,
+            sub_level: 0.0,
+            noise_level: 0.0,
         }
     }
 }
@@ -303,6 +312,12 @@ pub struct Voice {
     /// The mod envelope (a matrix source; advanced with the filter envelope).
     pub(crate) mod_env: Adsr,
     svf: [Svf; 2],
+    /// The sub oscillator and the noise.
+    sources: VoiceSources,
+    /// LFO 1 and 2 of this voice (used when an LFO runs per voice).
+    pub(crate) lfos: [crate::lfo::Lfo; 2],
+    /// Samples since note-on (an LFO's delay and fade-in count from it).
+    pub(crate) since_on: u64,
     position: Option<f32>,
     fade: Option<Fade>,
 }
@@ -353,6 +368,9 @@ impl Voice {
                 .filter(|p| p.is_finite())
                 .unwrap_or(key_pitch),
             target_pitch: key_pitch,
+            sources: VoiceSources::new(
+                (note.age as u32).wrapping_mul(0x9e37_79b9) ^ u32::from(note.key) << 24,
+            ),
             ..Self::default()
         };
         self.amp.trigger();
@@ -461,6 +479,16 @@ impl Voice {
         );
         self.phases = phases;
         self.levels = levels;
+        let sources = &ctx.sources;
+        self.sources.render(
+            sources,
+            sources.sub_level + mods.sub_level,
+            sources.noise_level + mods.noise_level,
+            pitch,
+            ctx.sample_rate,
+            &mut osc_l[..n],
+            &mut osc_r[..n],
+        );
 
         let env = self.filter_env.advance(&ctx.filter_shape, n);
         self.mod_env.advance(&ctx.mod_shape, n);
@@ -674,6 +702,7 @@ mod tests {
             mod_shape: AdsrShape::new(0.0, 0.0, 1.0, 10.0, SR),
             glide_coef: 1.0,
             velocity_sensitivity: 0.0,
+            sources: Default::default(),
             simd,
             ramps,
         }

@@ -187,7 +187,7 @@ fn alloc_guard_is_armed() {
 }
 
 #[test]
-fn the_effects_rack_never_allocates() {
+fn the_effects_rack_sub_and_noise_never_allocate() {
     if std::env::var_os("NWT_ALLOC_PROBE").is_some() {
         return;
     }
@@ -195,12 +195,14 @@ fn the_effects_rack_never_allocates() {
     for id in ["drive_on", "chorus_on", "delay_on", "reverb_on"] {
         params.set_by_id(id, "1", SR).unwrap();
     }
+    params.set_by_id("sub_level", "0.8", SR).unwrap();
+    params.set_by_id("noise_level", "0.5", SR).unwrap();
     let mut synth = Synth::new(params.clone(), SR);
     let effect_ids: Vec<String> = params
         .ids()
         .into_iter()
         .filter(|id| {
-            ["drive_", "chorus_", "delay_", "reverb_"]
+            ["drive_", "chorus_", "delay_", "reverb_", "sub_", "noise_"]
                 .iter()
                 .any(|p| id.starts_with(p))
                 && !id.ends_with("_on")

@@ -6,9 +6,10 @@ use super::PhaseMode;
 use crate::effects::{DelayDivision, DelayMode, DriveMode};
 use crate::factory::TableSource;
 use crate::filter::FilterMode;
-use crate::lfo::{LfoDivision, LfoShape};
+use crate::lfo::{LfoDivision, LfoMode, LfoShape};
 use crate::modulation::{ModDestination, ModSource};
 use crate::neural::MacroMode;
+use crate::sources::{NoiseColor, SubShape};
 
 /// How one enum parameter's stable ids and codes map to each other.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,11 @@ pub fn enum_codes(param_id: &str) -> Option<EnumCodes> {
         ("drive_mode", _) => codes!(DriveMode, 1),
         ("delay_mode", _) => codes!(DelayMode, 1),
         ("delay_division", _) => codes!(DelayDivision, 1),
+        // Added with the LFO modes (never in a format-2 preset).
+        ("lfo_mode", _) | ("lfo2_mode", _) => codes!(LfoMode, 1),
+        // Added with the sub and the noise (never in a format-2 preset).
+        ("sub_shape", _) => codes!(SubShape, 1),
+        ("noise_color", _) => codes!(NoiseColor, 1),
         (_, Some("mod_source")) => codes!(ModSource, 12),
         (_, Some("mod_destination")) => codes!(ModDestination, 4),
         _ => return None,

@@ -19,12 +19,16 @@ mod builders;
 mod editor_memory;
 pub mod effects;
 mod enum_codes;
+mod lfo_motion;
 mod methods;
+pub mod sources;
 
 use builders::*;
 pub use editor_memory::EditorMemory;
 pub use effects::EffectsParams;
 pub use enum_codes::{enum_codes, EnumCodes};
+pub use lfo_motion::LfoMotionParams;
+pub use sources::SourceParams;
 
 /// Polyphonic modulation id of `position`.
 pub const POLY_POSITION: u32 = 0;
@@ -204,6 +208,10 @@ pub struct SynthParams {
     /// Mod envelope release.
     #[id = "mod_env_release"]
     pub mod_env_release: FloatParam,
+    /// Mod envelope curve, `-1..=1`: 0 as the amp envelope, above 0 snappier
+    /// (the level raised to a power above 1), below 0 rounder.
+    #[id = "mod_env_curve"]
+    pub mod_env_curve: FloatParam,
 
     /// LFO waveform.
     #[id = "lfo_shape"]
@@ -237,6 +245,11 @@ pub struct SynthParams {
     #[id = "lfo2_division"]
     pub lfo2_division: EnumParam<LfoDivision>,
 
+    /// How the LFOs run: mode, phase, delay, fade-in (ids `lfo_mode`,
+    /// `lfo_phase`, `lfo_delay`, `lfo_fade`, and `lfo2_*`).
+    #[nested(group = "LFO")]
+    pub lfo_motion: LfoMotionParams,
+
     /// MPE (lower zone): channel 1 is the master channel, channels 2–16 carry
     /// one note each with its own bend, pressure and timbre.
     #[id = "mpe"]
@@ -248,6 +261,9 @@ pub struct SynthParams {
     /// `mod_amount_1`, ...).
     #[nested(array, group = "Modulation")]
     pub modulation: [ModSlotParams; MOD_SLOTS],
+    /// The sub oscillator and the noise (ids `sub_*`, `noise_*`).
+    #[nested(group = "Sources")]
+    pub sources: SourceParams,
     /// The effects rack (ids `drive_*`, `chorus_*`, `delay_*`, `reverb_*`).
     #[nested(group = "Effects")]
     pub effects: EffectsParams,
@@ -349,6 +365,7 @@ impl Default for SynthParams {
             mod_env_decay: time_param("Mod Env Decay", 500.0, 1.0),
             mod_env_sustain: fraction_param("Mod Env Sustain", 0.0),
             mod_env_release: time_param("Mod Env Release", 300.0, 1.0),
+            mod_env_curve: bipolar_param("Mod Env Curve", "", 1.0),
 
             lfo_shape: EnumParam::new("LFO Shape", LfoShape::Sine),
             lfo_rate: lfo_rate_param("LFO Rate", 2.0),
@@ -361,6 +378,7 @@ impl Default for SynthParams {
             lfo2_sync: BoolParam::new("LFO 2 Sync", false),
             lfo2_division: EnumParam::new("LFO 2 Division", LfoDivision::Bar),
 
+            lfo_motion: LfoMotionParams::default(),
             mpe: BoolParam::new("MPE", false),
             mpe_bend_range: IntParam::new(
                 "MPE Bend Range",
@@ -369,6 +387,7 @@ impl Default for SynthParams {
             )
             .with_unit(" st"),
             modulation: modulation::default_slots(),
+            sources: SourceParams::default(),
             effects: EffectsParams::default(),
             macro_modulation: Default::default(),
             knob_modulation: Default::default(),

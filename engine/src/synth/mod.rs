@@ -11,7 +11,7 @@ use crate::envelope::AdsrShape;
 use crate::factory;
 use crate::factory::TableSource;
 use crate::filter::FILTER_LANES;
-use crate::lfo::Lfo;
+use crate::lfo::{Lfo, LfoMode, LfoMotion, LfoShape};
 use crate::modulation::{self, SourceValues};
 use crate::neural::{DecoderInputs, TableLink};
 use crate::oscillator::{Simd, UnisonSpread};
@@ -137,6 +137,13 @@ pub struct Synth {
     /// LFO 1's and LFO 2's values at the end of the last control block (what
     /// the matrix reads this block).
     lfo_values: [f32; 2],
+    /// How each LFO runs this block (mode, phase, delay, fade-in).
+    lfo_motion: [LfoMotion; 2],
+    /// Each LFO's shape this block.
+    lfo_shapes: [LfoShape; 2],
+    /// A per-voice LFO 1's fixed route depths this block (position, cutoff
+    /// semitones), applied to each voice; zero for a global LFO 1.
+    lfo_fixed: (f32, f32),
     /// Draws each note's random value (apart from `rng`, so the phases it
     /// draws are what they were before).
     note_rng: Rng,
@@ -192,6 +199,7 @@ impl Synth {
     /// snapping the parameter smoothers to their values (allocates).
     pub fn new(params: Arc<SynthParams>, sample_rate: f32) -> Self {
         params.reset_smoothers(sanitize_rate(sample_rate));
+        crate::sources::prepare();
         let mut synth = Self {
             params,
             sample_rate: sanitize_rate(sample_rate),
@@ -208,6 +216,9 @@ impl Synth {
             lfo: Lfo::default(),
             lfo2: Lfo::default(),
             lfo_values: [0.0; 2],
+            lfo_motion: [LfoMotion::default(); 2],
+            lfo_shapes: [LfoShape::Sine; 2],
+            lfo_fixed: (0.0, 0.0),
             note_rng: Rng::new(0x2a7d),
             controllers: Controllers::default(),
             held: Vec::with_capacity(HOLD_CAPACITY),
@@ -492,6 +503,8 @@ impl Synth {
         });
         self.fade = previous.and_then(|(from, _, w1)| (w1 > 0.0).then_some((from, w1)));
 
+        self.lfo_motion = [p.lfo_motion.motion(0), p.lfo_motion.motion(1)];
+        self.lfo_shapes = [p.lfo_shape.value(), p.lfo2_shape.value()];
         let mpe = p.mpe.value();
         let routes = p.mod_routes();
         let shared = self.shared_sources(mpe);
@@ -499,22 +512,41 @@ impl Synth {
         p.set_macro_modulation(&shared_targets.macros);
         p.set_knob_modulation(&shared_targets.knobs);
 
-        let lfo_shape = p.lfo_shape.value();
-        let lfo_start = self.lfo.value(lfo_shape);
+        let [lfo_shape, lfo2_shape] = self.lfo_shapes;
+        let [motion, motion2] = self.lfo_motion;
+        // LFO 1's fixed routes (position, cutoff) read it as the matrix's
+        // shared destinations do: faded in by the newest held note's age.
+        let lfo_depth = self.newest_note_lfo_depth(0);
+        let lfo_start = self.lfo.value_ahead(lfo_shape, motion.phase) * lfo_depth;
         let lfo_speed = f64::from(finite_in(shared_targets.lfo_octaves, -16.0, 16.0, 0.0)).exp2();
-        self.lfo
-            .advance(self.lfo_cycles_per_sample(transport) * lfo_speed * n as f64);
-        let lfo_end = self.lfo.value(lfo_shape);
-        let lfo2_shape = p.lfo2_shape.value();
+        let lfo_cycles = self.lfo_cycles_per_sample(transport) * lfo_speed;
+        self.lfo.advance(lfo_cycles * n as f64);
+        let lfo_end = self.lfo.value_ahead(lfo_shape, motion.phase) * lfo_depth;
         let lfo2_speed = f64::from(finite_in(shared_targets.lfo2_octaves, -16.0, 16.0, 0.0)).exp2();
-        self.lfo2
-            .advance(self.lfo2_cycles_per_sample(transport) * lfo2_speed * n as f64);
-        self.lfo_values = [lfo_end, self.lfo2.value(lfo2_shape)];
+        let lfo2_cycles = self.lfo2_cycles_per_sample(transport) * lfo2_speed;
+        self.lfo2.advance(lfo2_cycles * n as f64);
+        self.lfo_values = [
+            self.lfo.value_ahead(lfo_shape, motion.phase),
+            self.lfo2.value_ahead(lfo2_shape, motion2.phase),
+        ];
+        // A per-voice LFO 1 takes its fixed routes to each voice instead.
+        let voice_lfo1 = motion.mode == LfoMode::Voice;
+        let (lfo_start, lfo_end) = if voice_lfo1 {
+            (0.0, 0.0)
+        } else {
+            (lfo_start, lfo_end)
+        };
 
         let pos_param = finite_or(p.position.smoothed.next_step(steps), 0.0);
         let pos_param_start = self.previous.position.unwrap_or(pos_param);
         self.previous.position = Some(pos_param);
         let lfo_pos = finite_or(p.lfo_to_position.smoothed.next_step(steps), 0.0);
+        let lfo_cut = finite_or(p.lfo_to_cutoff.smoothed.next_step(steps), 0.0).clamp(-96.0, 96.0);
+        self.lfo_fixed = if voice_lfo1 {
+            (lfo_pos, lfo_cut)
+        } else {
+            (0.0, 0.0)
+        };
         let position = (
             (pos_param_start + lfo_start * lfo_pos).clamp(0.0, 1.0),
             (pos_param + lfo_end * lfo_pos).clamp(0.0, 1.0),
@@ -554,9 +586,7 @@ impl Synth {
             key_track: finite_or(p.key_track.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
             filter_env_amount: finite_or(p.filter_env_amount.smoothed.next_step(steps), 0.0)
                 .clamp(-96.0, 96.0),
-            lfo_cutoff: finite_or(p.lfo_to_cutoff.smoothed.next_step(steps), 0.0)
-                .clamp(-96.0, 96.0)
-                * lfo_end,
+            lfo_cutoff: lfo_cut * lfo_end,
             amp_shape: AdsrShape::new(
                 p.amp_attack.value(),
                 p.amp_decay.value(),
@@ -580,6 +610,7 @@ impl Synth {
             ),
             glide_coef,
             velocity_sensitivity: finite_or(p.velocity_sensitivity.value(), 1.0),
+            sources: p.sources.settings(steps),
             simd: self.simd,
             ramps: &ramps,
         };
@@ -614,6 +645,17 @@ impl Synth {
                     key: voice.key,
                 })
             });
+        }
+
+        // Per-voice LFOs and the notes' ages move on.
+        let cycles = [lfo_cycles * n as f64, lfo2_cycles * n as f64];
+        for voice in self.voices.iter_mut().filter(|v| v.active) {
+            voice.since_on = voice.since_on.saturating_add(n as u64);
+            for (k, lfo) in voice.lfos.iter_mut().enumerate() {
+                if self.lfo_motion[k].mode == LfoMode::Voice {
+                    lfo.advance(cycles[k]);
+                }
+            }
         }
 
         let mut fx = p.effects.settings();

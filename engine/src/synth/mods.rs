@@ -6,14 +6,54 @@ use super::*;
 impl Synth {
     pub(super) fn sync_lfo(&mut self, transport: Transport) {
         let p = &self.params;
-        if let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) {
-            if p.lfo_sync.value() {
-                self.lfo.set_phase(beats / p.lfo_division.value().beats());
-            }
-            if p.lfo2_sync.value() {
-                self.lfo2.set_phase(beats / p.lfo2_division.value().beats());
-            }
+        let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) else {
+            return;
+        };
+        let tempo = transport.tempo;
+        let locked = |k: usize| p.lfo_motion.motion(k).mode == LfoMode::Transport;
+        // Seconds since the song's start, at the current tempo.
+        let seconds = (tempo.is_finite() && tempo > 0.0).then(|| beats * 60.0 / tempo);
+        if p.lfo_sync.value() {
+            self.lfo.set_phase(beats / p.lfo_division.value().beats());
+        } else if let Some(seconds) = seconds.filter(|_| locked(0)) {
+            let rate = f64::from(finite_or(p.lfo_rate.value(), 1.0).clamp(0.0, 100.0));
+            self.lfo.set_phase(seconds * rate);
         }
+        if p.lfo2_sync.value() {
+            self.lfo2.set_phase(beats / p.lfo2_division.value().beats());
+        } else if let Some(seconds) = seconds.filter(|_| locked(1)) {
+            let rate = f64::from(finite_or(p.lfo2_rate.value(), 1.0).clamp(0.0, 100.0));
+            self.lfo2.set_phase(seconds * rate);
+        }
+    }
+
+    /// LFO `k` as `voice` reads it: its own (per-voice mode) or the global
+    /// one, faded in by the note's age.
+    pub(super) fn voice_lfo(&self, voice: &Voice, k: usize) -> f32 {
+        let motion = &self.lfo_motion[k];
+        let value = if motion.mode == LfoMode::Voice {
+            voice.lfos[k].value(self.lfo_shapes[k])
+        } else {
+            self.lfo_values[k]
+        };
+        if motion.delay_s == 0.0 && motion.fade_s == 0.0 {
+            value
+        } else {
+            value * motion.depth(voice.since_on as f32 / self.sample_rate)
+        }
+    }
+
+    /// The fade-in depth of LFO `k` for the newest held note (1 when none is held).
+    pub(super) fn newest_note_lfo_depth(&self, k: usize) -> f32 {
+        let motion = &self.lfo_motion[k];
+        if motion.delay_s == 0.0 && motion.fade_s == 0.0 {
+            return 1.0;
+        }
+        self.voices
+            .iter()
+            .filter(|v| v.active && !v.released)
+            .max_by_key(|v| v.age)
+            .map_or(1.0, |v| motion.depth(v.since_on as f32 / self.sample_rate))
     }
 
     /// An LFO's speed in cycles per sample: `rate` Hz, or one `division` a
@@ -78,7 +118,9 @@ impl Synth {
             timbre: (voice.expression.brightness.unwrap_or(channel.timbre) - 0.5) * 2.0,
             key: ((f32::from(voice.key) - 60.0) / 60.0).clamp(-1.0, 1.0),
             random: voice.random,
-            mod_env: voice.mod_env.level(),
+            mod_env: mod_env_curve(voice.mod_env.level(), self.params.mod_env_curve.value()),
+            lfo1: self.voice_lfo(voice, 0),
+            lfo2: self.voice_lfo(voice, 1),
             amp_env: voice.amp_level(),
             ..*shared
         }
@@ -135,6 +177,13 @@ impl Synth {
             0.0
         };
         mods.position += targets.position;
+        let (lfo_pos, lfo_cut) = self.lfo_fixed;
+        if lfo_pos != 0.0 || lfo_cut != 0.0 {
+            let lfo = self.voice_lfo(voice, 0);
+            mods.position += lfo_pos * lfo;
+            mods.cutoff_ratio =
+                (mods.cutoff_ratio * (lfo_cut * lfo / 12.0).exp2()).clamp(1e-4, 1e4);
+        }
         mods.pitch += targets.pitch_semitones + voice.expression.tuning + member_bend;
         mods.cutoff_ratio =
             (mods.cutoff_ratio * (targets.cutoff_semitones / 12.0).exp2()).clamp(1e-4, 1e4);
@@ -142,6 +191,34 @@ impl Synth {
             (targets.level_db / 20.0 * std::f32::consts::LOG2_10).exp2() * voice.expression.volume;
         mods.pan = (voice.expression.pan + targets.pan).clamp(-1.0, 1.0);
         mods.resonance = targets.resonance;
+        mods.sub_level = targets.sub_level;
+        mods.noise_level = targets.noise_level;
         mods
+    }
+}
+
+/// The mod envelope's `level` through its curve `-1..=1`: the level raised
+/// to the power `4^curve` (0 leaves it as it is; 1 snaps, -1 rounds).
+pub(super) fn mod_env_curve(level: f32, curve: f32) -> f32 {
+    if curve == 0.0 || !curve.is_finite() {
+        return level;
+    }
+    level.max(0.0).powf((curve.clamp(-1.0, 1.0) * 2.0).exp2())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mod_env_curve;
+
+    #[test]
+    fn the_mod_envelope_curve_bends_its_level_and_keeps_its_ends() {
+        for curve in [-1.0, -0.3, 0.0, 0.5, 1.0] {
+            assert_eq!(mod_env_curve(0.0, curve), 0.0);
+            assert_eq!(mod_env_curve(1.0, curve), 1.0);
+        }
+        assert_eq!(mod_env_curve(0.5, 0.0), 0.5);
+        assert!((mod_env_curve(0.5, 1.0) - 0.0625).abs() < 1e-6);
+        assert!((mod_env_curve(0.5, -1.0) - 0.5f32.powf(0.25)).abs() < 1e-6);
+        assert_eq!(mod_env_curve(0.5, f32::NAN), 0.5);
     }
 }

@@ -224,6 +224,11 @@ impl Synth {
         // Its own generator, so the phases drawn above stay what they were
         // before the matrix had a random source.
         self.voices[slot].random = self.note_rng.bipolar();
+        for k in 0..2 {
+            let phase = f64::from(self.params.lfo_motion.motion(k).phase);
+            let seed = (self.next_age << 1 | k as u64) ^ 0x6c66_6f5f_766f_6963;
+            self.voices[slot].lfos[k] = crate::lfo::Lfo::starting_at(phase, seed);
+        }
         self.last_pitch = Some(f32::from(key));
     }
 }
