@@ -313,15 +313,41 @@ impl Editor {
         let p = self.params.clone();
         ui.horizontal_top(|ui| {
             theme::section(ui, "Oscillator", |ui| {
-                ui.horizontal(|ui| {
-                    knob(ui, ptr(&p.unison), a, KNOB);
-                    knob(ui, ptr(&p.detune), a, KNOB);
-                    knob(ui, ptr(&p.spread), a, KNOB);
-                    knob(ui, ptr(&p.phase), a, KNOB);
-                    choice(ui, ptr(&p.phase_mode), a, 62.0);
-                    knob(ui, ptr(&p.pitch), a, KNOB);
-                    knob(ui, ptr(&p.glide), a, KNOB);
-                    knob(ui, ptr(&p.bend_range), a, KNOB);
+                // The wavetable oscillator, or the sub and the noise beside
+                // it, in the same place.
+                theme::with_view_state(ui, "oscillator-page", false, |ui, sources| {
+                    ui.horizontal(|ui| {
+                        ui.vertical(|ui| {
+                            theme::pick(
+                                ui,
+                                sources,
+                                &[(false, "Osc"), (true, "Sub")],
+                                [30.0, 18.0],
+                                11.0,
+                                |label| match label {
+                                    "Osc" => "Show the wavetable oscillator".into(),
+                                    _ => "Show the sub oscillator and the noise".into(),
+                                },
+                            );
+                        });
+                        if *sources {
+                            let s = &p.sources;
+                            knob(ui, ptr(&s.sub_level), a, KNOB);
+                            choice(ui, ptr(&s.sub_shape), a, 62.0);
+                            knob(ui, ptr(&s.sub_octave), a, KNOB);
+                            knob(ui, ptr(&s.noise_level), a, KNOB);
+                            choice(ui, ptr(&s.noise_color), a, 62.0);
+                        } else {
+                            knob(ui, ptr(&p.unison), a, KNOB);
+                            knob(ui, ptr(&p.detune), a, KNOB);
+                            knob(ui, ptr(&p.spread), a, KNOB);
+                            knob(ui, ptr(&p.phase), a, KNOB);
+                            choice(ui, ptr(&p.phase_mode), a, 62.0);
+                            knob(ui, ptr(&p.pitch), a, KNOB);
+                            knob(ui, ptr(&p.glide), a, KNOB);
+                            knob(ui, ptr(&p.bend_range), a, KNOB);
+                        }
+                    });
                 });
             });
             theme::section(ui, "Envelope", |ui| {
@@ -343,15 +369,9 @@ impl Editor {
                             knob(ui, ptr(&p.mod_env_attack), a, KNOB);
                             knob(ui, ptr(&p.mod_env_decay), a, KNOB);
                             knob(ui, ptr(&p.mod_env_sustain), a, KNOB);
-                            knob(ui, ptr(&p.mod_env_release), a, KNOB);
-                            ui.add_sized(
-                                [56.0, 48.0],
-                                egui::Label::new(
-                                    egui::RichText::new("Route it in\nthe matrix")
-                                        .size(11.0)
-                                        .color(theme::TEXT_DIM),
-                                ),
-                            );
+                            knob(ui, ptr(&p.mod_env_release), a, KNOB)
+                                .on_hover_text("Route the mod envelope in the matrix");
+                            knob(ui, ptr(&p.mod_env_curve), a, KNOB);
                         } else {
                             knob(ui, ptr(&p.amp_attack), a, KNOB);
                             knob(ui, ptr(&p.amp_decay), a, KNOB);
@@ -395,7 +415,36 @@ impl Editor {
                                 |label| format!("Show LFO {label}"),
                             );
                         });
+                        let motion = theme::with_view_state(ui, "lfo-view", false, |ui, motion| {
+                            ui.vertical(|ui| {
+                                theme::pick(
+                                    ui,
+                                    motion,
+                                    &[(false, "Wave"), (true, "Time")],
+                                    [36.0, 18.0],
+                                    11.0,
+                                    |label| match label {
+                                        "Wave" => "Shape, rate and routes".into(),
+                                        _ => "Mode (global, per voice, transport), phase, delay and fade-in".into(),
+                                    },
+                                );
+                            });
+                            *motion
+                        });
                         let second = *second;
+                        if motion {
+                            let m = &p.lfo_motion;
+                            let (mode, phase, delay, fade) = if second {
+                                (&m.lfo2_mode, &m.lfo2_phase, &m.lfo2_delay, &m.lfo2_fade)
+                            } else {
+                                (&m.lfo_mode, &m.lfo_phase, &m.lfo_delay, &m.lfo_fade)
+                            };
+                            choice(ui, ptr(mode), a, 80.0);
+                            knob(ui, ptr(phase), a, KNOB);
+                            knob(ui, ptr(delay), a, KNOB);
+                            knob(ui, ptr(fade), a, KNOB);
+                            return;
+                        }
                         let (shape, rate, sync, division) = if second {
                             (
                                 ptr(&p.lfo2_shape),
