@@ -318,6 +318,18 @@ impl EffectsRack {
     }
 
     /// Whether an effect is fading in or out.
+    /// True when silence would pass the rack unchanged and leave it as it
+    /// is: asleep, and no effect fading in or out for `on` (drive, chorus,
+    /// delay, reverb switched on).
+    pub fn stays_asleep(&self, on: [bool; 4]) -> bool {
+        self.asleep
+            && self
+                .switches
+                .iter()
+                .zip(on)
+                .all(|(sw, on)| sw.level == if on { 1.0 } else { 0.0 })
+    }
+
     fn switching(&self, s: &RackSettings) -> bool {
         let on = [s.drive.on, s.chorus.on, s.delay.on, s.reverb.on];
         self.switches

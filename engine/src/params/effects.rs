@@ -191,6 +191,16 @@ fn finite(v: f32, fallback: f32, lo: f32, hi: f32) -> f32 {
 }
 
 impl EffectsParams {
+    /// Which effects are switched on: drive, chorus, delay, reverb.
+    pub fn switches(&self) -> [bool; 4] {
+        [
+            self.drive_on.value(),
+            self.chorus_on.value(),
+            self.delay_on.value(),
+            self.reverb_on.value(),
+        ]
+    }
+
     /// The rack's settings now (audio thread: atomics only; NaN or out of
     /// range values read as safe ones).
     pub fn settings(&self) -> RackSettings {

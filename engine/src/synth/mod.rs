@@ -552,6 +552,13 @@ impl Synth {
             (pos_param + lfo_end * lfo_pos).clamp(0.0, 1.0),
         );
 
+        if !self.voices.iter().any(|v| v.active) {
+            // Nothing sounds: only what outlives the block moves on.
+            self.skip_voice_smoothers(&p, steps);
+            self.effects_and_gain(left, right, transport, &shared_targets, true);
+            return;
+        }
+
         let glide_s = finite_or(p.glide.value(), 0.0).max(0.0) * 1e-3;
         let glide_coef = if glide_s * sr < 1.0 {
             1.0
@@ -658,12 +665,52 @@ impl Synth {
             }
         }
 
-        let mut fx = p.effects.settings();
-        let add = |v: f32, by: f32| finite_or(v + by, v).clamp(0.0, 1.0);
-        fx.drive.amount = add(fx.drive.amount, shared_targets.drive_amount);
-        fx.delay.mix = add(fx.delay.mix, shared_targets.delay_mix);
-        fx.reverb.mix = add(fx.reverb.mix, shared_targets.reverb_mix);
-        self.rack.process(left, right, &fx, transport.tempo);
+        self.effects_and_gain(left, right, transport, &shared_targets, false);
+    }
+
+    /// Moves on the smoothers that only the voices' context reads, exactly as
+    /// building that context would, for a block in which no voice sounds (so
+    /// the next note finds them where it would have).
+    fn skip_voice_smoothers(&self, p: &SynthParams, steps: u32) {
+        for param in [
+            &p.pitch,
+            &p.detune,
+            &p.spread,
+            &p.cutoff,
+            &p.resonance,
+            &p.key_track,
+            &p.filter_env_amount,
+            &p.sources.sub_level,
+            &p.sources.noise_level,
+        ] {
+            param.smoothed.next_step(steps);
+        }
+    }
+
+    /// The block's last stage: the effects rack and the master gain (with
+    /// the sanitiser). `silent`: no voice wrote into the block, so an asleep
+    /// rack whose switches rest is skipped, and the gain with it (silence
+    /// passes both unchanged).
+    fn effects_and_gain(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        transport: Transport,
+        shared_targets: &modulation::SharedTargets,
+        silent: bool,
+    ) {
+        let p = &self.params;
+        let n = left.len();
+        let steps = n as u32;
+        let skip_rack = silent && self.rack.stays_asleep(p.effects.switches());
+        if !skip_rack {
+            let mut fx = p.effects.settings();
+            let add = |v: f32, by: f32| finite_or(v + by, v).clamp(0.0, 1.0);
+            fx.drive.amount = add(fx.drive.amount, shared_targets.drive_amount);
+            fx.delay.mix = add(fx.delay.mix, shared_targets.delay_mix);
+            fx.reverb.mix = add(fx.reverb.mix, shared_targets.reverb_mix);
+            self.rack.process(left, right, &fx, transport.tempo);
+        }
 
         let gain_db = finite_or(
             p.gain.smoothed.next_step(steps),
@@ -674,7 +721,10 @@ impl Synth {
         let gain_start = self.previous.gain.unwrap_or(gain_end);
         self.previous.gain = Some(gain_end);
         let step = (gain_end - gain_start) / n as f32;
-        self.sanitized += apply_gain_and_sanitize(left, right, gain_start, step);
+        // (Silence the rack did not touch stays silence at any gain.)
+        if !skip_rack {
+            self.sanitized += apply_gain_and_sanitize(left, right, gain_start, step);
+        }
     }
 }
 
