@@ -194,6 +194,13 @@ impl EffectsRack {
         self.sample_rate
     }
 
+    /// Runs the drive and the reverb on `simd`'s instructions where the CPU
+    /// has them (the baseline code otherwise).
+    pub fn set_simd(&mut self, simd: crate::oscillator::Simd) {
+        self.drive.set_simd(simd);
+        self.reverb.set_simd(simd);
+    }
+
     /// Whether the rack is asleep (its tails have died away and no sound
     /// comes in).
     pub fn is_asleep(&self) -> bool {

@@ -34,133 +34,130 @@ pub fn halfband_taps(pairs: usize, beta: f64) -> Vec<f32> {
     raw.iter().map(|&c| (c * 0.5 / sum) as f32).collect()
 }
 
-/// The odd taps laid out against a contiguous window of one polyphase
-/// branch, newest sample first: `c[K−1] … c[0] c[0] … c[K−1]`, zero-padded
-/// to a multiple of eight, times `scale`. A half-band stage's filtering is
-/// then one plain dot product (vectorised), not a strided symmetric sum.
+/// The odd taps as a filter over past samples, newest first:
+/// `c[K−1] … c[0] c[0] … c[K−1]`, times `scale`.
 fn mirrored(taps: &[f32], scale: f32) -> Vec<f32> {
     let k = taps.len();
-    let mut full: Vec<f32> = (0..2 * k)
+    (0..2 * k)
         .map(|j| scale * if j < k { taps[k - 1 - j] } else { taps[j - k] })
-        .collect();
-    full.resize((2 * k).div_ceil(8) * 8, 0.0);
-    full
+        .collect()
 }
 
-/// `Σ a[i]·b[i]` over `a`'s length (a multiple of eight), in eight partial sums.
+/// The most samples one stage takes in one call (a drive piece at the
+/// third stage's input, four times the host samples of a piece).
+pub const MAX_STAGE_INPUT: usize = 256;
+/// Room for a stage's past samples before its block (more than the widest
+/// filter needs).
+const MAX_HISTORY: usize = 64;
+
+/// `acc[n] = Σ_j taps[j]·buf[n + h − j]` for `n < acc.len()`: one output per
+/// sample of the block after the `h` past samples at the start of `buf`.
+/// Taps outer, samples inner: the inner loop is a plain multiply-add along
+/// the block (vectorised), with no horizontal sums.
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
+fn filter(taps: &[f32], buf: &[f32], h: usize, acc: &mut [f32]) {
+    let m = acc.len();
+    acc.fill(0.0);
+    for (j, &c) in taps.iter().enumerate() {
+        let src = &buf[h - j..h - j + m];
+        for (a, &x) in acc.iter_mut().zip(src) {
+            *a += c * x;
         }
     }
-    (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
 }
 
-/// Past samples of one stream, newest first, written twice so that any
-/// window of `len` samples is one contiguous slice.
-#[derive(Debug, Clone)]
-struct History {
-    buf: Vec<f32>,
-    len: usize,
-    pos: usize,
-}
-
-impl History {
-    fn new(len: usize) -> Self {
-        Self {
-            buf: vec![0.0; 2 * len],
-            len,
-            pos: 0,
-        }
-    }
-
-    #[inline(always)]
-    fn push(&mut self, x: f32) {
-        self.pos = if self.pos == 0 {
-            self.len - 1
-        } else {
-            self.pos - 1
-        };
-        self.buf[self.pos] = x;
-        self.buf[self.pos + self.len] = x;
-    }
-
-    /// The newest `len` samples, newest first.
-    #[inline(always)]
-    fn window(&self) -> &[f32] {
-        &self.buf[self.pos..self.pos + self.len]
-    }
-
-    fn reset(&mut self) {
-        self.buf.fill(0.0);
-    }
-}
-
-/// A 2× interpolator: one input sample in, two out.
+/// A 2× interpolator: each input sample gives two outputs.
 #[derive(Debug, Clone)]
 struct Up2 {
     /// The mirrored taps, doubled (zero-stuffing halves the level).
     taps: Vec<f32>,
     pairs: usize,
-    hist: History,
+    /// The last `2·pairs − 1` inputs, oldest first.
+    hist: Vec<f32>,
 }
 
 impl Up2 {
     fn new(taps: &[f32]) -> Self {
-        let full = mirrored(taps, 2.0);
         Self {
-            hist: History::new(full.len()),
+            hist: vec![0.0; 2 * taps.len() - 1],
             pairs: taps.len(),
-            taps: full,
+            taps: mirrored(taps, 2.0),
         }
     }
 
-    /// The two output samples for input `x`, delayed by `pairs` input
-    /// samples: the centre tap's sample, then the interpolated one after it.
+    /// Interpolates `x` (at most [`MAX_STAGE_INPUT`] samples) into
+    /// `out[..2·x.len()]`, delayed by `pairs` input samples: each input's
+    /// centre-tap sample, then the interpolated one after it.
     #[inline(always)]
-    fn process(&mut self, x: f32) -> [f32; 2] {
-        self.hist.push(x);
-        let w = self.hist.window();
-        [w[self.pairs], dot(&self.taps, w)]
+    fn run(&mut self, x: &[f32], out: &mut [f32]) {
+        let (m, h, k) = (x.len(), self.hist.len(), self.pairs);
+        let mut buf = [0.0f32; MAX_HISTORY + MAX_STAGE_INPUT];
+        buf[..h].copy_from_slice(&self.hist);
+        buf[h..h + m].copy_from_slice(x);
+        let mut acc = [0.0f32; MAX_STAGE_INPUT];
+        filter(&self.taps, &buf, h, &mut acc[..m]);
+        for (n, pair) in out[..2 * m].chunks_exact_mut(2).enumerate() {
+            pair[0] = buf[n + h - k];
+            pair[1] = acc[n];
+        }
+        self.hist.copy_from_slice(&buf[m..m + h]);
+    }
+
+    fn reset(&mut self) {
+        self.hist.fill(0.0);
     }
 }
 
-/// A 2× decimator: two input samples in, one out. The centre tap falls on
-/// the older sample of each pair, every other tap on the newer ones: two
-/// histories, one per phase.
+/// A 2× decimator: each pair `[older, newer]` gives one output. The centre
+/// tap falls on the older sample of each pair, every other tap on the newer
+/// ones: two streams, one per phase.
 #[derive(Debug, Clone)]
 struct Down2 {
     taps: Vec<f32>,
     pairs: usize,
-    older: History,
-    newer: History,
+    /// The last `pairs − 1` older and `2·pairs − 1` newer samples, oldest first.
+    older: Vec<f32>,
+    newer: Vec<f32>,
 }
 
 impl Down2 {
     fn new(taps: &[f32]) -> Self {
-        let full = mirrored(taps, 1.0);
         Self {
-            older: History::new(taps.len()),
-            newer: History::new(full.len()),
+            older: vec![0.0; taps.len() - 1],
+            newer: vec![0.0; 2 * taps.len() - 1],
             pairs: taps.len(),
-            taps: full,
+            taps: mirrored(taps, 1.0),
         }
     }
 
-    /// One output for the pair `[older, newer]`.
+    /// Decimates `x` (pairs; at most [`MAX_STAGE_INPUT`] of them) into
+    /// `out[..x.len() / 2]`.
     #[inline(always)]
-    fn process(&mut self, x: [f32; 2]) -> f32 {
-        self.older.push(x[0]);
-        self.newer.push(x[1]);
-        0.5 * self.older.window()[self.pairs - 1] + dot(&self.taps, self.newer.window())
+    fn run(&mut self, x: &[f32], out: &mut [f32]) {
+        let m = x.len() / 2;
+        let (ho, hn) = (self.older.len(), self.newer.len());
+        let mut older = [0.0f32; MAX_HISTORY + MAX_STAGE_INPUT];
+        let mut newer = [0.0f32; MAX_HISTORY + MAX_STAGE_INPUT];
+        older[..ho].copy_from_slice(&self.older);
+        newer[..hn].copy_from_slice(&self.newer);
+        for (n, pair) in x[..2 * m].chunks_exact(2).enumerate() {
+            older[ho + n] = pair[0];
+            newer[hn + n] = pair[1];
+        }
+        let mut acc = [0.0f32; MAX_STAGE_INPUT];
+        filter(&self.taps, &newer, hn, &mut acc[..m]);
+        // The older sample `pairs − 1` pairs back is `older[n]`.
+        for (n, (o, a)) in out[..m].iter_mut().zip(&acc[..m]).enumerate() {
+            *o = 0.5 * older[n] + a;
+        }
+        debug_assert_eq!(ho, self.pairs - 1);
+        self.older.copy_from_slice(&older[m..m + ho]);
+        self.newer.copy_from_slice(&newer[m..m + hn]);
     }
 
     fn reset(&mut self) {
-        self.older.reset();
-        self.newer.reset();
+        self.older.fill(0.0);
+        self.newer.fill(0.0);
     }
 }
 
@@ -184,42 +181,37 @@ impl Default for Oversampler {
     }
 }
 
+/// Host samples one call of [`Oversampler::up`] or [`Oversampler::down`] takes at most.
+pub const MAX_BLOCK: usize = MAX_STAGE_INPUT / 4;
+
 impl Oversampler {
-    /// Upsamples `x` into `FACTOR` samples.
-    #[inline]
-    pub fn up(&mut self, x: f32, out: &mut [f32; FACTOR]) {
-        let a = self.up[0].process(x);
-        let mut b = [0.0; 4];
-        for (j, &v) in a.iter().enumerate() {
-            let [p, q] = self.up[1].process(v);
-            b[2 * j] = p;
-            b[2 * j + 1] = q;
-        }
-        for (j, &v) in b.iter().enumerate() {
-            let [p, q] = self.up[2].process(v);
-            out[2 * j] = p;
-            out[2 * j + 1] = q;
-        }
+    /// Upsamples `x` (at most [`MAX_BLOCK`] samples) into `out[..FACTOR · x.len()]`.
+    #[inline(always)]
+    pub fn up(&mut self, x: &[f32], out: &mut [f32]) {
+        let m = x.len().min(MAX_BLOCK);
+        let mut a = [0.0f32; 2 * MAX_BLOCK];
+        let mut b = [0.0f32; 4 * MAX_BLOCK];
+        self.up[0].run(&x[..m], &mut a[..2 * m]);
+        self.up[1].run(&a[..2 * m], &mut b[..4 * m]);
+        self.up[2].run(&b[..4 * m], &mut out[..FACTOR * m]);
     }
 
-    /// Decimates `FACTOR` samples into one.
-    #[inline]
-    pub fn down(&mut self, x: &[f32; FACTOR]) -> f32 {
-        let mut b = [0.0; 4];
-        for (j, v) in b.iter_mut().enumerate() {
-            *v = self.down[2].process([x[2 * j], x[2 * j + 1]]);
-        }
-        let a = [
-            self.down[1].process([b[0], b[1]]),
-            self.down[1].process([b[2], b[3]]),
-        ];
-        self.down[0].process(a)
+    /// Decimates `x` (a multiple of [`FACTOR`], at most `FACTOR ·`
+    /// [`MAX_BLOCK`] samples) into `out[..x.len() / FACTOR]`.
+    #[inline(always)]
+    pub fn down(&mut self, x: &[f32], out: &mut [f32]) {
+        let m = (x.len() / FACTOR).min(MAX_BLOCK);
+        let mut b = [0.0f32; 4 * MAX_BLOCK];
+        let mut a = [0.0f32; 2 * MAX_BLOCK];
+        self.down[2].run(&x[..FACTOR * m], &mut b[..4 * m]);
+        self.down[1].run(&b[..4 * m], &mut a[..2 * m]);
+        self.down[0].run(&a[..2 * m], &mut out[..m]);
     }
 
     /// Clears every stage.
     pub fn reset(&mut self) {
         for s in &mut self.up {
-            s.hist.reset();
+            s.reset();
         }
         for s in &mut self.down {
             s.reset();
@@ -236,15 +228,25 @@ mod tests {
         let mut os = Oversampler::default();
         let sr = 48_000.0f32;
         let f = 1_000.0f32;
-        let mut up = [0.0; FACTOR];
         let mut peak = 0.0f32;
-        for i in 0..4_800 {
-            let x = (std::f32::consts::TAU * f * i as f32 / sr).sin();
-            os.up(x, &mut up);
-            let y = os.down(&up);
-            if i > 2_000 {
-                peak = peak.max(y.abs());
+        // Odd block lengths, so the stages' histories carry across calls.
+        let x: Vec<f32> = (0..4_800)
+            .map(|i| (std::f32::consts::TAU * f * i as f32 / sr).sin())
+            .collect();
+        let mut done = 0;
+        for len in [1usize, 37, 64, 5, 63, 2].iter().cycle() {
+            if done >= x.len() {
+                break;
             }
+            let len = (*len).min(x.len() - done);
+            let mut up = [0.0; FACTOR * MAX_BLOCK];
+            let mut y = [0.0; MAX_BLOCK];
+            os.up(&x[done..done + len], &mut up[..FACTOR * len]);
+            os.down(&up[..FACTOR * len], &mut y[..len]);
+            if done > 2_000 {
+                peak = y[..len].iter().fold(peak, |m, v| m.max(v.abs()));
+            }
+            done += len;
         }
         assert!((peak - 1.0).abs() < 0.01, "1 kHz round trip peak {peak}");
     }

@@ -44,9 +44,10 @@ use crate::{CONTROL_BLOCK, MAX_UNISON};
 use std::cell::OnceCell;
 
 /// A kernel the oscillators can run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Simd {
     /// One lane at a time (any CPU).
+    #[default]
     Scalar,
     /// Eight lanes at a time with AVX2 and FMA (x86-64).
     Avx2,

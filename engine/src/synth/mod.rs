@@ -232,17 +232,19 @@ impl Synth {
             rack: EffectsRack::new(sanitize_rate(sample_rate)),
         };
         synth.current = synth.wanted_table();
+        synth.rack.set_simd(synth.simd);
         synth
     }
 
-    /// Runs the oscillators on `simd` (the scalar kernel when the CPU lacks it);
-    /// for comparisons and benchmarks.
+    /// Runs the oscillators, the drive and the reverb on `simd` (the scalar
+    /// kernel when the CPU lacks it); for comparisons and benchmarks.
     pub fn set_simd(&mut self, simd: Simd) {
         self.simd = if Simd::available().contains(&simd) {
             simd
         } else {
             Simd::Scalar
         };
+        self.rack.set_simd(self.simd);
     }
 
     /// The parameters this synth reads.
@@ -258,6 +260,7 @@ impl Synth {
         if (self.rack.sample_rate() - self.sample_rate).abs() > 0.5 {
             // Allocates: the rack's lines are sized for the new rate.
             self.rack = EffectsRack::new(self.sample_rate);
+            self.rack.set_simd(self.simd);
         }
         self.reset();
     }
