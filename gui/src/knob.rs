@@ -34,6 +34,15 @@ pub fn short_name(name: &str) -> String {
             }
         }
     }
+    // The sub and noise page reads left to right: Sub, its shape and
+    // octave, then Noise and its colour.
+    match name {
+        "Sub Level" => return "Sub".into(),
+        "Sub Octave" => return "Octave".into(),
+        "Noise Level" => return "Noise".into(),
+        "Noise Color" => return "Color".into(),
+        _ => {}
+    }
     for prefix in [
         "Amp ", "Filter ", "Mod Env ", "LFO 2 ", "LFO ", "Drive ", "Chorus ", "Delay ", "Reverb ",
     ] {
@@ -201,15 +210,16 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
     let centre = knob_rect.center();
     let radius = diameter / 2.0;
     let start_angle = 0.75 * PI;
-    let arc = |from: f32, to: f32| -> Vec<egui::Pos2> {
+    let arc_at = |from: f32, to: f32, r: f32| -> Vec<egui::Pos2> {
         let steps = 32;
         (0..=steps)
             .map(|i| {
                 let a = start_angle + SWEEP * (from + (to - from) * i as f32 / steps as f32);
-                centre + vec2(a.cos(), a.sin()) * (radius - 3.0)
+                centre + vec2(a.cos(), a.sin()) * r
             })
             .collect()
     };
+    let arc = |from: f32, to: f32| arc_at(from, to, radius - 3.0);
     painter.circle_filled(centre, radius - 5.0, theme::KNOB_BODY);
     painter.add(Shape::line(arc(0.0, 1.0), Stroke::new(4.0, theme::TRACK)));
     let bipolar = (default - 0.5).abs() < 1e-6;
@@ -225,6 +235,16 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
             arc(from.min(shown), from.max(shown)),
             Stroke::new(4.0, colour),
         ));
+    }
+    // What the modulation matrix sweeps, just outside the knob's own track.
+    if let Some((lo, hi)) = crate::mod_arcs::range_of(ui.ctx(), &name) {
+        let (from, to) = ((shown + lo).clamp(0.0, 1.0), (shown + hi).clamp(0.0, 1.0));
+        if to - from > 1e-3 {
+            painter.add(Shape::line(
+                arc_at(from, to, radius + 1.5),
+                Stroke::new(2.0, theme::WARM),
+            ));
+        }
     }
     let a = start_angle + SWEEP * shown;
     painter.line_segment(

@@ -15,6 +15,7 @@ pub mod file_browser;
 pub mod history;
 pub mod keyboard;
 pub mod knob;
+pub mod mod_arcs;
 pub mod modulation;
 pub mod pad;
 pub mod screen;

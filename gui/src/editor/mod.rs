@@ -294,6 +294,7 @@ impl Editor {
         }
         let status = self.info.status();
         self.handle_drops(ui);
+        crate::mod_arcs::publish(ui.ctx(), &self.params);
 
         self.top_bar(ui, &status);
         ui.add_space(4.0);
