@@ -20,6 +20,7 @@ pub mod automation;
 pub mod folders;
 pub mod library;
 pub mod loudness;
+pub mod pace;
 pub mod preset;
 pub mod realtime;
 pub mod score;
@@ -104,6 +105,12 @@ pub struct NeuralWavetable {
     process_mode: ProcessMode,
     /// Offline blocks rendered without the current table (the wait timed out).
     stale_offline_blocks: u64,
+    /// Tells an offline render by its pace when the host does not flag it.
+    pace: pace::PaceDetector,
+    /// The pace detector's last decision (logged when it changes).
+    was_offline_by_pace: bool,
+    /// The origin of the pace detector's wall clock.
+    clock: Instant,
 }
 
 impl Default for NeuralWavetable {
@@ -146,6 +153,9 @@ impl Default for NeuralWavetable {
             info,
             process_mode: ProcessMode::Realtime,
             stale_offline_blocks: 0,
+            pace: pace::PaceDetector::default(),
+            was_offline_by_pace: false,
+            clock: Instant::now(),
             inbox: NoteInbox::default(),
             repaint,
         }
@@ -452,6 +462,7 @@ impl Plugin for NeuralWavetable {
     ) -> bool {
         self.synth.set_sample_rate(buffer_config.sample_rate);
         self.process_mode = buffer_config.process_mode;
+        self.pace.reset();
         if buffer_config.process_mode == ProcessMode::Offline {
             nice_log!("rendering offline: every block waits for the decoder's current table");
         }
@@ -478,10 +489,27 @@ impl Plugin for NeuralWavetable {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        if self.process_mode == ProcessMode::Offline {
+        // Offline when the host says so, or when it renders far ahead of the
+        // wall clock without saying so (`pace`).
+        let call = Instant::now();
+        let by_pace = self
+            .pace
+            .begin(call.duration_since(self.clock).as_secs_f64());
+        if by_pace != self.was_offline_by_pace {
+            self.was_offline_by_pace = by_pace;
+            nice_plug::util::permit_alloc(|| {
+                if by_pace {
+                    nice_log!("rendering far ahead of real time: taken as offline (every block waits for the decoder's current table)")
+                } else {
+                    nice_log!("back to real time: live again")
+                }
+            });
+        }
+        if self.process_mode == ProcessMode::Offline || by_pace {
             self.wait_for_table();
         }
         let started = Instant::now();
+        let waited = started.duration_since(call).as_secs_f64();
         let transport = context.transport();
         let engine_transport = EngineTransport {
             tempo: transport.tempo.unwrap_or(120.0),
@@ -514,6 +542,7 @@ impl Plugin for NeuralWavetable {
             self.repaint.request_repaint();
         }
         SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
+        self.pace.end(audio_seconds, waited);
         if self.synth.is_sounding() {
             // A voice, or the reverb's or delay's tail: the host must keep
             // calling even though no note is held.

@@ -142,3 +142,117 @@ fn a_state_loaded_before_a_bounce_plays_from_its_first_sample() {
         "the bounce differs from nwt render by up to {off}"
     );
 }
+
+/// The mean level difference in dB of harmonics 1–40 of `f0` (those within
+/// 60 dB of the strongest) between `a` and `b`.
+fn spectral_error_db(a: &[f32], b: &[f32], f0: f64) -> f64 {
+    use nwt_engine::analysis::dft_magnitude;
+    let w = nwt_engine::analysis::kaiser(a.len(), 12.0);
+    let levels = |x: &[f32]| -> Vec<f64> {
+        (1..=40)
+            .map(|k| {
+                20.0 * dft_magnitude(x, &w, k as f64 * f0, f64::from(SR))
+                    .max(1e-12)
+                    .log10()
+            })
+            .collect()
+    };
+    let (la, lb) = (levels(a), levels(b));
+    let top = la.iter().cloned().fold(f64::MIN, f64::max);
+    let (sum, n) = la
+        .iter()
+        .zip(&lb)
+        .filter(|(x, _)| **x > top - 60.0)
+        .fold((0.0, 0), |(s, n), (x, y)| (s + (x - y).abs(), n + 1));
+    sum / f64::from(n.max(1))
+}
+
+#[test]
+fn a_host_that_never_says_offline_is_caught_by_its_pace() {
+    // A batch renderer that runs blocks back to back without setting the
+    // render mode, with macro 1 automated to 0.9 one block after 1 s.
+    const BLOCKS: usize = 282; // 3 s
+    const CHANGE_BLOCK: usize = 94;
+    let change_at = CHANGE_BLOCK * BLOCK;
+    let mut synth = Synth::new();
+    let params = synth.params();
+    let macro_1 = param(&params, "Macro 1");
+    let set = ParamValueEvent::new(
+        0,
+        ClapId::new(macro_1.id),
+        Pckn::match_all(),
+        macro_1.value_at(0.95),
+    );
+    let mut audio = synth.start(BLOCK as u32);
+    let bounced = on_audio_thread(&mut audio, |audio| {
+        let mut out = Vec::with_capacity(BLOCKS * BLOCK);
+        for b in 0..BLOCKS {
+            let mut events = EventBuffer::new();
+            if b == 0 {
+                events.push(&note_on(0, 0, 57, 1, 0.8));
+            }
+            if b == CHANGE_BLOCK {
+                events.push(&set);
+            }
+            audio.process(BLOCK, &events);
+            out.extend_from_slice(&audio.left[..BLOCK]);
+        }
+        out
+    });
+    synth.stop(audio);
+
+    // nwt render of the same score: settled before every block.
+    let render = |change: bool| {
+        let params = Arc::new(SynthParams::default());
+        params.reset_smoothers(SR);
+        let mut engine = nwt_engine::Synth::new(params, SR);
+        let model = nwt_model::Model::embedded().unwrap();
+        let worker = DecoderWorker::attach(&mut engine, model, WorkerOptions::default()).unwrap();
+        let mut options = RenderOptions::new(SR);
+        options.block_size = BLOCK;
+        options.max_tail = BLOCK as u64;
+        let note = OfflineNote {
+            key: 57,
+            start: 0,
+            end: (BLOCKS * BLOCK) as u64,
+            velocity: 0.8,
+            channel: 0,
+        };
+        let out = offline::render(&mut engine, &[note], options, |position, params| {
+            if change && position == change_at as u64 {
+                params.set_by_id("macro_1", "0.9", SR).unwrap();
+            }
+            assert!(worker.settle(Duration::from_secs(60)));
+        });
+        out.left[..BLOCKS * BLOCK].to_vec()
+    };
+    let expected = render(true);
+    let unmoved = render(false);
+
+    let f0 = 220.0;
+    let window = |x: &[f32], from: f64, to: f64| {
+        x[(from * f64::from(SR)) as usize..(to * f64::from(SR)) as usize].to_vec()
+    };
+    let at = change_at as f64 / f64::from(SR);
+    // Right after the change (one block plus the table's crossfade) and later.
+    for (from, to) in [(at + 0.05, at + 0.45), (2.3, 2.9)] {
+        let got = spectral_error_db(
+            &window(&bounced, from, to),
+            &window(&expected, from, to),
+            f0,
+        );
+        let moved = spectral_error_db(
+            &window(&unmoved, from, to),
+            &window(&expected, from, to),
+            f0,
+        );
+        println!(
+            "{from:.2}–{to:.2} s: {got:.3} dB from nwt render (the macro moves it {moved:.2} dB)"
+        );
+        assert!(
+            moved > 1.0,
+            "the macro change should be audible ({moved} dB)"
+        );
+        assert!(got < 0.5, "{got} dB from nwt render at {from:.2}–{to:.2} s");
+    }
+}
