@@ -204,10 +204,12 @@ pub fn render_events_watched(
     out
 }
 
-/// Renders `timeline` as a bounce does: before each block `worker` finishes
-/// the table for the current parameters (an LFO on a macro asks for a new
-/// one every block), except in the tail, once the last event has passed and
-/// every voice has ended, where no voice reads a table.
+/// Renders `timeline` as a bounce does: before a block whose decoder inputs
+/// changed, `worker` finishes the table for them, at most once per
+/// [`crate::neural::table_grid::GRID_S`] of audio (an LFO on a macro changes
+/// them every block), and decodes nothing between those waits; not in the
+/// tail, once the last event has passed and every voice has ended, where no
+/// voice reads a table.
 pub fn render_settled(
     synth: &mut Synth,
     worker: &DecoderWorker,
@@ -216,9 +218,16 @@ pub fn render_settled(
     timeout: Duration,
 ) -> Rendered {
     let last_event = timeline.iter().map(|t| t.at).max().unwrap_or(0);
-    render_events_watched(synth, timeline, options, |pos, synth| {
-        if pos <= last_event || synth.active_voices() > 0 {
+    let mut grid = crate::neural::TableGrid::default();
+    let sample_rate = synth.sample_rate();
+    worker.set_offline(true);
+    let rendered = render_events_watched(synth, timeline, options, |pos, synth| {
+        if (pos <= last_event || synth.active_voices() > 0)
+            && grid.wait_now(synth.params(), pos, sample_rate)
+        {
             worker.settle(timeout);
         }
-    })
+    });
+    worker.set_offline(false);
+    rendered
 }

@@ -109,6 +109,12 @@ pub struct NeuralWavetable {
     pace: pace::PaceDetector,
     /// The pace detector's last decision (logged when it changes).
     was_offline_by_pace: bool,
+    /// Whether the worker was last told the render is offline.
+    worker_offline: bool,
+    /// When an offline render waits for the decoder (the same grid as `nwt render`).
+    grid: nwt_engine::neural::TableGrid,
+    /// Samples rendered since `activate` (the grid's clock).
+    position: u64,
     /// The origin of the pace detector's wall clock.
     clock: Instant,
 }
@@ -155,6 +161,9 @@ impl Default for NeuralWavetable {
             stale_offline_blocks: 0,
             pace: pace::PaceDetector::default(),
             was_offline_by_pace: false,
+            worker_offline: false,
+            grid: nwt_engine::neural::TableGrid::default(),
+            position: 0,
             clock: Instant::now(),
             inbox: NoteInbox::default(),
             repaint,
@@ -181,10 +190,12 @@ impl NeuralWavetable {
         }
     }
 
-    /// Offline only: waits until the decoder has built the table of the
-    /// current parameters and anchors (as `nwt render` does before each
-    /// block), at most [`OFFLINE_TABLE_WAIT`], so a bounce plays every change
-    /// from its first sample and two bounces of a project are identical.
+    /// Offline only, when the table grid says so (a change of the decoder's
+    /// inputs, at most once per 40 ms of audio: `nwt_engine::neural::TableGrid`,
+    /// as `nwt render` does): waits until the decoder has built the table of
+    /// the current parameters and anchors, at most [`OFFLINE_TABLE_WAIT`], so
+    /// a bounce plays a change from its block and two bounces of a project
+    /// are identical.
     fn wait_for_table(&mut self) {
         let Some(worker) = &self.worker else {
             return;
@@ -463,8 +474,11 @@ impl Plugin for NeuralWavetable {
         self.synth.set_sample_rate(buffer_config.sample_rate);
         self.process_mode = buffer_config.process_mode;
         self.pace.reset();
+        self.grid.reset();
+        self.position = 0;
+        self.worker_offline = false;
         if buffer_config.process_mode == ProcessMode::Offline {
-            nice_log!("rendering offline: every block waits for the decoder's current table");
+            nice_log!("rendering offline: the sound's changes wait for their tables");
         }
         SAMPLE_RATE.store(buffer_config.sample_rate as u32, Ordering::Relaxed);
         self.start_worker();
@@ -495,17 +509,29 @@ impl Plugin for NeuralWavetable {
         let by_pace = self
             .pace
             .begin(call.duration_since(self.clock).as_secs_f64());
-        if by_pace != self.was_offline_by_pace {
+        if by_pace != self.was_offline_by_pace && self.process_mode != ProcessMode::Offline {
             self.was_offline_by_pace = by_pace;
             nice_plug::util::permit_alloc(|| {
                 if by_pace {
-                    nice_log!("rendering far ahead of real time: taken as offline (every block waits for the decoder's current table)")
+                    nice_log!("rendering far ahead of real time: taken as offline (the sound's changes wait for their tables)")
                 } else {
                     nice_log!("back to real time: live again")
                 }
             });
         }
-        if self.process_mode == ProcessMode::Offline || by_pace {
+        let offline = self.process_mode == ProcessMode::Offline || by_pace;
+        if offline != self.worker_offline {
+            self.worker_offline = offline;
+            self.grid.reset();
+            if let Some(worker) = &self.worker {
+                worker.set_offline(offline);
+            }
+        }
+        if offline
+            && self
+                .grid
+                .wait_now(&self.params, self.position, self.synth.sample_rate())
+        {
             self.wait_for_table();
         }
         let started = Instant::now();
@@ -543,6 +569,7 @@ impl Plugin for NeuralWavetable {
         }
         SAMPLES_PROCESSED.fetch_add(samples as u64, Ordering::Relaxed);
         self.pace.end(audio_seconds, waited);
+        self.position += samples as u64;
         if self.synth.is_sounding() {
             // A voice, or the reverb's or delay's tail: the host must keep
             // calling even though no note is held.

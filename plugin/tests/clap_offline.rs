@@ -256,3 +256,87 @@ fn a_host_that_never_says_offline_is_caught_by_its_pace() {
         assert!(got < 0.5, "{got} dB from nwt render at {from:.2}–{to:.2} s");
     }
 }
+
+/// Macro 1's value automated at block `b` (a deterministic wander).
+fn wander(b: usize) -> f64 {
+    let x = (b as f64 * 0.37).sin() * 0.5 + (b as f64 * 0.061).sin() * 0.4;
+    0.5 + 0.5 * x.clamp(-1.0, 1.0)
+}
+
+#[test]
+fn dense_automation_offline_is_deterministic_and_follows_the_grid() {
+    // Macro 1 automated at every block of an offline bounce (as a DAW's
+    // automation lane or the fuzzer does): two bounces are bit-identical and
+    // equal the engine rendered on the same table grid.
+    const BLOCKS: usize = 188; // 2 s
+    let bounce_once = || {
+        let mut synth = Synth::new();
+        synth.set_offline_rendering();
+        let params = synth.params();
+        let macro_1 = param(&params, "Macro 1");
+        let mut audio = synth.start(BLOCK as u32);
+        let started = std::time::Instant::now();
+        let out = on_audio_thread(&mut audio, |audio| {
+            let mut out = Vec::with_capacity(BLOCKS * BLOCK);
+            for b in 0..BLOCKS {
+                let mut events = EventBuffer::new();
+                events.push(&ParamValueEvent::new(
+                    0,
+                    ClapId::new(macro_1.id),
+                    Pckn::match_all(),
+                    macro_1.value_at(wander(b)),
+                ));
+                if b == 0 {
+                    events.push(&note_on(0, 0, 57, 1, 0.8));
+                }
+                audio.process(BLOCK, &events);
+                out.extend_from_slice(&audio.left[..BLOCK]);
+            }
+            out
+        });
+        let wall = started.elapsed().as_secs_f64();
+        synth.stop(audio);
+        println!(
+            "offline bounce with macro 1 automated every block: {:.1}× real time",
+            BLOCKS as f64 * BLOCK as f64 / f64::from(SR) / wall
+        );
+        out
+    };
+    let first = bounce_once();
+    let second = bounce_once();
+    assert!(first == second, "two bounces differ");
+
+    // The engine on the same grid: what `nwt render` does with automation.
+    let params = Arc::new(SynthParams::default());
+    params.reset_smoothers(SR);
+    let mut engine = nwt_engine::Synth::new(params, SR);
+    let model = nwt_model::Model::embedded().unwrap();
+    let worker = DecoderWorker::attach(&mut engine, model, WorkerOptions::default()).unwrap();
+    worker.set_offline(true);
+    let mut grid = nwt_engine::neural::TableGrid::default();
+    let mut options = RenderOptions::new(SR);
+    options.block_size = BLOCK;
+    options.max_tail = BLOCK as u64;
+    let note = OfflineNote {
+        key: 57,
+        start: 0,
+        end: (BLOCKS * BLOCK) as u64,
+        velocity: 0.8,
+        channel: 0,
+    };
+    let macro_plain = |b: usize| 2.0 * wander(b) - 1.0;
+    let expected = offline::render(&mut engine, &[note], options, |position, params| {
+        let b = position as usize / BLOCK;
+        params
+            .set_by_id("macro_1", &format!("{}", macro_plain(b)), SR)
+            .unwrap();
+        if grid.wait_now(params, position, SR) {
+            assert!(worker.settle(Duration::from_secs(60)));
+        }
+    });
+    let off = largest_difference(&first, &expected.left[..BLOCKS * BLOCK]);
+    assert!(
+        off < 1e-6,
+        "the bounce differs from the engine on the grid by {off}"
+    );
+}

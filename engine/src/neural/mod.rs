@@ -13,9 +13,11 @@
 
 pub mod anchors;
 pub mod knobs;
+pub mod table_grid;
 pub mod worker;
 
 pub use anchors::{Anchor, AnchorShape, AnchorStore, Anchors, UserTable};
+pub use table_grid::TableGrid;
 pub use worker::{
     cycle_at, frame_pair, DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus,
     ACTIVE_SPELL, IDLE_SLEEP, REST_BEFORE_PACING,

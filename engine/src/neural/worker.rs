@@ -239,6 +239,10 @@ struct Shared {
     changed: Condvar,
     /// Times the worker woke up (for tests and benches of its idle cost).
     wakeups: AtomicU64,
+    /// An offline render: decode only inside [`DecoderWorker::settle`], so
+    /// the tables a render plays depend on its audio alone, never on when
+    /// the worker happened to look between the render's waits.
+    offline: AtomicBool,
 }
 
 impl Shared {
@@ -295,6 +299,7 @@ impl DecoderWorker {
             }),
             changed: Condvar::new(),
             wakeups: AtomicU64::new(0),
+            offline: AtomicBool::new(false),
         });
         let thread_shared = shared.clone();
         let thread_link = link.clone();
@@ -326,6 +331,16 @@ impl DecoderWorker {
     pub fn wake(&self) {
         if let Some(t) = &self.thread {
             t.thread().unpark();
+        }
+    }
+
+    /// Offline (`true`): the worker decodes only while someone waits in
+    /// [`DecoderWorker::settle`]; live (`false`, the default): whenever the
+    /// inputs change.
+    pub fn set_offline(&self, offline: bool) {
+        self.shared.offline.store(offline, Ordering::Release);
+        if !offline {
+            self.wake();
         }
     }
 
@@ -455,13 +470,15 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
         }
         let stale = last.as_ref().is_none_or(|r| !r.is_current(&shared.params));
         let settling = shared.settling.load(Ordering::Acquire) > 0;
+        // Offline, only a render's wait asks for a table.
+        let held = shared.offline.load(Ordering::Acquire) && !settling;
         // While knobs move, tables reuse the last pacing (no extra decode on
         // the knob-to-sound path); once they rest, the table is re-paced.
         let repace = !stale && !paced && (settling || built_at.elapsed() >= REST_BEFORE_PACING);
         if stale {
             last_change = Instant::now();
         }
-        if stale || repace {
+        if (stale || repace) && !held {
             // Coalescing: only the newest state is decoded; changes made while
             // this decode runs are picked up by the next pass.
             let started = Instant::now();

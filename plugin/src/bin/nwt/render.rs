@@ -148,6 +148,11 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let mut unsettled = 0usize;
+    // Offline, the tables follow the audio's grid, not the worker's timing.
+    let mut grid = nwt_engine::neural::TableGrid::default();
+    if !args.realtime {
+        worker.set_offline(true);
+    }
     let mut clock = args
         .realtime
         .then(|| RealtimeClock::new(sr, args.block_size));
@@ -162,7 +167,7 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
             let serial = synth.playing_serial();
             clock.table_playing(serial, worker.requested_at(serial));
             clock.before_block(pos);
-        } else if !worker.settle(SETTLE) {
+        } else if grid.wait_now(synth.params(), pos, sr) && !worker.settle(SETTLE) {
             unsettled += 1;
         }
     });
