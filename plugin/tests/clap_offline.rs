@@ -340,3 +340,94 @@ fn dense_automation_offline_is_deterministic_and_follows_the_grid() {
         "the bounce differs from the engine on the grid by {off}"
     );
 }
+
+#[test]
+fn latent_automation_inside_a_block_is_heard_at_its_sample_offline() {
+    // Macro 1 set at sample 300 of the block starting at 94 · 512 (1.0027 s
+    // + 300 samples): the plugin splits the block there (sample-accurate
+    // automation) and the offline grid waits for the new table before the
+    // second part, so the table changes at that sample.
+    use nwt_engine::{SliceEvents, SynthEvent, Transport};
+    const BLOCKS: usize = 120;
+    const CHANGE_BLOCK: usize = 94;
+    const OFFSET: usize = 300;
+    let mut synth = Synth::new();
+    synth.set_offline_rendering();
+    let params = synth.params();
+    let macro_1 = param(&params, "Macro 1");
+    let mut audio = synth.start(BLOCK as u32);
+    let bounced = on_audio_thread(&mut audio, |audio| {
+        let mut out = Vec::with_capacity(BLOCKS * BLOCK);
+        for b in 0..BLOCKS {
+            let mut events = EventBuffer::new();
+            if b == 0 {
+                events.push(&note_on(0, 0, 57, 1, 0.8));
+            }
+            if b == CHANGE_BLOCK {
+                events.push(&ParamValueEvent::new(
+                    OFFSET as u32,
+                    ClapId::new(macro_1.id),
+                    Pckn::match_all(),
+                    macro_1.value_at(0.95),
+                ));
+            }
+            audio.process(BLOCK, &events);
+            out.extend_from_slice(&audio.left[..BLOCK]);
+        }
+        out
+    });
+    synth.stop(audio);
+
+    // The engine cut at the same samples, on the same grid.
+    let render = |change_at: usize| {
+        let params = Arc::new(SynthParams::default());
+        params.reset_smoothers(SR);
+        let mut engine = nwt_engine::Synth::new(params.clone(), SR);
+        let model = nwt_model::Model::embedded().unwrap();
+        let worker = DecoderWorker::attach(&mut engine, model, WorkerOptions::default()).unwrap();
+        worker.set_offline(true);
+        let mut grid = nwt_engine::neural::TableGrid::default();
+        let mut cuts: Vec<usize> = (0..=BLOCKS).map(|b| b * BLOCK).collect();
+        cuts.push(change_at);
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut out = vec![0.0f32; BLOCKS * BLOCK];
+        let mut right = vec![0.0f32; BLOCKS * BLOCK];
+        for w in cuts.windows(2) {
+            let (from, to) = (w[0], w[1]);
+            if from == change_at {
+                params.set_by_id("macro_1", "0.9", SR).unwrap();
+            }
+            if grid.wait_now(&params, from as u64, SR) {
+                assert!(worker.settle(Duration::from_secs(60)));
+            }
+            let events = if from == 0 {
+                vec![SynthEvent::NoteOn {
+                    timing: 0,
+                    voice_id: Some(1),
+                    channel: 0,
+                    key: 57,
+                    velocity: 0.8,
+                }]
+            } else {
+                Vec::new()
+            };
+            let mut io = SliceEvents::new(&events, 16);
+            engine.process(
+                &mut out[from..to],
+                &mut right[from..to],
+                Transport::default(),
+                &mut io,
+            );
+        }
+        out
+    };
+    let at = CHANGE_BLOCK * BLOCK + OFFSET;
+    let expected = render(at);
+    let a_block_early = render(CHANGE_BLOCK * BLOCK);
+    let off = largest_difference(&bounced, &expected);
+    let early = largest_difference(&bounced, &a_block_early);
+    println!("change at sample {at}: {off:e} from the engine cut there, {early:.3} from a change at the block's start");
+    assert!(early > 1e-3, "the test cannot tell the sample ({early})");
+    assert!(off < 1e-6, "the bounce differs by {off} from a change at its sample");
+}
