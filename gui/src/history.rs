@@ -10,6 +10,11 @@ use nwt_engine::SynthParams;
 /// Steps kept.
 const LIMIT: usize = 100;
 
+/// Frames an undo or redo waits for the host to apply its values before the
+/// history looks at the sound again (a host applies the editor's changes a
+/// frame or so later; half a second at 60 frames a second).
+const LANDING_FRAMES: u32 = 30;
+
 /// One step: the sound before and after it. Undo puts back what the step
 /// changed and nothing else, so the host's own changes since then stay.
 #[derive(Debug, Clone)]
@@ -25,6 +30,10 @@ pub struct History {
     redo: Vec<Step>,
     /// The sound after the last step (what a new change is compared with).
     settled: Option<Sound>,
+    /// After an undo or redo: the sound it asked for, and the frames left to
+    /// wait for the host to apply it. Until it lands, the change is the
+    /// undo's own, never a new step.
+    landing: Option<(Sound, u32)>,
 }
 
 impl History {
@@ -33,6 +42,15 @@ impl History {
     /// ends. `by_user` is true when the user did something this frame; a
     /// change without it came from the host and is not a step.
     pub fn track(&mut self, params: &SynthParams, gesture: bool, by_user: bool) {
+        if let Some((wanted, frames_left)) = &mut self.landing {
+            if wanted.differs_from(params) && *frames_left > 0 {
+                *frames_left -= 1;
+                return;
+            }
+            self.landing = None;
+            self.settled = Some(Sound::capture(params));
+            return;
+        }
         let Some(settled) = &self.settled else {
             self.settled = Some(Sound::capture(params));
             return;
@@ -67,7 +85,7 @@ impl History {
             return false;
         };
         apply_change(&step.after, &step.before, params, access);
-        self.settled = Some(Sound::capture(params));
+        self.expect(params, &step.after, &step.before);
         self.redo.push(step);
         true
     }
@@ -78,9 +96,29 @@ impl History {
             return false;
         };
         apply_change(&step.before, &step.after, params, access);
-        self.settled = Some(Sound::capture(params));
+        self.expect(params, &step.before, &step.after);
         self.undo.push(step);
         true
+    }
+
+    /// After applying the change from `from` to `to`: waits for the sound it
+    /// asked for (the sound now, or the one still landing from an earlier
+    /// undo, with the values the change sets) before looking again.
+    fn expect(&mut self, params: &SynthParams, from: &Sound, to: &Sound) {
+        let mut wanted = match self.landing.take() {
+            Some((wanted, _)) => wanted,
+            None => Sound::capture(params),
+        };
+        for (id, want) in &to.values {
+            if from.values.get(id).map(|v| v.to_bits()) != Some(want.to_bits()) {
+                wanted.values.insert(id.clone(), *want);
+            }
+        }
+        if to.anchors != from.anchors {
+            wanted.anchors = Some(params.anchors_snapshot());
+        }
+        self.settled = Some(wanted.clone());
+        self.landing = Some((wanted, LANDING_FRAMES));
     }
 }
 
@@ -109,6 +147,98 @@ fn apply_change(from: &Sound, to: &Sound, params: &SynthParams, access: &dyn Par
 mod tests {
     use super::*;
     use crate::access::DirectAccess;
+    use nice_plug::prelude::ParamPtr;
+    use std::sync::Mutex;
+
+    /// A host that applies the editor's changes a frame later, as a plugin
+    /// host does (`flush` is the next frame).
+    #[derive(Default)]
+    struct FrameLateAccess {
+        queued: Mutex<Vec<(ParamPtr, f32)>>,
+    }
+
+    // SAFETY (for the tests): the pointers point into a `SynthParams` that
+    // outlives the access; nothing else touches them meanwhile.
+    unsafe impl Send for FrameLateAccess {}
+    unsafe impl Sync for FrameLateAccess {}
+
+    impl ParamAccess for FrameLateAccess {
+        fn begin(&self, _param: ParamPtr) {}
+        fn set(&self, param: ParamPtr, normalized: f32) {
+            self.queued.lock().unwrap().push((param, normalized));
+        }
+        fn end(&self, _param: ParamPtr) {}
+    }
+
+    impl FrameLateAccess {
+        fn flush(&self) {
+            for (param, v) in self.queued.lock().unwrap().drain(..) {
+                DirectAccess.set(param, v);
+            }
+        }
+    }
+
+    /// One editor frame: the host applies last frame's changes, then the
+    /// history looks (`by_user`: a key or the mouse did something).
+    fn frame(h: &mut History, params: &SynthParams, access: &FrameLateAccess, by_user: bool) {
+        access.flush();
+        h.track(params, false, by_user);
+    }
+
+    #[test]
+    fn undo_steps_back_through_edits_a_host_applies_a_frame_late() {
+        let params = SynthParams::default();
+        let access = FrameLateAccess::default();
+        let mut h = History::default();
+        frame(&mut h, &params, &access, false);
+        // Two drags, each applied by the host a frame after the editor set it.
+        for (id, v) in [("resonance", "0.6"), ("key_track", "0.4")] {
+            let ptr = params
+                .param_map()
+                .into_iter()
+                .find(|(i, ..)| i == id)
+                .unwrap()
+                .1;
+            let plain: f32 = v.parse().unwrap();
+            access.set(ptr, unsafe { ptr.preview_normalized(plain) });
+            // The frame the editor set it in looks before the host applied it.
+            h.track(&params, false, true);
+            frame(&mut h, &params, &access, true);
+            frame(&mut h, &params, &access, true);
+        }
+        assert_eq!(h.undo_steps(), 2);
+        // Ctrl+Z twice, a few frames apart, each frame a user frame.
+        for _ in 0..2 {
+            assert!(h.undo(&params, &access));
+            h.track(&params, false, true);
+            for _ in 0..3 {
+                frame(&mut h, &params, &access, true);
+            }
+        }
+        assert_eq!(params.resonance.value(), 0.0, "both drags undone");
+        assert_eq!(params.key_track.value(), 0.0);
+        assert_eq!((h.undo_steps(), h.redo_steps()), (0, 2));
+        // Ctrl+Shift+Z twice brings both back.
+        for _ in 0..2 {
+            assert!(h.redo(&params, &access));
+            h.track(&params, false, true);
+            for _ in 0..3 {
+                frame(&mut h, &params, &access, true);
+            }
+        }
+        assert!((params.resonance.value() - 0.6).abs() < 1e-4);
+        assert!((params.key_track.value() - 0.4).abs() < 1e-4);
+        assert_eq!((h.undo_steps(), h.redo_steps()), (2, 0));
+        // Two undos in the same frame, before the host applied the first.
+        assert!(h.undo(&params, &access));
+        assert!(h.undo(&params, &access));
+        h.track(&params, false, true);
+        frame(&mut h, &params, &access, true);
+        frame(&mut h, &params, &access, true);
+        assert_eq!(params.resonance.value(), 0.0);
+        assert_eq!(params.key_track.value(), 0.0);
+        assert_eq!(h.redo_steps(), 2);
+    }
 
     #[test]
     fn a_gesture_is_one_step_and_host_changes_are_none() {
