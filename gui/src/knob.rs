@@ -319,15 +319,23 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
                 value_rect.center_bottom() + vec2(0.0, 10.0),
                 vec2(180.0, 16.0),
             );
-            ui.put(
-                area,
-                egui::Label::new(
-                    egui::RichText::new(format!("{name}: {why}"))
-                        .size(10.0)
-                        .color(theme::WARM),
-                )
-                .truncate(),
-            );
+            // A floating area above the panels: the refusal shows in place
+            // and never widens the row it sits in (nothing moves).
+            egui::Area::new(id.with("refused-area"))
+                .order(egui::Order::Tooltip)
+                .fixed_pos(area.min)
+                .interactable(false)
+                .show(ui.ctx(), |ui| {
+                    ui.set_max_width(area.width());
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!("{name}: {why}"))
+                                .size(10.0)
+                                .color(theme::WARM),
+                        )
+                        .truncate(),
+                    );
+                });
             ui.ctx().request_repaint_after(REFUSED_TIME);
         } else {
             ui.data_mut(|d| d.remove::<(String, std::time::Instant)>(id.with("refused")));

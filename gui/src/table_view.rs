@@ -164,7 +164,10 @@ impl TableView {
             &painter,
             rect.right_top() + vec2(-4.0, 3.0),
             Align2::RIGHT_TOP,
-            format!("{} voices", voices.len()),
+            match voices.len() {
+                1 => "1 voice".to_string(),
+                n => format!("{n} voices"),
+            },
         );
 
         // Spectrum.

@@ -1001,7 +1001,15 @@ fn typed_values_take_units_and_refusals_say_why() {
     // Shown to the parameter's step, not as 0.69999987.
     assert_eq!(nwt_gui::access::display_value(&params.resonance), "0.700");
 
-    // A unit that makes no sense is refused, and the editor says why.
+    // A unit that makes no sense is refused, and the editor says why,
+    // in place: nothing around it moves.
+    let places = |h: &Harness<'_, Editor>| -> Vec<egui::Rect> {
+        ["Resonance", "Key Track", "Amp Release", "LFO Rate", "Gain"]
+            .iter()
+            .map(|k| h.get_by_label(&value_label(k)).rect())
+            .collect()
+    };
+    let before = places(&h);
     type_into(&mut h, "Cutoff", "3 q");
     assert!((params.cutoff.value() - 1500.0).abs() < 0.5, "unchanged");
     assert!(
@@ -1009,6 +1017,7 @@ fn typed_values_take_units_and_refusals_say_why() {
             .is_some(),
         "the refusal is explained"
     );
+    assert_eq!(places(&h), before, "the refusal moved the layout");
 }
 
 #[test]
