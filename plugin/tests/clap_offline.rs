@@ -429,5 +429,8 @@ fn latent_automation_inside_a_block_is_heard_at_its_sample_offline() {
     let early = largest_difference(&bounced, &a_block_early);
     println!("change at sample {at}: {off:e} from the engine cut there, {early:.3} from a change at the block's start");
     assert!(early > 1e-3, "the test cannot tell the sample ({early})");
-    assert!(off < 1e-6, "the bounce differs by {off} from a change at its sample");
+    assert!(
+        off < 1e-6,
+        "the bounce differs by {off} from a change at its sample"
+    );
 }
