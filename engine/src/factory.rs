@@ -109,6 +109,13 @@ impl TableSource {
     }
 }
 
+/// The factory bank, built once per process and shared by every synth (it
+/// never changes), so an extra plugin instance does not build it again.
+pub fn shared_bank() -> std::sync::Arc<[WavetableSet]> {
+    static BANK: std::sync::OnceLock<std::sync::Arc<[WavetableSet]>> = std::sync::OnceLock::new();
+    BANK.get_or_init(|| build_bank().into()).clone()
+}
+
 /// Every factory table, built, indexed like [`TableSource::ALL`].
 pub fn build_bank() -> Vec<WavetableSet> {
     TableSource::ALL

@@ -119,6 +119,17 @@ pub struct NeuralWavetable {
     clock: Instant,
 }
 
+/// The embedded model, loaded once per process: every instance holds a
+/// clone, which shares the weights (candle tensors are reference counted),
+/// so an extra instance, such as one a host makes just to scan the plugin,
+/// does not load them again.
+fn shared_model() -> Result<Model, String> {
+    static MODEL: std::sync::OnceLock<Result<Model, String>> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| Model::embedded().map_err(|e| e.to_string()))
+        .clone()
+}
+
 impl Default for NeuralWavetable {
     fn default() -> Self {
         let params = Arc::new(SynthParams::default());
@@ -136,7 +147,7 @@ impl Default for NeuralWavetable {
         if scale > 0.0 {
             params.update_editor_memory(|m| m.scale = scale);
         }
-        let model = match Model::embedded() {
+        let model = match shared_model() {
             Ok(model) => Some(model),
             Err(e) => {
                 nice_error!("the neural model did not load ({e}); the synth plays factory tables");
@@ -634,5 +645,43 @@ mod state_tests {
         // parameter keeps its value).
         assert!(matches!(state.params["lfo_shape"], ParamValue::String(_)));
         assert!(matches!(state.params["cutoff"], ParamValue::F32(_)));
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod instance_cost_tests {
+    use super::*;
+
+    /// The process's resident memory in bytes (Linux).
+    fn resident_bytes() -> u64 {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: u64 = statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        pages * 4096
+    }
+
+    #[test]
+    fn an_extra_instance_costs_little_memory() {
+        // Hosts create instances just to scan them: after the first, each
+        // extra one shares what never changes (the model's weights).
+        let first = NeuralWavetable::default();
+        let before = resident_bytes();
+        let started = Instant::now();
+        let more: Vec<NeuralWavetable> = (0..8).map(|_| NeuralWavetable::default()).collect();
+        let per_instance = resident_bytes().saturating_sub(before) / 8;
+        println!(
+            "an extra instance: {:.1} MiB resident, {:.1} ms to create (debug build)",
+            per_instance as f64 / (1 << 20) as f64,
+            started.elapsed().as_secs_f64() * 1e3 / 8.0
+        );
+        assert!(
+            per_instance <= 8 << 20,
+            "an extra instance costs {} MiB",
+            per_instance >> 20
+        );
+        drop((first, more));
     }
 }

@@ -121,7 +121,8 @@ fn resolve<'a>(
 pub struct Synth {
     params: Arc<SynthParams>,
     sample_rate: f32,
-    bank: Vec<WavetableSet>,
+    /// The factory tables (shared by every synth in the process).
+    bank: Arc<[WavetableSet]>,
     neural: Option<Box<WavetableSet>>,
     retired: Option<Box<WavetableSet>>,
     link: Option<TableLink>,
@@ -203,7 +204,7 @@ impl Synth {
         let mut synth = Self {
             params,
             sample_rate: sanitize_rate(sample_rate),
-            bank: factory::build_bank(),
+            bank: factory::shared_bank(),
             neural: None,
             retired: None,
             link: None,
