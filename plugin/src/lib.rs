@@ -107,8 +107,6 @@ pub struct NeuralWavetable {
     stale_offline_blocks: u64,
     /// Tells an offline render by its pace when the host does not flag it.
     pace: pace::PaceDetector,
-    /// The pace detector's last decision (logged when it changes).
-    was_offline_by_pace: bool,
     /// Whether the worker was last told the render is offline.
     worker_offline: bool,
     /// When an offline render waits for the decoder (the same grid as `nwt render`).
@@ -171,7 +169,6 @@ impl Default for NeuralWavetable {
             process_mode: ProcessMode::Realtime,
             stale_offline_blocks: 0,
             pace: pace::PaceDetector::default(),
-            was_offline_by_pace: false,
             worker_offline: false,
             grid: nwt_engine::neural::TableGrid::default(),
             position: 0,
@@ -520,22 +517,19 @@ impl Plugin for NeuralWavetable {
         let by_pace = self
             .pace
             .begin(call.duration_since(self.clock).as_secs_f64());
-        if by_pace != self.was_offline_by_pace && self.process_mode != ProcessMode::Offline {
-            self.was_offline_by_pace = by_pace;
-            nice_plug::util::permit_alloc(|| {
-                if by_pace {
-                    nice_log!("rendering far ahead of real time: taken as offline (the sound's changes wait for their tables)")
-                } else {
-                    nice_log!("back to real time: live again")
-                }
-            });
-        }
         let offline = self.process_mode == ProcessMode::Offline || by_pace;
         if offline != self.worker_offline {
             self.worker_offline = offline;
             self.grid.reset();
             if let Some(worker) = &self.worker {
                 worker.set_offline(offline);
+            }
+            if by_pace && self.process_mode != ProcessMode::Offline {
+                // An offline block, which may wait and allocate anyway; the
+                // return to real time is a live block and logs nothing.
+                nice_plug::util::permit_alloc(|| {
+                    nice_log!("rendering far ahead of real time: taken as offline (the sound's changes wait for their tables)")
+                });
             }
         }
         if offline
