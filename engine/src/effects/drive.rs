@@ -341,11 +341,7 @@ impl Drive {
 
     /// Runs on `simd` (the baseline code where the CPU lacks it).
     pub fn set_simd(&mut self, simd: Simd) {
-        self.simd = if Simd::available().contains(&simd) {
-            simd
-        } else {
-            Simd::Scalar
-        };
+        self.simd = simd.or_scalar();
     }
 
     /// Clears the filters.

@@ -143,11 +143,7 @@ impl Reverb {
 
     /// Runs on `simd` (the baseline code where the CPU lacks it).
     pub fn set_simd(&mut self, simd: Simd) {
-        self.simd = if Simd::available().contains(&simd) {
-            simd
-        } else {
-            Simd::Scalar
-        };
+        self.simd = simd.or_scalar();
     }
 
     /// [`Reverb::run`] compiled for AVX2 and FMA: the eight lines' damping,

@@ -71,6 +71,15 @@ impl Simd {
         }
     }
 
+    /// This kernel where the CPU runs it, else the scalar one.
+    pub fn or_scalar(self) -> Self {
+        if Self::available().contains(&self) {
+            self
+        } else {
+            Self::Scalar
+        }
+    }
+
     /// Every kernel this CPU runs, slowest first (always starts with `Scalar`).
     pub fn available() -> Vec<Self> {
         let mut kernels = vec![Self::Scalar];

@@ -240,11 +240,7 @@ impl Synth {
     /// Runs the oscillators, the drive and the reverb on `simd` (the scalar
     /// kernel when the CPU lacks it); for comparisons and benchmarks.
     pub fn set_simd(&mut self, simd: Simd) {
-        self.simd = if Simd::available().contains(&simd) {
-            simd
-        } else {
-            Simd::Scalar
-        };
+        self.simd = simd.or_scalar();
         self.rack.set_simd(self.simd);
     }
 
