@@ -519,11 +519,11 @@ impl Synth {
         let lfo_depth = self.newest_note_lfo_depth(0);
         let lfo_start = self.lfo.value_ahead(lfo_shape, motion.phase) * lfo_depth;
         let lfo_speed = f64::from(finite_in(shared_targets.lfo_octaves, -16.0, 16.0, 0.0)).exp2();
-        let lfo_cycles = self.lfo_cycles_per_sample(transport) * lfo_speed;
+        let lfo_cycles = self.lfo_cycles_per_sample(transport, 0) * lfo_speed;
         self.lfo.advance(lfo_cycles * n as f64);
         let lfo_end = self.lfo.value_ahead(lfo_shape, motion.phase) * lfo_depth;
         let lfo2_speed = f64::from(finite_in(shared_targets.lfo2_octaves, -16.0, 16.0, 0.0)).exp2();
-        let lfo2_cycles = self.lfo2_cycles_per_sample(transport) * lfo2_speed;
+        let lfo2_cycles = self.lfo_cycles_per_sample(transport, 1) * lfo2_speed;
         self.lfo2.advance(lfo2_cycles * n as f64);
         self.lfo_values = [
             self.lfo.value_ahead(lfo_shape, motion.phase),

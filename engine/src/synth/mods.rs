@@ -4,31 +4,65 @@
 use super::*;
 
 impl Synth {
-    pub(super) fn sync_lfo(&mut self, transport: Transport) {
+    /// LFO `k`'s sync switch, rate in Hz and synced division (0: LFO 1, 1: LFO 2).
+    fn lfo_rate_settings(&self, k: usize) -> (bool, f32, crate::lfo::LfoDivision) {
         let p = &self.params;
+        if k == 0 {
+            (
+                p.lfo_sync.value(),
+                p.lfo_rate.value(),
+                p.lfo_division.value(),
+            )
+        } else {
+            (
+                p.lfo2_sync.value(),
+                p.lfo2_rate.value(),
+                p.lfo2_division.value(),
+            )
+        }
+    }
+
+    /// The global LFO `k`.
+    fn global_lfo_mut(&mut self, k: usize) -> &mut crate::lfo::Lfo {
+        if k == 0 {
+            &mut self.lfo
+        } else {
+            &mut self.lfo2
+        }
+    }
+
+    /// Sets the global LFOs' phases from the host's song position: a synced
+    /// LFO's always, a transport-locked one in Hz from the seconds since the
+    /// song's start at the current tempo.
+    pub(super) fn sync_lfo(&mut self, transport: Transport) {
         let Some(beats) = transport.position_beats.filter(|b| b.is_finite()) else {
             return;
         };
         let tempo = transport.tempo;
-        let locked = |k: usize| p.lfo_motion.motion(k).mode == LfoMode::Transport;
-        // Seconds since the song's start, at the current tempo.
         let seconds = (tempo.is_finite() && tempo > 0.0).then(|| beats * 60.0 / tempo);
-        if p.lfo_sync.value() {
-            self.lfo.set_phase(beats / p.lfo_division.value().beats());
-        } else if let Some(seconds) = seconds.filter(|_| locked(0)) {
-            let rate = f64::from(finite_or(p.lfo_rate.value(), 1.0).clamp(0.0, 100.0));
-            self.lfo.set_phase(seconds * rate);
-        }
-        if p.lfo2_sync.value() {
-            self.lfo2.set_phase(beats / p.lfo2_division.value().beats());
-        } else if let Some(seconds) = seconds.filter(|_| locked(1)) {
-            let rate = f64::from(finite_or(p.lfo2_rate.value(), 1.0).clamp(0.0, 100.0));
-            self.lfo2.set_phase(seconds * rate);
+        for k in 0..2 {
+            let (sync, rate, division) = self.lfo_rate_settings(k);
+            let locked = self.params.lfo_motion.motion(k).mode == LfoMode::Transport;
+            if sync {
+                self.global_lfo_mut(k).set_phase(beats / division.beats());
+            } else if let Some(seconds) = seconds.filter(|_| locked) {
+                let rate = f64::from(finite_or(rate, 1.0).clamp(0.0, 100.0));
+                self.global_lfo_mut(k).set_phase(seconds * rate);
+            }
         }
     }
 
+    /// The newest note still held (not released), if any.
+    fn newest_held(&self) -> Option<&Voice> {
+        self.voices
+            .iter()
+            .filter(|v| v.active && !v.released)
+            .max_by_key(|v| v.age)
+    }
+
     /// LFO `k` as `voice` reads it: its own (per-voice mode) or the global
-    /// one, faded in by the note's age.
+    /// one, faded in by the note's age (a depth of exactly 1 without a delay
+    /// or fade-in, so the value passes unchanged).
     pub(super) fn voice_lfo(&self, voice: &Voice, k: usize) -> f32 {
         let motion = &self.lfo_motion[k];
         let value = if motion.mode == LfoMode::Voice {
@@ -36,35 +70,20 @@ impl Synth {
         } else {
             self.lfo_values[k]
         };
-        if motion.delay_s == 0.0 && motion.fade_s == 0.0 {
-            value
-        } else {
-            value * motion.depth(voice.since_on as f32 / self.sample_rate)
-        }
+        value * motion.depth(voice.since_on as f32 / self.sample_rate)
     }
 
     /// The fade-in depth of LFO `k` for the newest held note (1 when none is held).
     pub(super) fn newest_note_lfo_depth(&self, k: usize) -> f32 {
         let motion = &self.lfo_motion[k];
-        if motion.delay_s == 0.0 && motion.fade_s == 0.0 {
-            return 1.0;
-        }
-        self.voices
-            .iter()
-            .filter(|v| v.active && !v.released)
-            .max_by_key(|v| v.age)
+        self.newest_held()
             .map_or(1.0, |v| motion.depth(v.since_on as f32 / self.sample_rate))
     }
 
-    /// An LFO's speed in cycles per sample: `rate` Hz, or one `division` a
-    /// cycle at the host's tempo when `sync`.
-    fn cycles_per_sample(
-        &self,
-        transport: Transport,
-        sync: bool,
-        rate: f32,
-        division: crate::lfo::LfoDivision,
-    ) -> f64 {
+    /// LFO `k`'s speed in cycles per sample: its rate in Hz, or one division
+    /// a cycle at the host's tempo when synced.
+    pub(super) fn lfo_cycles_per_sample(&self, transport: Transport, k: usize) -> f64 {
+        let (sync, rate, division) = self.lfo_rate_settings(k);
         let hz = if sync {
             let tempo = if transport.tempo.is_finite() {
                 transport.tempo.clamp(1.0, 999.0)
@@ -76,26 +95,6 @@ impl Synth {
             f64::from(finite_or(rate, 1.0).clamp(0.0, 100.0))
         };
         hz / f64::from(self.sample_rate)
-    }
-
-    pub(super) fn lfo_cycles_per_sample(&self, transport: Transport) -> f64 {
-        let p = &self.params;
-        self.cycles_per_sample(
-            transport,
-            p.lfo_sync.value(),
-            p.lfo_rate.value(),
-            p.lfo_division.value(),
-        )
-    }
-
-    pub(super) fn lfo2_cycles_per_sample(&self, transport: Transport) -> f64 {
-        let p = &self.params;
-        self.cycles_per_sample(
-            transport,
-            p.lfo2_sync.value(),
-            p.lfo2_rate.value(),
-            p.lfo2_division.value(),
-        )
     }
 
     /// Every modulation source as `voice` reads it; `shared` holds the
@@ -138,10 +137,7 @@ impl Synth {
             pitch_bend: finite_or(self.controllers.global_bend, 0.0).clamp(-1.0, 1.0),
             ..SourceValues::default()
         };
-        self.voices
-            .iter()
-            .filter(|v| v.active && !v.released)
-            .max_by_key(|v| v.age)
+        self.newest_held()
             .map_or(shared, |v| self.voice_sources(v, &shared, mpe))
     }
 
