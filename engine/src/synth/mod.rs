@@ -552,9 +552,20 @@ impl Synth {
             (pos_param + lfo_end * lfo_pos).clamp(0.0, 1.0),
         );
 
+        // The smoothed values the voices read, read (and so moved on) in
+        // every block, whether or not a voice sounds.
+        let pitch = finite_or(p.pitch.smoothed.next_step(steps), 0.0);
+        let detune = finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0);
+        let spread = finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0);
+        let cutoff = finite_or(p.cutoff.smoothed.next_step(steps), 20_000.0).clamp(20.0, 20_000.0);
+        let resonance = finite_or(p.resonance.smoothed.next_step(steps), 0.0);
+        let key_track = finite_or(p.key_track.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0);
+        let filter_env_amount =
+            finite_or(p.filter_env_amount.smoothed.next_step(steps), 0.0).clamp(-96.0, 96.0);
+        let sources = p.sources.settings(steps);
+
         if !self.voices.iter().any(|v| v.active) {
             // Nothing sounds: only what outlives the block moves on.
-            self.skip_voice_smoothers(&p, steps);
             self.effects_and_gain(left, right, transport, &shared_targets, true);
             return;
         }
@@ -580,19 +591,17 @@ impl Synth {
                 )
             }),
             position,
-            pitch_offset: finite_or(p.pitch.smoothed.next_step(steps), 0.0)
-                + self.controllers.global_bend * bend_range,
+            pitch_offset: pitch + self.controllers.global_bend * bend_range,
             unison: UnisonSpread::new(
                 p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
-                finite_or(p.detune.smoothed.next_step(steps), 0.0).clamp(0.0, 100.0),
-                finite_or(p.spread.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
+                detune,
+                spread,
             ),
             filter_mode: p.filter_mode.value(),
-            cutoff: finite_or(p.cutoff.smoothed.next_step(steps), 20_000.0).clamp(20.0, 20_000.0),
-            resonance: finite_or(p.resonance.smoothed.next_step(steps), 0.0),
-            key_track: finite_or(p.key_track.smoothed.next_step(steps), 0.0).clamp(0.0, 1.0),
-            filter_env_amount: finite_or(p.filter_env_amount.smoothed.next_step(steps), 0.0)
-                .clamp(-96.0, 96.0),
+            cutoff,
+            resonance,
+            key_track,
+            filter_env_amount,
             lfo_cutoff: lfo_cut * lfo_end,
             amp_shape: AdsrShape::new(
                 p.amp_attack.value(),
@@ -617,7 +626,7 @@ impl Synth {
             ),
             glide_coef,
             velocity_sensitivity: finite_or(p.velocity_sensitivity.value(), 1.0),
-            sources: p.sources.settings(steps),
+            sources,
             simd: self.simd,
             ramps: &ramps,
         };
@@ -666,25 +675,6 @@ impl Synth {
         }
 
         self.effects_and_gain(left, right, transport, &shared_targets, false);
-    }
-
-    /// Moves on the smoothers that only the voices' context reads, exactly as
-    /// building that context would, for a block in which no voice sounds (so
-    /// the next note finds them where it would have).
-    fn skip_voice_smoothers(&self, p: &SynthParams, steps: u32) {
-        for param in [
-            &p.pitch,
-            &p.detune,
-            &p.spread,
-            &p.cutoff,
-            &p.resonance,
-            &p.key_track,
-            &p.filter_env_amount,
-            &p.sources.sub_level,
-            &p.sources.noise_level,
-        ] {
-            param.smoothed.next_step(steps);
-        }
     }
 
     /// The block's last stage: the effects rack and the master gain (with
