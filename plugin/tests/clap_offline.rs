@@ -22,8 +22,8 @@ const SR: f32 = 48_000.0;
 const BLOCK: usize = 512;
 const TOTAL: usize = 94 * BLOCK;
 
-/// What `nwt render` produces: the engine with its worker, settled before every block.
-fn reference(settings: &[(&str, f32)], key: u8) -> Vec<f32> {
+/// The engine with `settings` and its decoder worker, as `nwt render` runs them.
+fn engine(settings: &[(&str, f32)]) -> (nwt_engine::Synth, DecoderWorker) {
     let params = Arc::new(SynthParams::default());
     for (id, value) in settings {
         params.set_by_id(id, &value.to_string(), SR).unwrap();
@@ -32,20 +32,37 @@ fn reference(settings: &[(&str, f32)], key: u8) -> Vec<f32> {
     let mut synth = nwt_engine::Synth::new(params, SR);
     let model = nwt_model::Model::embedded().unwrap();
     let worker = DecoderWorker::attach(&mut synth, model, WorkerOptions::default()).unwrap();
+    (synth, worker)
+}
+
+/// The first `len` samples (left) of one note on `key` at velocity 0.8 from
+/// the first sample to `end`, in blocks of `BLOCK` with `hook` before each.
+fn render_note(
+    synth: &mut nwt_engine::Synth,
+    key: u8,
+    end: usize,
+    len: usize,
+    hook: impl FnMut(u64, &SynthParams),
+) -> Vec<f32> {
     let mut options = RenderOptions::new(SR);
     options.block_size = BLOCK;
     options.max_tail = BLOCK as u64;
     let note = OfflineNote {
         key,
         start: 0,
-        end: (TOTAL - BLOCK) as u64,
+        end: end as u64,
         velocity: 0.8,
         channel: 0,
     };
-    let out = offline::render(&mut synth, &[note], options, |_, _| {
+    offline::render(synth, &[note], options, hook).left[..len].to_vec()
+}
+
+/// What `nwt render` produces: the engine with its worker, settled before every block.
+fn reference(settings: &[(&str, f32)], key: u8) -> Vec<f32> {
+    let (mut synth, worker) = engine(settings);
+    render_note(&mut synth, key, TOTAL - BLOCK, TOTAL, |_, _| {
         assert!(worker.settle(Duration::from_secs(60)));
-    });
-    out.left[..TOTAL].to_vec()
+    })
 }
 
 /// Renders `TOTAL` samples in blocks of `BLOCK` back to back with a note on
@@ -203,28 +220,14 @@ fn a_host_that_never_says_offline_is_caught_by_its_pace() {
 
     // nwt render of the same score: settled before every block.
     let render = |change: bool| {
-        let params = Arc::new(SynthParams::default());
-        params.reset_smoothers(SR);
-        let mut engine = nwt_engine::Synth::new(params, SR);
-        let model = nwt_model::Model::embedded().unwrap();
-        let worker = DecoderWorker::attach(&mut engine, model, WorkerOptions::default()).unwrap();
-        let mut options = RenderOptions::new(SR);
-        options.block_size = BLOCK;
-        options.max_tail = BLOCK as u64;
-        let note = OfflineNote {
-            key: 57,
-            start: 0,
-            end: (BLOCKS * BLOCK) as u64,
-            velocity: 0.8,
-            channel: 0,
-        };
-        let out = offline::render(&mut engine, &[note], options, |position, params| {
+        let (mut synth, worker) = engine(&[]);
+        let len = BLOCKS * BLOCK;
+        render_note(&mut synth, 57, len, len, |position, params| {
             if change && position == change_at as u64 {
                 params.set_by_id("macro_1", "0.9", SR).unwrap();
             }
             assert!(worker.settle(Duration::from_secs(60)));
-        });
-        out.left[..BLOCKS * BLOCK].to_vec()
+        })
     };
     let expected = render(true);
     let unmoved = render(false);
@@ -307,25 +310,12 @@ fn dense_automation_offline_is_deterministic_and_follows_the_grid() {
     assert!(first == second, "two bounces differ");
 
     // The engine on the same grid: what `nwt render` does with automation.
-    let params = Arc::new(SynthParams::default());
-    params.reset_smoothers(SR);
-    let mut engine = nwt_engine::Synth::new(params, SR);
-    let model = nwt_model::Model::embedded().unwrap();
-    let worker = DecoderWorker::attach(&mut engine, model, WorkerOptions::default()).unwrap();
+    let (mut synth, worker) = engine(&[]);
     worker.set_offline(true);
     let mut grid = nwt_engine::neural::TableGrid::default();
-    let mut options = RenderOptions::new(SR);
-    options.block_size = BLOCK;
-    options.max_tail = BLOCK as u64;
-    let note = OfflineNote {
-        key: 57,
-        start: 0,
-        end: (BLOCKS * BLOCK) as u64,
-        velocity: 0.8,
-        channel: 0,
-    };
     let macro_plain = |b: usize| 2.0 * wander(b) - 1.0;
-    let expected = offline::render(&mut engine, &[note], options, |position, params| {
+    let len = BLOCKS * BLOCK;
+    let expected = render_note(&mut synth, 57, len, len, |position, params| {
         let b = position as usize / BLOCK;
         params
             .set_by_id("macro_1", &format!("{}", macro_plain(b)), SR)
@@ -334,7 +324,7 @@ fn dense_automation_offline_is_deterministic_and_follows_the_grid() {
             assert!(worker.settle(Duration::from_secs(60)));
         }
     });
-    let off = largest_difference(&first, &expected.left[..BLOCKS * BLOCK]);
+    let off = largest_difference(&first, &expected);
     assert!(
         off < 1e-6,
         "the bounce differs from the engine on the grid by {off}"
@@ -380,11 +370,8 @@ fn latent_automation_inside_a_block_is_heard_at_its_sample_offline() {
 
     // The engine cut at the same samples, on the same grid.
     let render = |change_at: usize| {
-        let params = Arc::new(SynthParams::default());
-        params.reset_smoothers(SR);
-        let mut engine = nwt_engine::Synth::new(params.clone(), SR);
-        let model = nwt_model::Model::embedded().unwrap();
-        let worker = DecoderWorker::attach(&mut engine, model, WorkerOptions::default()).unwrap();
+        let (mut engine, worker) = engine(&[]);
+        let params = engine.params().clone();
         worker.set_offline(true);
         let mut grid = nwt_engine::neural::TableGrid::default();
         let mut cuts: Vec<usize> = (0..=BLOCKS).map(|b| b * BLOCK).collect();
