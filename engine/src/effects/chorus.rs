@@ -4,7 +4,7 @@
 //! wide.
 
 use super::line::DelayLine;
-use super::{EffectContext, MixGains, Ramp};
+use super::{sample_f32, EffectContext, MixGains, Ramp};
 use crate::params::effects::{MAX_CHORUS_DELAY_MS, MAX_CHORUS_DEPTH_MS, MAX_CHORUS_VOICES};
 
 /// The right channel's sweeps run this much faster than the left's, so the
@@ -29,6 +29,10 @@ pub struct ChorusSettings {
     pub mix: f32,
 }
 
+/// Samples pushed and read back as one block (the line holds this many
+/// more than the longest delay).
+const PIECE: usize = super::CHUNK;
+
 /// The chorus (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Chorus {
@@ -45,7 +49,8 @@ impl Chorus {
     /// A chorus for `sample_rate` (allocates its lines).
     pub fn new(sample_rate: f32) -> Self {
         let max = ((MAX_CHORUS_DELAY_MS + MAX_CHORUS_DEPTH_MS + 1.0) * 1e-3 * sample_rate).ceil()
-            as usize;
+            as usize
+            + PIECE;
         Self {
             lines: [DelayLine::new(max), DelayLine::new(max)],
             phase: [0.0, 0.0],
@@ -85,18 +90,33 @@ impl Chorus {
         self.mix.target = s.mix;
         let gains = MixGains::new(&mut self.mix, n);
         let scale = 1.0 / voices as f32;
+        let per_sample = 1.0 / n as f32;
         for (ch, buf) in [left, right].into_iter().enumerate() {
             let line = &mut self.lines[ch];
-            let start = last[ch];
-            for (i, x) in buf.iter_mut().enumerate() {
-                let t = (i + 1) as f32 / n as f32;
-                line.push(*x);
-                let mut wet = 0.0;
+            let (start, end) = (last[ch], end[ch]);
+            for (p, piece) in buf.chunks_mut(PIECE).enumerate() {
+                let m = piece.len();
+                let offset = p * PIECE;
+                // The piece goes in first; each voice then reads it back as
+                // a block, `m − 1 − i` samples further back than sample `i`
+                // would have read just after its own push.
+                line.push_block(piece);
+                let mut wet = [0.0f32; PIECE];
                 for v in 0..voices {
-                    let d = start[v] + (end[ch][v] - start[v]) * t;
-                    wet += line.read(d);
+                    let mut delays = [0.0f32; PIECE];
+                    for (i, d) in delays[..m].iter_mut().enumerate() {
+                        let t = sample_f32(offset + i + 1) * per_sample;
+                        *d = start[v] + (end[v] - start[v]) * t + (m - 1) as f32;
+                    }
+                    let mut voice = [0.0f32; PIECE];
+                    line.read_descending(&delays[..m], &mut voice[..m]);
+                    for (w, x) in wet[..m].iter_mut().zip(&voice[..m]) {
+                        *w += x;
+                    }
                 }
-                *x = gains.mix(i, *x, wet * scale);
+                for (i, x) in piece.iter_mut().enumerate() {
+                    *x = gains.mix(offset + i, *x, wet[i] * scale);
+                }
             }
         }
         self.last = Some(end);

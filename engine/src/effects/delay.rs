@@ -141,6 +141,9 @@ fn limit(x: f32) -> f32 {
     }
 }
 
+/// The most samples read and written as one block.
+const PIECE: usize = super::CHUNK;
+
 impl Delay {
     /// A delay for `sample_rate` (allocates lines for [`MAX_DELAY_MS`]).
     pub fn new(sample_rate: f32) -> Self {
@@ -173,24 +176,45 @@ impl Delay {
         self.mix.target = s.mix;
         let gains = MixGains::new(&mut self.mix, n);
         let ping_pong = s.mode == DelayMode::PingPong;
-        for i in 0..n {
-            delay += (target - delay) * glide;
-            let (x_l, x_r) = (left[i], right[i]);
-            // Read one sample behind the write, so the line's newest sample is
-            // one delay ago (the read comes before this sample's write).
-            let y_l = self.lines[0].read(delay - 1.0);
-            let y_r = self.lines[1].read(delay - 1.0);
-            let loop_l = self.high[0].high(self.low[0].low(y_l, low), high);
-            let loop_r = self.high[1].high(self.low[1].low(y_r, low), high);
-            let (in_l, in_r) = if ping_pong {
-                (0.5 * (x_l + x_r) + fb * loop_r, fb * loop_l)
-            } else {
-                (x_l + fb * loop_l, x_r + fb * loop_r)
-            };
-            self.lines[0].push(flush(limit(in_l)));
-            self.lines[1].push(flush(limit(in_r)));
-            left[i] = gains.mix(i, x_l, y_l);
-            right[i] = gains.mix(i, x_r, y_r);
+        let mut done = 0;
+        while done < n {
+            // A piece no longer than the delay: its reads all come from
+            // before it, so they run as blocks before its writes.
+            let m = (n - done)
+                .min(PIECE)
+                .min(delay.min(target).max(1.0) as usize);
+            let mut delays = [0.0f32; PIECE];
+            for d in &mut delays[..m] {
+                delay += (target - delay) * glide;
+                // One sample behind the write: the line's newest sample is
+                // one delay ago.
+                *d = delay - 1.0;
+            }
+            let mut y = [[0.0f32; PIECE]; 2];
+            for (line, y) in self.lines.iter().zip(&mut y) {
+                line.read_descending(&delays[..m], &mut y[..m]);
+            }
+            let mut input = [[0.0f32; PIECE]; 2];
+            for i in 0..m {
+                let j = done + i;
+                let (x_l, x_r) = (left[j], right[j]);
+                let (y_l, y_r) = (y[0][i], y[1][i]);
+                let loop_l = self.high[0].high(self.low[0].low(y_l, low), high);
+                let loop_r = self.high[1].high(self.low[1].low(y_r, low), high);
+                let (in_l, in_r) = if ping_pong {
+                    (0.5 * (x_l + x_r) + fb * loop_r, fb * loop_l)
+                } else {
+                    (x_l + fb * loop_l, x_r + fb * loop_r)
+                };
+                input[0][i] = flush(limit(in_l));
+                input[1][i] = flush(limit(in_r));
+                left[j] = gains.mix(j, x_l, y_l);
+                right[j] = gains.mix(j, x_r, y_r);
+            }
+            for (line, x) in self.lines.iter_mut().zip(&input) {
+                line.push_block(&x[..m]);
+            }
+            done += m;
         }
         self.delay = Some(delay);
     }

@@ -59,21 +59,30 @@ fn soft(x: f32) -> f32 {
     (e - 1.0) / (e + 1.0)
 }
 
-/// `2^t` for `t` in `−126..126`: the integer part into the exponent bits,
-/// the fraction by a degree-7 Taylor polynomial of `e^(f·ln 2)` (relative
-/// error below 2e-7), branch-free so loops of it vectorise.
+/// `2^t` for `t` in `−126..126`: the nearest integer into the exponent bits,
+/// the fraction (`−½..=½`) by a degree-7 Taylor polynomial of `e^(f·ln 2)`
+/// (relative error below 1e-8), branch-free so loops of it vectorise.
 #[inline(always)]
 fn exp2(t: f32) -> f32 {
-    // Truncation of a positive number is its floor (and a plain conversion,
-    // where `floor` would be a library call on baseline x86-64).
-    let whole = (t + 128.0) as i32 - 128;
-    let l = (t - whole as f32) * std::f32::consts::LN_2;
+    // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low
+    // mantissa bits: integer arithmetic on the bits then builds `2^whole`.
+    // (A float-to-int `as` cast would not vectorise: Rust's saturating cast
+    // made the shaper a scalar loop, a third of the drive's time.)
+    const ROUNDER: f32 = 12_582_912.0;
+    let shifted = t + ROUNDER;
+    let whole = shifted - ROUNDER;
+    let l = (t - whole) * std::f32::consts::LN_2;
     let p = 1.0
         + l * (1.0
             + l * (0.5
                 + l * (1.0 / 6.0
                     + l * (1.0 / 24.0 + l * (1.0 / 120.0 + l * (1.0 / 720.0 + l / 5040.0))))));
-    p * f32::from_bits(((whole + 127) as u32) << 23)
+    let bits = shifted
+        .to_bits()
+        .wrapping_sub(ROUNDER.to_bits())
+        .wrapping_add(127)
+        << 23;
+    p * f32::from_bits(bits)
 }
 
 /// `sin(x)` for the folder: a polynomial after folding into `−π/2..=π/2`
@@ -124,7 +133,7 @@ fn shape_all(
     mix: (f32, f32),
 ) {
     for (i, u) in up.iter_mut().enumerate() {
-        let k = (i + 1) as f32;
+        let k = super::sample_f32(i + 1);
         let (g, c, m) = (gain.0 + gain.1 * k, comp.0 + comp.1 * k, mix.0 + mix.1 * k);
         for v in u.iter_mut() {
             let dry = *v;
@@ -218,22 +227,22 @@ struct ChannelPlan {
     dc: f32,
 }
 
-/// [`run`] compiled for AVX2 and FMA: the half-band filters' dot products
-/// and the shaper take eight lanes at a time instead of four (the drive of
-/// a 128-sample stereo block: 42.8 µs baseline, see BENCHMARKS.md).
+/// [`run`] compiled for AVX2 and FMA: the half-band filters and the
+/// shaper take eight lanes at a time instead of four.
 ///
 /// # Safety
 ///
 /// The CPU must have AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn run_avx2(c: &mut Channel, buf: &mut [f32], plan: &ChannelPlan) {
-    run(c, buf, plan);
+unsafe fn run_avx2(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
+    run(d, left, right, plan);
 }
 
-/// One channel's block: up, shape, down, in pieces.
+/// A stereo block: each channel up, shaped and down, in pieces; then the
+/// DC blocker and the tone filter on both channels together.
 #[inline(always)]
-fn run(c: &mut Channel, buf: &mut [f32], plan: &ChannelPlan) {
+fn run(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
     let ChannelPlan {
         mode,
         gain: (g0, gs),
@@ -243,33 +252,30 @@ fn run(c: &mut Channel, buf: &mut [f32], plan: &ChannelPlan) {
         open,
         dc,
     } = *plan;
-    for (p, piece) in buf.chunks_mut(PIECE).enumerate() {
-        // This piece's ramps start where the last one's ended.
-        let at = (p * PIECE) as f32;
-        let (g0, c0, m0) = (g0 + gs * at, c0 + cs * at, m0 + ms * at);
-        // Up, shape, down: each a loop of its own over the whole piece, so
-        // each vectorises.
-        let len = piece.len();
-        let mut up = [[0.0f32; FACTOR]; PIECE];
-        c.os.up(piece, up[..len].as_flattened_mut());
-        let shaped = &mut up[..len];
-        match mode {
-            DriveMode::Soft => shape_all(shaped, soft, (g0, gs), (c0, cs), (m0, ms)),
-            DriveMode::Tube => shape_all(shaped, tube, (g0, gs), (c0, cs), (m0, ms)),
-            DriveMode::Fold => shape_all(shaped, fold_sin, (g0, gs), (c0, cs), (m0, ms)),
-        }
-        let mut down = [0.0f32; PIECE];
-        c.os.down(up[..len].as_flattened(), &mut down[..len]);
-        for (x, &y) in piece.iter_mut().zip(&down[..len]) {
-            let mut y = y;
-            if mode == DriveMode::Tube {
-                y = c.dc.high(y, dc);
+    for (c, buf) in d.channels.iter_mut().zip([&mut *left, &mut *right]) {
+        for (p, piece) in buf.chunks_mut(PIECE).enumerate() {
+            // This piece's ramps start where the last one's ended.
+            let at = (p * PIECE) as f32;
+            let (g0, c0, m0) = (g0 + gs * at, c0 + cs * at, m0 + ms * at);
+            // Up, shape, down: each a loop of its own over the whole piece,
+            // so each vectorises.
+            let len = piece.len();
+            let mut up = [[0.0f32; FACTOR]; PIECE];
+            c.os.up(piece, up[..len].as_flattened_mut());
+            let shaped = &mut up[..len];
+            match mode {
+                DriveMode::Soft => shape_all(shaped, soft, (g0, gs), (c0, cs), (m0, ms)),
+                DriveMode::Tube => shape_all(shaped, tube, (g0, gs), (c0, cs), (m0, ms)),
+                DriveMode::Fold => shape_all(shaped, fold_sin, (g0, gs), (c0, cs), (m0, ms)),
             }
-            if !open {
-                y = c.tone.low(y, tone);
-            }
-            *x = y;
+            c.os.down(up[..len].as_flattened(), piece);
         }
+    }
+    if mode == DriveMode::Tube {
+        OnePole::high_pair(&mut d.dc, dc, left, right);
+    }
+    if !open {
+        OnePole::low_pair(&mut d.tone, tone, left, right);
     }
 }
 
@@ -277,14 +283,15 @@ fn run(c: &mut Channel, buf: &mut [f32], plan: &ChannelPlan) {
 #[derive(Debug, Clone, Default)]
 struct Channel {
     os: Oversampler,
-    tone: OnePole,
-    dc: OnePole,
 }
 
 /// The drive (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct Drive {
     channels: [Channel; 2],
+    /// The tone low-pass and the tube character's DC blocker, per channel.
+    tone: [OnePole; 2],
+    dc: [OnePole; 2],
     mix: Ramp,
     gain: Ramp,
     comp: Ramp,
@@ -322,20 +329,13 @@ impl Drive {
             open,
             dc,
         };
-        let [l, r] = &mut self.channels;
         match self.simd {
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2 | Simd::Avx512 => {
                 // SAFETY: `set_simd` keeps only kernels this CPU has (AVX2 and FMA).
-                unsafe {
-                    run_avx2(l, left, &plan);
-                    run_avx2(r, right, &plan);
-                }
+                unsafe { run_avx2(self, left, right, &plan) }
             }
-            _ => {
-                run(l, left, &plan);
-                run(r, right, &plan);
-            }
+            _ => run(self, left, right, &plan),
         }
     }
 
@@ -348,9 +348,9 @@ impl Drive {
     pub fn reset(&mut self) {
         for c in &mut self.channels {
             c.os.reset();
-            c.tone.reset();
-            c.dc.reset();
         }
+        self.tone = Default::default();
+        self.dc = Default::default();
         self.mix = Ramp::default();
         self.gain = Ramp::default();
         self.comp = Ramp::default();
@@ -361,6 +361,18 @@ impl Drive {
 mod tests {
     use super::*;
     use crate::analysis::magnitude_spectrum_db;
+
+    #[test]
+    fn exp2_is_accurate_across_its_range() {
+        let mut worst = 0.0f64;
+        for i in -40_000..=40_000 {
+            let t = i as f32 * 1e-3 * 1.4427;
+            let want = 2f64.powf(f64::from(t));
+            let err = (f64::from(exp2(t)) / want - 1.0).abs();
+            worst = worst.max(err);
+        }
+        assert!(worst < 5e-7, "worst relative error {worst:e}");
+    }
 
     /// Drives a 5 kHz sine of peak 0.5 at 48 kHz through `mode` at full
     /// amount and returns (fundamental level, loudest alias in 0–20 kHz), in dB.

@@ -53,9 +53,13 @@ const SWEEP_MS: f32 = 0.25;
 const SWEEP_HZ: [f32; LINES] = [0.31, 0.37, 0.43, 0.53, 0.59, 0.67, 0.73, 0.83];
 /// The wet output's gain.
 const OUTPUT_GAIN: f32 = 0.3;
+/// The most samples run as one piece: the rack's chunk. A piece is never
+/// longer than the shortest delay inside, so each line's reads for a piece
+/// come before its writes and both run as blocks.
+const MAX_PIECE: usize = super::CHUNK;
 
-/// A Schroeder all-pass: `y = −g·x + d`, where `d` is the line's output and
-/// the line takes `x + g·y`.
+/// A Schroeder all-pass: `y = −g·x + d`, where `d` is the line's output
+/// (`delay` samples back) and the line takes `v = x + g·d`.
 #[derive(Debug, Clone)]
 struct AllPass {
     line: DelayLine,
@@ -63,13 +67,40 @@ struct AllPass {
 }
 
 impl AllPass {
+    /// Runs `x` (no longer than the delay) through in place: every value the
+    /// line gives back for this block was written before it, so the block is
+    /// one read, vector arithmetic and one write.
     #[inline(always)]
-    fn process(&mut self, x: f32) -> f32 {
-        let d = self.line.tap(self.delay - 1);
-        let v = flush(x + DIFFUSER_GAIN * d);
-        self.line.push(v);
-        d - DIFFUSER_GAIN * v
+    fn process_block(&mut self, x: &mut [f32]) {
+        let mut d = [0.0f32; MAX_PIECE];
+        let d = &mut d[..x.len()];
+        self.line.taps_descending(self.delay - 1, d);
+        let mut v = [0.0f32; MAX_PIECE];
+        let v = &mut v[..x.len()];
+        for ((v, x), &d) in v.iter_mut().zip(x.iter_mut()).zip(d.iter()) {
+            *v = flush(*x + DIFFUSER_GAIN * d);
+            *x = d - DIFFUSER_GAIN * *v;
+        }
+        self.line.push_block(v);
     }
+}
+
+/// What every piece of one block shares.
+struct Block {
+    /// One over the block's length.
+    per_sample: f32,
+    /// Each line's length in samples at the start and end of the block.
+    start: [f32; LINES],
+    end: [f32; LINES],
+    /// Each line's gain per pass.
+    decay: [f32; LINES],
+    /// The damping low-pass's coefficient, if damping is on.
+    damp: Option<f32>,
+    /// Pre-delay in samples.
+    pre: f32,
+    mix: MixGains,
+    /// The width ramp `(start, step)`.
+    width: (f32, f32),
 }
 
 /// The reverb (see the module docs).
@@ -78,7 +109,11 @@ pub struct Reverb {
     predelay: [DelayLine; 2],
     diffusers: [[AllPass; 4]; 2],
     lines: [DelayLine; LINES],
-    damp: [OnePole; LINES],
+    /// Each line's damping low-pass state (lanes of one register).
+    damp: [f32; LINES],
+    /// Samples per piece: [`MAX_PIECE`], or fewer where the shortest delay
+    /// is shorter (low sample rates).
+    piece: usize,
     /// Each line's length (samples) at the end of the last block.
     last_len: Option<[f32; LINES]>,
     sweep_phase: f64,
@@ -92,6 +127,12 @@ impl Reverb {
     pub fn new(sample_rate: f32) -> Self {
         let ms = |ms: f32| (ms * 1e-3 * sample_rate).ceil() as usize + 2;
         let longest = LINE_MS[LINES - 1] * SIZE_RANGE.1 + SWEEP_MS + 1.0;
+        let shortest_line = (LINE_MS[0] * SIZE_RANGE.0 - SWEEP_MS) * 1e-3 * sample_rate;
+        let shortest_diffuser = DIFFUSER_MS.iter().map(|&d| ms(d).max(2) - 2).min();
+        let piece = MAX_PIECE
+            .min(shortest_line as usize - 2)
+            .min(shortest_diffuser.unwrap_or(MAX_PIECE))
+            .max(1);
         let diffusers = |order: [usize; 4]| {
             order.map(|k| AllPass {
                 line: DelayLine::new(ms(DIFFUSER_MS[k])),
@@ -100,12 +141,13 @@ impl Reverb {
         };
         Self {
             predelay: [
-                DelayLine::new(ms(MAX_PREDELAY_MS)),
-                DelayLine::new(ms(MAX_PREDELAY_MS)),
+                DelayLine::new(ms(MAX_PREDELAY_MS) + MAX_PIECE),
+                DelayLine::new(ms(MAX_PREDELAY_MS) + MAX_PIECE),
             ],
             diffusers: [diffusers([0, 1, 2, 3]), diffusers([1, 0, 3, 2])],
             lines: std::array::from_fn(|_| DelayLine::new(ms(longest))),
-            damp: Default::default(),
+            damp: [0.0; LINES],
+            piece,
             last_len: None,
             sweep_phase: 0.0,
             mix: Ramp::default(),
@@ -191,59 +233,111 @@ impl Reverb {
         self.width.target = s.width;
         let mix = MixGains::new(&mut self.mix, n);
         let (w0, ws) = self.width.run(n);
+        let block = Block {
+            per_sample: 1.0 / n as f32,
+            start,
+            end,
+            decay,
+            damp: damping.then_some(damp),
+            pre,
+            mix,
+            width: (w0, ws),
+        };
+        let mut done = 0;
+        while done < n {
+            let m = (n - done).min(self.piece);
+            self.run_piece(
+                &mut left[done..done + m],
+                &mut right[done..done + m],
+                done,
+                &block,
+            );
+            done += m;
+        }
+    }
+
+    /// Runs the samples `offset..offset + left.len()` of a block (at most
+    /// `self.piece` of them): every line is read for the whole piece first,
+    /// the feedback and outputs worked out sample by sample with the eight
+    /// lines as the lanes of one register, then every line written.
+    #[inline(always)]
+    fn run_piece(&mut self, left: &mut [f32], right: &mut [f32], offset: usize, b: &Block) {
+        let m = left.len();
         let inject = 1.0 / (LINES as f32 / 2.0).sqrt();
         let out_gain = OUTPUT_GAIN / (LINES as f32).sqrt();
-        for i in 0..n {
-            let t = (i + 1) as f32 / n as f32;
-            let (x_l, x_r) = (left[i], right[i]);
-            // Pre-delay (the read comes before this sample's write).
-            let (p_l, p_r) = if pre >= 1.0 {
-                (
-                    self.predelay[0].read(pre - 1.0),
-                    self.predelay[1].read(pre - 1.0),
-                )
+        // Pre-delay: the piece goes in first, then is read `pre` samples back.
+        self.predelay[0].push_block(left);
+        self.predelay[1].push_block(right);
+        let mut diffused = [[0.0f32; MAX_PIECE]; 2];
+        for (c, line) in self.predelay.iter().enumerate() {
+            if b.pre >= 1.0 {
+                line.read_descending(
+                    &[b.pre + (m - 1) as f32; MAX_PIECE][..m],
+                    &mut diffused[c][..m],
+                );
             } else {
-                (x_l, x_r)
-            };
-            self.predelay[0].push(x_l);
-            self.predelay[1].push(x_r);
-            let mut d_l = p_l;
-            for a in &mut self.diffusers[0] {
-                d_l = a.process(d_l);
+                diffused[c][..m].copy_from_slice(if c == 0 { left } else { right });
             }
-            let mut d_r = p_r;
-            for a in &mut self.diffusers[1] {
-                d_r = a.process(d_r);
+        }
+        for (c, chain) in self.diffusers.iter_mut().enumerate() {
+            for a in chain {
+                a.process_block(&mut diffused[c][..m]);
             }
-            // The lines' outputs, damped and scaled for the decay.
-            let mut y = [0.0f32; LINES];
-            for (k, v) in y.iter_mut().enumerate() {
-                let len = start[k] + (end[k] - start[k]) * t;
-                let mut out = self.lines[k].read(len - 1.0);
-                if damping {
-                    out = self.damp[k].low(out, damp);
+        }
+        // Each line's output for the piece, read before any write.
+        let mut y = [[0.0f32; MAX_PIECE]; LINES];
+        for (k, (line, y)) in self.lines.iter().zip(&mut y).enumerate() {
+            let (s, e) = (b.start[k], b.end[k]);
+            let mut lens = [0.0f32; MAX_PIECE];
+            for (i, len) in lens[..m].iter_mut().enumerate() {
+                let t = super::sample_f32(offset + i + 1) * b.per_sample;
+                // Read before this piece's writes: `len − 1` less the
+                // samples the line has not yet moved on.
+                *len = s + (e - s) * t - 1.0;
+            }
+            line.read_descending(&lens[..m], &mut y[..m]);
+        }
+        let mut feedback = [[0.0f32; MAX_PIECE]; LINES];
+        for i in 0..m {
+            let mut v: [f32; LINES] = std::array::from_fn(|k| y[k][i]);
+            if let Some(a) = b.damp {
+                // `d = (1 − a)·d + a·v`: one multiply and one add on the
+                // chain from sample to sample (the states are flushed once a
+                // piece, below; what leaves the chain is flushed at once).
+                for (d, v) in self.damp.iter_mut().zip(v.iter_mut()) {
+                    *d = (1.0 - a) * *d + a * *v;
+                    *v = flush(*d);
                 }
-                *v = out * decay[k];
+            }
+            for (v, g) in v.iter_mut().zip(&b.decay) {
+                *v *= g;
             }
             // Householder feedback: every line minus 2/N of their sum.
-            let sum: f32 = y.iter().sum::<f32>() * (2.0 / LINES as f32);
-            for (k, &v) in y.iter().enumerate() {
+            let total: f32 = v.iter().sum();
+            let sum = total * (2.0 / LINES as f32);
+            let (d_l, d_r) = (diffused[0][i], diffused[1][i]);
+            let mut w_r = 0.0;
+            for (k, &v) in v.iter().enumerate() {
                 let input = if k % 2 == 0 { d_l } else { d_r };
                 let sign = if k % 4 < 2 { 1.0 } else { -1.0 };
-                self.lines[k].push(flush(v - sum + sign * inject * input));
-            }
-            // Two orthogonal sums of the lines for the two channels.
-            let (mut w_l, mut w_r) = (0.0, 0.0);
-            for (k, &v) in y.iter().enumerate() {
-                w_l += v;
+                feedback[k][i] = flush(v - sum + sign * inject * input);
                 w_r += if k % 2 == 0 { v } else { -v };
             }
-            let width = w0 + ws * (i + 1) as f32;
+            // Two orthogonal sums of the lines for the two channels.
+            let w_l = total;
+            let j = offset + i;
+            let width = b.width.0 + b.width.1 * (j + 1) as f32;
             let mid = 0.5 * (w_l + w_r);
             let side = 0.5 * (w_l - w_r) * width;
             let (wet_l, wet_r) = ((mid + side) * out_gain, (mid - side) * out_gain);
-            left[i] = mix.mix(i, x_l, wet_l);
-            right[i] = mix.mix(i, x_r, wet_r);
+            left[i] = b.mix.mix(j, left[i], wet_l);
+            right[i] = b.mix.mix(j, right[i], wet_r);
+        }
+        for (line, fb) in self.lines.iter_mut().zip(&feedback) {
+            line.push_block(&fb[..m]);
+        }
+        for d in &mut self.damp {
+            *d = flush(*d);
         }
     }
 
@@ -263,7 +357,7 @@ impl Reverb {
         for a in self.diffusers.iter_mut().flatten() {
             a.line.clear();
         }
-        self.damp = Default::default();
+        self.damp = [0.0; LINES];
         self.last_len = None;
         self.mix = Ramp::default();
         self.width = Ramp::default();
