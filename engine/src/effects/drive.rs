@@ -8,7 +8,7 @@
 //! than 70 dB under the note (test below).
 
 use super::line::OnePole;
-use super::oversample::{Oversampler, FACTOR, MAX_BLOCK};
+use super::oversample::{Fused, MulAdd, Oversampler, Plain, FACTOR, MAX_BLOCK};
 use super::{EffectContext, Ramp};
 use crate::oscillator::Simd;
 
@@ -54,8 +54,8 @@ const REFERENCE_PEAK: f32 = 1.0;
 /// (`f32::tanh` is a library call the compiler cannot vectorise: with it the
 /// drive cost 80 µs a 128-sample block).
 #[inline(always)]
-fn soft(x: f32) -> f32 {
-    let e = exp2((x * (2.0 * std::f32::consts::LOG2_E)).clamp(-40.0, 40.0));
+fn soft<A: MulAdd>(x: f32) -> f32 {
+    let e = exp2::<A>((x * (2.0 * std::f32::consts::LOG2_E)).clamp(-40.0, 40.0));
     (e - 1.0) / (e + 1.0)
 }
 
@@ -63,7 +63,7 @@ fn soft(x: f32) -> f32 {
 /// the fraction (`−½..=½`) by a degree-7 Taylor polynomial of `e^(f·ln 2)`
 /// (relative error below 1e-8), branch-free so loops of it vectorise.
 #[inline(always)]
-fn exp2(t: f32) -> f32 {
+fn exp2<A: MulAdd>(t: f32) -> f32 {
     // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low
     // mantissa bits: integer arithmetic on the bits then builds `2^whole`.
     // (A float-to-int `as` cast would not vectorise: Rust's saturating cast
@@ -72,11 +72,17 @@ fn exp2(t: f32) -> f32 {
     let shifted = t + ROUNDER;
     let whole = shifted - ROUNDER;
     let l = (t - whole) * std::f32::consts::LN_2;
-    let p = 1.0
-        + l * (1.0
-            + l * (0.5
-                + l * (1.0 / 6.0
-                    + l * (1.0 / 24.0 + l * (1.0 / 120.0 + l * (1.0 / 720.0 + l / 5040.0))))));
+    const TAYLOR: [f32; 8] = [
+        1.0,
+        1.0,
+        0.5,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5040.0,
+    ];
+    let p = TAYLOR.iter().rev().fold(0.0, |p, &c| A::mul_add(p, l, c));
     let bits = shifted
         .to_bits()
         .wrapping_sub(ROUNDER.to_bits())
@@ -88,22 +94,27 @@ fn exp2(t: f32) -> f32 {
 /// `sin(x)` for the folder: a polynomial after folding into `−π/2..=π/2`
 /// (error below 4e-6, smooth at the folds).
 #[inline(always)]
-fn fold_sin(x: f32) -> f32 {
+fn fold_sin<A: MulAdd>(x: f32) -> f32 {
     use std::f32::consts::{FRAC_PI_2, PI, TAU};
-    let mut t = x - TAU * (x / TAU).round();
+    // Rounded by adding and taking away 1.5·2²³ (`round` is a library call
+    // on baseline x86-64, one sample at a time).
+    const ROUNDER: f32 = 12_582_912.0;
+    let turns = (x / TAU + ROUNDER) - ROUNDER;
+    let mut t = x - TAU * turns;
     if t > FRAC_PI_2 {
         t = PI - t;
     } else if t < -FRAC_PI_2 {
         t = -PI - t;
     }
     let t2 = t * t;
-    t * (1.0 + t2 * (-1.0 / 6.0 + t2 * (1.0 / 120.0 + t2 * (-1.0 / 5040.0 + t2 / 362_880.0))))
+    const TAYLOR: [f32; 5] = [1.0, -1.0 / 6.0, 1.0 / 120.0, -1.0 / 5040.0, 1.0 / 362_880.0];
+    t * TAYLOR.iter().rev().fold(0.0, |p, &c| A::mul_add(p, t2, c))
 }
 
 /// The tube character: the soft clipper shifted so one side clips first.
 #[inline(always)]
-fn tube(x: f32) -> f32 {
-    soft(x + TUBE_BIAS) - soft(TUBE_BIAS)
+fn tube<A: MulAdd>(x: f32) -> f32 {
+    soft::<A>(x + TUBE_BIAS) - soft::<A>(TUBE_BIAS)
 }
 
 impl DriveMode {
@@ -111,9 +122,9 @@ impl DriveMode {
     #[inline(always)]
     pub fn shape(self, x: f32) -> f32 {
         match self {
-            DriveMode::Soft => soft(x),
-            DriveMode::Tube => tube(x),
-            DriveMode::Fold => fold_sin(x),
+            DriveMode::Soft => soft::<Plain>(x),
+            DriveMode::Tube => tube::<Plain>(x),
+            DriveMode::Fold => fold_sin::<Plain>(x),
         }
     }
 }
@@ -236,13 +247,13 @@ struct ChannelPlan {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
-    run(d, left, right, plan);
+    run::<Fused>(d, left, right, plan);
 }
 
 /// A stereo block: each channel up, shaped and down, in pieces; then the
 /// DC blocker and the tone filter on both channels together.
 #[inline(always)]
-fn run(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
+fn run<A: MulAdd>(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
     let ChannelPlan {
         mode,
         gain: (g0, gs),
@@ -260,15 +271,15 @@ fn run(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
             // Up, shape, down: each a loop of its own over the whole piece,
             // so each vectorises.
             let len = piece.len();
-            let mut up = [[0.0f32; FACTOR]; PIECE];
-            c.os.up(piece, up[..len].as_flattened_mut());
+            let up = &mut c.up;
+            c.os.up::<A>(piece, up[..len].as_flattened_mut());
             let shaped = &mut up[..len];
             match mode {
-                DriveMode::Soft => shape_all(shaped, soft, (g0, gs), (c0, cs), (m0, ms)),
-                DriveMode::Tube => shape_all(shaped, tube, (g0, gs), (c0, cs), (m0, ms)),
-                DriveMode::Fold => shape_all(shaped, fold_sin, (g0, gs), (c0, cs), (m0, ms)),
+                DriveMode::Soft => shape_all(shaped, soft::<A>, (g0, gs), (c0, cs), (m0, ms)),
+                DriveMode::Tube => shape_all(shaped, tube::<A>, (g0, gs), (c0, cs), (m0, ms)),
+                DriveMode::Fold => shape_all(shaped, fold_sin::<A>, (g0, gs), (c0, cs), (m0, ms)),
             }
-            c.os.down(up[..len].as_flattened(), piece);
+            c.os.down::<A>(up[..len].as_flattened(), piece);
         }
     }
     if mode == DriveMode::Tube {
@@ -280,9 +291,20 @@ fn run(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &ChannelPlan) {
 }
 
 /// One channel's state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Channel {
     os: Oversampler,
+    /// A piece at the oversampled rate.
+    up: Vec<[f32; FACTOR]>,
+}
+
+impl Default for Channel {
+    fn default() -> Self {
+        Self {
+            os: Oversampler::default(),
+            up: vec![[0.0; FACTOR]; PIECE],
+        }
+    }
 }
 
 /// The drive (see the module docs).
@@ -335,7 +357,7 @@ impl Drive {
                 // SAFETY: `set_simd` keeps only kernels this CPU has (AVX2 and FMA).
                 unsafe { run_avx2(self, left, right, &plan) }
             }
-            _ => run(self, left, right, &plan),
+            _ => run::<Plain>(self, left, right, &plan),
         }
     }
 
@@ -368,7 +390,7 @@ mod tests {
         for i in -40_000..=40_000 {
             let t = i as f32 * 1e-3 * 1.4427;
             let want = 2f64.powf(f64::from(t));
-            let err = (f64::from(exp2(t)) / want - 1.0).abs();
+            let err = (f64::from(exp2::<Plain>(t)) / want - 1.0).abs();
             worst = worst.max(err);
         }
         assert!(worst < 5e-7, "worst relative error {worst:e}");

@@ -46,25 +46,50 @@ fn mirrored(taps: &[f32], scale: f32) -> Vec<f32> {
 /// The most samples one stage takes in one call (a drive piece at the
 /// third stage's input, four times the host samples of a piece).
 pub const MAX_STAGE_INPUT: usize = 256;
-/// Room for a stage's past samples before its block (more than the widest
-/// filter needs).
-const MAX_HISTORY: usize = 64;
 
 /// `acc[n] = Σ_j taps[j]·buf[n + h − j]` for `n < acc.len()`: one output per
 /// sample of the block after the `h` past samples at the start of `buf`.
 #[inline(always)]
-fn filter(taps: &[f32], buf: &[f32], h: usize, acc: &mut [f32]) {
+fn filter<A: MulAdd>(taps: &[f32], buf: &[f32], h: usize, acc: &mut [f32]) {
     let m = acc.len();
     let wide = m - m % (GROUPS * LANES);
-    filter_groups::<GROUPS>(taps, buf, h, &mut acc[..wide], 0);
+    filter_groups::<GROUPS, A>(taps, buf, h, &mut acc[..wide], 0);
     let narrow = m - m % LANES;
-    filter_groups::<1>(taps, buf, h, &mut acc[wide..narrow], wide);
+    filter_groups::<1, A>(taps, buf, h, &mut acc[wide..narrow], wide);
     for (n, a) in acc.iter_mut().enumerate().skip(narrow) {
         *a = taps
             .iter()
             .enumerate()
             .map(|(j, &c)| c * buf[n + h - j])
             .sum();
+    }
+}
+
+/// How a multiply-add is done: [`Plain`] (a multiply and an add, exact
+/// everywhere) or [`Fused`] (one `fma` instruction, for code compiled with
+/// the FMA feature: elsewhere it would be a library call).
+pub trait MulAdd {
+    /// `a·b + c`.
+    fn mul_add(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// A multiply, then an add.
+pub struct Plain;
+
+impl MulAdd for Plain {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// One fused multiply-add (only inside functions compiled with FMA).
+pub struct Fused;
+
+impl MulAdd for Fused {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
     }
 }
 
@@ -80,7 +105,7 @@ const GROUPS: usize = 4;
 /// sums, and nothing goes back to memory until all taps are in (taps outer
 /// over the whole block stored and reloaded every sum at every tap).
 #[inline(always)]
-fn filter_groups<const G: usize>(
+fn filter_groups<const G: usize, A: MulAdd>(
     taps: &[f32],
     buf: &[f32],
     h: usize,
@@ -94,7 +119,7 @@ fn filter_groups<const G: usize>(
             let src = &buf[base - j..base - j + G * LANES];
             for (sum, x) in sums.iter_mut().zip(src.chunks_exact(LANES)) {
                 for (s, &x) in sum.iter_mut().zip(x) {
-                    *s += c * x;
+                    *s = A::mul_add(c, x, *s);
                 }
             }
         }
@@ -108,14 +133,19 @@ struct Up2 {
     /// The mirrored taps, doubled (zero-stuffing halves the level).
     taps: Vec<f32>,
     pairs: usize,
-    /// The last `2·pairs − 1` inputs, oldest first.
-    hist: Vec<f32>,
+    /// The last `2·pairs − 1` inputs (oldest first), then room for a block:
+    /// kept between calls, so nothing is cleared or copied in per call but
+    /// the block and the history carried over.
+    buf: Vec<f32>,
+    /// The interpolated samples of a block.
+    acc: Vec<f32>,
 }
 
 impl Up2 {
     fn new(taps: &[f32]) -> Self {
         Self {
-            hist: vec![0.0; 2 * taps.len() - 1],
+            buf: vec![0.0; 2 * taps.len() - 1 + MAX_STAGE_INPUT],
+            acc: vec![0.0; MAX_STAGE_INPUT],
             pairs: taps.len(),
             taps: mirrored(taps, 2.0),
         }
@@ -125,22 +155,19 @@ impl Up2 {
     /// `out[..2·x.len()]`, delayed by `pairs` input samples: each input's
     /// centre-tap sample, then the interpolated one after it.
     #[inline(always)]
-    fn run(&mut self, x: &[f32], out: &mut [f32]) {
-        let (m, h, k) = (x.len(), self.hist.len(), self.pairs);
-        let mut buf = [0.0f32; MAX_HISTORY + MAX_STAGE_INPUT];
-        buf[..h].copy_from_slice(&self.hist);
-        buf[h..h + m].copy_from_slice(x);
-        let mut acc = [0.0f32; MAX_STAGE_INPUT];
-        filter(&self.taps, &buf, h, &mut acc[..m]);
+    fn run<A: MulAdd>(&mut self, x: &[f32], out: &mut [f32]) {
+        let (m, h, k) = (x.len(), 2 * self.pairs - 1, self.pairs);
+        self.buf[h..h + m].copy_from_slice(x);
+        filter::<A>(&self.taps, &self.buf, h, &mut self.acc[..m]);
         for (n, pair) in out[..2 * m].chunks_exact_mut(2).enumerate() {
-            pair[0] = buf[n + h - k];
-            pair[1] = acc[n];
+            pair[0] = self.buf[n + h - k];
+            pair[1] = self.acc[n];
         }
-        self.hist.copy_from_slice(&buf[m..m + h]);
+        self.buf.copy_within(m..m + h, 0);
     }
 
     fn reset(&mut self) {
-        self.hist.fill(0.0);
+        self.buf.fill(0.0);
     }
 }
 
@@ -151,16 +178,20 @@ impl Up2 {
 struct Down2 {
     taps: Vec<f32>,
     pairs: usize,
-    /// The last `pairs − 1` older and `2·pairs − 1` newer samples, oldest first.
+    /// The last `pairs − 1` older and `2·pairs − 1` newer samples (oldest
+    /// first), then room for a block of each, kept between calls.
     older: Vec<f32>,
     newer: Vec<f32>,
+    /// The filtered newer stream of a block.
+    acc: Vec<f32>,
 }
 
 impl Down2 {
     fn new(taps: &[f32]) -> Self {
         Self {
-            older: vec![0.0; taps.len() - 1],
-            newer: vec![0.0; 2 * taps.len() - 1],
+            older: vec![0.0; taps.len() - 1 + MAX_STAGE_INPUT],
+            newer: vec![0.0; 2 * taps.len() - 1 + MAX_STAGE_INPUT],
+            acc: vec![0.0; MAX_STAGE_INPUT],
             pairs: taps.len(),
             taps: mirrored(taps, 1.0),
         }
@@ -169,26 +200,24 @@ impl Down2 {
     /// Decimates `x` (pairs; at most [`MAX_STAGE_INPUT`] of them) into
     /// `out[..x.len() / 2]`.
     #[inline(always)]
-    fn run(&mut self, x: &[f32], out: &mut [f32]) {
+    fn run<A: MulAdd>(&mut self, x: &[f32], out: &mut [f32]) {
         let m = x.len() / 2;
-        let (ho, hn) = (self.older.len(), self.newer.len());
-        let mut older = [0.0f32; MAX_HISTORY + MAX_STAGE_INPUT];
-        let mut newer = [0.0f32; MAX_HISTORY + MAX_STAGE_INPUT];
-        older[..ho].copy_from_slice(&self.older);
-        newer[..hn].copy_from_slice(&self.newer);
-        for (n, pair) in x[..2 * m].chunks_exact(2).enumerate() {
-            older[ho + n] = pair[0];
-            newer[hn + n] = pair[1];
+        let (ho, hn) = (self.pairs - 1, 2 * self.pairs - 1);
+        for ((o, nw), pair) in self.older[ho..ho + m]
+            .iter_mut()
+            .zip(&mut self.newer[hn..hn + m])
+            .zip(x[..2 * m].chunks_exact(2))
+        {
+            *o = pair[0];
+            *nw = pair[1];
         }
-        let mut acc = [0.0f32; MAX_STAGE_INPUT];
-        filter(&self.taps, &newer, hn, &mut acc[..m]);
+        filter::<A>(&self.taps, &self.newer, hn, &mut self.acc[..m]);
         // The older sample `pairs − 1` pairs back is `older[n]`.
-        for (n, (o, a)) in out[..m].iter_mut().zip(&acc[..m]).enumerate() {
-            *o = 0.5 * older[n] + a;
+        for ((o, a), old) in out[..m].iter_mut().zip(&self.acc[..m]).zip(&self.older) {
+            *o = 0.5 * old + a;
         }
-        debug_assert_eq!(ho, self.pairs - 1);
-        self.older.copy_from_slice(&older[m..m + ho]);
-        self.newer.copy_from_slice(&newer[m..m + hn]);
+        self.older.copy_within(m..m + ho, 0);
+        self.newer.copy_within(m..m + hn, 0);
     }
 
     fn reset(&mut self) {
@@ -202,6 +231,9 @@ impl Down2 {
 pub struct Oversampler {
     up: [Up2; 3],
     down: [Down2; 3],
+    /// The signal between stages: at twice and four times the host rate.
+    twice: Vec<f32>,
+    four: Vec<f32>,
 }
 
 /// Tap pairs and Kaiser β (9: about 90 dB stop-band) of the stages, the one
@@ -213,6 +245,8 @@ impl Default for Oversampler {
         Self {
             up: STAGES.map(|(pairs, beta)| Up2::new(&halfband_taps(pairs, beta))),
             down: STAGES.map(|(pairs, beta)| Down2::new(&halfband_taps(pairs, beta))),
+            twice: vec![0.0; 2 * MAX_BLOCK],
+            four: vec![0.0; 4 * MAX_BLOCK],
         }
     }
 }
@@ -223,25 +257,23 @@ pub const MAX_BLOCK: usize = MAX_STAGE_INPUT / 4;
 impl Oversampler {
     /// Upsamples `x` (at most [`MAX_BLOCK`] samples) into `out[..FACTOR · x.len()]`.
     #[inline(always)]
-    pub fn up(&mut self, x: &[f32], out: &mut [f32]) {
+    pub fn up<A: MulAdd>(&mut self, x: &[f32], out: &mut [f32]) {
         let m = x.len().min(MAX_BLOCK);
-        let mut a = [0.0f32; 2 * MAX_BLOCK];
-        let mut b = [0.0f32; 4 * MAX_BLOCK];
-        self.up[0].run(&x[..m], &mut a[..2 * m]);
-        self.up[1].run(&a[..2 * m], &mut b[..4 * m]);
-        self.up[2].run(&b[..4 * m], &mut out[..FACTOR * m]);
+        let (a, b) = (&mut self.twice, &mut self.four);
+        self.up[0].run::<A>(&x[..m], &mut a[..2 * m]);
+        self.up[1].run::<A>(&a[..2 * m], &mut b[..4 * m]);
+        self.up[2].run::<A>(&b[..4 * m], &mut out[..FACTOR * m]);
     }
 
     /// Decimates `x` (a multiple of [`FACTOR`], at most `FACTOR ·`
     /// [`MAX_BLOCK`] samples) into `out[..x.len() / FACTOR]`.
     #[inline(always)]
-    pub fn down(&mut self, x: &[f32], out: &mut [f32]) {
+    pub fn down<A: MulAdd>(&mut self, x: &[f32], out: &mut [f32]) {
         let m = (x.len() / FACTOR).min(MAX_BLOCK);
-        let mut b = [0.0f32; 4 * MAX_BLOCK];
-        let mut a = [0.0f32; 2 * MAX_BLOCK];
-        self.down[2].run(&x[..FACTOR * m], &mut b[..4 * m]);
-        self.down[1].run(&b[..4 * m], &mut a[..2 * m]);
-        self.down[0].run(&a[..2 * m], &mut out[..m]);
+        let (a, b) = (&mut self.twice, &mut self.four);
+        self.down[2].run::<A>(&x[..FACTOR * m], &mut b[..4 * m]);
+        self.down[1].run::<A>(&b[..4 * m], &mut a[..2 * m]);
+        self.down[0].run::<A>(&a[..2 * m], &mut out[..m]);
     }
 
     /// Clears every stage.
@@ -277,8 +309,8 @@ mod tests {
             let len = (*len).min(x.len() - done);
             let mut up = [0.0; FACTOR * MAX_BLOCK];
             let mut y = [0.0; MAX_BLOCK];
-            os.up(&x[done..done + len], &mut up[..FACTOR * len]);
-            os.down(&up[..FACTOR * len], &mut y[..len]);
+            os.up::<Plain>(&x[done..done + len], &mut up[..FACTOR * len]);
+            os.down::<Plain>(&up[..FACTOR * len], &mut y[..len]);
             if done > 2_000 {
                 peak = y[..len].iter().fold(peak, |m, v| m.max(v.abs()));
             }
