@@ -17,7 +17,8 @@
 use super::cycle_hash;
 use nwt_model::semantic::{SemanticAxes, CHART_ITERATIONS, DESCRIPTORS};
 use nwt_model::{Latent, Model, ModelError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// Semantic knobs.
 pub const KNOBS: usize = DESCRIPTORS;
@@ -25,12 +26,53 @@ pub const KNOBS: usize = DESCRIPTORS;
 /// Knob values at which a chart is computed (0 is the anchor itself).
 const CHART_VALUES: [f32; 4] = [-1.0, -0.5, 0.5, 1.0];
 
-/// The charts of the anchors seen so far, per anchor latent and knob.
+/// The charts of the anchors one worker has used or prepared, per anchor
+/// latent and knob. The charts themselves live in the process's
+/// [`chart_store`], shared by every instance: a chart depends only on the
+/// model, the anchor and the knob, and an instance a host creates (a scan,
+/// a fuzzer's hundred activations, a second track on the same sound) then
+/// finds the charts another one already made instead of spending up to a
+/// second of decoder time on them again.
 #[derive(Debug, Default)]
 pub struct KnobCharts {
     /// The embedded axes, once looked up (`None` inside: none for this model).
     axes: Option<Option<SemanticAxes>>,
-    charts: HashMap<(u64, usize), [Latent; 4]>,
+    /// The (anchor key, knob) pairs this worker holds charts for.
+    known: HashSet<(u64, usize)>,
+}
+
+/// A chart's key in the shared store: the model's id, the anchor's key, the knob.
+type StoreKey = (String, u64, usize);
+
+/// The most charts the shared store keeps (about 80 bytes of latents each;
+/// when full it starts again, and charts are computed again as needed).
+const STORE_CAPACITY: usize = 8192;
+
+/// The process's charts (see [`KnobCharts`]). Only decoder workers touch it,
+/// never the audio thread.
+fn chart_store() -> &'static Mutex<HashMap<StoreKey, [Latent; 4]>> {
+    static STORE: OnceLock<Mutex<HashMap<StoreKey, [Latent; 4]>>> = OnceLock::new();
+    STORE.get_or_init(Default::default)
+}
+
+/// The shared chart for `key`, if one was made.
+fn stored(key: &StoreKey) -> Option<[Latent; 4]> {
+    chart_store()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(key)
+        .copied()
+}
+
+/// Keeps `chart` in the shared store.
+fn store(key: StoreKey, chart: [Latent; 4]) {
+    let mut charts = chart_store()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if charts.len() >= STORE_CAPACITY {
+        charts.clear();
+    }
+    charts.insert(key, chart);
 }
 
 /// The point of `chart` (at [`CHART_VALUES`], with `z` at 0) for knob value `v`.
@@ -44,14 +86,14 @@ fn along(chart: &[Latent; 4], z: &Latent, v: f32) -> Latent {
 }
 
 impl KnobCharts {
-    /// Charts computed so far (one per anchor and knob).
+    /// Charts this worker holds (one per anchor and knob).
     pub fn len(&self) -> usize {
-        self.charts.len()
+        self.known.len()
     }
 
     /// True before the first chart.
     pub fn is_empty(&self) -> bool {
-        self.charts.is_empty()
+        self.known.is_empty()
     }
 
     fn axes(&mut self, model: &Model) -> Option<&SemanticAxes> {
@@ -71,7 +113,7 @@ impl KnobCharts {
         stop: &dyn Fn() -> bool,
     ) -> Result<bool, ModelError> {
         let key = cycle_hash(z);
-        let Some(j) = (0..KNOBS).find(|&j| !self.charts.contains_key(&(key, j))) else {
+        let Some(j) = (0..KNOBS).find(|&j| !self.known.contains(&(key, j))) else {
             return Ok(false);
         };
         if self.axes(model).is_none() {
@@ -82,22 +124,24 @@ impl KnobCharts {
     }
 
     /// Knob `j`'s chart for anchor `z` (whose key is `key`), computed the
-    /// first time; `None` without axes for this model.
+    /// first time the process needs it; `None` without axes for this model.
     fn chart(
         &mut self,
         model: &Model,
         z: &Latent,
         key: u64,
         j: usize,
-    ) -> Result<Option<&[Latent; 4]>, ModelError> {
-        if !self.charts.contains_key(&(key, j)) {
-            self.compute(model, z, key, j, &|| false)?;
+    ) -> Result<Option<[Latent; 4]>, ModelError> {
+        if let Some(chart) = stored(&(model.id().to_string(), key, j)) {
+            self.known.insert((key, j));
+            return Ok(Some(chart));
         }
-        Ok(self.charts.get(&(key, j)))
+        Ok(self.compute(model, z, key, j, &|| false)?)
     }
 
-    /// Computes knob `j`'s chart for anchor `z` (key `key`) and keeps it,
-    /// unless `stop` ends it first or there are no axes for this model.
+    /// Knob `j`'s chart for anchor `z` (key `key`): from the shared store,
+    /// or computed and kept there, unless `stop` ends it first or there are
+    /// no axes for this model.
     fn compute(
         &mut self,
         model: &Model,
@@ -105,17 +149,23 @@ impl KnobCharts {
         key: u64,
         j: usize,
         stop: &dyn Fn() -> bool,
-    ) -> Result<(), ModelError> {
-        let Some(axes) = self.axes(model) else {
-            return Ok(());
-        };
-        if let Some(points) =
-            axes.chart_until(model, z, j, &CHART_VALUES, CHART_ITERATIONS, stop)?
-        {
-            self.charts
-                .insert((key, j), std::array::from_fn(|i| points[i]));
+    ) -> Result<Option<[Latent; 4]>, ModelError> {
+        let store_key = (model.id().to_string(), key, j);
+        if let Some(chart) = stored(&store_key) {
+            self.known.insert((key, j));
+            return Ok(Some(chart));
         }
-        Ok(())
+        let Some(axes) = self.axes(model) else {
+            return Ok(None);
+        };
+        let Some(points) = axes.chart_until(model, z, j, &CHART_VALUES, CHART_ITERATIONS, stop)?
+        else {
+            return Ok(None);
+        };
+        let chart: [Latent; 4] = std::array::from_fn(|i| points[i]);
+        store(store_key, chart);
+        self.known.insert((key, j));
+        Ok(Some(chart))
     }
 
     /// Anchor `z` moved by `knobs` (each `-1..=1`; 0 leaves it). Computes
@@ -138,7 +188,7 @@ impl KnobCharts {
             let Some(chart) = self.chart(model, z, key, j)? else {
                 continue;
             };
-            let target = along(chart, z, v);
+            let target = along(&chart, z, v);
             for i in 0..out.len() {
                 out[i] += target[i] - z[i];
             }
