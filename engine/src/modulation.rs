@@ -179,7 +179,16 @@ impl ModSlotParams {
                 },
             )
             .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|v| format!("{:+.0} %", v * 100.0)))
+            .with_value_to_string(Arc::new(|v| {
+                // A value that rounds to zero reads "0 %", never "-0 %"
+                // (which a host reads back as 0 and shows as "+0 %").
+                let percent = (v * 100.0).round();
+                if percent == 0.0 {
+                    "0 %".to_string()
+                } else {
+                    format!("{percent:+.0} %")
+                }
+            }))
             .with_string_to_value(Arc::new(|s| {
                 let s = s.trim().trim_end_matches('%').trim();
                 s.parse::<f32>().ok().map(|v| v / 100.0)

@@ -66,9 +66,7 @@ fn stored(key: &StoreKey) -> Option<[Latent; 4]> {
 
 /// Keeps `chart` in the shared store.
 fn store(key: StoreKey, chart: [Latent; 4]) {
-    let mut charts = chart_store()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let mut charts = chart_store().lock().unwrap_or_else(PoisonError::into_inner);
     if charts.len() >= STORE_CAPACITY {
         charts.clear();
     }
@@ -212,5 +210,27 @@ mod tests {
         assert!((along(&chart, &z, 0.25)[0] - 0.5).abs() < 1e-6);
         assert!((along(&chart, &z, -0.75)[0] + 1.5).abs() < 1e-6);
         assert_eq!(along(&chart, &z, 7.0)[0], 2.0);
+    }
+
+    #[test]
+    fn a_second_worker_finds_the_charts_the_first_made() {
+        let model = Model::embedded().expect("the shipped weights load");
+        // An anchor no other test uses: a saw's latent, nudged.
+        let mut z = model.encode(&nwt_model::Shape::Saw.harmonics()).unwrap();
+        z[0] += 0.0123;
+        let knobs = [0.6, 0.0, 0.0, 0.0, -0.3];
+        let mut first = KnobCharts::default();
+        let t = std::time::Instant::now();
+        let a = first.moved(&model, &z, &knobs).unwrap();
+        let computed = t.elapsed();
+        assert_ne!(a, z, "the knobs moved nothing");
+        let mut second = KnobCharts::default();
+        let t = std::time::Instant::now();
+        let b = second.moved(&model, &z, &knobs).unwrap();
+        let found = t.elapsed();
+        println!("charts computed in {computed:?}, found in {found:?}");
+        assert_eq!(a, b);
+        assert_eq!(second.len(), 2);
+        assert!(found * 20 < computed, "{found:?} against {computed:?}");
     }
 }
