@@ -1,5 +1,6 @@
 //! The neural decoder on the CPU, one thread: latents to playable wavetable
 //! sets (decode in one batched call, then the FFT mip levels).
+#![allow(missing_docs)] // `criterion_main!` writes an undocumented `main`
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use nwt_engine::neural::{

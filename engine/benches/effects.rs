@@ -4,6 +4,7 @@
 //! instance with every effect on (`synth_idle_all_on`: no note, tails gone:
 //! what an instance that sits in a session costs). Compare with
 //! `synth/64_voices_x16_unison_neural_static` for the rack's share.
+#![allow(missing_docs)] // `criterion_main!` writes an undocumented `main`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nwt_engine::effects::{EffectsRack, RackSettings};

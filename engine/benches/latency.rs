@@ -10,6 +10,7 @@
 //! Load to first note: new anchors are loaded (as a preset or DAW state load
 //! does) and a note is struck at once; the time until the block in which the
 //! note starts, which waits (at most 25 ms) for the new sound's table.
+#![allow(missing_docs)] // `criterion_main!` writes an undocumented `main`
 
 mod common;
 

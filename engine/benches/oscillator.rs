@@ -1,6 +1,7 @@
 //! Cost of one oscillator-sample: one unison voice reading a 32-frame table
 //! with the frame crossfade on (the position moves every block), and the 16
 //! unison oscillators of one note in one pass on each kernel the CPU has.
+#![allow(missing_docs)] // `criterion_main!` writes an undocumented `main`
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nwt_engine::factory::TableSource;

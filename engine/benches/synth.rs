@@ -27,6 +27,7 @@
 //! Each neural case runs with the fastest oscillator kernel the CPU has; the
 //! `_scalar` variants of the 64 × 16 cases force the scalar kernel for
 //! comparison.
+#![allow(missing_docs)] // `criterion_main!` writes an undocumented `main`
 
 mod common;
 

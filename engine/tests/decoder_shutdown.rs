@@ -19,16 +19,14 @@ fn threads() -> usize {
 /// inference threads exit on their own after their pool is dropped).
 fn stable_threads() -> usize {
     let mut last = threads();
-    let mut since = std::time::Instant::now();
-    let deadline = since + std::time::Duration::from_secs(5);
-    while since.elapsed() < std::time::Duration::from_millis(300)
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut since = Instant::now();
+    let deadline = since + Duration::from_secs(5);
+    while since.elapsed() < Duration::from_millis(300) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
         let n = threads();
         if n != last {
             last = n;
-            since = std::time::Instant::now();
+            since = Instant::now();
         }
     }
     last
@@ -37,13 +35,13 @@ fn stable_threads() -> usize {
 /// Waits (up to 5 s) until at most `limit` threads remain: the decoder's
 /// inference pool lets its threads exit on their own after it is dropped.
 fn threads_after_settling(limit: usize) -> usize {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let n = threads();
-        if n <= limit || std::time::Instant::now() > deadline {
+        if n <= limit || Instant::now() > deadline {
             return n;
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

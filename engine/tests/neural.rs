@@ -51,7 +51,7 @@ fn neural_synth(settings: &[(&str, &str)], anchors: &[AnchorShape]) -> (Synth, D
 fn settled_render(
     synth: &mut Synth,
     worker: &DecoderWorker,
-    notes: &[nwt_engine::offline::OfflineNote],
+    notes: &[offline::OfflineNote],
     block: usize,
     automate: impl Fn(f32, &nwt_engine::SynthParams),
 ) -> Vec<f32> {

@@ -157,9 +157,10 @@ mod tests {
         queued: Mutex<Vec<(ParamPtr, f32)>>,
     }
 
-    // SAFETY (for the tests): the pointers point into a `SynthParams` that
+    // SAFETY: (for the tests) the pointers point into a `SynthParams` that
     // outlives the access; nothing else touches them meanwhile.
     unsafe impl Send for FrameLateAccess {}
+    // SAFETY: as for `Send`; the queue itself is behind a mutex.
     unsafe impl Sync for FrameLateAccess {}
 
     impl ParamAccess for FrameLateAccess {
@@ -200,6 +201,7 @@ mod tests {
                 .unwrap()
                 .1;
             let plain: f32 = v.parse().unwrap();
+            // SAFETY: `ptr` comes from `params`' own map and `params` lives on.
             access.set(ptr, unsafe { ptr.preview_normalized(plain) });
             // The frame the editor set it in looks before the host applied it.
             h.track(&params, false, true);

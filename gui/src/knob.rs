@@ -266,7 +266,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
                 egui::TextEdit::singleline(&mut buffer)
                     .hint_text(text.as_str())
                     .font(FontId::proportional(11.0))
-                    .align(egui::Align2::CENTER_CENTER),
+                    .align(Align2::CENTER_CENTER),
             );
             field.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, &label));
             if !field.has_focus() && !field.lost_focus() {

@@ -95,7 +95,7 @@ pub fn fixed_in<R>(
 pub fn elide(ui: &egui::Ui, text: &str, font: egui::FontId, width: f32) -> String {
     let fits = |t: &str| {
         ui.ctx().fonts_mut(|f| {
-            f.layout_no_wrap(t.to_string(), font.clone(), egui::Color32::WHITE)
+            f.layout_no_wrap(t.to_string(), font.clone(), Color32::WHITE)
                 .size()
                 .x
         }) <= width

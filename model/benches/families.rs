@@ -1,5 +1,6 @@
 //! How fast the procedural families make frames (the dataset's procedural
 //! part is 22,000 of them): one frame of each family, seeded.
+#![allow(missing_docs)] // `criterion_main!` writes an undocumented `main`
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use nwt_model::families::Family;

@@ -209,7 +209,7 @@ impl NeuralWavetable {
             return;
         };
         // Offline there is no deadline to miss; the wait may lock and allocate.
-        let settled = nice_plug::util::permit_alloc(|| worker.settle(OFFLINE_TABLE_WAIT));
+        let settled = util::permit_alloc(|| worker.settle(OFFLINE_TABLE_WAIT));
         if !settled {
             self.stale_offline_blocks += 1;
             if self.stale_offline_blocks == 1 || self.stale_offline_blocks.is_power_of_two() {
@@ -527,7 +527,7 @@ impl Plugin for NeuralWavetable {
             if by_pace && self.process_mode != ProcessMode::Offline {
                 // An offline block, which may wait and allocate anyway; the
                 // return to real time is a live block and logs nothing.
-                nice_plug::util::permit_alloc(|| {
+                util::permit_alloc(|| {
                     nice_log!("rendering far ahead of real time: taken as offline (the sound's changes wait for their tables)")
                 });
             }

@@ -96,7 +96,7 @@ impl TableRequest {
 /// between blocks or frames to know when to wake the decoder worker.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct DecoderInputs {
-    macros: [f32; nwt_model::model::MACROS],
+    macros: [f32; MACROS],
     knobs: [f32; knobs::KNOBS],
     frames: usize,
     mode: usize,

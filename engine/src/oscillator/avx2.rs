@@ -47,15 +47,20 @@ pub(super) unsafe fn render(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) {
-    let end = run.end.min(out_l.len()).min(out_r.len());
-    let args = (tables, run, weights, end);
-    match (run.frames, lanes.count > WIDTH) {
-        (1, false) => kernel::<1, 1>(args, lanes, out_l, out_r),
-        (1, true) => kernel::<1, 2>(args, lanes, out_l, out_r),
-        (2, false) => kernel::<2, 1>(args, lanes, out_l, out_r),
-        (2, true) => kernel::<2, 2>(args, lanes, out_l, out_r),
-        (_, false) => kernel::<4, 1>(args, lanes, out_l, out_r),
-        (_, true) => kernel::<4, 2>(args, lanes, out_l, out_r),
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let end = run.end.min(out_l.len()).min(out_r.len());
+        let args = (tables, run, weights, end);
+        match (run.frames, lanes.count > WIDTH) {
+            (1, false) => kernel::<1, 1>(args, lanes, out_l, out_r),
+            (1, true) => kernel::<1, 2>(args, lanes, out_l, out_r),
+            (2, false) => kernel::<2, 1>(args, lanes, out_l, out_r),
+            (2, true) => kernel::<2, 2>(args, lanes, out_l, out_r),
+            (_, false) => kernel::<4, 1>(args, lanes, out_l, out_r),
+            (_, true) => kernel::<4, 2>(args, lanes, out_l, out_r),
+        }
     }
 }
 
@@ -75,21 +80,29 @@ struct Group {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn load_u32(values: &[u32; MAX_UNISON], at: usize) -> __m256i {
-    _mm256_loadu_si256(values[at..at + WIDTH].as_ptr().cast())
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe { _mm256_loadu_si256(values[at..at + WIDTH].as_ptr().cast()) }
 }
 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn load_group(lanes: &UnisonLanes, g: usize) -> Group {
-    let at = g * WIDTH;
-    let bits = load_u32(&lanes.bits, at);
-    Group {
-        phase: load_u32(&lanes.phase, at),
-        inc: load_u32(&lanes.inc, at),
-        offset: load_u32(&lanes.offset, at),
-        shift: _mm256_sub_epi32(_mm256_set1_epi32(32), bits),
-        bits,
-        gain_l: _mm256_loadu_ps(lanes.gain_l[at..at + WIDTH].as_ptr()),
-        gain_r: _mm256_loadu_ps(lanes.gain_r[at..at + WIDTH].as_ptr()),
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let at = g * WIDTH;
+        let bits = load_u32(&lanes.bits, at);
+        Group {
+            phase: load_u32(&lanes.phase, at),
+            inc: load_u32(&lanes.inc, at),
+            offset: load_u32(&lanes.offset, at),
+            shift: _mm256_sub_epi32(_mm256_set1_epi32(32), bits),
+            bits,
+            gain_l: _mm256_loadu_ps(lanes.gain_l[at..at + WIDTH].as_ptr()),
+            gain_r: _mm256_loadu_ps(lanes.gain_r[at..at + WIDTH].as_ptr()),
+        }
     }
 }
 
@@ -97,9 +110,14 @@ unsafe fn load_group(lanes: &UnisonLanes, g: usize) -> Group {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn row(frame: *const f32, idx: &[u32; WIDTH], j: usize) -> __m256 {
-    let lo = _mm_loadu_ps(frame.add(idx[j] as usize));
-    let hi = _mm_loadu_ps(frame.add(idx[j + 4] as usize));
-    _mm256_insertf128_ps::<1>(_mm256_castps128_ps256(lo), hi)
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let lo = _mm_loadu_ps(frame.add(idx[j] as usize));
+        let hi = _mm_loadu_ps(frame.add(idx[j + 4] as usize));
+        _mm256_insertf128_ps::<1>(_mm256_castps128_ps256(lo), hi)
+    }
 }
 
 /// Niemitalo's optimal 4-point, 3rd-order interpolator on eight lanes (the
@@ -107,16 +125,21 @@ unsafe fn row(frame: *const f32, idx: &[u32; WIDTH], j: usize) -> __m256 {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn interpolate(xm1: __m256, x0: __m256, x1: __m256, x2: __m256, z: __m256) -> __m256 {
-    let even1 = _mm256_add_ps(x1, x0);
-    let odd1 = _mm256_sub_ps(x1, x0);
-    let even2 = _mm256_add_ps(x2, xm1);
-    let odd2 = _mm256_sub_ps(x2, xm1);
-    let [k0, k1, k2, k3] = super::INTERPOLATOR;
-    let c0 = mix(even1, k0[0], even2, k0[1]);
-    let c1 = mix(odd1, k1[0], odd2, k1[1]);
-    let c2 = mix(even1, k2[0], even2, k2[1]);
-    let c3 = mix(odd1, k3[0], odd2, k3[1]);
-    _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_fmadd_ps(c3, z, c2), z, c1), z, c0)
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let even1 = _mm256_add_ps(x1, x0);
+        let odd1 = _mm256_sub_ps(x1, x0);
+        let even2 = _mm256_add_ps(x2, xm1);
+        let odd2 = _mm256_sub_ps(x2, xm1);
+        let [k0, k1, k2, k3] = super::INTERPOLATOR;
+        let c0 = mix(even1, k0[0], even2, k0[1]);
+        let c1 = mix(odd1, k1[0], odd2, k1[1]);
+        let c2 = mix(even1, k2[0], even2, k2[1]);
+        let c3 = mix(odd1, k3[0], odd2, k3[1]);
+        _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_fmadd_ps(c3, z, c2), z, c1), z, c0)
+    }
 }
 
 /// `x·a + y·b` on eight lanes.
@@ -180,16 +203,21 @@ pub(super) unsafe fn add_sums(
     out: &mut [f32],
     start: usize,
 ) {
-    let out = &mut out[start..start + len];
-    let mut k = 0;
-    while k + WIDTH <= len {
-        let chunk: [__m256; WIDTH] = std::array::from_fn(|i| acc[k + i].assume_init());
-        let dst = out[k..k + WIDTH].as_mut_ptr();
-        _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), sums8(&chunk)));
-        k += WIDTH;
-    }
-    for (o, a) in out[k..].iter_mut().zip(&acc[k..len]) {
-        *o += sum1(a.assume_init());
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let out = &mut out[start..start + len];
+        let mut k = 0;
+        while k + WIDTH <= len {
+            let chunk: [__m256; WIDTH] = std::array::from_fn(|i| acc[k + i].assume_init());
+            let dst = out[k..k + WIDTH].as_mut_ptr();
+            _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), sums8(&chunk)));
+            k += WIDTH;
+        }
+        for (o, a) in out[k..].iter_mut().zip(&acc[k..len]) {
+            *o += sum1(a.assume_init());
+        }
     }
 }
 
@@ -203,67 +231,73 @@ unsafe fn kernel<const FRAMES: usize, const GROUPS: usize>(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) {
-    if end <= run.start {
-        return;
-    }
-    let len = end - run.start;
-    let frame_a = tables[0].as_ptr().add(run.a);
-    let frame_b = tables[0].as_ptr().add(run.b);
-    let frame_c = tables[1].as_ptr().add(run.c);
-    let frame_d = tables[1].as_ptr().add(run.d);
-    let frac_scale = _mm256_set1_ps(1.0 / (1u32 << 24) as f32);
-    let half = _mm256_set1_ps(0.5);
-    // Written by the first group for every sample of the run before anything
-    // reads them (no need to clear 8 KiB per call).
-    let mut acc_l = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
-    let mut acc_r = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
-    let mut idx = [0u32; WIDTH];
-    for g in 0..GROUPS {
-        let mut group = load_group(lanes, g);
-        for (k, i) in (run.start..end).enumerate() {
-            let t = _mm256_set1_ps(weights.t[i]);
-            // A fade mixes four frames: one weight each (worked out once per
-            // block), a multiply and three fused multiply-adds per row.
-            let [w_a, w_b, w_c, w_d] = if FRAMES == 4 {
-                let w = &weights.mix[i];
-                [0, 1, 2, 3].map(|k| _mm256_broadcast_ss(&w[k]))
-            } else {
-                [t; 4]
-            };
-            let at = _mm256_add_epi32(_mm256_srlv_epi32(group.phase, group.shift), group.offset);
-            _mm256_storeu_si256(idx.as_mut_ptr().cast(), at);
-            let mut rows = [_mm256_setzero_ps(); 4];
-            for (j, r) in rows.iter_mut().enumerate() {
-                let mut x = row(frame_a, &idx, j);
-                if FRAMES == 2 {
-                    let b = row(frame_b, &idx, j);
-                    x = _mm256_fmadd_ps(_mm256_sub_ps(b, x), t, x);
-                }
-                if FRAMES == 4 {
-                    x = _mm256_mul_ps(x, w_a);
-                    x = _mm256_fmadd_ps(row(frame_b, &idx, j), w_b, x);
-                    x = _mm256_fmadd_ps(row(frame_c, &idx, j), w_c, x);
-                    x = _mm256_fmadd_ps(row(frame_d, &idx, j), w_d, x);
-                }
-                *r = x;
-            }
-            let [xm1, x0, x1, x2] = transpose(rows);
-            let frac_bits = _mm256_srli_epi32::<8>(_mm256_sllv_epi32(group.phase, group.bits));
-            let z = _mm256_fmsub_ps(_mm256_cvtepi32_ps(frac_bits), frac_scale, half);
-            let y = interpolate(xm1, x0, x1, x2, z);
-            if g == 0 {
-                acc_l[k].write(_mm256_mul_ps(y, group.gain_l));
-                acc_r[k].write(_mm256_mul_ps(y, group.gain_r));
-            } else {
-                let (l, r) = (acc_l[k].assume_init(), acc_r[k].assume_init());
-                acc_l[k].write(_mm256_fmadd_ps(y, group.gain_l, l));
-                acc_r[k].write(_mm256_fmadd_ps(y, group.gain_r, r));
-            }
-            group.phase = _mm256_add_epi32(group.phase, group.inc);
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        if end <= run.start {
+            return;
         }
-        let at = g * WIDTH;
-        _mm256_storeu_si256(lanes.phase[at..at + WIDTH].as_mut_ptr().cast(), group.phase);
+        let len = end - run.start;
+        let frame_a = tables[0].as_ptr().add(run.a);
+        let frame_b = tables[0].as_ptr().add(run.b);
+        let frame_c = tables[1].as_ptr().add(run.c);
+        let frame_d = tables[1].as_ptr().add(run.d);
+        let frac_scale = _mm256_set1_ps(1.0 / (1u32 << 24) as f32);
+        let half = _mm256_set1_ps(0.5);
+        // Written by the first group for every sample of the run before anything
+        // reads them (no need to clear 8 KiB per call).
+        let mut acc_l = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
+        let mut acc_r = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
+        let mut idx = [0u32; WIDTH];
+        for g in 0..GROUPS {
+            let mut group = load_group(lanes, g);
+            for (k, i) in (run.start..end).enumerate() {
+                let t = _mm256_set1_ps(weights.t[i]);
+                // A fade mixes four frames: one weight each (worked out once per
+                // block), a multiply and three fused multiply-adds per row.
+                let [w_a, w_b, w_c, w_d] = if FRAMES == 4 {
+                    let w = &weights.mix[i];
+                    [0, 1, 2, 3].map(|k| _mm256_broadcast_ss(&w[k]))
+                } else {
+                    [t; 4]
+                };
+                let at =
+                    _mm256_add_epi32(_mm256_srlv_epi32(group.phase, group.shift), group.offset);
+                _mm256_storeu_si256(idx.as_mut_ptr().cast(), at);
+                let mut rows = [_mm256_setzero_ps(); 4];
+                for (j, r) in rows.iter_mut().enumerate() {
+                    let mut x = row(frame_a, &idx, j);
+                    if FRAMES == 2 {
+                        let b = row(frame_b, &idx, j);
+                        x = _mm256_fmadd_ps(_mm256_sub_ps(b, x), t, x);
+                    }
+                    if FRAMES == 4 {
+                        x = _mm256_mul_ps(x, w_a);
+                        x = _mm256_fmadd_ps(row(frame_b, &idx, j), w_b, x);
+                        x = _mm256_fmadd_ps(row(frame_c, &idx, j), w_c, x);
+                        x = _mm256_fmadd_ps(row(frame_d, &idx, j), w_d, x);
+                    }
+                    *r = x;
+                }
+                let [xm1, x0, x1, x2] = transpose(rows);
+                let frac_bits = _mm256_srli_epi32::<8>(_mm256_sllv_epi32(group.phase, group.bits));
+                let z = _mm256_fmsub_ps(_mm256_cvtepi32_ps(frac_bits), frac_scale, half);
+                let y = interpolate(xm1, x0, x1, x2, z);
+                if g == 0 {
+                    acc_l[k].write(_mm256_mul_ps(y, group.gain_l));
+                    acc_r[k].write(_mm256_mul_ps(y, group.gain_r));
+                } else {
+                    let (l, r) = (acc_l[k].assume_init(), acc_r[k].assume_init());
+                    acc_l[k].write(_mm256_fmadd_ps(y, group.gain_l, l));
+                    acc_r[k].write(_mm256_fmadd_ps(y, group.gain_r, r));
+                }
+                group.phase = _mm256_add_epi32(group.phase, group.inc);
+            }
+            let at = g * WIDTH;
+            _mm256_storeu_si256(lanes.phase[at..at + WIDTH].as_mut_ptr().cast(), group.phase);
+        }
+        add_sums(&acc_l, len, out_l, run.start);
+        add_sums(&acc_r, len, out_r, run.start);
     }
-    add_sums(&acc_l, len, out_l, run.start);
-    add_sums(&acc_r, len, out_r, run.start);
 }

@@ -39,12 +39,17 @@ pub(super) unsafe fn render(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) {
-    let end = run.end.min(out_l.len()).min(out_r.len());
-    let args = (tables, run, weights.t, end);
-    match (run.frames, lanes.count() > 8) {
-        (1, true) => kernel::<1>(args, lanes, out_l, out_r),
-        (2, true) => kernel::<2>(args, lanes, out_l, out_r),
-        _ => super::avx2::render(tables, run, weights, lanes, out_l, out_r),
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let end = run.end.min(out_l.len()).min(out_r.len());
+        let args = (tables, run, weights.t, end);
+        match (run.frames, lanes.count() > 8) {
+            (1, true) => kernel::<1>(args, lanes, out_l, out_r),
+            (2, true) => kernel::<2>(args, lanes, out_l, out_r),
+            _ => super::avx2::render(tables, run, weights, lanes, out_l, out_r),
+        }
     }
 }
 
@@ -53,17 +58,25 @@ pub(super) unsafe fn render(
 #[target_feature(enable = "avx2,fma,avx512f")]
 #[inline]
 unsafe fn row(frame: *const f32, idx: &[u32; WIDTH], j: usize) -> __m512 {
-    let v = _mm512_castps128_ps512(_mm_loadu_ps(frame.add(idx[j] as usize)));
-    let v = _mm512_insertf32x4::<1>(v, _mm_loadu_ps(frame.add(idx[j + 4] as usize)));
-    let v = _mm512_insertf32x4::<2>(v, _mm_loadu_ps(frame.add(idx[j + 8] as usize)));
-    _mm512_insertf32x4::<3>(v, _mm_loadu_ps(frame.add(idx[j + 12] as usize)))
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let v = _mm512_castps128_ps512(_mm_loadu_ps(frame.add(idx[j] as usize)));
+        let v = _mm512_insertf32x4::<1>(v, _mm_loadu_ps(frame.add(idx[j + 4] as usize)));
+        let v = _mm512_insertf32x4::<2>(v, _mm_loadu_ps(frame.add(idx[j + 8] as usize)));
+        _mm512_insertf32x4::<3>(v, _mm_loadu_ps(frame.add(idx[j + 12] as usize)))
+    }
 }
 
 /// The sixteen lanes of `values`.
 #[target_feature(enable = "avx2,fma,avx512f")]
 #[inline]
 unsafe fn load_u32(values: &[u32; WIDTH]) -> __m512i {
-    _mm512_loadu_si512(values.as_ptr().cast())
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe { _mm512_loadu_si512(values.as_ptr().cast()) }
 }
 
 /// `x·a + y·b` on sixteen lanes.
@@ -78,16 +91,21 @@ unsafe fn mix(x: __m512, a: f32, y: __m512, b: f32) -> __m512 {
 #[target_feature(enable = "avx2,fma,avx512f")]
 #[inline]
 unsafe fn interpolate(xm1: __m512, x0: __m512, x1: __m512, x2: __m512, z: __m512) -> __m512 {
-    let even1 = _mm512_add_ps(x1, x0);
-    let odd1 = _mm512_sub_ps(x1, x0);
-    let even2 = _mm512_add_ps(x2, xm1);
-    let odd2 = _mm512_sub_ps(x2, xm1);
-    let [k0, k1, k2, k3] = super::INTERPOLATOR;
-    let c0 = mix(even1, k0[0], even2, k0[1]);
-    let c1 = mix(odd1, k1[0], odd2, k1[1]);
-    let c2 = mix(even1, k2[0], even2, k2[1]);
-    let c3 = mix(odd1, k3[0], odd2, k3[1]);
-    _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(c3, z, c2), z, c1), z, c0)
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        let even1 = _mm512_add_ps(x1, x0);
+        let odd1 = _mm512_sub_ps(x1, x0);
+        let even2 = _mm512_add_ps(x2, xm1);
+        let odd2 = _mm512_sub_ps(x2, xm1);
+        let [k0, k1, k2, k3] = super::INTERPOLATOR;
+        let c0 = mix(even1, k0[0], even2, k0[1]);
+        let c1 = mix(odd1, k1[0], odd2, k1[1]);
+        let c2 = mix(even1, k2[0], even2, k2[1]);
+        let c3 = mix(odd1, k3[0], odd2, k3[1]);
+        _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(c3, z, c2), z, c1), z, c0)
+    }
 }
 
 /// Rows (four lanes' taps each) to columns: tap `k` of lanes `4b..4b + 4` in
@@ -125,46 +143,51 @@ unsafe fn kernel<const FRAMES: usize>(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) {
-    if end <= run.start {
-        return;
-    }
-    let len = end - run.start;
-    let frame_a = tables[0].as_ptr().add(run.a);
-    let frame_b = tables[0].as_ptr().add(run.b);
-    let frac_scale = _mm512_set1_ps(1.0 / (1u32 << 24) as f32);
-    let half = _mm512_set1_ps(0.5);
-    let mut phase = load_u32(&lanes.phase);
-    let inc = load_u32(&lanes.inc);
-    let offset = load_u32(&lanes.offset);
-    let bits = load_u32(&lanes.bits);
-    let shift = _mm512_sub_epi32(_mm512_set1_epi32(32), bits);
-    let gain_l = _mm512_loadu_ps(lanes.gain_l.as_ptr());
-    let gain_r = _mm512_loadu_ps(lanes.gain_r.as_ptr());
-    // Every sample of the run writes its sums before `add_sums` reads them.
-    let mut acc_l = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
-    let mut acc_r = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
-    let mut idx = [0u32; WIDTH];
-    for (k, i) in (run.start..end).enumerate() {
-        let t = _mm512_set1_ps(t[i]);
-        let at = _mm512_add_epi32(_mm512_srlv_epi32(phase, shift), offset);
-        _mm512_storeu_si512(idx.as_mut_ptr().cast(), at);
-        let mut rows = [_mm512_setzero_ps(); 4];
-        for (j, r) in rows.iter_mut().enumerate() {
-            let mut x = row(frame_a, &idx, j);
-            if FRAMES == 2 {
-                x = _mm512_fmadd_ps(_mm512_sub_ps(row(frame_b, &idx, j), x), t, x);
-            }
-            *r = x;
+    // SAFETY: this function's `# Safety` contract (the CPU features it is
+    // compiled for, and every index within the tables it reads) is all the
+    // intrinsics and pointer reads below need.
+    unsafe {
+        if end <= run.start {
+            return;
         }
-        let [xm1, x0, x1, x2] = transpose(rows);
-        let frac_bits = _mm512_srli_epi32::<8>(_mm512_sllv_epi32(phase, bits));
-        let z = _mm512_fmsub_ps(_mm512_cvtepi32_ps(frac_bits), frac_scale, half);
-        let y = interpolate(xm1, x0, x1, x2, z);
-        acc_l[k].write(fold(_mm512_mul_ps(y, gain_l)));
-        acc_r[k].write(fold(_mm512_mul_ps(y, gain_r)));
-        phase = _mm512_add_epi32(phase, inc);
+        let len = end - run.start;
+        let frame_a = tables[0].as_ptr().add(run.a);
+        let frame_b = tables[0].as_ptr().add(run.b);
+        let frac_scale = _mm512_set1_ps(1.0 / (1u32 << 24) as f32);
+        let half = _mm512_set1_ps(0.5);
+        let mut phase = load_u32(&lanes.phase);
+        let inc = load_u32(&lanes.inc);
+        let offset = load_u32(&lanes.offset);
+        let bits = load_u32(&lanes.bits);
+        let shift = _mm512_sub_epi32(_mm512_set1_epi32(32), bits);
+        let gain_l = _mm512_loadu_ps(lanes.gain_l.as_ptr());
+        let gain_r = _mm512_loadu_ps(lanes.gain_r.as_ptr());
+        // Every sample of the run writes its sums before `add_sums` reads them.
+        let mut acc_l = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
+        let mut acc_r = [const { MaybeUninit::<__m256>::uninit() }; CONTROL_BLOCK];
+        let mut idx = [0u32; WIDTH];
+        for (k, i) in (run.start..end).enumerate() {
+            let t = _mm512_set1_ps(t[i]);
+            let at = _mm512_add_epi32(_mm512_srlv_epi32(phase, shift), offset);
+            _mm512_storeu_si512(idx.as_mut_ptr().cast(), at);
+            let mut rows = [_mm512_setzero_ps(); 4];
+            for (j, r) in rows.iter_mut().enumerate() {
+                let mut x = row(frame_a, &idx, j);
+                if FRAMES == 2 {
+                    x = _mm512_fmadd_ps(_mm512_sub_ps(row(frame_b, &idx, j), x), t, x);
+                }
+                *r = x;
+            }
+            let [xm1, x0, x1, x2] = transpose(rows);
+            let frac_bits = _mm512_srli_epi32::<8>(_mm512_sllv_epi32(phase, bits));
+            let z = _mm512_fmsub_ps(_mm512_cvtepi32_ps(frac_bits), frac_scale, half);
+            let y = interpolate(xm1, x0, x1, x2, z);
+            acc_l[k].write(fold(_mm512_mul_ps(y, gain_l)));
+            acc_r[k].write(fold(_mm512_mul_ps(y, gain_r)));
+            phase = _mm512_add_epi32(phase, inc);
+        }
+        _mm512_storeu_si512(lanes.phase.as_mut_ptr().cast(), phase);
+        add_sums(&acc_l, len, out_l, run.start);
+        add_sums(&acc_r, len, out_r, run.start);
     }
-    _mm512_storeu_si512(lanes.phase.as_mut_ptr().cast(), phase);
-    add_sums(&acc_l, len, out_l, run.start);
-    add_sums(&acc_r, len, out_r, run.start);
 }

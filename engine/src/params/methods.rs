@@ -105,7 +105,7 @@ impl SynthParams {
     /// `(id, name)` of the imported table when the `table` parameter selects it
     /// and one is loaded.
     pub fn user_table_key(&self) -> Option<(u64, String)> {
-        if self.table.value() != crate::factory::TableSource::User {
+        if self.table.value() != TableSource::User {
             return None;
         }
         self.user_table
@@ -118,7 +118,7 @@ impl SynthParams {
     /// Whether [`SynthParams::user_table_key`] would return `key`, without
     /// copying the table's name (the worker asks on every wake).
     pub fn user_table_key_is(&self, key: Option<&(u64, String)>) -> bool {
-        if self.table.value() != crate::factory::TableSource::User {
+        if self.table.value() != TableSource::User {
             return key.is_none();
         }
         let table = self.user_table.read().unwrap_or_else(|e| e.into_inner());

@@ -23,7 +23,7 @@ impl Synth {
     }
 
     /// The global LFO `k`.
-    fn global_lfo_mut(&mut self, k: usize) -> &mut crate::lfo::Lfo {
+    fn global_lfo_mut(&mut self, k: usize) -> &mut Lfo {
         if k == 0 {
             &mut self.lfo
         } else {

@@ -227,7 +227,7 @@ impl Synth {
         for k in 0..2 {
             let phase = f64::from(self.params.lfo_motion.motion(k).phase);
             let seed = (self.next_age << 1 | k as u64) ^ 0x6c66_6f5f_766f_6963;
-            self.voices[slot].lfos[k] = crate::lfo::Lfo::starting_at(phase, seed);
+            self.voices[slot].lfos[k] = Lfo::starting_at(phase, seed);
         }
         self.last_pitch = Some(f32::from(key));
     }

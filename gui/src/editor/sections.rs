@@ -471,7 +471,7 @@ impl Editor {
                             ui.add_sized(
                                 [116.0, 48.0],
                                 egui::Label::new(
-                                    egui::RichText::new("Route LFO 2 in the\nmodulation matrix")
+                                    RichText::new("Route LFO 2 in the\nmodulation matrix")
                                         .size(11.0)
                                         .color(theme::TEXT_DIM),
                                 ),
