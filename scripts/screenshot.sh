@@ -18,6 +18,6 @@ DISPLAY="$display" target/debug/neural-wavetable --backend dummy --run-for 8 --p
 app_pid=$!
 sleep 5
 mkdir -p "$(dirname "$out")"
-DISPLAY="$display" import -window root -crop 1100x900+0+0 "$out"
+DISPLAY="$display" import -window root -crop 1200x900+0+0 "$out"
 wait "$app_pid" || true
 echo "wrote $out"

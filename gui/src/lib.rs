@@ -77,6 +77,8 @@ pub struct EditorApp {
     restore_size: bool,
     /// The scale the window was last sized for.
     shown_scale: f32,
+    /// The zoom the editor set for it (the scale, or less to fit the screen).
+    applied_zoom: f32,
     /// The screen's size in pixels, when known (asked once, when the window opens).
     screen: Option<egui::Vec2>,
     /// The size the editor gave the window to fit the screen (not the user's choice).
@@ -103,6 +105,7 @@ impl EditorApp {
             params,
             restore_size: false,
             shown_scale: 0.0,
+            applied_zoom: 0.0,
             screen: None,
             fitted: None,
         }
@@ -117,14 +120,16 @@ impl NiceEguiApp for EditorApp {
         _frame: &mut Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
-        egui_ctx.set_zoom_factor(self.params.editor_memory().scale);
+        self.screen = screen::screen_size();
+        self.editor.set_screen(self.screen);
+        self.applied_zoom = self.editor.zoom();
+        egui_ctx.set_zoom_factor(self.applied_zoom);
         // nice-plug-egui does not call `editor_closed`, and each window has a
         // new egui context: forget the last window's state here.
         self.editor.window_opened();
         self.editor.set_access(Arc::new(HostAccess(gui)));
         self.editor.refresh_presets();
         self.restore_size = true;
-        self.screen = screen::screen_size();
         Ok(())
     }
 
@@ -132,13 +137,17 @@ impl NiceEguiApp for EditorApp {
         let m = self.params.editor_memory();
         let opened = std::mem::take(&mut self.restore_size);
         if opened || (m.scale - self.shown_scale).abs() > 1e-6 {
-            // The chosen size at the chosen scale, kept on the screen; the
-            // chosen size itself is not changed by the scale.
+            // The chosen scale, or less where the whole synth would not fit
+            // the screen at it; the chosen size at that zoom, kept on the
+            // screen. Neither the chosen scale nor the chosen size changes.
             self.shown_scale = m.scale;
-            let (min, _) = (EditorMemory::MIN_SIZE, EditorMemory::MAX_SIZE);
+            let zoom = self.editor.zoom();
+            self.applied_zoom = zoom;
+            ui.ctx().set_zoom_factor(zoom);
+            let min = EditorMemory::MIN_SIZE;
             let size = screen::fit_window(
                 egui::vec2(m.width, m.height),
-                m.scale,
+                zoom,
                 self.screen,
                 egui::vec2(min.0, min.1),
             );
@@ -176,7 +185,10 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn zoom_factor_changed(&mut self, zoom_factor: f32) {
-        self.params.update_editor_memory(|m| m.scale = zoom_factor);
+        // The zoom the editor set to fit the screen is not a choice of scale.
+        if (zoom_factor - self.applied_zoom).abs() > 1e-6 {
+            self.params.update_editor_memory(|m| m.scale = zoom_factor);
+        }
     }
 
     fn editor_closed(&mut self) {

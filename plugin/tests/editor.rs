@@ -8,6 +8,7 @@ use neural_wavetable::library::PluginLibrary;
 use nice_plug::prelude::{Param, Params};
 use nwt_engine::analysis::largest_difference;
 use nwt_engine::neural::{Anchor, DecoderWorker, NeuralInfo, TableLink, WorkerOptions};
+use nwt_engine::params::EditorMemory;
 use nwt_engine::SynthParams;
 use nwt_gui::access::{DirectAccess, SoundLibrary};
 use nwt_gui::editor::{anchor_label, Editor};
@@ -62,7 +63,10 @@ fn editor_with_reports(
 
 fn harness(editor: Editor) -> Harness<'static, Editor> {
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 900.0))
+        .with_size(egui::vec2(
+            EditorMemory::DEFAULT_SIZE.0,
+            EditorMemory::DEFAULT_SIZE.1,
+        ))
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(|ui, editor: &mut Editor| editor.show(ui), editor);
     h.run_steps(2);
@@ -680,6 +684,62 @@ fn the_scale_is_chosen_in_the_editor_and_kept_in_the_state() {
 }
 
 #[test]
+fn at_150_and_200_percent_on_a_1080p_screen_the_whole_synth_is_in_view() {
+    let screen = egui::vec2(1920.0, 1080.0);
+    for (label, scale) in [("150 %", 1.5), ("200 %", 2.0)] {
+        let params = Arc::new(SynthParams::default());
+        let info = Arc::new(NeuralInfo::default());
+        let mut ed = editor(&params, &info);
+        ed.set_screen(Some(screen));
+        let mut h = harness(ed);
+        h.get_by_label("Scale").click();
+        h.run_steps(2);
+        h.get_by_label(label).click();
+        h.run_steps(2);
+        // The choice is kept as made …
+        assert_eq!(params.editor_memory().scale, scale);
+        // … and shown at the largest zoom at which the design size, which
+        // holds every section, fits the screen (with the host's margin).
+        let zoom = h.ctx.zoom_factor();
+        assert!(zoom < scale, "{label}: zoom {zoom}");
+        let (w, hgt) = EditorMemory::DEFAULT_SIZE;
+        assert!(
+            hgt * zoom <= 0.9 * screen.y + 0.5,
+            "{label}: {}",
+            hgt * zoom
+        );
+        assert!(w * zoom <= 0.9 * screen.x + 0.5);
+        // The window the app makes at that zoom is the design size (it fits),
+        // and in it every control, down to the lowest row, ends inside.
+        let window = nwt_gui::screen::fit_window(
+            egui::vec2(w, hgt),
+            zoom,
+            Some(screen),
+            egui::vec2(EditorMemory::MIN_SIZE.0, EditorMemory::MIN_SIZE.1),
+        );
+        assert!((window - egui::vec2(w, hgt)).length() < 0.01, "{window:?}");
+        let controls: Vec<egui::Rect> = h
+            .query_all_by(|n| {
+                use egui::accesskit::Role;
+                matches!(n.role(), Role::Slider | Role::Button | Role::ComboBox)
+            })
+            .map(|n| n.rect())
+            .collect();
+        let lowest = controls.iter().map(|r| r.bottom()).fold(0.0f32, f32::max);
+        let rightmost = controls.iter().map(|r| r.right()).fold(0.0f32, f32::max);
+        println!("{label}: zoom {zoom:.3}, controls end at x {rightmost:.0}, y {lowest:.0}");
+        assert!(
+            lowest > 0.5 * hgt && lowest <= hgt,
+            "{label}: lowest control ends at {lowest}"
+        );
+        assert!(
+            rightmost <= w,
+            "{label}: rightmost control ends at {rightmost}"
+        );
+    }
+}
+
+#[test]
 fn meters_and_voice_markers_fall_when_audio_stops() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());
@@ -1098,9 +1158,10 @@ fn the_plots_grow_with_the_window_and_the_knobs_do_not() {
         let knob = h.get_by_label("Resonance").rect();
         (pad.width(), knob.width(), h.state().growth())
     };
-    let (pad, knob, grow) = size_at(egui::vec2(1100.0, 900.0));
+    let design = egui::vec2(EditorMemory::DEFAULT_SIZE.0, EditorMemory::DEFAULT_SIZE.1);
+    let (pad, knob, grow) = size_at(design);
     assert_eq!(grow, 1.0);
-    let (big_pad, big_knob, big_grow) = size_at(egui::vec2(1650.0, 1350.0));
+    let (big_pad, big_knob, big_grow) = size_at(design * 1.5);
     assert!((big_grow - 1.5).abs() < 1e-3, "{big_grow}");
     assert!((big_pad / pad - 1.5).abs() < 0.01, "pad {pad} -> {big_pad}");
     assert_eq!(knob, big_knob, "knobs keep their size");

@@ -21,7 +21,7 @@ pub struct EditorMemory {
 
 impl EditorMemory {
     /// The editor's design size.
-    pub const DEFAULT_SIZE: (f32, f32) = (1100.0, 900.0);
+    pub const DEFAULT_SIZE: (f32, f32) = (1200.0, 900.0);
     /// Smallest window size.
     pub const MIN_SIZE: (f32, f32) = (900.0, 640.0);
     /// Largest window size.

@@ -89,6 +89,9 @@ pub struct Editor {
     pad_pair: pad::PadPair,
     /// Whether the bottom rows show the voice or the effects.
     page: BottomPage,
+    /// The screen the window is on, in pixels, when known: a scale is shown
+    /// at most at the zoom that keeps the whole synth on it.
+    screen: Option<egui::Vec2>,
 }
 
 /// What the rows under the table show.
@@ -191,6 +194,7 @@ impl Editor {
             load_after_save: None,
             pad_pair: pad::PadPair::Macros,
             page: BottomPage::Voice,
+            screen: None,
         }
     }
 
@@ -211,6 +215,18 @@ impl Editor {
     }
 
     /// Forgets what belonged to the last window (the heat map's texture lives
+    /// Tells the editor the size of the screen its window is on (pixels).
+    pub fn set_screen(&mut self, screen: Option<egui::Vec2>) {
+        self.screen = screen;
+    }
+
+    /// The zoom the chosen scale is shown at: the scale, or less where the
+    /// whole synth would not fit the screen at it ([`crate::screen::fit_zoom`]).
+    pub fn zoom(&self) -> f32 {
+        let design = vec2(EditorMemory::DEFAULT_SIZE.0, EditorMemory::DEFAULT_SIZE.1);
+        crate::screen::fit_zoom(self.params.editor_memory().scale, self.screen, design)
+    }
+
     /// in that window's egui context; open dialogs) and re-reads which preset
     /// the sound came from (the host may have loaded another state meanwhile):
     /// call when a window opens.

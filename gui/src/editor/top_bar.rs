@@ -262,19 +262,37 @@ impl Editor {
     pub(super) fn scale_menu(&mut self, ui: &mut Ui) {
         let memory = self.params.editor_memory();
         let mut scale = memory.scale;
+        // Where the whole synth would not fit the screen at the chosen scale,
+        // the window shows it at the largest zoom that does (`screen::fit_zoom`).
+        let shown = ui.ctx().zoom_factor();
+        let fitted = shown + 1e-3 < scale;
         egui::ComboBox::from_id_salt("scale")
             .width(64.0)
-            .selected_text(format!("{:.0} %", scale * 100.0))
+            .selected_text(if fitted {
+                format!("{:.0} %*", scale * 100.0)
+            } else {
+                format!("{:.0} %", scale * 100.0)
+            })
             .show_ui(ui, |ui| {
                 for s in EditorMemory::SCALES {
                     ui.selectable_value(&mut scale, s, format!("{:.0} %", s * 100.0));
                 }
             })
             .response
+            .on_hover_text(if fitted {
+                format!(
+                    "Editor scale. At {:.0} % the whole synth would not fit this screen: \
+                     it is shown at {:.0} %, the most that fits",
+                    scale * 100.0,
+                    shown * 100.0
+                )
+            } else {
+                "Editor scale".to_string()
+            })
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Scale"));
         if (scale - memory.scale).abs() > 1e-6 {
             self.params.update_editor_memory(|m| m.scale = scale);
-            ui.ctx().set_zoom_factor(scale);
+            ui.ctx().set_zoom_factor(self.zoom());
         }
     }
 
