@@ -283,6 +283,7 @@ fn voices_fading(c: &mut Criterion) {
                         velocity: 0.8,
                         age: u64::from(i),
                         glide_from: None,
+                        pitch: f32::from(28 + i),
                     },
                     phases,
                 );

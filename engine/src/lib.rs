@@ -27,6 +27,7 @@ pub mod sources;
 pub mod stable_enum;
 pub mod synth;
 pub mod telemetry;
+pub mod tuning;
 pub mod voice;
 pub mod wavetable;
 

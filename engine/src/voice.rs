@@ -337,6 +337,9 @@ pub struct NoteStart {
     pub age: u64,
     /// Pitch (in semitones) to glide from; `None` starts on the note.
     pub glide_from: Option<f32>,
+    /// The key's pitch in fractional MIDI semitones, as the tuning in use
+    /// maps it (the key itself in 12-EDO).
+    pub pitch: f32,
 }
 
 impl Voice {
@@ -348,7 +351,11 @@ impl Voice {
 
     /// Starts a note in this voice with the given oscillator start phases.
     pub fn start(&mut self, note: NoteStart, phases: [u32; MAX_UNISON]) {
-        let key_pitch = f32::from(note.key);
+        let key_pitch = if note.pitch.is_finite() {
+            note.pitch
+        } else {
+            f32::from(note.key)
+        };
         *self = Self {
             active: true,
             id: note.id,
@@ -492,7 +499,8 @@ impl Voice {
 
         let env = self.filter_env.advance(&ctx.filter_shape, n);
         self.mod_env.advance(&ctx.mod_shape, n);
-        let semis = ctx.key_track * (f32::from(self.key) - 60.0)
+        // The key as tuned: a filter that tracks the keyboard follows the scale.
+        let semis = ctx.key_track * (self.target_pitch - 60.0)
             + ctx.filter_env_amount * env
             + ctx.lfo_cutoff;
         let cutoff = ctx.cutoff * mods.cutoff_ratio * (semis / 12.0).exp2();
@@ -718,6 +726,7 @@ mod tests {
             velocity: 1.0,
             age: 0,
             glide_from: None,
+            pitch: f32::from(key),
         };
         voice.start(note, [phases; MAX_UNISON]);
         voice

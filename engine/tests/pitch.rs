@@ -103,3 +103,58 @@ fn unison_detune_spreads_partials_symmetrically() {
     assert!((cents(high, 440.0) - 50.0).abs() < 0.2, "{high}");
     assert!((cents(low, 440.0) + 50.0).abs() < 0.2, "{low}");
 }
+
+/// Renders `key` for 1.2 s under `tuning` and measures it against the
+/// frequency the scale gives it; returns the error in cents.
+fn tuned_error(tuning: &nwt_engine::tuning::Tuning, key: u8, sr: f32) -> f64 {
+    let mut synth = synth_with(&[], sr);
+    synth.params().tuning.set(Some(tuning.clone())).unwrap();
+    let want = midi_hz(f64::from(tuning.pitches().unwrap()[usize::from(key)]));
+    let out = render(&mut synth, &[note(key, 0.0, 1.5, 1.0, sr)], 512);
+    let steady = &out.left[(0.25 * sr) as usize..(1.45 * sr) as usize];
+    let f = estimate_frequency(steady, f64::from(sr), want, want * 0.01);
+    cents(f, want)
+}
+
+#[test]
+fn notes_in_19_edo_and_a_remapped_keyboard_sound_at_the_scales_pitches() {
+    use nwt_engine::tuning::{Tuning, BUILT_IN};
+    let sr = 48_000.0;
+    let edo19 = Tuning::built_in("19-EDO").unwrap();
+    // 12-EDO with middle C (key 60) mapped to 256 Hz.
+    let kbm = "! middle C at 256 Hz\n0\n0\n127\n60\n60\n256.0\n0\n";
+    let c256 = Tuning::scala(BUILT_IN[0].1, Some(kbm)).unwrap();
+    for (name, tuning) in [("19-EDO", &edo19), ("C = 256 Hz", &c256)] {
+        for key in [24u8, 41, 60, 61, 67, 79, 96, 108] {
+            let off = tuned_error(tuning, key, sr);
+            println!("{name}, key {key}: {off:+.4} cents");
+            assert!(
+                off.abs() < 0.5,
+                "{name}, key {key}: {off} cents off the scale"
+            );
+        }
+    }
+    // The scales are not 12-EDO: 19-EDO's key 61 is 63.2 cents above key 60,
+    // and middle C sounds at 256 Hz, not 261.6.
+    let p = edo19.pitches().unwrap();
+    assert!(((p[61] - p[60]) * 100.0 - 63.158).abs() < 0.01);
+    assert!((midi_hz(f64::from(c256.pitches().unwrap()[60])) - 256.0).abs() < 0.01);
+}
+
+#[test]
+fn the_tuning_travels_with_the_session_state() {
+    use nice_plug::prelude::Params;
+    use nwt_engine::tuning::Tuning;
+    let params = nwt_engine::SynthParams::default();
+    params
+        .tuning
+        .set(Tuning::built_in("Bohlen-Pierce"))
+        .unwrap();
+    let fields = params.serialize_fields();
+    let restored = nwt_engine::SynthParams::default();
+    restored.deserialize_fields(&fields);
+    assert_eq!(restored.tuning.get(), params.tuning.get());
+    // The audio thread's table follows: key 61 is one Bohlen-Pierce step up.
+    let step = (restored.tuning.table().pitch(61) - restored.tuning.table().pitch(60)) * 100.0;
+    assert!((step - 146.304).abs() < 0.01, "{step}");
+}

@@ -1,4 +1,4 @@
-//! A WAV file browser drawn in egui: works the same in every host and in the
+//! A file browser (WAV files, or the kinds it is told) drawn in egui: works the same in every host and in the
 //! standalone app (a native dialog inside a plugin window is fragile on Linux).
 
 use crate::theme;
@@ -19,6 +19,8 @@ pub struct FileBrowser {
     error: Option<String>,
     /// Where the window opens (next to the button that opened it).
     at: Option<egui::Pos2>,
+    /// The file extensions listed (lower case).
+    extensions: &'static [&'static str],
 }
 
 /// What the user did with the browser this frame.
@@ -32,10 +34,11 @@ pub enum BrowserAction {
     Chosen(PathBuf),
 }
 
-fn is_wav(name: &str) -> bool {
+/// Whether `name` ends in one of `extensions`.
+fn has_extension(name: &str, extensions: &[&str]) -> bool {
     Path::new(name)
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 impl FileBrowser {
@@ -47,6 +50,7 @@ impl FileBrowser {
             .unwrap_or_else(|| PathBuf::from("/"));
         let mut browser = Self {
             at: None,
+            extensions: &["wav"],
             purpose: purpose.into(),
             typed: folder.display().to_string(),
             folder: folder.clone(),
@@ -57,7 +61,7 @@ impl FileBrowser {
         browser
     }
 
-    /// Lists `folder`: sub-folders first, then WAV files, each sorted by name
+    /// Lists `folder`: sub-folders first, then the files it lists, each sorted by name
     /// (the first [`MAX_ENTRIES`] of them).
     fn enter(&mut self, folder: PathBuf) {
         match std::fs::read_dir(&folder) {
@@ -69,8 +73,9 @@ impl FileBrowser {
                         let shown = name.to_string_lossy().into_owned();
                         // `is_dir` on the path follows links to folders.
                         let is_dir = e.path().is_dir();
-                        (!shown.starts_with('.') && (is_dir || is_wav(&shown)))
-                            .then_some((name, is_dir))
+                        (!shown.starts_with('.')
+                            && (is_dir || has_extension(&shown, self.extensions)))
+                        .then_some((name, is_dir))
                     })
                     .collect();
                 entries.sort_by_cached_key(|(name, is_dir)| {
@@ -84,6 +89,14 @@ impl FileBrowser {
             }
             Err(e) => self.error = Some(format!("{}: {e}", folder.display())),
         }
+    }
+
+    /// Lists files with these extensions (lower case, no dot) instead of WAVs.
+    pub fn accepting(mut self, extensions: &'static [&'static str]) -> Self {
+        self.extensions = extensions;
+        let folder = self.folder.clone();
+        self.enter(folder);
+        self
     }
 
     /// Opens the window at `pos` (next to the button that asked for it).

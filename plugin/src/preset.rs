@@ -53,6 +53,9 @@ pub struct Preset {
     /// settings sound as saved only with that model; other models still load it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The tuning, as the scale's text (absent: 12-EDO, A4 = 440 Hz).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<nwt_engine::tuning::Tuning>,
 }
 
 /// One parameter's value in a preset.
@@ -126,6 +129,9 @@ pub enum PresetError {
     /// A value that is not a finite number, or not one of the enum's variants.
     #[error("preset value for `{0}` is not a finite number or a known choice")]
     BadValue(String),
+    /// A tuning that does not read.
+    #[error("preset tuning: {0}")]
+    BadTuning(#[from] nwt_engine::tuning::TuningError),
     /// An anchor the model cannot use.
     #[error("preset anchor {slot}: {reason}")]
     BadAnchor {
@@ -225,6 +231,7 @@ impl Preset {
             params: values,
             anchors: Some(params.anchors_snapshot()),
             model: nwt_model::model::embedded_id(),
+            tuning: params.tuning.get(),
         }
     }
 
@@ -303,6 +310,9 @@ impl Preset {
     /// value, and that every anchor is usable.
     pub fn validate(&self, params: &SynthParams) -> Result<(), PresetError> {
         use nwt_engine::neural::anchors::SLOT_NAMES;
+        if let Some(tuning) = &self.tuning {
+            tuning.pitches()?;
+        }
         use nwt_engine::neural::Anchor;
         let slots = self.anchors.iter().flat_map(|a| a.slots.iter());
         for (slot, anchor) in SLOT_NAMES.into_iter().zip(slots) {
@@ -362,6 +372,9 @@ impl Preset {
     pub fn load_into(&self, params: &SynthParams, sample_rate: f32) -> Result<(), PresetError> {
         self.validate(params)?;
         params.reset_to_defaults(sample_rate);
+        // The preset's tuning, or 12-EDO for one saved without (it was
+        // made in 12-EDO and sounds as saved).
+        params.tuning.set(self.tuning.clone())?;
         self.apply(params, sample_rate)
     }
 
@@ -376,6 +389,9 @@ impl Preset {
         }
         if let Some(anchors) = &self.anchors {
             params.set_anchors(anchors.clone());
+        }
+        if let Some(tuning) = &self.tuning {
+            params.tuning.set(Some(tuning.clone()))?;
         }
         Ok(())
     }
@@ -487,6 +503,43 @@ mod tests {
             resolve("Nonexistent Sound"),
             Err(PresetError::UnknownFactory(_))
         ));
+    }
+
+    #[test]
+    fn the_tuning_travels_with_the_preset() {
+        use nwt_engine::tuning::{Tuning, TuningSource};
+        let params = SynthParams::default();
+        params.tuning.set(Tuning::built_in("24-EDO")).unwrap();
+        let text = Preset::capture(&params, "Quarter", "", "").to_json();
+        let loaded = SynthParams::default();
+        Preset::from_json(&text)
+            .unwrap()
+            .load_into(&loaded, 48_000.0)
+            .unwrap();
+        assert_eq!(loaded.tuning.get(), params.tuning.get());
+        assert_eq!(loaded.tuning.table().pitch(61), 60.5);
+        // A preset saved without a tuning was made in 12-EDO and loads so.
+        Preset::factory("Init")
+            .unwrap()
+            .load_into(&loaded, 48_000.0)
+            .unwrap();
+        assert_eq!(loaded.tuning.get(), None);
+        // A broken scale in a preset is refused and changes nothing.
+        let mut broken = Preset::from_json(&text).unwrap();
+        broken.tuning = Some(Tuning {
+            name: "broken".into(),
+            source: TuningSource::Scala {
+                scl: "! no scale here\n".into(),
+                kbm: None,
+            },
+        });
+        params.tuning.set(Tuning::built_in("19-EDO")).unwrap();
+        let before = params.tuning.get();
+        assert!(matches!(
+            broken.load_into(&params, 48_000.0),
+            Err(PresetError::BadTuning(_))
+        ));
+        assert_eq!(params.tuning.get(), before);
     }
 
     #[test]

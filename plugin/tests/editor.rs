@@ -740,6 +740,28 @@ fn at_150_and_200_percent_on_a_1080p_screen_the_whole_synth_is_in_view() {
 }
 
 #[test]
+fn a_scale_is_chosen_from_the_tuning_menu_and_kept_in_the_state() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let mut h = harness(editor(&params, &info));
+    h.get_by_label("Tuning").click();
+    h.run_steps(2);
+    h.get_by_label("19-EDO").click();
+    h.run_steps(2);
+    let tuning = params.tuning.get().expect("a tuning was chosen");
+    assert_eq!(tuning.name, "19-EDO");
+    let step = (params.tuning.table().pitch(61) - params.tuning.table().pitch(60)) * 100.0;
+    assert!((step - 63.158).abs() < 0.01, "{step}");
+    // Back to 12-EDO.
+    h.get_by_label("Tuning").click();
+    h.run_steps(2);
+    h.get_by_label("12-EDO").click();
+    h.run_steps(2);
+    assert_eq!(params.tuning.get(), None);
+    assert_eq!(params.tuning.table().pitch(61), 61.0);
+}
+
+#[test]
 fn meters_and_voice_markers_fall_when_audio_stops() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());

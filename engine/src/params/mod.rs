@@ -118,6 +118,10 @@ pub struct SynthParams {
     /// DAW session; never read by the audio thread).
     #[persist = "user_table"]
     pub user_table: RwLock<Option<UserTable>>,
+    /// The tuning (a scale's text, saved with the DAW session and presets);
+    /// the audio thread reads only its table of key pitches.
+    #[persist = "tuning"]
+    pub tuning: crate::tuning::TuningStore,
     /// The editor's size, scale and loaded preset, remembered with the DAW
     /// session (GUI thread only).
     #[persist = "editor"]
@@ -309,6 +313,7 @@ impl Default for SynthParams {
             frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
             anchors: AnchorStore::default(),
             user_table: RwLock::new(None),
+            tuning: Default::default(),
             editor: RwLock::new(EditorMemory::default()),
             position: unit_param("Position", 0.0).with_poly_modulation_id(POLY_POSITION),
             pitch: bipolar_param("Pitch", " st", 24.0)

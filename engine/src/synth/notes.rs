@@ -210,6 +210,7 @@ impl Synth {
             }
         }
         self.next_age += 1;
+        let pitch = self.params.tuning.table().pitch(key);
         self.voices[slot].start(
             NoteStart {
                 id,
@@ -218,6 +219,7 @@ impl Synth {
                 velocity,
                 age: self.next_age,
                 glide_from,
+                pitch,
             },
             phases,
         );
@@ -229,6 +231,6 @@ impl Synth {
             let seed = (self.next_age << 1 | k as u64) ^ 0x6c66_6f5f_766f_6963;
             self.voices[slot].lfos[k] = Lfo::starting_at(phase, seed);
         }
-        self.last_pitch = Some(f32::from(key));
+        self.last_pitch = Some(pitch);
     }
 }

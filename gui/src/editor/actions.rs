@@ -187,6 +187,54 @@ impl Editor {
         }
     }
 
+    /// Plays in `tuning` (`None`: 12-EDO), saying so.
+    pub fn set_tuning(&mut self, tuning: Option<nwt_engine::tuning::Tuning>) {
+        let name = tuning
+            .as_ref()
+            .map_or("12-EDO".to_string(), |t| t.name.clone());
+        match self.params.tuning.set(tuning) {
+            Ok(()) => self.say(format!("Tuning: {name} (from the next note)"), false),
+            Err(e) => self.say(format!("Tuning not changed: {e}"), true),
+        }
+    }
+
+    /// Reads a tuning file: a `.scl` scale or `.tun` replaces the tuning; a
+    /// `.kbm` keyboard map applies to the Scala scale in use (12-EDO if none).
+    /// A file that does not read changes nothing and says why.
+    pub fn load_tuning(&mut self, path: &Path) {
+        use nwt_engine::tuning::{Tuning, TuningSource, BUILT_IN};
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.say(format!("{} was not loaded: {e}", path.display()), true);
+                return;
+            }
+        };
+        let name = path.file_stem().map_or_else(
+            || "tuning".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let is_kbm = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("kbm"));
+        let tuning = if is_kbm {
+            let scl = match self.params.tuning.get().map(|t| t.source) {
+                Some(TuningSource::Scala { scl, .. }) => scl,
+                _ => BUILT_IN[0].1.to_string(),
+            };
+            Tuning::scala(&scl, Some(&text)).map(|mut t| {
+                t.name = format!("{} + {name}", t.name);
+                t
+            })
+        } else {
+            Tuning::from_text(&text, None, &name)
+        };
+        match tuning {
+            Ok(t) => self.set_tuning(Some(t)),
+            Err(e) => self.say(format!("{} was not loaded: {e}", path.display()), true),
+        }
+    }
+
     /// Reads a WAV file into an anchor slot or the table.
     pub fn load_wave(&mut self, path: &Path, target: WaveTarget) {
         let wave = match self.library.read_wave(path) {
@@ -213,6 +261,7 @@ impl Editor {
                     false,
                 );
             }
+            WaveTarget::Tuning => self.load_tuning(path),
             WaveTarget::Table => {
                 let table = match wave {
                     WaveFile::Table(t) => t,

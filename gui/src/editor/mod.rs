@@ -44,6 +44,8 @@ pub enum WaveTarget {
     Anchor(usize),
     /// The table itself: a multi-frame file plays as an imported table.
     Table,
+    /// The tuning: a Scala scale or keyboard map, or an AnaMark `.tun`.
+    Tuning,
 }
 
 /// Everything the editor shows and remembers between frames.
@@ -366,7 +368,11 @@ impl Editor {
                         self.params
                             .update_editor_memory(|m| m.wave_folder = Some(folder));
                     }
-                    self.load_wave(&path, target);
+                    if target == WaveTarget::Tuning {
+                        self.load_tuning(&path);
+                    } else {
+                        self.load_wave(&path, target);
+                    }
                 }
             }
         }

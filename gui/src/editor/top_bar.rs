@@ -197,6 +197,7 @@ impl Editor {
     /// The output meter and the scale menu (top bar).
     pub(super) fn meter_and_scale(&mut self, ui: &mut Ui) {
         self.output_meter(ui);
+        self.tuning_menu(ui);
         self.scale_menu(ui);
     }
 
@@ -256,6 +257,62 @@ impl Editor {
                 "The synth produced NaN or infinite samples and silenced them: \
                  this is a bug, please report it with the preset",
             );
+        }
+    }
+
+    /// The tuning menu: 12-EDO, the built-in scales, or a file (.scl with
+    /// an optional .kbm, or .tun).
+    pub(super) fn tuning_menu(&mut self, ui: &mut Ui) {
+        use nwt_engine::tuning::{Tuning, BUILT_IN};
+        let current = self.params.tuning.get();
+        let shown = current
+            .as_ref()
+            .map_or("12-EDO".to_string(), |t| t.name.clone());
+        let mut chosen: Option<Option<Tuning>> = None;
+        let mut browse = false;
+        let response = egui::ComboBox::from_id_salt("tuning")
+            .width(96.0)
+            .selected_text(RichText::new(&shown).size(11.0))
+            .show_ui(ui, |ui| {
+                for (name, _) in BUILT_IN {
+                    let on = current
+                        .as_ref()
+                        .map_or(name == "12-EDO", |t| t.name == name);
+                    if ui.selectable_label(on, name).clicked() {
+                        chosen = Some(if name == "12-EDO" {
+                            None
+                        } else {
+                            Tuning::built_in(name)
+                        });
+                    }
+                }
+                ui.separator();
+                if ui
+                    .button("Load .scl / .kbm / .tun…")
+                    .on_hover_text(
+                        "A Scala scale (.scl), a keyboard map for it (.kbm) or an AnaMark .tun",
+                    )
+                    .clicked()
+                {
+                    browse = true;
+                }
+            })
+            .response;
+        response
+            .on_hover_text(format!(
+                "Tuning: {shown}. Saved with the preset and the session; a change \
+                 applies from the next note"
+            ))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Tuning"));
+        if let Some(tuning) = chosen {
+            self.set_tuning(tuning);
+        }
+        if browse {
+            self.browser = Some((
+                FileBrowser::new("the tuning", self.browse_from())
+                    .accepting(&["scl", "kbm", "tun"]),
+                WaveTarget::Tuning,
+            ));
         }
     }
 

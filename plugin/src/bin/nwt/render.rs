@@ -46,11 +46,48 @@ pub(crate) struct RenderArgs {
     /// 30 s).
     #[arg(long, value_name = "SECONDS")]
     pub(crate) tail: Option<f64>,
+    /// Play in this tuning instead of the preset's: a Scala `.scl` file, an
+    /// AnaMark `.tun` file, or a built-in scale (12-EDO, 19-EDO, 24-EDO,
+    /// "Just intonation", Bohlen-Pierce).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub(crate) tuning: Option<String>,
+    /// A Scala `.kbm` keyboard map for the `--tuning` scale (which key plays
+    /// the scale's first degree, the reference key and frequency).
+    #[arg(long, value_name = "FILE", requires = "tuning")]
+    pub(crate) kbm: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
     /// Output WAV file.
     #[arg(short, long)]
     pub(crate) output: PathBuf,
+}
+
+/// The tuning `--tuning` names: a built-in scale, or a `.scl`/`.tun` file
+/// (with `kbm`, a `.kbm` file, for a scale).
+fn read_tuning(spec: &str, kbm: Option<&Path>) -> Result<nwt_engine::tuning::Tuning> {
+    use nwt_engine::tuning::Tuning;
+    let kbm_text = kbm
+        .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+        .transpose()?;
+    if let Some(built_in) = Tuning::built_in(spec) {
+        if kbm_text.is_none() {
+            return Ok(built_in);
+        }
+    }
+    let path = Path::new(spec);
+    let text = match Tuning::built_in(spec) {
+        Some(Tuning {
+            source: nwt_engine::tuning::TuningSource::Scala { scl, .. },
+            ..
+        }) => scl,
+        _ => std::fs::read_to_string(path).with_context(|| {
+            format!("--tuning {spec}: not a built-in scale, and cannot read it as a file")
+        })?,
+    };
+    let name = path
+        .file_stem()
+        .map_or(spec.to_string(), |s| s.to_string_lossy().into_owned());
+    Tuning::from_text(&text, kbm_text.as_deref(), &name).with_context(|| format!("--tuning {spec}"))
 }
 
 pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
@@ -94,6 +131,11 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
 
     let params = Arc::new(SynthParams::default());
     let preset = args.sound.load(&params, sr)?;
+    if let Some(spec) = &args.tuning {
+        params
+            .tuning
+            .set(Some(read_tuning(spec, args.kbm.as_deref())?))?;
+    }
     let model = args.model.load()?;
     if let Some(saved) = preset.model.as_deref().filter(|m| *m != model.id()) {
         eprintln!(
