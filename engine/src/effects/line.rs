@@ -164,28 +164,35 @@ impl OnePole {
     /// one channel after the other, it was a sixth of the drive's time.
     #[inline(always)]
     pub fn low_pair(pair: &mut [OnePole; 2], a: f32, left: &mut [f32], right: &mut [f32]) {
-        let b = 1.0 - a;
-        let [mut l, mut r] = [pair[0].y, pair[1].y];
-        for (x_l, x_r) in left.iter_mut().zip(right.iter_mut()) {
-            l = b * l + a * *x_l;
-            r = b * r + a * *x_r;
-            *x_l = flush(l);
-            *x_r = flush(r);
-        }
-        pair[0].y = flush(l);
-        pair[1].y = flush(r);
+        Self::run_pair::<false>(pair, a, left, right);
     }
 
     /// [`OnePole::low_pair`]'s high-pass: each sample less its low-passed part.
     #[inline(always)]
     pub fn high_pair(pair: &mut [OnePole; 2], a: f32, left: &mut [f32], right: &mut [f32]) {
+        Self::run_pair::<true>(pair, a, left, right);
+    }
+
+    /// The pair's low-pass, giving the low part or (`HIGH`) the rest.
+    #[inline(always)]
+    fn run_pair<const HIGH: bool>(
+        pair: &mut [OnePole; 2],
+        a: f32,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
         let b = 1.0 - a;
         let [mut l, mut r] = [pair[0].y, pair[1].y];
         for (x_l, x_r) in left.iter_mut().zip(right.iter_mut()) {
             l = b * l + a * *x_l;
             r = b * r + a * *x_r;
-            *x_l = flush(*x_l - l);
-            *x_r = flush(*x_r - r);
+            if HIGH {
+                *x_l = flush(*x_l - l);
+                *x_r = flush(*x_r - r);
+            } else {
+                *x_l = flush(l);
+                *x_r = flush(r);
+            }
         }
         pair[0].y = flush(l);
         pair[1].y = flush(r);
