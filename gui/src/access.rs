@@ -3,8 +3,9 @@
 //! plugin, directly in tests), [`SoundLibrary`] reads and writes presets and
 //! WAV files (the plugin crate implements it with its preset and WAV modules).
 
-use nice_plug::prelude::{Param, ParamPtr, Params};
+use nice_plug::prelude::Param;
 use nwt_engine::neural::{Anchors, UserTable};
+use nwt_engine::params::ParamRef;
 use nwt_engine::SynthParams;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,11 +14,11 @@ use std::path::{Path, PathBuf};
 /// number of `set`s, then `end`, so a host records one undo step per drag.
 pub trait ParamAccess: Send + Sync {
     /// A gesture on `param` starts.
-    fn begin(&self, param: ParamPtr);
+    fn begin(&self, param: ParamRef<'_>);
     /// Sets `param` to a normalised value (0..1).
-    fn set(&self, param: ParamPtr, normalized: f32);
+    fn set(&self, param: ParamRef<'_>, normalized: f32);
     /// The gesture on `param` ends.
-    fn end(&self, param: ParamPtr);
+    fn end(&self, param: ParamRef<'_>);
 }
 
 /// Sets parameters directly, with no host to tell: for tests and offline use.
@@ -25,16 +26,13 @@ pub trait ParamAccess: Send + Sync {
 pub struct DirectAccess;
 
 impl ParamAccess for DirectAccess {
-    fn begin(&self, _param: ParamPtr) {}
+    fn begin(&self, _param: ParamRef<'_>) {}
 
-    fn set(&self, param: ParamPtr, normalized: f32) {
-        // SAFETY: editor code passes pointers into the `SynthParams` it holds.
-        unsafe {
-            param._internal_set_normalized_value(normalized.clamp(0.0, 1.0));
-        }
+    fn set(&self, param: ParamRef<'_>, normalized: f32) {
+        param.set_directly(normalized.clamp(0.0, 1.0));
     }
 
-    fn end(&self, _param: ParamPtr) {}
+    fn end(&self, _param: ParamRef<'_>) {}
 }
 
 /// One preset the library offers.
@@ -73,15 +71,12 @@ impl Sound {
     /// Whether `params` differ from this sound (a parameter more than a
     /// rounding error away, or different anchors).
     pub fn differs_from(&self, params: &SynthParams) -> bool {
-        for (id, ptr, _) in params.param_map() {
-            // SAFETY: as above.
-            let (now, wanted) = unsafe {
-                let wanted = match self.values.get(&id) {
-                    Some(&plain) => ptr.preview_normalized(plain),
-                    None => ptr.default_normalized_value(),
-                };
-                (ptr.unmodulated_normalized_value(), wanted)
+        for (id, param, _) in params.param_refs() {
+            let wanted = match self.values.get(&id) {
+                Some(&plain) => param.normalize(plain),
+                None => param.default_normalized(),
             };
+            let now = param.normalized();
             if (now - wanted).abs() > 1e-4 {
                 return true;
             }
@@ -93,17 +88,14 @@ impl Sound {
     /// gesture) and replaces the anchors (with the default ones when the
     /// sound has none, as a version-1 preset).
     pub fn apply(&self, params: &SynthParams, access: &dyn ParamAccess) {
-        for (id, ptr, _) in params.param_map() {
-            // SAFETY: as above.
-            let normalized = unsafe {
-                match self.values.get(&id) {
-                    Some(&plain) if plain.is_finite() => ptr.preview_normalized(plain),
-                    _ => ptr.default_normalized_value(),
-                }
+        for (id, param, _) in params.param_refs() {
+            let normalized = match self.values.get(&id) {
+                Some(&plain) if plain.is_finite() => param.normalize(plain),
+                _ => param.default_normalized(),
             };
-            access.begin(ptr);
-            access.set(ptr, normalized);
-            access.end(ptr);
+            access.begin(param);
+            access.set(param, normalized);
+            access.end(param);
         }
         params.set_anchors(self.anchors.clone().unwrap_or_default());
     }
@@ -189,7 +181,7 @@ mod tests {
     #[test]
     fn a_captured_sound_applies_and_compares() {
         let params = SynthParams::default();
-        DirectAccess.set(params.cutoff.as_ptr(), 0.5);
+        DirectAccess.set(ParamRef::new(&params.cutoff), 0.5);
         let mut anchors = params.anchors_snapshot();
         anchors.slots[2] = Some(Anchor::shape(AnchorShape::Square));
         params.set_anchors(anchors);

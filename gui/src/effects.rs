@@ -7,18 +7,19 @@ use crate::access::ParamAccess;
 use crate::knob::{choice, knob};
 use crate::theme;
 use egui::Ui;
-use nice_plug::prelude::{Param, ParamPtr};
+use nice_plug::prelude::Param;
 use nwt_engine::params::EffectsParams;
+use nwt_engine::params::ParamRef;
 
 /// Knob diameter, as in the voice sections.
 const KNOB: f32 = 32.0;
 
-fn ptr<P: Param>(p: &P) -> ParamPtr {
-    p.as_ptr()
+fn ptr<P: Param>(p: &P) -> ParamRef<'_> {
+    ParamRef::new(p)
 }
 
 /// A switch with a short label, lowered to sit level with the knobs' names.
-fn switch(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, label: &str) {
+fn switch(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, label: &str) {
     ui.vertical(|ui| {
         ui.add_space(14.0);
         crate::knob::switch(ui, param, access, label);

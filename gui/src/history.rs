@@ -4,7 +4,6 @@
 //! history takes them as the new starting point.
 
 use crate::access::{ParamAccess, Sound};
-use nice_plug::prelude::Params;
 use nwt_engine::SynthParams;
 
 /// Steps kept.
@@ -126,16 +125,15 @@ impl History {
 /// `to` (each one host gesture, so the host records it), and the anchors if
 /// they differ.
 fn apply_change(from: &Sound, to: &Sound, params: &SynthParams, access: &dyn ParamAccess) {
-    for (id, ptr, _) in params.param_map() {
+    for (id, param, _) in params.param_refs() {
         let (Some(&want), Some(&was)) = (to.values.get(&id), from.values.get(&id)) else {
             continue;
         };
         if want.to_bits() != was.to_bits() {
-            // SAFETY: the pointers come from `params`, alive for this call.
-            let normalized = unsafe { ptr.preview_normalized(want) };
-            access.begin(ptr);
-            access.set(ptr, normalized);
-            access.end(ptr);
+            let normalized = param.normalize(want);
+            access.begin(param);
+            access.set(param, normalized);
+            access.end(param);
         }
     }
     if to.anchors != from.anchors {
@@ -148,6 +146,7 @@ mod tests {
     use super::*;
     use crate::access::DirectAccess;
     use nice_plug::prelude::ParamPtr;
+    use nwt_engine::params::ParamRef;
     use std::sync::Mutex;
 
     /// A host that applies the editor's changes a frame later, as a plugin
@@ -157,24 +156,22 @@ mod tests {
         queued: Mutex<Vec<(ParamPtr, f32)>>,
     }
 
-    // SAFETY: (for the tests) the pointers point into a `SynthParams` that
-    // outlives the access; nothing else touches them meanwhile.
-    unsafe impl Send for FrameLateAccess {}
-    // SAFETY: as for `Send`; the queue itself is behind a mutex.
-    unsafe impl Sync for FrameLateAccess {}
-
     impl ParamAccess for FrameLateAccess {
-        fn begin(&self, _param: ParamPtr) {}
-        fn set(&self, param: ParamPtr, normalized: f32) {
-            self.queued.lock().unwrap().push((param, normalized));
+        fn begin(&self, _param: ParamRef<'_>) {}
+        fn set(&self, param: ParamRef<'_>, normalized: f32) {
+            self.queued.lock().unwrap().push((param.ptr(), normalized));
         }
-        fn end(&self, _param: ParamPtr) {}
+        fn end(&self, _param: ParamRef<'_>) {}
     }
 
     impl FrameLateAccess {
-        fn flush(&self) {
-            for (param, v) in self.queued.lock().unwrap().drain(..) {
-                DirectAccess.set(param, v);
+        /// Applies the queued changes to the parameters of `params` they name.
+        fn flush(&self, params: &SynthParams) {
+            let refs = params.param_refs();
+            for (ptr, v) in self.queued.lock().unwrap().drain(..) {
+                if let Some((_, param, _)) = refs.iter().find(|(_, p, _)| p.ptr() == ptr) {
+                    param.set_directly(v);
+                }
             }
         }
     }
@@ -182,7 +179,7 @@ mod tests {
     /// One editor frame: the host applies last frame's changes, then the
     /// history looks (`by_user`: a key or the mouse did something).
     fn frame(h: &mut History, params: &SynthParams, access: &FrameLateAccess, by_user: bool) {
-        access.flush();
+        access.flush(params);
         h.track(params, false, by_user);
     }
 
@@ -194,15 +191,10 @@ mod tests {
         frame(&mut h, &params, &access, false);
         // Two drags, each applied by the host a frame after the editor set it.
         for (id, v) in [("resonance", "0.6"), ("key_track", "0.4")] {
-            let ptr = params
-                .param_map()
-                .into_iter()
-                .find(|(i, ..)| i == id)
-                .unwrap()
-                .1;
+            let refs = params.param_refs();
+            let param = refs.iter().find(|(i, ..)| i == id).unwrap().1;
             let plain: f32 = v.parse().unwrap();
-            // SAFETY: `ptr` comes from `params`' own map and `params` lives on.
-            access.set(ptr, unsafe { ptr.preview_normalized(plain) });
+            access.set(param, param.normalize(plain));
             // The frame the editor set it in looks before the host applied it.
             h.track(&params, false, true);
             frame(&mut h, &params, &access, true);

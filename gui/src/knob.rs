@@ -8,6 +8,7 @@ use egui::{
     pos2, vec2, Align2, Color32, FontId, Id, Response, Sense, Shape, Stroke, Ui, WidgetInfo,
 };
 use nice_plug::prelude::ParamPtr;
+use nwt_engine::params::ParamRef;
 use std::f32::consts::PI;
 
 /// Normalised change per pixel of drag.
@@ -57,35 +58,24 @@ pub fn short_name(name: &str) -> String {
 }
 
 /// Reads a parameter's name, normalised value, default and display text.
-fn read(param: ParamPtr) -> (String, f32, f32, String) {
-    // SAFETY: editor code passes pointers into the `SynthParams` it holds,
-    // which outlives every frame.
-    unsafe {
-        let v = param.unmodulated_normalized_value();
-        (
-            param.name().to_string(),
-            v,
-            param.default_normalized_value(),
-            param.normalized_value_to_string(v, true),
-        )
-    }
+fn read(param: ParamRef<'_>) -> (String, f32, f32, String) {
+    let v = param.normalized();
+    (
+        param.name(),
+        v,
+        param.default_normalized(),
+        param.text(v, true),
+    )
 }
 
 /// The values of a stepped parameter as a drop-down's items, the current
 /// one selected (with units when `units`); returns the one clicked.
-pub(crate) fn menu_items(ui: &mut Ui, param: ParamPtr, units: bool) -> Option<f32> {
-    // SAFETY: as in `read`.
-    let (value, steps) = unsafe {
-        (
-            param.unmodulated_normalized_value(),
-            param.step_count().unwrap_or(1).max(1),
-        )
-    };
+pub(crate) fn menu_items(ui: &mut Ui, param: ParamRef<'_>, units: bool) -> Option<f32> {
+    let (value, steps) = (param.normalized(), param.step_count().unwrap_or(1).max(1));
     let mut picked = None;
     for i in 0..=steps {
         let v = i as f32 / steps as f32;
-        // SAFETY: as in `read`.
-        let label = unsafe { param.normalized_value_to_string(v, units) };
+        let label = param.text(v, units);
         if is_free_enum_code(param, &label, v) {
             continue;
         }
@@ -102,17 +92,16 @@ pub(crate) fn menu_items(ui: &mut Ui, param: ParamPtr, units: bool) -> Option<f3
 /// Whether step `v` of an enum parameter is a free code (room kept for
 /// variants to come, see `nwt_engine::stable_enum`): its text names a
 /// variant whose own step is another, so the menu lists that variant once.
-fn is_free_enum_code(param: ParamPtr, label: &str, v: f32) -> bool {
-    if !matches!(param, ParamPtr::EnumParam(_)) {
+fn is_free_enum_code(param: ParamRef<'_>, label: &str, v: f32) -> bool {
+    if !matches!(param.ptr(), ParamPtr::EnumParam(_)) {
         return false;
     }
-    // SAFETY: as in `read`.
-    let own = unsafe { param.string_to_normalized_value(label) };
+    let own = param.parse(label);
     own.is_some_and(|own| (own - v).abs() > 1e-6)
 }
 
 /// Sets `param` to `normalized` as one host gesture.
-pub(crate) fn set_gesture(access: &dyn ParamAccess, param: ParamPtr, normalized: f32) {
+pub(crate) fn set_gesture(access: &dyn ParamAccess, param: ParamRef<'_>, normalized: f32) {
     access.begin(param);
     access.set(param, normalized.clamp(0.0, 1.0));
     access.end(param);
@@ -125,22 +114,19 @@ const WHEEL_NOTCH: f32 = 40.0;
 
 /// The normalised value typed `text` stands for: the parameter's own text
 /// (a menu's choice) or a number with a unit (see [`crate::typed`]).
-fn typed_value(param: ParamPtr, text: &str) -> Result<f32, String> {
-    // SAFETY: as in `read`.
-    unsafe {
-        if param.step_count().is_none() {
-            let unit = param.unit();
-            match crate::typed::parse_typed(text, unit) {
-                Ok(plain) => return Ok(param.preview_normalized(plain)),
-                Err(why) => {
-                    return param.string_to_normalized_value(text.trim()).ok_or(why);
-                }
+fn typed_value(param: ParamRef<'_>, text: &str) -> Result<f32, String> {
+    if param.step_count().is_none() {
+        let unit = param.unit();
+        match crate::typed::parse_typed(text, &unit) {
+            Ok(plain) => return Ok(param.normalize(plain)),
+            Err(why) => {
+                return param.parse(text.trim()).ok_or(why);
             }
         }
-        param
-            .string_to_normalized_value(text.trim())
-            .ok_or_else(|| format!("\"{}\" is not one of its values", text.trim()))
     }
+    param
+        .parse(text.trim())
+        .ok_or_else(|| format!("\"{}\" is not one of its values", text.trim()))
 }
 
 /// Height of a drop-down with its name above: a knob's height, so the two
@@ -149,7 +135,7 @@ const CHOICE_HEIGHT: f32 = 66.0;
 
 /// A knob for `param`, `diameter` points wide, with its name above and its
 /// value below. Returns the knob's response (changed when the value moved).
-pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f32) -> Response {
+pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter: f32) -> Response {
     let (name, value, default, text) = read(param);
     let id = Id::unique(("knob", &name));
     let width = (diameter + 18.0).max(52.0);
@@ -298,8 +284,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
             ui.painter().text(
                 value_rect.center_top() + vec2(0.0, 1.0),
                 Align2::CENTER_TOP,
-                // SAFETY: as in `read`.
-                unsafe { param.normalized_value_to_string(shown, true) },
+                param.text(shown, true),
                 FontId::proportional(11.0),
                 if hovered { Color32::WHITE } else { theme::TEXT },
             );
@@ -368,8 +353,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
         if notches != 0.0 {
             // The page does not scroll under a knob.
             ui.input_mut(|i| i.smooth_scroll_delta = egui::Vec2::ZERO);
-            // SAFETY: as in `read`.
-            let steps = unsafe { param.step_count() };
+            let steps = param.step_count();
             let step = match steps {
                 Some(n) => 1.0 / n.max(1) as f32,
                 None if fine => 0.001,
@@ -390,7 +374,7 @@ pub fn knob(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, diameter: f3
 }
 
 /// A drop-down for a stepped parameter (an enum or a switch), with its name above.
-pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) -> Response {
+pub fn choice(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, width: f32) -> Response {
     let (name, _, _, text) = read(param);
     // A fixed slot: a longer value never pushes the next controls aside.
     let top = egui::Layout::top_down(egui::Align::Min);
@@ -420,7 +404,7 @@ pub fn choice(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32
 
 /// A toggle for a boolean parameter with a short `label` beside it (its
 /// section names what it switches); the full name shows on hover.
-pub fn switch(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, label: &str) -> Response {
+pub fn switch(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, label: &str) -> Response {
     let (name, value, _, _) = read(param);
     let mut on = value > 0.5;
     let response = ui.checkbox(&mut on, label).on_hover_text(&name);
@@ -432,7 +416,7 @@ pub fn switch(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, label: &st
 }
 
 /// A toggle for a boolean parameter.
-pub fn toggle(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess) -> Response {
+pub fn toggle(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess) -> Response {
     let (name, value, _, _) = read(param);
     let mut on = value > 0.5;
     let response = ui.checkbox(&mut on, name.as_str());

@@ -28,7 +28,6 @@ use editor::Editor;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::editor::ResizeHint;
-use nice_plug::prelude::ParamPtr;
 use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp,
@@ -36,6 +35,7 @@ use nice_plug_egui::{
 };
 use nwt_engine::neural::NeuralInfo;
 use nwt_engine::params::EditorMemory;
+use nwt_engine::params::ParamRef;
 use nwt_engine::telemetry::ReportReader;
 use nwt_engine::{NoteInbox, SynthParams};
 use std::sync::{Arc, Mutex};
@@ -49,23 +49,43 @@ pub fn window_state(params: &SynthParams) -> Arc<EguiEditorState> {
 /// Sets parameters through the host, so it records automation and undo.
 struct HostAccess(GuiContext);
 
-impl ParamAccess for HostAccess {
-    fn begin(&self, param: ParamPtr) {
-        // SAFETY: the editor passes pointers into the plugin's parameters.
-        unsafe { self.0.raw_begin_set_parameter(param) }
-    }
+/// One of the three calls a host hears about a gesture.
+#[derive(Clone, Copy)]
+enum HostCall {
+    Begin,
+    Set(f32),
+    End,
+}
 
-    fn set(&self, param: ParamPtr, normalized: f32) {
-        // SAFETY: as above.
+impl HostAccess {
+    /// Tells the host of `call` on `param`: the one place the editor uses
+    /// nice-plug's raw, pointer-taking parameter calls.
+    fn call(&self, param: ParamRef<'_>, call: HostCall) {
+        let ptr = param.ptr();
+        // SAFETY: a `ParamRef` points at a parameter that is alive for as
+        // long as the ref is (it comes from a borrow of the plugin's
+        // parameters), and the call does not keep the pointer.
         unsafe {
-            self.0
-                .raw_set_parameter_normalized(param, normalized.clamp(0.0, 1.0))
+            match call {
+                HostCall::Begin => self.0.raw_begin_set_parameter(ptr),
+                HostCall::Set(v) => self.0.raw_set_parameter_normalized(ptr, v.clamp(0.0, 1.0)),
+                HostCall::End => self.0.raw_end_set_parameter(ptr),
+            }
         }
     }
+}
 
-    fn end(&self, param: ParamPtr) {
-        // SAFETY: as above.
-        unsafe { self.0.raw_end_set_parameter(param) }
+impl ParamAccess for HostAccess {
+    fn begin(&self, param: ParamRef<'_>) {
+        self.call(param, HostCall::Begin);
+    }
+
+    fn set(&self, param: ParamRef<'_>, normalized: f32) {
+        self.call(param, HostCall::Set(normalized));
+    }
+
+    fn end(&self, param: ParamRef<'_>) {
+        self.call(param, HostCall::End);
     }
 }
 

@@ -7,7 +7,7 @@ use crate::access::ParamAccess;
 use crate::knob::{menu_items, set_gesture};
 use crate::theme;
 use egui::{RichText, Ui};
-use nice_plug::prelude::{Param, ParamPtr};
+use nwt_engine::params::ParamRef;
 use nwt_engine::SynthParams;
 
 /// Widths of the source and destination menus.
@@ -47,14 +47,19 @@ fn slots(ui: &mut Ui, params: &SynthParams, access: &dyn ParamAccess, page: &mut
     });
     for slot in params.modulation.iter().skip(4 * *page).take(4) {
         ui.horizontal(|ui| {
-            menu(ui, slot.source.as_ptr(), access, SOURCE_WIDTH);
-            menu(ui, slot.destination.as_ptr(), access, DESTINATION_WIDTH);
-            field(ui, slot.amount.as_ptr(), access, 100.0, " %");
+            menu(ui, ParamRef::new(&slot.source), access, SOURCE_WIDTH);
+            menu(
+                ui,
+                ParamRef::new(&slot.destination),
+                access,
+                DESTINATION_WIDTH,
+            );
+            field(ui, ParamRef::new(&slot.amount), access, 100.0, " %");
         });
     }
     ui.add_space(2.0);
     ui.horizontal(|ui| {
-        let mpe = params.mpe.as_ptr();
+        let mpe = ParamRef::new(&params.mpe);
         let mut on = params.mpe.value();
         if ui
             .checkbox(&mut on, "MPE")
@@ -67,20 +72,20 @@ fn slots(ui: &mut Ui, params: &SynthParams, access: &dyn ParamAccess, page: &mut
             set_gesture(access, mpe, if on { 1.0 } else { 0.0 });
         }
         ui.label(RichText::new("bend").size(11.0).color(theme::TEXT_DIM));
-        field(ui, params.mpe_bend_range.as_ptr(), access, 1.0, " st");
+        field(
+            ui,
+            ParamRef::new(&params.mpe_bend_range),
+            access,
+            1.0,
+            " st",
+        );
     });
 }
 
 /// A drop-down of a stepped parameter's values, without a label (the row's
 /// head names it); the full name shows on hover.
-fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
-    // SAFETY: the editor passes pointers into the `SynthParams` it holds.
-    let (name, text) = unsafe {
-        (
-            param.name().to_string(),
-            param.normalized_value_to_string(param.unmodulated_normalized_value(), false),
-        )
-    };
+fn menu(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, width: f32) {
+    let (name, text) = (param.name(), param.text(param.normalized(), false));
     let mut picked = None;
     let response = theme::fixed(ui, egui::vec2(width + 22.0, 22.0), |ui| {
         egui::ComboBox::from_id_salt(("menu", &name))
@@ -102,16 +107,13 @@ fn menu(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, width: f32) {
 
 /// A number field for `param` showing its plain value times `scale` with
 /// `suffix`: drag it sideways or click and type; a drag is one host gesture.
-fn field(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, scale: f32, suffix: &str) {
-    // SAFETY: the editor passes pointers into the `SynthParams` it holds.
-    let (name, plain, min, max) = unsafe {
-        (
-            param.name().to_string(),
-            param.preview_plain(param.unmodulated_normalized_value()),
-            param.preview_plain(0.0),
-            param.preview_plain(1.0),
-        )
-    };
+fn field(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, scale: f32, suffix: &str) {
+    let (name, plain, min, max) = (
+        param.name(),
+        param.plain(param.normalized()),
+        param.plain(0.0),
+        param.plain(1.0),
+    );
     let mut shown = plain * scale;
     let response = ui
         .add_sized(
@@ -132,8 +134,7 @@ fn field(ui: &mut Ui, param: ParamPtr, access: &dyn ParamAccess, scale: f32, suf
         access.begin(param);
     }
     if response.changed() {
-        // SAFETY: as above.
-        let normalized = unsafe { param.preview_normalized(shown / scale) };
+        let normalized = param.normalize(shown / scale);
         if !response.dragged() {
             access.begin(param);
         }

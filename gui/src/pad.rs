@@ -11,8 +11,9 @@ use egui::Role;
 use egui::{
     pos2, vec2, Align2, Color32, FontId, Id, Pos2, Rect, Response, Sense, Stroke, Ui, WidgetInfo,
 };
-use nice_plug::prelude::{FloatParam, Param, ParamPtr};
+use nice_plug::prelude::{FloatParam, Param};
 use nwt_engine::neural::WorkerStatus;
+use nwt_engine::params::ParamRef;
 use nwt_engine::SynthParams;
 use nwt_model::model::MacroAxes;
 use nwt_model::Latent;
@@ -249,7 +250,7 @@ pub fn latent_pad(
     let range = if semantic { 1.0 } else { layout.range };
     let id = Id::unique("latent-pad");
     let [x_knob, y_knob] = pair.knobs(params);
-    let knob_ptrs: [ParamPtr; 2] = [x_knob.as_ptr(), y_knob.as_ptr()];
+    let knob_ptrs: [ParamRef<'_>; 2] = [ParamRef::new(x_knob), ParamRef::new(y_knob)];
     // The knobs as set (host modulation is not part of what a drag changes).
     let knobs = [
         x_knob.unmodulated_plain_value(),

@@ -21,6 +21,7 @@ pub mod effects;
 mod enum_codes;
 mod lfo_motion;
 mod methods;
+mod param_ref;
 pub mod sources;
 
 use builders::*;
@@ -28,6 +29,7 @@ pub use editor_memory::EditorMemory;
 pub use effects::EffectsParams;
 pub use enum_codes::{enum_codes, EnumCodes};
 pub use lfo_motion::LfoMotionParams;
+pub use param_ref::ParamRef;
 pub use sources::SourceParams;
 
 /// Polyphonic modulation id of `position`.

@@ -277,8 +277,7 @@ impl Editor {
                 let summary = format!("Table: {} ({} frames)", table.name, table.frames.len());
                 self.params.set_user_table(Some(table));
                 let p = ptr(&self.params.table);
-                // SAFETY: `p` points into `self.params`.
-                let v = unsafe { p.preview_normalized(TableSource::User.to_index() as f32) };
+                let v = p.normalize(TableSource::User.to_index() as f32);
                 self.access.begin(p);
                 self.access.set(p, v);
                 self.access.end(p);

@@ -9,11 +9,11 @@ use crate::knob::{choice, knob};
 use crate::table_view::{Frames, TableView};
 use crate::{pad, theme};
 use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Stroke, Ui};
-use nice_plug::prelude::{Enum, Param, ParamPtr};
+use nice_plug::prelude::{Enum, Param};
 use nwt_engine::factory::TableSource;
 use nwt_engine::neural::anchors::SLOT_NAMES;
 use nwt_engine::neural::{Anchor, AnchorShape, DecoderInputs, NeuralInfo, UserTable, WorkerStatus};
-use nwt_engine::params::EditorMemory;
+use nwt_engine::params::{EditorMemory, ParamRef};
 use nwt_engine::telemetry::{AudioReport, ReportReader};
 use nwt_engine::{NoteInbox, SynthParams};
 use std::path::{Path, PathBuf};
@@ -105,8 +105,8 @@ enum BottomPage {
     Effects,
 }
 
-fn ptr<P: Param>(p: &P) -> ParamPtr {
-    p.as_ptr()
+fn ptr<P: Param>(p: &P) -> ParamRef<'_> {
+    ParamRef::new(p)
 }
 
 /// `THUMB_POINTS` samples of a cycle, peak-normalised.
