@@ -73,6 +73,8 @@ pub struct Keyboard {
     mouse: Option<u8>,
     /// Keys the computer keyboard holds down: (computer key, MIDI key).
     typed: Vec<(Key, u8)>,
+    /// A prompt has the keys: the computer keyboard plays nothing.
+    suspended: bool,
 }
 
 impl Default for Keyboard {
@@ -82,6 +84,7 @@ impl Default for Keyboard {
             velocity: 0.8,
             mouse: None,
             typed: Vec::new(),
+            suspended: false,
         }
     }
 }
@@ -276,8 +279,17 @@ impl Keyboard {
     }
 
     /// Plays the computer keyboard's two octaves (not while a text field has the keys).
+    /// Stops the computer keyboard playing (releasing what it holds) while
+    /// `suspended`: a prompt has the keys.
+    pub fn set_suspended(&mut self, suspended: bool, inbox: &NoteInbox) {
+        if suspended && !self.suspended {
+            self.release_all(inbox);
+        }
+        self.suspended = suspended;
+    }
+
     fn computer_keys(&mut self, ui: &Ui, inbox: &NoteInbox) {
-        if ui.ctx().egui_wants_keyboard_input() {
+        if self.suspended || ui.ctx().egui_wants_keyboard_input() {
             return;
         }
         let events = ui.input(|i| i.events.clone());

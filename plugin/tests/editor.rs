@@ -842,6 +842,43 @@ fn drain(inbox: &nwt_engine::NoteInbox) -> Vec<(bool, u8, f32)> {
 }
 
 #[test]
+fn a_prompt_is_modal_and_keys_typed_into_it_play_nothing() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let inbox = nwt_engine::NoteInbox::default();
+    let mut e = editor(&params, &info);
+    e.set_inbox(inbox.clone());
+    let mut h = harness(e);
+    h.get_by_label("Save As…").click();
+    h.run_steps(2);
+    // Z would play C3; with the prompt open it plays nothing, focus or not.
+    h.key_down(egui::Key::Z);
+    h.run_steps(2);
+    h.key_up(egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(drain(&inbox), vec![]);
+    // A click behind the prompt moves nothing (it cancels the prompt, as
+    // Cancel or Escape does).
+    let before = params.resonance.value();
+    h.get_by_label("Resonance").click();
+    h.run_steps(2);
+    assert_eq!(params.resonance.value(), before);
+    assert!(
+        h.query_by_label("Cancel").is_none(),
+        "the prompt is still open"
+    );
+    // Cancelled, the keys play again.
+    h.key_down(egui::Key::Z);
+    h.run_steps(2);
+    h.key_up(egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        drain(&inbox),
+        vec![(true, 48, 102.0 / 127.0), (false, 48, 0.0)]
+    );
+}
+
+#[test]
 fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
     let params = Arc::new(SynthParams::default());
     let info = Arc::new(NeuralInfo::default());

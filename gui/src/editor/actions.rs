@@ -57,29 +57,29 @@ impl Editor {
             .current_preset()
             .map_or_else(String::new, |(e, _)| e.name.clone());
         let mut answer = None;
-        egui::Window::new("Unsaved changes")
-            .collapsible(false)
-            .resizable(false)
-            .anchor(Align2::CENTER_CENTER, vec2(0.0, 0.0))
-            .show(ctx, |ui| {
-                ui.label(format!(
-                    "{name} has changes that are not saved. Save them before loading {}?",
-                    entry.name
-                ));
-                ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        answer = Some(0);
-                    }
-                    if ui.button("Discard").clicked() {
-                        answer = Some(1);
-                    }
-                    if ui.button("Cancel").clicked()
-                        || ui.input(|i| i.key_pressed(egui::Key::Escape))
-                    {
-                        answer = Some(2);
-                    }
-                });
+        // Modal: nothing behind it takes a click or a key while it is open.
+        let modal = egui::Modal::new(egui::Id::unique("unsaved-changes")).show(ctx, |ui| {
+            ui.heading("Unsaved changes");
+            ui.label(format!(
+                "{name} has changes that are not saved. Save them before loading {}?",
+                entry.name
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() {
+                    answer = Some(0);
+                }
+                if ui.button("Discard").clicked() {
+                    answer = Some(1);
+                }
+                if ui.button("Cancel").clicked() {
+                    answer = Some(2);
+                }
             });
+        });
+        if answer.is_none() && modal.should_close() {
+            // Escape or a click outside: cancelled.
+            answer = Some(2);
+        }
         match answer {
             Some(0) => {
                 self.pending_load = None;

@@ -346,6 +346,10 @@ impl Editor {
         if let Some(inbox) = &self.inbox {
             ui.add_space(4.0);
             let width = ui.available_width() - 16.0;
+            // While a prompt (Save As, unsaved changes) is open, keys typed
+            // belong to it: the computer keyboard plays nothing.
+            self.keyboard
+                .set_suspended(self.save_as.is_some() || self.pending_load.is_some(), inbox);
             let keyboard = &mut self.keyboard;
             theme::section(ui, "Keyboard", |ui| keyboard.show(ui, inbox, width));
         }

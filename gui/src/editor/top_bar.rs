@@ -148,36 +148,39 @@ impl Editor {
             return;
         };
         let mut action = None;
-        egui::Window::new("Save preset as")
-            .collapsible(false)
-            .resizable(false)
-            .show(ctx, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label("Name");
-                    let field = ui.text_edit_singleline(name);
-                    if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                        action = Some(true);
-                    }
-                });
-                ui.horizontal(|ui| {
-                    ui.label("Category");
-                    egui::ComboBox::from_id_salt("save-category")
-                        .selected_text(category.as_str())
-                        .show_ui(ui, |ui| {
-                            for c in CATEGORIES {
-                                ui.selectable_value(category, c.to_string(), c);
-                            }
-                        });
-                });
-                ui.horizontal(|ui| {
-                    if ui.button("Save preset").clicked() {
-                        action = Some(true);
-                    }
-                    if ui.button("Cancel").clicked() {
-                        action = Some(false);
-                    }
-                });
+        // Modal: nothing behind it takes a click or a key while it is open.
+        let modal = egui::Modal::new(egui::Id::unique("save-preset-as")).show(ctx, |ui| {
+            ui.heading("Save preset as");
+            ui.horizontal(|ui| {
+                ui.label("Name");
+                let field = ui.text_edit_singleline(name);
+                if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    action = Some(true);
+                }
             });
+            ui.horizontal(|ui| {
+                ui.label("Category");
+                egui::ComboBox::from_id_salt("save-category")
+                    .selected_text(category.as_str())
+                    .show_ui(ui, |ui| {
+                        for c in CATEGORIES {
+                            ui.selectable_value(category, c.to_string(), c);
+                        }
+                    });
+            });
+            ui.horizontal(|ui| {
+                if ui.button("Save preset").clicked() {
+                    action = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    action = Some(false);
+                }
+            });
+        });
+        if action.is_none() && modal.should_close() {
+            // Escape or a click outside: cancelled.
+            action = Some(false);
+        }
         match action {
             Some(true) => {
                 let (name, category) = self.save_as.take().unwrap_or_default();
