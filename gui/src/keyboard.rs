@@ -1,7 +1,8 @@
 //! The on-screen keyboard: play the synth without MIDI, with the mouse (press
-//! a key, slide across keys) or the computer keyboard as two octaves (Z S X D
-//! C V G B H N J M from C, Q 2 W 3 E R 5 T 6 Y 7 U I an octave up), with an
-//! octave shift and a velocity. Notes go to the audio thread through a
+//! a key, slide across keys) or the computer keyboard laid out as DAWs lay it
+//! out (Ableton Live, Bitwig): the home row from C (A W S E D F T G Y H U J K
+//! O L P ;, white keys on the home row, black keys above), Z and X shift the
+//! octave, C and V the velocity. Notes go to the audio thread through a
 //! [`NoteInbox`].
 
 use crate::theme;
@@ -17,33 +18,28 @@ const OCTAVE_RANGE: (i8, i8) = (0, 8);
 const HEIGHT: f32 = 56.0;
 
 /// Computer keys and their semitones above the keyboard's C.
-const COMPUTER_KEYS: [(Key, u8); 25] = [
-    (Key::Z, 0),
-    (Key::S, 1),
-    (Key::X, 2),
-    (Key::D, 3),
-    (Key::C, 4),
-    (Key::V, 5),
-    (Key::G, 6),
-    (Key::B, 7),
-    (Key::H, 8),
-    (Key::N, 9),
-    (Key::J, 10),
-    (Key::M, 11),
-    (Key::Q, 12),
-    (Key::Num2, 13),
-    (Key::W, 14),
-    (Key::Num3, 15),
-    (Key::E, 16),
-    (Key::R, 17),
-    (Key::Num5, 18),
-    (Key::T, 19),
-    (Key::Num6, 20),
-    (Key::Y, 21),
-    (Key::Num7, 22),
-    (Key::U, 23),
-    (Key::I, 24),
+const COMPUTER_KEYS: [(Key, u8); 17] = [
+    (Key::A, 0),
+    (Key::W, 1),
+    (Key::S, 2),
+    (Key::E, 3),
+    (Key::D, 4),
+    (Key::F, 5),
+    (Key::T, 6),
+    (Key::G, 7),
+    (Key::Y, 8),
+    (Key::H, 9),
+    (Key::U, 10),
+    (Key::J, 11),
+    (Key::K, 12),
+    (Key::O, 13),
+    (Key::L, 14),
+    (Key::P, 15),
+    (Key::Semicolon, 16),
 ];
+
+/// Velocity change of one press of C (down) or V (up), in MIDI steps.
+const VELOCITY_STEP: f32 = 20.0;
 
 /// Whether semitone `s` of an octave is a black key.
 fn is_black(s: u8) -> bool {
@@ -137,7 +133,11 @@ impl Keyboard {
             ui.vertical(|ui| {
                 ui.set_width(92.0);
                 ui.horizontal(|ui| {
-                    if ui.small_button("−").on_hover_text("Octave down").clicked() {
+                    if ui
+                        .small_button("−")
+                        .on_hover_text("Octave down (Z)")
+                        .clicked()
+                    {
                         self.shift_octave(inbox, -1);
                     }
                     ui.label(
@@ -145,7 +145,11 @@ impl Keyboard {
                             .size(11.0)
                             .monospace(),
                     );
-                    if ui.small_button("+").on_hover_text("Octave up").clicked() {
+                    if ui
+                        .small_button("+")
+                        .on_hover_text("Octave up (X)")
+                        .clicked()
+                    {
                         self.shift_octave(inbox, 1);
                     }
                 });
@@ -158,7 +162,9 @@ impl Keyboard {
                             .max_decimals(0)
                             .prefix("vel "),
                     )
-                    .on_hover_text("Velocity of the notes played here (1–127)");
+                    .on_hover_text(
+                        "Velocity of the notes played here (1–127; C and V step it by 20)",
+                    );
                 response.widget_info(|| {
                     let mut info = egui::WidgetInfo::drag_value(true, f64::from(v));
                     info.label = Some("Keyboard velocity".into());
@@ -278,7 +284,7 @@ impl Keyboard {
         }
     }
 
-    /// Plays the computer keyboard's two octaves (not while a text field has the keys).
+    /// Plays the computer keys (not while a text field or a prompt has the keys).
     /// Stops the computer keyboard playing (releasing what it holds) while
     /// `suspended`: a prompt has the keys.
     pub fn set_suspended(&mut self, suspended: bool, inbox: &NoteInbox) {
@@ -306,6 +312,22 @@ impl Keyboard {
             };
             if modifiers.command || modifiers.ctrl || modifiers.alt {
                 continue;
+            }
+            if pressed {
+                match key {
+                    Key::Z => self.shift_octave(inbox, -1),
+                    Key::X => self.shift_octave(inbox, 1),
+                    Key::C | Key::V => {
+                        let step = if key == Key::C {
+                            -VELOCITY_STEP
+                        } else {
+                            VELOCITY_STEP
+                        };
+                        let v = (self.velocity * 127.0).round() + step;
+                        self.velocity = v.clamp(1.0, 127.0) / 127.0;
+                    }
+                    _ => {}
+                }
             }
             let Some(&(_, offset)) = COMPUTER_KEYS.iter().find(|(k, _)| *k == key) else {
                 continue;

@@ -851,10 +851,10 @@ fn a_prompt_is_modal_and_keys_typed_into_it_play_nothing() {
     let mut h = harness(e);
     h.get_by_label("Save As…").click();
     h.run_steps(2);
-    // Z would play C3; with the prompt open it plays nothing, focus or not.
-    h.key_down(egui::Key::Z);
+    // A would play C3; with the prompt open it plays nothing, focus or not.
+    h.key_down(egui::Key::A);
     h.run_steps(2);
-    h.key_up(egui::Key::Z);
+    h.key_up(egui::Key::A);
     h.run_steps(2);
     assert_eq!(drain(&inbox), vec![]);
     // A click behind the prompt moves nothing (it cancels the prompt, as
@@ -868,9 +868,9 @@ fn a_prompt_is_modal_and_keys_typed_into_it_play_nothing() {
         "the prompt is still open"
     );
     // Cancelled, the keys play again.
-    h.key_down(egui::Key::Z);
+    h.key_down(egui::Key::A);
     h.run_steps(2);
-    h.key_up(egui::Key::Z);
+    h.key_up(egui::Key::A);
     h.run_steps(2);
     assert_eq!(
         drain(&inbox),
@@ -912,8 +912,8 @@ fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
     h.run_steps(2);
     assert_eq!(drain(&inbox), vec![(false, 71, 0.0)]);
 
-    // The computer keyboard: Z is the keyboard's C (C3), Q an octave up.
-    for (key, note) in [(egui::Key::Z, 48u8), (egui::Key::Q, 60)] {
+    // The computer keyboard: A is the keyboard's C (C3), K an octave up.
+    for (key, note) in [(egui::Key::A, 48u8), (egui::Key::W, 49), (egui::Key::K, 60)] {
         h.key_down(key);
         h.run_steps(2);
         assert_eq!(drain(&inbox), vec![(true, note, 102.0 / 127.0)]);
@@ -922,16 +922,31 @@ fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
         assert_eq!(drain(&inbox), vec![(false, note, 0.0)]);
     }
 
-    // Octave up: Z plays C4.
+    // Octave up: A plays C4.
     h.get_by_label("+").click();
     h.run_steps(2);
-    h.key_down(egui::Key::Z);
+    h.key_down(egui::Key::A);
     h.run_steps(2);
-    h.key_up(egui::Key::Z);
+    h.key_up(egui::Key::A);
     h.run_steps(2);
     assert_eq!(
         drain(&inbox),
         vec![(true, 60, 102.0 / 127.0), (false, 60, 0.0)]
+    );
+    // Z and X shift the octave as the buttons do, C and V the velocity by 20.
+    for key in [egui::Key::X, egui::Key::X, egui::Key::Z, egui::Key::V] {
+        h.key_down(key);
+        h.run_steps(1);
+        h.key_up(key);
+        h.run_steps(1);
+    }
+    h.key_down(egui::Key::A);
+    h.run_steps(2);
+    h.key_up(egui::Key::A);
+    h.run_steps(2);
+    assert_eq!(
+        drain(&inbox),
+        vec![(true, 72, 122.0 / 127.0), (false, 72, 0.0)]
     );
 }
 
