@@ -12,6 +12,7 @@
 //! worker to free.
 
 pub mod anchors;
+pub mod dice;
 pub mod knobs;
 pub mod table_grid;
 pub mod worker;

@@ -51,6 +51,11 @@ pub(crate) struct RenderArgs {
     /// "Just intonation", Bohlen-Pierce).
     #[arg(long, value_name = "FILE|NAME")]
     pub(crate) tuning: Option<String>,
+    /// Anchors A and B drawn at random from the model's space (blends of
+    /// the factory shapes, nudged), reproducible by seed: the same seed
+    /// renders the same sound, bit for bit. Replaces the preset's anchors.
+    #[arg(long, value_name = "SEED")]
+    pub(crate) dice: Option<u64>,
     /// A Scala `.kbm` keyboard map for the `--tuning` scale (which key plays
     /// the scale's first degree, the reference key and frequency).
     #[arg(long, value_name = "FILE", requires = "tuning")]
@@ -137,6 +142,10 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
             .set(Some(read_tuning(spec, args.kbm.as_deref())?))?;
     }
     let model = args.model.load()?;
+    if let Some(seed) = args.dice {
+        params.set_anchors(nwt_engine::neural::dice::dice(&model, seed)?);
+        params.set_by_id("table", "Neural", sr)?;
+    }
     if let Some(saved) = preset.model.as_deref().filter(|m| *m != model.id()) {
         eprintln!(
             "note: preset {} was saved with model {saved}; rendering with {}",
