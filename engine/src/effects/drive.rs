@@ -59,16 +59,21 @@ fn soft<A: MulAdd>(x: f32) -> f32 {
     (e - 1.0) / (e + 1.0)
 }
 
+/// Adding and taking away 1.5·2²³ rounds an `f32` of magnitude below 2²²
+/// to the nearest integer, and leaves that integer in the low mantissa bits
+/// of the sum: branch-free and vectorisable, where `round` is a library call
+/// on baseline x86-64 and a float-to-int `as` cast a saturating scalar
+/// sequence.
+const ROUNDER: f32 = 12_582_912.0;
+
 /// `2^t` for `t` in `−126..126`: the nearest integer into the exponent bits,
 /// the fraction (`−½..=½`) by a degree-7 Taylor polynomial of `e^(f·ln 2)`
 /// (relative error below 1e-8), branch-free so loops of it vectorise.
 #[inline(always)]
 fn exp2<A: MulAdd>(t: f32) -> f32 {
-    // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low
-    // mantissa bits: integer arithmetic on the bits then builds `2^whole`.
-    // (A float-to-int `as` cast would not vectorise: Rust's saturating cast
-    // made the shaper a scalar loop, a third of the drive's time.)
-    const ROUNDER: f32 = 12_582_912.0;
+    // [`ROUNDER`] rounds, and integer arithmetic on the sum's bits builds
+    // `2^whole` (the saturating `as` cast it replaced made the shaper a
+    // scalar loop, a third of the drive's time).
     let shifted = t + ROUNDER;
     let whole = shifted - ROUNDER;
     let l = (t - whole) * std::f32::consts::LN_2;
@@ -96,9 +101,6 @@ fn exp2<A: MulAdd>(t: f32) -> f32 {
 #[inline(always)]
 fn fold_sin<A: MulAdd>(x: f32) -> f32 {
     use std::f32::consts::{FRAC_PI_2, PI, TAU};
-    // Rounded by adding and taking away 1.5·2²³ (`round` is a library call
-    // on baseline x86-64, one sample at a time).
-    const ROUNDER: f32 = 12_582_912.0;
     let turns = (x / TAU + ROUNDER) - ROUNDER;
     let mut t = x - TAU * turns;
     if t > FRAC_PI_2 {

@@ -361,7 +361,6 @@ impl EffectsRack {
     }
 }
 
-/// The largest magnitude in the two channels (NaN or infinity if any sample is).
 /// A sample index within a block as a float. Through `i32`: x86 converts
 /// signed 32-bit integers to floats in one instruction, eight at a time,
 /// where a `usize` takes a branchy sequence a lane at a time (a seventh of
@@ -372,6 +371,7 @@ pub(crate) fn sample_f32(i: usize) -> f32 {
     i as i32 as f32
 }
 
+/// The largest magnitude in the two channels (NaN if any sample is NaN or infinite).
 fn peak(left: &[f32], right: &[f32]) -> f32 {
     // Eight running maxima and eight running sums of `v·0` (0 for a finite
     // sample, NaN for NaN or ±∞): lanes the compiler keeps in one register,

@@ -15,8 +15,6 @@ use nwt_model::{Latent, Model, ModelError};
 
 /// The noise on a drawn latent, as a share of the shapes' own spread.
 const NUDGE: f32 = 0.25;
-/// Anchors a draw fills (A and B; C and D are left empty).
-const DRAWN: usize = 2;
 
 /// The anchors for dice seed `seed`.
 pub fn dice(model: &Model, seed: u64) -> Result<Anchors, ModelError> {
@@ -33,12 +31,10 @@ pub fn dice(model: &Model, seed: u64) -> Result<Anchors, ModelError> {
         })
         .collect();
     let mut rng = Rng::new(seed);
-    let mut anchors = Anchors::default();
-    for (slot, name) in anchors.slots.iter_mut().zip(["A", "B", "C", "D"]) {
-        *slot = None;
-        if !matches!(name, "A" | "B") {
-            continue;
-        }
+    let mut anchors = Anchors {
+        slots: Default::default(),
+    };
+    for (slot, name) in anchors.slots.iter_mut().zip(["A", "B"]) {
         let i = (rng.next_u64() % shapes.len() as u64) as usize;
         let j = (i + 1 + (rng.next_u64() % (shapes.len() as u64 - 1)) as usize) % shapes.len();
         let w = 0.2 + 0.6 * rng.uniform() as f32;
@@ -52,7 +48,6 @@ pub fn dice(model: &Model, seed: u64) -> Result<Anchors, ModelError> {
             latent,
         });
     }
-    debug_assert_eq!(anchors.slots.iter().flatten().count(), DRAWN);
     Ok(anchors)
 }
 

@@ -74,13 +74,9 @@ fn read_tuning(spec: &str, kbm: Option<&Path>) -> Result<nwt_engine::tuning::Tun
     let kbm_text = kbm
         .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
         .transpose()?;
-    if let Some(built_in) = Tuning::built_in(spec) {
-        if kbm_text.is_none() {
-            return Ok(built_in);
-        }
-    }
     let path = Path::new(spec);
     let text = match Tuning::built_in(spec) {
+        Some(built_in) if kbm_text.is_none() => return Ok(built_in),
         Some(Tuning {
             source: nwt_engine::tuning::TuningSource::Scala { scl, .. },
             ..
