@@ -35,7 +35,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nwt_engine::envelope::AdsrShape;
 use nwt_engine::filter::{FilterMode, FILTER_LANES};
 use nwt_engine::neural::DecoderWorker;
-use nwt_engine::oscillator::{Simd, UnisonSpread};
+use nwt_engine::oscillator::{LaneEpoch, Simd, UnisonSpread};
 use nwt_engine::voice::{render_group, BlockContext, NoteStart, RampCache, Voice, VoiceMods};
 use nwt_engine::CONTROL_BLOCK;
 use nwt_engine::{SliceEvents, Synth, SynthEvent, SynthParams, Transport};
@@ -291,6 +291,7 @@ fn voices_fading(c: &mut Criterion) {
             })
             .collect();
         let mut step = 0u32;
+        let mut epoch = LaneEpoch::default();
         group.bench_function(name, |b| {
             b.iter(|| {
                 for start in (0..BLOCK).step_by(CONTROL_BLOCK) {
@@ -298,6 +299,7 @@ fn voices_fading(c: &mut Criterion) {
                     let lfo = (step as f32 * 0.01).sin() * 0.3;
                     let w = (step % 8) as f32 / 8.0;
                     let ramps = RampCache::default();
+                    let unison = UnisonSpread::new(16, 20.0, 0.5);
                     let ctx = BlockContext {
                         n: CONTROL_BLOCK,
                         sample_rate: SR,
@@ -305,7 +307,7 @@ fn voices_fading(c: &mut Criterion) {
                         previous: fading.then_some((&old, 1.0 - w, 1.0 - w - 0.125)),
                         position: (0.3 + lfo, 0.3 + lfo + 0.002),
                         pitch_offset: 0.0,
-                        unison: UnisonSpread::new(16, 20.0, 0.5),
+                        unison,
                         filter_mode: FilterMode::LowPass,
                         cutoff: 2000.0,
                         resonance: 0.4,
@@ -320,6 +322,7 @@ fn voices_fading(c: &mut Criterion) {
                         sources: Default::default(),
                         simd,
                         ramps: &ramps,
+                        lane_epoch: epoch.update(&new, &unison, SR),
                     };
                     let end = start + CONTROL_BLOCK;
                     // In groups, as the synth renders them (filters side by side).

@@ -2,9 +2,9 @@
 
 use crate::envelope::{Adsr, AdsrShape};
 use crate::events::NoteExpression;
-use crate::filter::{FilterBatch, FilterMode, StereoBlock, Svf, SvfCoefs, FILTER_LANES};
+use crate::filter::{CoefMemo, FilterBatch, FilterMode, StereoBlock, Svf, SvfCoefs, FILTER_LANES};
 use crate::oscillator::{
-    render_reads, FrameMix, FrameRamp, Simd, TableFade, TableReads, UnisonLanes, UnisonSpread,
+    render_reads, FrameMix, FrameRamp, LaneMemo, Simd, TableFade, TableReads, UnisonSpread,
 };
 use crate::sources::{SourceSettings, VoiceSources};
 use crate::wavetable::WavetableSet;
@@ -62,6 +62,9 @@ pub struct BlockContext<'a> {
     /// The block's frame ramps, worked out once for every voice at the same
     /// positions (a fresh [`RampCache::default`] per block).
     pub ramps: &'a RampCache,
+    /// Numbers the spread, table layout and sample rate the voices' lanes
+    /// depend on ([`crate::oscillator::LaneEpoch`]); 0: keep no lanes.
+    pub lane_epoch: u64,
 }
 
 /// The frame ramps of one block (of the table and of the table fading out),
@@ -320,6 +323,10 @@ pub struct Voice {
     pub(crate) since_on: u64,
     position: Option<f32>,
     fade: Option<Fade>,
+    /// The unison lanes of the last block, for the next at the same pitch.
+    lanes: LaneMemo,
+    /// The filter's last coefficients, for the next block at the same cutoff.
+    coefs: CoefMemo,
 }
 
 /// How a new note starts.
@@ -503,10 +510,14 @@ impl Voice {
         let semis = ctx.key_track * (self.target_pitch - 60.0)
             + ctx.filter_env_amount * env
             + ctx.lfo_cutoff;
-        let cutoff = ctx.cutoff * mods.cutoff_ratio * (semis / 12.0).exp2();
         // (`SvfCoefs::new` clamps the sum to the resonance's range.)
         let resonance = ctx.resonance + mods.resonance;
-        let coefs = SvfCoefs::new(ctx.filter_mode, cutoff, resonance, ctx.sample_rate);
+        let (cutoff, coefs) = self.coefs.coefs(
+            ctx.filter_mode,
+            (ctx.cutoff, mods.cutoff_ratio, semis),
+            resonance,
+            ctx.sample_rate,
+        );
         // A low-pass opened to the top of its range fades out of the signal path
         // entirely, so an open filter colours nothing (and costs nothing).
         let dry = match ctx.filter_mode {
@@ -573,7 +584,7 @@ impl Voice {
     /// since the last block (a glide or bend crossed a level) crossfades from
     /// the old level to the new one over this block.
     fn render_oscillators(
-        &self,
+        &mut self,
         ctx: &BlockContext,
         pitch: f32,
         position: (f32, f32),
@@ -588,7 +599,7 @@ impl Voice {
 
     /// [`Voice::render_oscillators`] with what the block's notes read.
     fn render_lanes(
-        &self,
+        &mut self,
         ctx: &BlockContext,
         pitch: f32,
         reads: TableReads,
@@ -597,8 +608,15 @@ impl Voice {
     ) -> ([u32; MAX_UNISON], [Option<u8>; MAX_UNISON]) {
         let n = out_l.len();
         let set = ctx.table;
-        let freq = 440.0 * ((pitch - 69.0) / 12.0).exp2();
-        let mut lanes = UnisonLanes::for_note(set, &ctx.unison, freq, ctx.sample_rate, self.phases);
+        let mut lanes = self.lanes.for_note(
+            set,
+            &ctx.unison,
+            pitch,
+            || 440.0 * ((pitch - 69.0) / 12.0).exp2(),
+            ctx.sample_rate,
+            ctx.lane_epoch,
+            self.phases,
+        );
         let levels: [Option<u8>; MAX_UNISON] =
             std::array::from_fn(|j| lanes.level(j).map(|k| k as u8));
         let mut from = [None; MAX_UNISON];
@@ -679,7 +697,7 @@ pub fn render_group(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oscillator::{render_unison, Lane, TableFade};
+    use crate::oscillator::{render_unison, Lane, TableFade, UnisonLanes};
     use crate::wavetable::{level_for, level_harmonics};
     use nwt_model::Shape;
 
@@ -713,6 +731,7 @@ mod tests {
             sources: Default::default(),
             simd,
             ramps,
+            lane_epoch: 0,
         }
     }
 

@@ -249,6 +249,11 @@ impl WavetableSet {
         self.levels[k.min(NUM_LEVELS - 1)]
     }
 
+    /// Where every mip level sits inside a frame.
+    pub fn layouts(&self) -> [LevelLayout; NUM_LEVELS] {
+        self.levels
+    }
+
     /// One cycle of mip level `level` of frame `frame`.
     pub fn cycle(&self, frame: usize, level: usize) -> &[f32] {
         let l = self.level(level);

@@ -16,9 +16,11 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 pub mod frame_mix;
+pub mod lane_memo;
 pub mod unison;
 
 pub use frame_mix::FrameMix;
+pub use lane_memo::{LaneEpoch, LaneMemo};
 pub use unison::{
     render_reads, render_unison, Lane, Simd, TableFade, TableReads, UnisonLanes, UnisonSpread,
 };

@@ -125,7 +125,7 @@ fn avx512_available() -> bool {
 /// The unison oscillators of one note, one lane each. Lanes past
 /// [`UnisonLanes::count`] (and silent lanes) have zero gain and read the
 /// table's shortest level, so a kernel may run them without checks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnisonLanes {
     pub(super) count: usize,
     /// Phase of each lane, a `u32` fraction of a cycle.

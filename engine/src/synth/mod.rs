@@ -14,7 +14,7 @@ use crate::filter::FILTER_LANES;
 use crate::lfo::{Lfo, LfoMode, LfoMotion, LfoShape};
 use crate::modulation::{self, SourceValues};
 use crate::neural::{DecoderInputs, TableLink};
-use crate::oscillator::{Simd, UnisonSpread};
+use crate::oscillator::{LaneEpoch, Simd, UnisonSpread};
 use crate::params::{PhaseMode, SynthParams, POLY_CUTOFF, POLY_PITCH, POLY_POSITION};
 use crate::voice::{render_group, BlockContext, NoteStart, RampCache, Voice, VoiceMods};
 use crate::wavetable::WavetableSet;
@@ -164,6 +164,8 @@ pub struct Synth {
     previous: Previous,
     /// The oscillator kernel (the fastest the CPU has).
     simd: Simd,
+    /// Numbers what the voices' unison lanes depend on besides their pitch.
+    lane_epoch: LaneEpoch,
     /// The effects rack after the voices (its lines sized for `sample_rate`).
     rack: EffectsRack,
 }
@@ -230,6 +232,7 @@ impl Synth {
             last_pitch: None,
             previous: Previous::default(),
             simd: Simd::best(),
+            lane_epoch: LaneEpoch::default(),
             rack: EffectsRack::new(sanitize_rate(sample_rate)),
         };
         synth.current = synth.wanted_table();
@@ -629,6 +632,11 @@ impl Synth {
             sources,
             simd: self.simd,
             ramps: &ramps,
+            lane_epoch: 0,
+        };
+        let ctx = BlockContext {
+            lane_epoch: self.lane_epoch.update(ctx.table, &ctx.unison, sr),
+            ..ctx
         };
 
         let end_timing = offset + n as u32 - 1;
