@@ -18,10 +18,10 @@ use crate::{FRAME_LEN, MAX_FRAMES};
 use nwt_model::{Harmonics, MAX_HARMONIC};
 use realfft::{ComplexToReal, RealFftPlanner};
 use rustfft::num_complex::Complex32;
-use std::cell::RefCell;
-use std::sync::Arc;
 #[cfg(test)]
 use rustfft::FftPlanner;
+use std::cell::RefCell;
+use std::sync::Arc;
 
 thread_local! {
     /// The inverse FFT plans of the levels, made once per thread.

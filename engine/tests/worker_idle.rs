@@ -114,3 +114,36 @@ fn wait_for_knob_charts(synth: &mut Synth, worker: &DecoderWorker) {
     }
     println!("ten knob charts after {:?} at rest", started.elapsed());
 }
+
+/// The niceness of thread `tid` of this process (field 19 of its `stat`).
+#[cfg(target_os = "linux")]
+fn niceness(tid: &str) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap();
+    // The fields after the command name, which is in parentheses.
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    after.split(' ').nth(16).unwrap().parse().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_decoder_lets_the_audio_thread_go_first() {
+    let (_synth, _worker) = rig();
+    let tids: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let named = |name: &str| {
+        tids.iter()
+            .find(|tid| {
+                std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+                    .is_ok_and(|comm| comm.trim() == name)
+            })
+            .cloned()
+    };
+    let worker = named("nwt-decoder").expect("the decoder thread runs");
+    // SAFETY: `gettid` has no arguments and cannot fail.
+    let me = unsafe { libc::gettid() }.to_string();
+    let (worker, me) = (niceness(&worker), niceness(&me));
+    println!("niceness: decoder {worker}, the thread that started it {me}");
+    assert_eq!(worker, (me + 10).min(19));
+}

@@ -451,7 +451,37 @@ fn report_shapes(shared: &Shared, model: &Model, encoder: &mut AnchorEncoder) {
     }
 }
 
+/// How much nicer than the thread that starts it the decoder runs (Linux
+/// niceness added, capped at 19). At equal priority, a table build (3–5 ms)
+/// that the scheduler had put on the audio thread's core delayed the audio
+/// thread's next wake-up by the whole build: with macro automation at 20 Hz,
+/// 14.8 of 3,766 blocks late per `nwt render --realtime` run on average over
+/// 8 runs (1–23), each woken 2.6–8.3 ms after it was due; 10 nicer, 1.6 —
+/// 1.1 with no table built at all (the machine's own noise); 19 nicer was
+/// no better. BENCHMARKS.md, "Deadlines".
+const WORKER_NICENESS: i32 = 10;
+
+/// Lets every thread of normal priority (an audio thread a host did not make
+/// real-time, the standalone app's, the editor) go before the decoder, which
+/// still gets the core whenever they rest (a real-time audio thread goes
+/// before it anyway). Linux only: there `setpriority` with 0 sets the
+/// calling thread's niceness; elsewhere the worker keeps its priority.
+fn yield_to_the_audio_thread() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `getpriority` and `setpriority` read only their integer
+        // arguments; `who` 0 is the calling thread. A failure (no
+        // permission) leaves the priority as it was, which is harmless, so
+        // the result is not needed.
+        let _ = unsafe {
+            let now = libc::getpriority(libc::PRIO_PROCESS, 0);
+            libc::setpriority(libc::PRIO_PROCESS, 0, (now + WORKER_NICENESS).min(19))
+        };
+    }
+}
+
 fn run(shared: &Shared, model: &Model, link: &TableLink) {
+    yield_to_the_audio_thread();
     let mut encoder = AnchorEncoder::default();
     let mut last: Option<TableRequest> = None;
     let mut serial = 0u64;
