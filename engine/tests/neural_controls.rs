@@ -183,3 +183,39 @@ fn a_table_that_does_not_come_holds_a_note_no_longer_than_the_bound() {
     let out = play(&mut synth, &[note_on(60)], 2, || {});
     assert_eq!(out.iter().position(|v| *v != 0.0), Some(0));
 }
+
+#[test]
+fn the_worker_reports_the_anchors_where_the_named_knobs_moved_them() {
+    let (_synth, worker) = neural_synth(
+        &[("brightness", "1"), ("warmth", "-0.6")],
+        &[AnchorShape::Saw, AnchorShape::Square],
+    );
+    let status = worker.status();
+    let distance = |a: &[f32], b: &[f32]| -> f32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum::<f32>()
+            .sqrt()
+    };
+    let first = status.path.first().expect("a neural table was built");
+    let last = status.path.last().unwrap();
+    let slot =
+        |z: &[Option<nwt_model::Latent>; 4], k: usize| z[k].expect("anchors A and B are filled");
+    let played = [
+        slot(&status.anchors_played, 0),
+        slot(&status.anchors_played, 1),
+    ];
+    let encoded = [
+        slot(&status.anchor_latents, 0),
+        slot(&status.anchor_latents, 1),
+    ];
+    let (to_played, to_encoded) = (distance(first, &played[0]), distance(first, &encoded[0]));
+    println!("first frame to anchor A as played {to_played:.5}, as encoded {to_encoded:.3}");
+    assert!(to_played < 1e-4, "the path starts on anchor A as played");
+    assert!(distance(last, &played[1]) < 1e-4, "and ends on B as played");
+    assert!(
+        to_encoded > 0.05,
+        "the knobs moved the anchors away from their encodings"
+    );
+}

@@ -118,11 +118,19 @@ pub fn layout(
             anchored_at: Vec::new(),
         };
     };
+    // The anchors as the table plays them (moved by the named knobs), so
+    // the rings sit where the path runs.
     let filled: Vec<(usize, [f32; 2])> = status
-        .anchor_latents
+        .anchors_played
         .iter()
+        .zip(&status.anchor_latents)
         .enumerate()
-        .filter_map(|(slot, z)| z.as_ref().map(|z| (slot, project(axes, z))))
+        .filter_map(|(slot, (played, z))| {
+            played
+                .as_ref()
+                .or(z.as_ref())
+                .map(|z| (slot, project(axes, z)))
+        })
         .collect();
     let n = filled.len();
     let rings_units: Vec<(usize, [f32; 2])> = filled
@@ -211,18 +219,21 @@ pub fn layout(
 /// The pad's current point: the sound at `position` when a table has been
 /// decoded, else the two knobs' values.
 fn current_point(status: &WorkerStatus, position: f32, knobs: [f32; 2]) -> [f32; 2] {
-    let Some(axes) = &status.axes else {
-        return knobs;
-    };
-    let path = &status.path;
-    let Some((i, j, t)) = nwt_engine::neural::frame_pair(position, path.len()) else {
-        return knobs;
-    };
-    let z: Latent = std::array::from_fn(|d| path[i][d] + (path[j][d] - path[i][d]) * t);
-    project(axes, &z)
+    path_point(status, position).unwrap_or(knobs)
 }
 
-/// Draws the pad `size` points square and handles dragging.
+/// Where the newest table's path is at `position` (0..1) on the macro plane.
+pub fn path_point(status: &WorkerStatus, position: f32) -> Option<[f32; 2]> {
+    let axes = status.axes.as_ref()?;
+    let path = &status.path;
+    let (i, j, t) = nwt_engine::neural::frame_pair(position, path.len())?;
+    let z: Latent = std::array::from_fn(|d| path[i][d] + (path[j][d] - path[i][d]) * t);
+    Some(project(axes, &z))
+}
+
+/// Draws the pad `size` points square and handles dragging; `played` are
+/// the table positions the sounding voices read (modulation included), each
+/// drawn where it is on the path.
 pub fn latent_pad(
     ui: &mut Ui,
     params: &SynthParams,
@@ -230,6 +241,7 @@ pub fn latent_pad(
     status: &WorkerStatus,
     size: f32,
     pair: PadPair,
+    played: &[f32],
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(vec2(size, size), Sense::click_and_drag());
     let live = is_live(params);
@@ -393,6 +405,14 @@ pub fn latent_pad(
             point[1] + (m[1] - knobs[1]) * gain,
         ]
     });
+    if !semantic {
+        // What the voices play, where modulation has taken them.
+        for at in played.iter().filter_map(|&pos| path_point(status, pos)) {
+            let v = to_screen(rect, range, at);
+            painter.circle_filled(v, 3.5, fade(Color32::WHITE));
+            painter.circle_stroke(v, 3.5, Stroke::new(1.0, fade(theme::ACCENT_HOT)));
+        }
+    }
     let p = to_screen(rect, range, shown);
     painter.circle_filled(p, 6.0, fade(theme::ACCENT_HOT));
     painter.circle_stroke(
@@ -416,7 +436,8 @@ pub fn latent_pad(
          (or click) to move both knobs."
     } else {
         "The two strongest directions of the model's latent space (macro knobs 1 and 2). \
-         Grey dots: factory shapes; rings: your anchors; the line: the table's path. \
+         Grey dots: factory shapes; rings: your anchors as the knobs move them; the line: \
+         the table's path; white dots: what each sounding voice plays now. \
          Drag the bright point (or click) to move the sound."
     })
 }
@@ -449,6 +470,33 @@ mod tests {
 
     fn rect() -> Rect {
         Rect::from_min_size(pos2(0.0, 0.0), vec2(232.0, 232.0))
+    }
+
+    #[test]
+    fn rings_sit_on_the_anchors_as_played_when_the_named_knobs_moved_them() {
+        let mut status = status_with(&[AnchorShape::Saw, AnchorShape::Square]);
+        let axes = status.axes.clone().unwrap();
+        let width = |t: &str| 5.5 * t.len() as f32;
+        let encoded = layout(&status, MacroMode::Anchors, [0.0, 0.0], rect(), width);
+        // Anchor A as a knob moved it: half a macro unit along axis 1.
+        let mut moved = status.anchor_latents[0].unwrap();
+        let along = project(&axes, &moved);
+        for (d, v) in moved.iter_mut().enumerate() {
+            *v += 0.5 * axes.axes[0][d] * 3.0 * axes.sigma[0];
+        }
+        status.anchors_played[0] = Some(moved);
+        let played = layout(&status, MacroMode::Anchors, [0.0, 0.0], rect(), width);
+        let want = to_screen(rect(), played.range, project(&axes, &moved));
+        assert!(
+            played.rings[0].1.distance(want) < 1e-3,
+            "ring A where it plays"
+        );
+        assert!((project(&axes, &moved)[0] - along[0] - 0.5).abs() < 1e-3);
+        assert!(
+            played.rings[0].1.distance(encoded.rings[0].1) > 10.0,
+            "it moved"
+        );
+        assert_eq!(played.rings[1].1, encoded.rings[1].1, "B, unmoved, stays");
     }
 
     #[test]

@@ -135,6 +135,9 @@ pub struct WorkerStatus {
     pub frames: Arc<Vec<Vec<f32>>>,
     /// The latent of each filled anchor slot of the newest table.
     pub anchor_latents: [Option<Latent>; 4],
+    /// Each filled anchor as the newest table plays it: moved by the named
+    /// knobs (the path runs through these before the macros move them).
+    pub anchors_played: [Option<Latent>; 4],
     /// The latent of every factory shape (filled after the first table).
     pub shapes: Vec<(AnchorShape, Latent)>,
     /// The model's macro axes (for drawing latents on the macro plane).
@@ -568,11 +571,18 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                         s.frames = Arc::new(frames);
                     });
                     // After the push; the encoder has these latents cached.
-                    let anchor_latents = std::array::from_fn(|slot| {
+                    let anchor_latents: [Option<Latent>; 4] = std::array::from_fn(|slot| {
                         let anchor = request.anchors.slots.get(slot)?.as_ref()?;
                         encoder.latent(model, slot, anchor).ok()
                     });
-                    shared.info.update(|s| s.anchor_latents = anchor_latents);
+                    // The knobs' charts were computed for this build.
+                    let anchors_played = anchor_latents.map(|z| {
+                        z.and_then(|z| encoder.knob_charts.moved(model, &z, &request.knobs).ok())
+                    });
+                    shared.info.update(|s| {
+                        s.anchor_latents = anchor_latents;
+                        s.anchors_played = anchors_played;
+                    });
                     built = true;
                 }
                 Err(e) => {

@@ -24,6 +24,7 @@ impl Editor {
             status,
             size,
             self.pad_pair,
+            self.report.voice_positions(),
         );
         if !pad::is_live(&self.params) {
             // The macros shape the neural table only: dimmed, still usable.
