@@ -11,6 +11,7 @@
 //! creating the synth) happens before processing starts.
 
 pub mod analysis;
+pub mod anchors;
 pub mod controllers;
 pub mod effects;
 pub mod envelope;

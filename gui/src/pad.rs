@@ -394,7 +394,7 @@ pub fn latent_pad(
         painter.text(
             *at,
             Align2::CENTER_CENTER,
-            nwt_engine::neural::anchors::SLOT_NAMES[*slot],
+            nwt_engine::anchors::SLOT_NAMES[*slot],
             FontId::proportional(10.0),
             colour,
         );

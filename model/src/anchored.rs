@@ -26,7 +26,6 @@ use crate::levels;
 /// The phasor of a harmonic in sine phase: cosine amplitude 0, sine 1.
 const SINE_PHASE: (f32, f32) = (0.0, 1.0);
 
-use crate::model::{Latent, Model, ModelError};
 use crate::pacing::PathPosition;
 use crate::vae::HARMONICS;
 use crate::Harmonics;
@@ -57,13 +56,13 @@ pub struct Residual {
 pub const SILENT_HARMONIC_RISE_DB: f32 = 12.0;
 
 impl Residual {
-    /// The residual of `source` (taken as the encoder sees it:
-    /// [`Model::canonical`]) at `latent`, its encoding: one one-row decode.
-    pub fn of(model: &Model, source: &Harmonics, latent: &Latent) -> Result<Self, ModelError> {
-        let canonical = Model::canonical(source);
-        let decoded = &model.decode_levels(std::slice::from_ref(latent))?[0];
-        let want = levels::levels_db(&canonical);
-        Ok(Self {
+    /// The residual of a source whose spectrum, as the encoder sees it
+    /// ([`crate::Model::canonical`]), is `canonical`, against the network's
+    /// levels `decoded` (dB) at its encoding ([`crate::Model::residual`]
+    /// decodes them).
+    pub fn between(canonical: &Harmonics, decoded: &[f32]) -> Self {
+        let want = levels::levels_db(canonical);
+        Self {
             levels_db: want.iter().zip(decoded).map(|(w, d)| w - d).collect(),
             phasors: (1..=HARMONICS)
                 .map(|k| {
@@ -81,8 +80,8 @@ impl Residual {
                 .zip(decoded)
                 .map(|(&w, &d)| (levels::magnitude(w) == 0.0, levels::magnitude(d) == 0.0))
                 .collect(),
-            decoded_db: decoded.clone(),
-        })
+            decoded_db: decoded.to_vec(),
+        }
     }
 }
 

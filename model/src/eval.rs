@@ -219,7 +219,7 @@ pub fn macro_move_floor(
 ) -> Result<(f64, Vec<Harmonics>), ModelError> {
     let canonical = Model::canonical(source);
     let latent = model.encode(&canonical)?;
-    let residual = crate::anchored::Residual::of(model, &canonical, &latent)?;
+    let residual = model.residual(&canonical, &latent)?;
     let centre = model.macros_to_latent(&[0.0; MACROS]);
     let mut frames = Vec::new();
     for (k, amount) in FLOOR_MOVES {

@@ -343,6 +343,14 @@ impl Model {
         h
     }
 
+    /// The residual of `source` (taken as the encoder sees it:
+    /// [`Model::canonical`]) at `latent`, its encoding: one one-row decode.
+    pub fn residual(&self, source: &Harmonics, latent: &Latent) -> Result<Residual, ModelError> {
+        let canonical = Self::canonical(source);
+        let decoded = &self.decode_levels(std::slice::from_ref(latent))?[0];
+        Ok(Residual::between(&canonical, decoded))
+    }
+
     /// A frame as the encoder takes it: the scaled levels
     /// ([`levels::to_unit`]) of its canonical spectrum.
     pub fn input_levels(frame: &Harmonics) -> Vec<f32> {
@@ -478,7 +486,7 @@ impl Model {
         let residuals = sources
             .iter()
             .zip(&latents)
-            .map(|(s, z)| Residual::of(self, s, z).map(Some))
+            .map(|(s, z)| self.residual(s, z).map(Some))
             .collect::<Result<Vec<_>, _>>()?;
         let positions = self.paced_path_anchored(&latents, &residuals, frames)?;
         let mut out = self.anchored_frames(&latents, &residuals, &positions)?;

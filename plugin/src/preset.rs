@@ -274,7 +274,7 @@ impl Preset {
         // Anchors saved as latents of the first model become the cycles
         // those latents stood for (the current model reads other latents).
         if let Some(anchors) = preset.anchors.as_mut() {
-            let names = nwt_engine::neural::anchors::SLOT_NAMES;
+            let names = nwt_engine::anchors::SLOT_NAMES;
             for (anchor, name) in anchors.slots.iter_mut().zip(names) {
                 let Some(anchor) = anchor.as_mut() else {
                     continue;
@@ -309,7 +309,7 @@ impl Preset {
     /// Checks that every parameter the preset names exists and has a finite
     /// value, and that every anchor is usable.
     pub fn validate(&self, params: &SynthParams) -> Result<(), PresetError> {
-        use nwt_engine::neural::anchors::SLOT_NAMES;
+        use nwt_engine::anchors::SLOT_NAMES;
         if let Some(tuning) = &self.tuning {
             tuning.pitches()?;
         }

@@ -5,7 +5,7 @@
 
 use super::line::DelayLine;
 use super::{sample_f32, EffectContext, MixGains, Ramp};
-use crate::params::effects::{MAX_CHORUS_DELAY_MS, MAX_CHORUS_DEPTH_MS, MAX_CHORUS_VOICES};
+use super::{MAX_CHORUS_DELAY_MS, MAX_CHORUS_DEPTH_MS, MAX_CHORUS_VOICES};
 
 /// The right channel's sweeps run this much faster than the left's, so the
 /// two channels' delays never stay in step (a fixed offset alone leaves some

@@ -7,8 +7,8 @@
 //! the echoes always die away.
 
 use super::line::{flush, DelayLine, OnePole};
+use super::MAX_DELAY_MS;
 use super::{EffectContext, MixGains, Ramp};
-use crate::params::effects::MAX_DELAY_MS;
 
 crate::stable_enum! {
     /// How the two channels' echoes run.

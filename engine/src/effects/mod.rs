@@ -47,6 +47,19 @@ pub use delay::{Delay, DelayDivision, DelayMode, DelaySettings};
 pub use drive::{Drive, DriveMode, DriveSettings, MAX_DRIVE_DB};
 pub use reverb::{Reverb, ReverbSettings};
 
+// The longest settings: the lines are sized for them (the parameters' ranges
+// end there too).
+/// Longest delay time in milliseconds (also the synced time's cap).
+pub const MAX_DELAY_MS: f32 = 2_000.0;
+/// Longest reverb pre-delay in milliseconds.
+pub const MAX_PREDELAY_MS: f32 = 250.0;
+/// Longest chorus base delay in milliseconds.
+pub const MAX_CHORUS_DELAY_MS: f32 = 30.0;
+/// Deepest chorus sweep in milliseconds (either side of the base delay).
+pub const MAX_CHORUS_DEPTH_MS: f32 = 10.0;
+/// Most chorus voices per channel.
+pub const MAX_CHORUS_VOICES: i32 = 4;
+
 /// How long switching an effect on or off crossfades.
 pub const SWITCH_SECONDS: f32 = 0.01;
 /// Below this level (−120 dBFS) the rack counts its output as silent.

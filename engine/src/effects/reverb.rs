@@ -14,9 +14,9 @@
 //! the comparison.
 
 use super::line::{flush, DelayLine, OnePole};
+use super::MAX_PREDELAY_MS;
 use super::{EffectContext, MixGains, Ramp};
 use crate::oscillator::Simd;
-use crate::params::effects::MAX_PREDELAY_MS;
 
 /// The reverb's settings for one block.
 #[derive(Debug, Clone, Copy, PartialEq)]

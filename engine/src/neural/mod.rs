@@ -11,13 +11,13 @@
 //! it at a block boundary and hands the old set back on a second queue for the
 //! worker to free.
 
-pub mod anchors;
 pub mod dice;
 pub mod knobs;
 pub mod table_grid;
 pub mod worker;
 
-pub use anchors::{Anchor, AnchorShape, AnchorStore, Anchors, UserTable};
+pub use crate::anchors;
+pub use crate::anchors::{Anchor, AnchorShape, AnchorStore, Anchors, MacroMode, UserTable};
 pub use table_grid::TableGrid;
 pub use worker::{
     cycle_at, frame_pair, DecoderWorker, NeuralInfo, TableLink, WorkerOptions, WorkerStatus,
@@ -32,20 +32,6 @@ use nwt_model::model::MACROS;
 use nwt_model::pacing::{point_on, PathPosition};
 use nwt_model::{Harmonics, Latent, Model, ModelError};
 use std::collections::HashMap;
-
-crate::stable_enum! {
-    /// How the macro knobs move the table.
-    pub enum MacroMode: 17 {
-        /// The macro offset is added to every anchor, so every frame of the table
-        /// moves by the same amount.
-        Anchors = 0, "anchors", "Every Anchor";
-        /// The macro offset grows along the path, from nothing at the first frame
-        /// to all of it at the last: the knobs bend where the scan ends up while
-        /// its start stays on anchor A. (With a straight path, an offset added to
-        /// the whole path equally would be the same table as "Every Anchor".)
-        Path = 16, "path", "Along Path";
-    }
-}
 
 /// Everything the worker's table depends on: a snapshot the worker compares
 /// against the last one it built.
@@ -213,7 +199,7 @@ impl AnchorEncoder {
             Anchor::Wave { samples, .. } => Harmonics::from_cycle(samples),
             Anchor::Latent { .. } => unreachable!("returned above"),
         };
-        let residual = Residual::of(model, &source, &latent)?;
+        let residual = model.residual(&source, &latent)?;
         match anchor {
             Anchor::Shape { shape } => {
                 self.shape_residuals.insert(*shape, residual.clone());

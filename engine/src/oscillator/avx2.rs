@@ -13,7 +13,7 @@
 //! multiply-adds, so results agree to rounding (tested to 1e-5).
 
 use super::frame_mix::FrameRun;
-use super::unison::UnisonLanes;
+use super::lanes::UnisonLanes;
 use crate::{CONTROL_BLOCK, MAX_UNISON};
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;

@@ -12,7 +12,7 @@
 
 use super::avx2::{add_sums, Weights};
 use super::frame_mix::FrameRun;
-use super::unison::UnisonLanes;
+use super::lanes::UnisonLanes;
 use crate::CONTROL_BLOCK;
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;

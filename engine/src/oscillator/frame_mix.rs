@@ -6,7 +6,7 @@
 //! out once per block ([`FrameMix`], kept by [`crate::voice::RampCache`])
 //! instead of once per note.
 
-use super::unison::TableFade;
+use super::lanes::TableFade;
 use super::FrameRamp;
 use crate::CONTROL_BLOCK;
 

@@ -7,7 +7,7 @@
 //! voice keeps its last lanes in a [`LaneMemo`] and the synth counts, in a
 //! [`LaneEpoch`], the changes of everything else they depend on.
 
-use super::unison::{UnisonLanes, UnisonSpread};
+use super::lanes::{UnisonLanes, UnisonSpread};
 use crate::wavetable::{LevelLayout, WavetableSet, NUM_LEVELS};
 use crate::MAX_UNISON;
 

@@ -17,13 +17,13 @@ mod avx2;
 mod avx512;
 pub mod frame_mix;
 pub mod lane_memo;
+pub mod lanes;
 pub mod unison;
 
 pub use frame_mix::FrameMix;
 pub use lane_memo::{LaneEpoch, LaneMemo};
-pub use unison::{
-    render_reads, render_unison, Lane, Simd, TableFade, TableReads, UnisonLanes, UnisonSpread,
-};
+pub use lanes::{Lane, TableFade, UnisonLanes, UnisonSpread};
+pub use unison::{render_reads, render_unison, Simd, TableReads};
 
 /// Which two frames each sample of a control block reads, and how it mixes them.
 #[derive(Debug, Clone)]

@@ -7,16 +7,9 @@ use crate::effects::{ChorusSettings, DelaySettings, DriveSettings, ReverbSetting
 use crate::effects::{DelayDivision, DelayMode, DriveMode, RackSettings};
 use nice_plug::prelude::*;
 
-/// Longest delay time in milliseconds (also the synced time's cap).
-pub const MAX_DELAY_MS: f32 = 2_000.0;
-/// Longest reverb pre-delay in milliseconds.
-pub const MAX_PREDELAY_MS: f32 = 250.0;
-/// Longest chorus base delay in milliseconds.
-pub const MAX_CHORUS_DELAY_MS: f32 = 30.0;
-/// Deepest chorus sweep in milliseconds (either side of the base delay).
-pub const MAX_CHORUS_DEPTH_MS: f32 = 10.0;
-/// Most chorus voices per channel.
-pub const MAX_CHORUS_VOICES: i32 = 4;
+pub use crate::effects::{
+    MAX_CHORUS_DELAY_MS, MAX_CHORUS_DEPTH_MS, MAX_CHORUS_VOICES, MAX_DELAY_MS, MAX_PREDELAY_MS,
+};
 
 /// The rack's parameters (ids `drive_*`, `chorus_*`, `delay_*`, `reverb_*`).
 #[derive(Params)]

@@ -3,12 +3,12 @@
 //! the variant indices of format-2 presets meant.
 
 use super::PhaseMode;
+use crate::anchors::MacroMode;
 use crate::effects::{DelayDivision, DelayMode, DriveMode};
 use crate::factory::TableSource;
 use crate::filter::FilterMode;
 use crate::lfo::{LfoDivision, LfoMode, LfoShape};
 use crate::modulation::{ModDestination, ModSource};
-use crate::neural::MacroMode;
 use crate::sources::{NoiseColor, SubShape};
 
 /// How one enum parameter's stable ids and codes map to each other.

@@ -4,11 +4,11 @@
 //! reuse one. Parameters whose jumps are audible are smoothed; position,
 //! cutoff and pitch accept CLAP polyphonic modulation.
 
+use crate::anchors::{AnchorStore, Anchors, MacroMode, UserTable};
 use crate::factory::TableSource;
 use crate::filter::FilterMode;
 use crate::lfo::{LfoDivision, LfoShape};
 use crate::modulation::{self, ModSlotParams, MOD_SLOTS};
-use crate::neural::{AnchorStore, Anchors, MacroMode, UserTable};
 use nice_plug::prelude::*;
 use nwt_model::model::MACROS;
 use nwt_model::semantic::DESCRIPTORS as KNOBS;

@@ -50,7 +50,7 @@ pub(crate) fn preset_command(command: PresetCommand) -> Result<()> {
                 .anchors_snapshot()
                 .slots
                 .iter()
-                .zip(nwt_engine::neural::anchors::SLOT_NAMES)
+                .zip(nwt_engine::anchors::SLOT_NAMES)
             {
                 let label = slot.as_ref().map_or_else(|| "-".to_string(), Anchor::label);
                 println!("anchor {name}  {label}");

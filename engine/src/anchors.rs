@@ -206,6 +206,20 @@ impl Anchors {
     }
 }
 
+crate::stable_enum! {
+    /// How the macro knobs move the table.
+    pub enum MacroMode: 17 {
+        /// The macro offset is added to every anchor, so every frame of the table
+        /// moves by the same amount.
+        Anchors = 0, "anchors", "Every Anchor";
+        /// The macro offset grows along the path, from nothing at the first frame
+        /// to all of it at the last: the knobs bend where the scan ends up while
+        /// its start stays on anchor A. (With a straight path, an offset added to
+        /// the whole path equally would be the same table as "Every Anchor".)
+        Path = 16, "path", "Along Path";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
