@@ -16,14 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub mod automation;
 pub mod folders;
 pub mod library;
 pub mod loudness;
 pub mod pace;
 pub mod preset;
-pub mod realtime;
-pub mod score;
 pub mod wav;
 pub mod wav_import;
 

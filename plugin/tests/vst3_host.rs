@@ -28,7 +28,7 @@ fn make_bundle(dir: &Path) -> std::path::PathBuf {
 
 /// `nwt render` of A3 held 2 s at velocity 100/127 in 512-sample blocks, with `extra` arguments.
 fn reference(out: &Path, extra: &[&str]) {
-    let result = Command::new(env!("CARGO_BIN_EXE_nwt"))
+    let result = Command::new(common::built_nwt_path())
         .args([
             "render",
             "--notes",

@@ -219,12 +219,8 @@ impl HostHandlers for TestHost {
     }
 }
 
-/// Builds the plugin's CLAP library (`cargo build --lib`, same profile and target folder as
-/// this test) and returns its path.
-///
-/// `cargo test` links integration tests against the rlib only and never writes the cdylib, so
-/// the test asks cargo for it; when it is up to date this costs a second. Set
-/// `NWT_CLAP_PLUGIN` to test another build of the library instead.
+/// The plugin library, built for this test's profile and target folder
+/// (`NWT_CLAP_PLUGIN` names another).
 pub fn built_plugin_path() -> PathBuf {
     if let Some(path) = std::env::var_os("NWT_CLAP_PLUGIN") {
         let path = PathBuf::from(path);
@@ -235,8 +231,22 @@ pub fn built_plugin_path() -> PathBuf {
         );
         return path;
     }
+    built(
+        &["-p", "neural-wavetable", "--lib"],
+        "libneural_wavetable.so",
+    )
+}
 
-    const LIB: &str = "libneural_wavetable.so";
+/// The `nwt` tool (its own crate, `nwt-cli`), built for this test's profile
+/// and target folder.
+#[allow(dead_code)] // not every test binary renders a reference
+pub fn built_nwt_path() -> PathBuf {
+    built(&["-p", "nwt-cli", "--bin", "nwt"], "nwt")
+}
+
+/// Runs `cargo build --quiet ARGS` for this test's profile and target folder
+/// and returns `file` in the profile's folder.
+fn built(args: &[&str], file: &str) -> PathBuf {
     // The test binary lives in <target>/<profile>/deps/.
     let exe = std::env::current_exe().expect("the test binary's path");
     let profile_dir = exe
@@ -254,28 +264,25 @@ pub fn built_plugin_path() -> PathBuf {
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "neural-wavetable",
-            "--lib",
-            "--profile",
-        ])
+        .arg("build")
+        .arg("--quiet")
+        .args(args)
+        .arg("--profile")
         .arg(&profile)
         .arg("--target-dir")
         .arg(&target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build the CLAP plugin library: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run cargo to build {file}: {e}"));
     assert!(
         status.success(),
-        "`cargo build -p neural-wavetable --lib --profile {profile}` failed: {status}"
+        "`cargo build {} --profile {profile}` failed: {status}",
+        args.join(" ")
     );
-    let path = profile_dir.join(LIB);
+    let path = profile_dir.join(file);
     assert!(
         path.is_file(),
-        "cargo built the plugin library but {} does not exist",
+        "cargo built {file} but {} does not exist",
         path.display()
     );
     path

@@ -7,7 +7,7 @@
 //! (stable, so notes starting together keep their source order).
 
 mod midi;
-pub use midi::{read_midi, read_midi_score, Control, ControlSpan, Score, MAX_CONTROLS};
+pub use midi::{read_midi_score, Control, ControlSpan};
 use nwt_engine::offline::{note_events, OfflineNote, TimedEvent};
 use nwt_engine::{NoteExpression, SynthEvent};
 

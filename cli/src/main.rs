@@ -2,26 +2,29 @@
 //! engine code the plugin runs.
 
 use anyhow::{bail, Context, Result};
+use automation::{parse_automation, AutomationPlayer};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use neural_wavetable::automation::{parse_automation, AutomationPlayer};
 use neural_wavetable::preset::file_slug;
 use neural_wavetable::preset::{self, Preset};
-use neural_wavetable::realtime::RealtimeClock;
+use neural_wavetable::wav;
 use neural_wavetable::wav_import::{self, Imported};
-use neural_wavetable::{score, wav};
 use nwt_engine::neural::{Anchor, AnchorShape, Anchors, DecoderWorker, UserTable, WorkerOptions};
 use nwt_engine::offline::{self, RenderOptions};
 use nwt_engine::{Synth, SynthParams};
 use nwt_model::Model;
+use realtime::RealtimeClock;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 mod args;
+mod automation;
 mod cycles;
 mod presets;
+mod realtime;
 mod render;
+mod score;
 
 pub(crate) use args::*;
 pub(crate) use cycles::*;

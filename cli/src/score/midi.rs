@@ -13,6 +13,7 @@ pub const MAX_CONTROLS: usize = 4_000_000;
 
 /// A performance event of a MIDI file other than a note.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[allow(clippy::enum_variant_names)] // named as the MIDI specification names them
 pub enum Control {
     /// A control change; `value` is the 7-bit value / 127.
     ControlChange {
@@ -78,6 +79,7 @@ pub struct Score {
 /// tracks than declared, zero ticks per beat or frame) is an error, as are
 /// files over [`MAX_MIDI_BYTES`] or with more than [`MAX_NOTES`] notes. Bytes
 /// after the last declared track are ignored.
+#[cfg_attr(not(test), allow(dead_code))] // the notes alone: the tests read through it
 pub fn read_midi(bytes: &[u8]) -> Result<Vec<NoteSpan>, ScoreError> {
     read_midi_score(bytes).map(|score| score.notes)
 }
