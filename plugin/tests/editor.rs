@@ -1310,3 +1310,58 @@ fn an_anchor_menu_shows_its_shape_and_lists_every_shape() {
         );
     }
 }
+
+#[test]
+fn the_dice_button_draws_the_sound_nwt_render_dice_draws_for_its_seed() {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let model = Model::embedded().unwrap();
+    let worker = DecoderWorker::spawn(
+        params.clone(),
+        model.clone(),
+        TableLink::new(),
+        WorkerOptions {
+            prefer_gpu: false,
+            info: Some(info.clone()),
+        },
+    )
+    .unwrap();
+    assert!(worker.settle(Duration::from_secs(30)));
+    let before = info.status().path;
+    let mut h = harness(editor(&params, &info));
+    // The shapes' latents arrive after the first table.
+    for _ in 0..100 {
+        if info.status().shapes.len() == nwt_engine::neural::AnchorShape::ALL.len() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seed_of = |anchors: &nwt_engine::neural::Anchors| -> u64 {
+        let Some(Anchor::Latent { name, .. }) = &anchors.slots[0] else {
+            panic!("anchor A is {:?}", anchors.slots[0]);
+        };
+        name.split(' ').nth(1).unwrap().parse().unwrap()
+    };
+    let mut seeds = Vec::new();
+    for _ in 0..2 {
+        h.get_by_label("Dice").click();
+        h.run_steps(2);
+        let anchors = params.anchors_snapshot();
+        let seed = seed_of(&anchors);
+        assert!(
+            h.query_by_label(&format!("seed {seed}")).is_some(),
+            "the seed is shown"
+        );
+        // Bit for bit what `nwt render --dice SEED` sets.
+        let want = nwt_engine::neural::dice::dice(&model, seed).unwrap();
+        assert_eq!(anchors, want, "seed {seed}");
+        seeds.push(seed);
+    }
+    assert_ne!(seeds[0], seeds[1], "a second throw, another sound");
+    assert!(worker.settle(Duration::from_secs(30)));
+    assert_ne!(
+        info.status().path,
+        before,
+        "the table follows the drawn anchors"
+    );
+}

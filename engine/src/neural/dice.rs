@@ -22,6 +22,19 @@ pub fn dice(model: &Model, seed: u64) -> Result<Anchors, ModelError> {
         .iter()
         .map(|s| model.encode(&s.harmonics()))
         .collect::<Result<_, _>>()?;
+    Ok(dice_from_shapes(&shapes, seed))
+}
+
+/// [`dice`] from the factory shapes' latents, in [`AnchorShape::ALL`]'s
+/// order, as the encoder gives them (the worker reports them to the
+/// editor: `WorkerStatus::shapes`). With fewer than two shapes, no anchors.
+pub fn dice_from_shapes(shapes: &[Latent], seed: u64) -> Anchors {
+    let mut anchors = Anchors {
+        slots: Default::default(),
+    };
+    if shapes.len() < 2 {
+        return anchors;
+    }
     let dims = shapes[0].len();
     let count = shapes.len() as f32;
     let spread: Vec<f32> = (0..dims)
@@ -31,9 +44,6 @@ pub fn dice(model: &Model, seed: u64) -> Result<Anchors, ModelError> {
         })
         .collect();
     let mut rng = Rng::new(seed);
-    let mut anchors = Anchors {
-        slots: Default::default(),
-    };
     for (slot, name) in anchors.slots.iter_mut().zip(["A", "B"]) {
         let i = (rng.next_u64() % shapes.len() as u64) as usize;
         let j = (i + 1 + (rng.next_u64() % (shapes.len() as u64 - 1)) as usize) % shapes.len();
@@ -48,7 +58,7 @@ pub fn dice(model: &Model, seed: u64) -> Result<Anchors, ModelError> {
             latent,
         });
     }
-    Ok(anchors)
+    anchors
 }
 
 #[cfg(test)]

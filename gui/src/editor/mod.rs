@@ -12,7 +12,9 @@ use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Stroke, Ui};
 use nice_plug::prelude::{Enum, Param};
 use nwt_engine::anchors::SLOT_NAMES;
 use nwt_engine::factory::TableSource;
-use nwt_engine::neural::{Anchor, AnchorShape, DecoderInputs, NeuralInfo, UserTable, WorkerStatus};
+use nwt_engine::neural::{
+    Anchor, AnchorShape, Anchors, DecoderInputs, NeuralInfo, UserTable, WorkerStatus,
+};
 use nwt_engine::params::{EditorMemory, ParamRef};
 use nwt_engine::telemetry::{AudioReport, ReportReader};
 use nwt_engine::{NoteInbox, SynthParams};
@@ -89,6 +91,8 @@ pub struct Editor {
     load_after_save: Option<PresetEntry>,
     /// Which two knobs the latent pad shows and drags.
     pad_pair: pad::PadPair,
+    /// The seed of the last dice draw (shown beside the Dice button).
+    dice_seed: Option<u64>,
     /// Whether the bottom rows show the voice or the effects.
     page: BottomPage,
     /// The screen the window is on, in pixels, when known: a scale is shown
@@ -195,6 +199,7 @@ impl Editor {
             pending_load: None,
             load_after_save: None,
             pad_pair: pad::PadPair::Macros,
+            dice_seed: None,
             page: BottomPage::Voice,
             screen: None,
         }

@@ -153,12 +153,12 @@ impl Editor {
             // The anchors shape the neural table only: dimmed, still usable.
             ui.multiply_opacity(0.45);
         }
+        let mut anchors = self.params.anchors_snapshot();
+        let mut changed = self.dice_button(ui, status, &mut anchors);
         // "Capture" stores the cycle heard now, whatever the table source.
         let heard = self.frames_to_show(status);
-        let mut anchors = self.params.anchors_snapshot();
         let filled: Vec<usize> = (0..4).filter(|&s| anchors.slots[s].is_some()).collect();
         let dragging_files = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
-        let mut changed = false;
         let mut open_browser = None;
         for (slot, (slot_name, colour)) in SLOT_NAMES.into_iter().zip(theme::ANCHORS).enumerate() {
             let top = ui.cursor().min;
@@ -243,6 +243,46 @@ impl Editor {
                 WaveTarget::Anchor(slot),
             ));
         }
+    }
+
+    /// The Dice button on the Anchors title row (it takes no room of its
+    /// own): draws anchors A and B from the model's space with a new seed,
+    /// shown beside it (`nwt render --dice SEED` draws the same). Needs the
+    /// factory shapes' latents from the worker; disabled until they come.
+    /// Returns whether it drew.
+    fn dice_button(&mut self, ui: &mut Ui, status: &WorkerStatus, anchors: &mut Anchors) -> bool {
+        let title = ui.min_rect();
+        let at = pos2(title.left() + 70.0, title.top() - 1.0);
+        let ready = status.shapes.len() == AnchorShape::ALL.len();
+        let button = ui
+            .put(
+                Rect::from_min_size(at, vec2(44.0, 18.0)),
+                egui::Button::new(RichText::new("Dice").size(11.0)).small(),
+            )
+            .on_hover_text(if ready {
+                "Draw a new sound: anchors A and B from the model's space (C and D cleared). \
+                 The seed beside it draws the same again (nwt render --dice SEED)."
+            } else {
+                "Dice waits for the model's first table"
+            });
+        if let Some(seed) = self.dice_seed {
+            ui.put(
+                Rect::from_min_size(at + vec2(50.0, 0.0), vec2(90.0, 18.0)),
+                egui::Label::new(
+                    RichText::new(format!("seed {seed}"))
+                        .size(11.0)
+                        .color(theme::TEXT_DIM),
+                ),
+            );
+        }
+        if !(button.clicked() && ready) {
+            return false;
+        }
+        let shapes: Vec<nwt_model::Latent> = status.shapes.iter().map(|(_, z)| *z).collect();
+        let seed = next_dice_seed(self.dice_seed);
+        *anchors = nwt_engine::neural::dice::dice_from_shapes(&shapes, seed);
+        self.dice_seed = Some(seed);
+        true
     }
 
     /// The thumbnail of an anchor: its source waveform, or for an anchor
@@ -485,5 +525,20 @@ impl Editor {
                 });
             });
         });
+    }
+}
+
+/// A seed for the next dice draw, 1..=99,999 (short enough to read out and
+/// type into `nwt render --dice`), from the clock and the last seed.
+fn next_dice_seed(last: Option<u64>) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+    let mixed = (nanos ^ last.unwrap_or(0).rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let seed = (mixed >> 33) % 99_999 + 1;
+    if Some(seed) == last {
+        seed % 99_999 + 1
+    } else {
+        seed
     }
 }
