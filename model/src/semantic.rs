@@ -729,54 +729,56 @@ fn independent_directions(b: &[Vec<f64>]) -> [Vec<f32>; DESCRIPTORS] {
     })
 }
 
-/// Solves `a·x = rhs` (square `a`, several right-hand sides) by Gaussian
-/// elimination with partial pivoting.
+/// Solves `a·x = rhs` (square `a`, several right-hand sides) with
+/// nalgebra's LU decomposition with partial pivoting. Every system here is
+/// a small Gram matrix with a ridge or a damping term on its diagonal, so
+/// it is never singular; if one were, the answer is all zeros (no move).
 fn solve(a: &[Vec<f64>], rhs: &[Vec<f64>]) -> Vec<Vec<f64>> {
     let n = a.len();
-    let m = rhs[0].len();
-    let mut aug: Vec<Vec<f64>> = (0..n)
-        .map(|r| a[r].iter().chain(&rhs[r]).copied().collect())
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|x, y| aug[*x][col].abs().total_cmp(&aug[*y][col].abs()))
-            .unwrap_or(col);
-        aug.swap(col, pivot);
-        let p = aug[col][col];
-        if p.abs() < 1e-300 {
-            continue;
-        }
-        let pivot_row = aug[col].clone();
-        for (r, row) in aug.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / p;
-                if f != 0.0 {
-                    for (x, y) in row[col..n + m].iter_mut().zip(&pivot_row[col..n + m]) {
-                        *x -= f * y;
-                    }
-                }
-            }
-        }
+    let m = rhs.first().map_or(0, Vec::len);
+    let a = nalgebra::DMatrix::from_fn(n, n, |r, c| a[r][c]);
+    let b = nalgebra::DMatrix::from_fn(n, m, |r, c| rhs[r][c]);
+    match a.lu().solve(&b) {
+        Some(x) if x.iter().all(|v| v.is_finite()) => (0..n)
+            .map(|r| (0..m).map(|c| x[(r, c)]).collect())
+            .collect(),
+        _ => vec![vec![0.0; m]; n],
     }
-    (0..n)
-        .map(|r| {
-            let p = aug[r][r];
-            (0..m)
-                .map(|c| {
-                    if p.abs() < 1e-300 {
-                        0.0
-                    } else {
-                        aug[r][n + c] / p
-                    }
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solve_inverts_a_system_and_gives_zeros_for_a_singular_one() {
+        // x = [1, -2, 3], and a second right-hand side, e1.
+        let a = vec![
+            vec![4.0, 1.0, 0.5],
+            vec![1.0, 3.0, -1.0],
+            vec![0.5, -1.0, 2.0],
+        ];
+        let x = [1.0, -2.0, 3.0];
+        let rhs: Vec<Vec<f64>> = a
+            .iter()
+            .enumerate()
+            .map(|(r, row)| {
+                let ax: f64 = row.iter().zip(&x).map(|(p, q)| p * q).sum();
+                vec![ax, f64::from(u8::from(r == 0))]
+            })
+            .collect();
+        let got = solve(&a, &rhs);
+        for r in 0..3 {
+            assert!((got[r][0] - x[r]).abs() < 1e-12, "{got:?}");
+        }
+        // The second column is the first column of a's inverse.
+        for (r, row) in a.iter().enumerate() {
+            let back: f64 = row.iter().zip(&got).map(|(p, g)| p * g[1]).sum();
+            assert!((back - f64::from(u8::from(r == 0))).abs() < 1e-12);
+        }
+        let singular = vec![vec![1.0, 2.0], vec![2.0, 4.0]];
+        assert_eq!(solve(&singular, &[vec![1.0], vec![2.0]]), [[0.0], [0.0]]);
+    }
 
     fn saw_levels() -> Vec<f32> {
         (1..=512)
