@@ -612,7 +612,6 @@ impl Voice {
             set,
             &ctx.unison,
             pitch,
-            || 440.0 * ((pitch - 69.0) / 12.0).exp2(),
             ctx.sample_rate,
             ctx.lane_epoch,
             self.phases,

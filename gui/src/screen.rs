@@ -4,20 +4,28 @@
 
 use egui::Vec2;
 
+/// The share of the screen the editor may take: 90 % leaves room for the
+/// host's title bar and panels.
+const SCREEN_SHARE: f32 = 0.9;
+
+/// `scale`, or 100 % when it is not a positive number.
+fn usable_scale(scale: f32) -> f32 {
+    if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    }
+}
+
 /// The window size in points for a chosen size `base` (points) at `scale`,
 /// so that the window (points × scale pixels) fits `screen` (pixels, when
 /// known) with a margin for the host's frame; never below `min`.
 pub fn fit_window(base: Vec2, scale: f32, screen: Option<Vec2>, min: Vec2) -> Vec2 {
-    let scale = if scale.is_finite() && scale > 0.0 {
-        scale
-    } else {
-        1.0
-    };
+    let scale = usable_scale(scale);
     let Some(screen) = screen else {
         return base;
     };
-    // 90 % of the screen leaves room for the host's title bar and panels.
-    let room = screen * 0.9 / scale;
+    let room = screen * SCREEN_SHARE / scale;
     base.min(room).max(min.min(room))
 }
 
@@ -29,15 +37,11 @@ pub fn fit_window(base: Vec2, scale: f32, screen: Option<Vec2>, min: Vec2) -> Ve
 /// of it, keyboard row included, in view, where they left a third of it
 /// below the window; on a screen with room they are what they say.
 pub fn fit_zoom(scale: f32, screen: Option<Vec2>, content: Vec2) -> f32 {
-    let scale = if scale.is_finite() && scale > 0.0 {
-        scale
-    } else {
-        1.0
-    };
+    let scale = usable_scale(scale);
     let Some(screen) = screen else {
         return scale;
     };
-    let room = screen * 0.9;
+    let room = screen * SCREEN_SHARE;
     let most = (room.x / content.x).min(room.y / content.y);
     if most.is_finite() && most > 0.0 {
         scale.min(most)

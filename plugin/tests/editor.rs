@@ -456,6 +456,26 @@ impl egui::DroppedFile for Dropped {
     }
 }
 
+/// Default parameters with a decoder worker reporting to a `NeuralInfo`,
+/// settled on its first table.
+fn settled_worker() -> (Arc<SynthParams>, Arc<NeuralInfo>, Model, DecoderWorker) {
+    let params = Arc::new(SynthParams::default());
+    let info = Arc::new(NeuralInfo::default());
+    let model = Model::embedded().unwrap();
+    let worker = DecoderWorker::spawn(
+        params.clone(),
+        model.clone(),
+        TableLink::new(),
+        WorkerOptions {
+            prefer_gpu: false,
+            info: Some(info.clone()),
+        },
+    )
+    .unwrap();
+    assert!(worker.settle(Duration::from_secs(30)));
+    (params, info, model, worker)
+}
+
 fn drop_file(h: &mut Harness<'_, Editor>, at: egui::Pos2, path: &Path) {
     h.hover_at(at);
     h.step();
@@ -498,20 +518,7 @@ fn dropping_a_wav_onto_an_anchor_slot_encodes_it() {
     let broken = dir.join("broken.wav");
     std::fs::write(&broken, b"RIFF\xff\xff\xff\x7fWAVEfmt ").unwrap();
 
-    let params = Arc::new(SynthParams::default());
-    let info = Arc::new(NeuralInfo::default());
-    let model = Model::embedded().unwrap();
-    let worker = DecoderWorker::spawn(
-        params.clone(),
-        model.clone(),
-        TableLink::new(),
-        WorkerOptions {
-            prefer_gpu: false,
-            info: Some(info.clone()),
-        },
-    )
-    .unwrap();
-    assert!(worker.settle(Duration::from_secs(30)));
+    let (params, info, model, worker) = settled_worker();
     let before = info.status();
     assert!(before.anchor_latents[1].is_none(), "slot B starts empty");
 
@@ -1313,20 +1320,7 @@ fn an_anchor_menu_shows_its_shape_and_lists_every_shape() {
 
 #[test]
 fn the_dice_button_draws_the_sound_nwt_render_dice_draws_for_its_seed() {
-    let params = Arc::new(SynthParams::default());
-    let info = Arc::new(NeuralInfo::default());
-    let model = Model::embedded().unwrap();
-    let worker = DecoderWorker::spawn(
-        params.clone(),
-        model.clone(),
-        TableLink::new(),
-        WorkerOptions {
-            prefer_gpu: false,
-            info: Some(info.clone()),
-        },
-    )
-    .unwrap();
-    assert!(worker.settle(Duration::from_secs(30)));
+    let (params, info, model, worker) = settled_worker();
     let before = info.status().path;
     let mut h = harness(editor(&params, &info));
     // The shapes' latents arrive after the first table.

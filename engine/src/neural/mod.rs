@@ -370,6 +370,9 @@ pub struct TablePlan {
     pub latents: Vec<Latent>,
     /// The anchors the path runs through, in slot order.
     pub points: Vec<AnchorPoint>,
+    /// Each of `points` as the table plays it: moved by the named knobs
+    /// (before the macros move it).
+    pub played: Vec<Latent>,
     /// The frames' places on the (macro-moved) latent path: the pacing. With
     /// two or more anchors these are also the weights that carry each
     /// anchor's residual along the path.
@@ -414,7 +417,7 @@ pub fn table_plan(
     pacing: Pacing<'_>,
 ) -> Result<TablePlan, NeuralError> {
     let points = anchor_points(model, encoder, request)?;
-    let anchors = points
+    let played = points
         .iter()
         .map(|p| encoder.knob_charts.moved(model, &p.latent, &request.knobs))
         .collect::<Result<Vec<Latent>, _>>()?;
@@ -424,6 +427,7 @@ pub fn table_plan(
     let offset: Latent = std::array::from_fn(|i| knobs[i] - centre[i]);
     let moved =
         |z: &Latent, weight: f32| -> Latent { std::array::from_fn(|d| z[d] + offset[d] * weight) };
+    let anchors = &played;
     let last = anchors.len() - 1;
     let path: Vec<Latent> = match request.mode {
         MacroMode::Anchors => anchors.iter().map(|z| moved(z, 1.0)).collect(),
@@ -463,6 +467,7 @@ pub fn table_plan(
     Ok(TablePlan {
         latents,
         points,
+        played,
         pacing,
         measured,
     })
@@ -484,6 +489,9 @@ pub struct BuiltTable {
     pub set: WavetableSet,
     /// The latent of every frame.
     pub latents: Vec<Latent>,
+    /// The filled anchors as the table plays them, in slot order
+    /// ([`TablePlan::played`]).
+    pub played: Vec<Latent>,
     /// The pacing the frames were placed with (for [`Pacing::Reuse`]).
     pub pacing: PathPacing,
     /// Whether that pacing was measured for this table's path.
@@ -502,6 +510,7 @@ pub fn build_paced_table(
     let TablePlan {
         latents,
         points,
+        played,
         pacing,
         measured,
     } = table_plan(model, encoder, request, pacing)?;
@@ -516,6 +525,7 @@ pub fn build_paced_table(
     Ok(BuiltTable {
         set: WavetableSet::from_harmonics(&spectra)?,
         latents,
+        played,
         pacing,
         measured,
     })

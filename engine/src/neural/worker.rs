@@ -536,16 +536,16 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
             };
             let result = match (&request.user, shared.params.user_table_snapshot()) {
                 (Some(_), Some(table)) => {
-                    build_user_table(&table).map(|set| (set, Vec::new(), None))
+                    build_user_table(&table).map(|set| (set, Vec::new(), Vec::new(), None))
                 }
                 _ => build_paced_table(model, &mut encoder, &request, mode)
-                    .map(|t| (t.set, t.latents, Some((t.pacing, t.measured)))),
+                    .map(|t| (t.set, t.latents, t.played, Some((t.pacing, t.measured)))),
             };
             let mut progress = shared.progress();
             let mut built = false;
             paced = true;
             match result {
-                Ok((mut set, latents, table_pacing)) => {
+                Ok((mut set, latents, played, table_pacing)) => {
                     if let Some((table_pacing, measured)) = table_pacing {
                         pacing = Some(table_pacing);
                         paced = measured;
@@ -575,9 +575,11 @@ fn run(shared: &Shared, model: &Model, link: &TableLink) {
                         let anchor = request.anchors.slots.get(slot)?.as_ref()?;
                         encoder.latent(model, slot, anchor).ok()
                     });
-                    // The knobs' charts were computed for this build.
-                    let anchors_played = anchor_latents.map(|z| {
-                        z.and_then(|z| encoder.knob_charts.moved(model, &z, &request.knobs).ok())
+                    // The filled slots, in order, are the table's points.
+                    let mut played = played.into_iter();
+                    let anchors_played: [Option<Latent>; 4] = std::array::from_fn(|slot| {
+                        request.anchors.slots.get(slot)?.as_ref()?;
+                        played.next()
                     });
                     shared.info.update(|s| {
                         s.anchor_latents = anchor_latents;

@@ -8,6 +8,7 @@
 //! [`LaneEpoch`], the changes of everything else they depend on.
 
 use super::lanes::{UnisonLanes, UnisonSpread};
+use super::pitch_hz;
 use crate::wavetable::{LevelLayout, WavetableSet, NUM_LEVELS};
 use crate::MAX_UNISON;
 
@@ -25,7 +26,7 @@ impl LaneEpoch {
     /// the last one when all three are as they were, a new one otherwise.
     pub fn update(&mut self, set: &WavetableSet, spread: &UnisonSpread, sample_rate: f32) -> u64 {
         let basis = (*spread, set.layouts(), sample_rate.to_bits());
-        if self.epoch == 0 || self.basis.as_ref() != Some(&basis) {
+        if self.basis.as_ref() != Some(&basis) {
             self.basis = Some(basis);
             self.epoch += 1;
         }
@@ -40,17 +41,15 @@ pub struct LaneMemo {
 }
 
 impl LaneMemo {
-    /// [`UnisonLanes::for_note`] for a note at MIDI `pitch` (its frequency
-    /// `freq`), starting at `phases`: the remembered lanes when `epoch` (from
+    /// [`UnisonLanes::for_note`] for a note at MIDI `pitch` ([`pitch_hz`]),
+    /// starting at `phases`: the remembered lanes when `epoch` (from
     /// [`LaneEpoch::update`]; 0 for none) and `pitch` are those of the last
     /// call, worked out afresh otherwise. Either way the same lanes.
-    #[allow(clippy::too_many_arguments)]
     pub fn for_note(
         &mut self,
         set: &WavetableSet,
         spread: &UnisonSpread,
         pitch: f32,
-        freq: impl FnOnce() -> f32,
         sample_rate: f32,
         epoch: u64,
         phases: [u32; MAX_UNISON],
@@ -64,7 +63,7 @@ impl LaneMemo {
                 }
             }
         }
-        let lanes = UnisonLanes::for_note(set, spread, freq(), sample_rate, phases);
+        let lanes = UnisonLanes::for_note(set, spread, pitch_hz(pitch), sample_rate, phases);
         if epoch != 0 {
             self.last = Some((epoch, pitch.to_bits(), lanes.clone()));
         }
@@ -115,15 +114,7 @@ mod tests {
         for (set, spread, pitch) in steps {
             let epoch = epochs.update(set, &spread, SR);
             seen.push(epoch);
-            let got = memo.for_note(
-                set,
-                &spread,
-                pitch,
-                || 440.0 * ((pitch - 69.0) / 12.0).exp2(),
-                SR,
-                epoch,
-                phases,
-            );
+            let got = memo.for_note(set, &spread, pitch, SR, epoch, phases);
             assert_eq!(got, fresh(set, &spread, pitch, phases), "{pitch} {epoch}");
             phases = got.phase.map(|p| p.wrapping_add(0x1234_5678));
         }
@@ -134,15 +125,7 @@ mod tests {
         );
         // Epoch 0 keeps nothing.
         let spread = UnisonSpread::new(2, 10.0, 0.0);
-        let got = memo.for_note(
-            &saw,
-            &spread,
-            50.0,
-            || 440.0 * ((50.0f32 - 69.0) / 12.0).exp2(),
-            SR,
-            0,
-            phases,
-        );
+        let got = memo.for_note(&saw, &spread, 50.0, SR, 0, phases);
         assert_eq!(got, fresh(&saw, &spread, 50.0, phases));
     }
 }

@@ -25,6 +25,11 @@ pub use lane_memo::{LaneEpoch, LaneMemo};
 pub use lanes::{Lane, TableFade, UnisonLanes, UnisonSpread};
 pub use unison::{render_reads, render_unison, Simd, TableReads};
 
+/// The frequency in Hz of MIDI pitch `pitch` (fractional, tuned), A4 = 440 Hz.
+pub fn pitch_hz(pitch: f32) -> f32 {
+    440.0 * ((pitch - 69.0) / 12.0).exp2()
+}
+
 /// Which two frames each sample of a control block reads, and how it mixes them.
 #[derive(Debug, Clone)]
 pub struct FrameRamp {

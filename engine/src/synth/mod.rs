@@ -582,10 +582,16 @@ impl Synth {
         let bend_range = p.bend_range.value().clamp(0, 48) as f32;
 
         let ramps = RampCache::default();
+        let table = resolve(&self.bank, &self.neural, &self.retired, self.current);
+        let unison = UnisonSpread::new(
+            p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
+            detune,
+            spread,
+        );
         let ctx = BlockContext {
             n,
             sample_rate: sr,
-            table: resolve(&self.bank, &self.neural, &self.retired, self.current),
+            table,
             previous: previous.map(|(from, w0, w1)| {
                 (
                     resolve(&self.bank, &self.neural, &self.retired, from),
@@ -595,11 +601,7 @@ impl Synth {
             }),
             position,
             pitch_offset: pitch + self.controllers.global_bend * bend_range,
-            unison: UnisonSpread::new(
-                p.unison.value().clamp(1, MAX_UNISON as i32) as usize,
-                detune,
-                spread,
-            ),
+            unison,
             filter_mode: p.filter_mode.value(),
             cutoff,
             resonance,
@@ -632,11 +634,7 @@ impl Synth {
             sources,
             simd: self.simd,
             ramps: &ramps,
-            lane_epoch: 0,
-        };
-        let ctx = BlockContext {
-            lane_epoch: self.lane_epoch.update(ctx.table, &ctx.unison, sr),
-            ..ctx
+            lane_epoch: self.lane_epoch.update(table, &unison, sr),
         };
 
         let end_timing = offset + n as u32 - 1;
