@@ -3,7 +3,9 @@
 //! halfway between the left's and a little faster, so a mono input comes out
 //! wide.
 
+use super::fast_math::fold_sin;
 use super::line::DelayLine;
+use super::oversample::Plain;
 use super::{sample_f32, EffectContext, MixGains, Ramp};
 use super::{MAX_CHORUS_DELAY_MS, MAX_CHORUS_DEPTH_MS, MAX_CHORUS_VOICES};
 
@@ -62,7 +64,10 @@ impl Chorus {
     /// Voice `v` of `voices` on channel `ch`: its delay in samples at sweep phase `phase`.
     fn delay(s: &ChorusSettings, sr: f32, phase: f64, ch: usize, v: usize, voices: usize) -> f32 {
         let offset = v as f64 / voices as f64 + 0.5 * ch as f64 / voices as f64;
-        let sweep = (std::f64::consts::TAU * (phase + offset)).sin() as f32;
+        // The turns' fraction in `f64`, its sine by the vectorisable
+        // approximation (error below 4e-6 of the depth).
+        let turns = (phase + offset).fract() as f32;
+        let sweep = fold_sin::<Plain>(std::f32::consts::TAU * turns);
         let ms = (s.delay_ms + s.depth_ms * sweep).max(0.1);
         ms * 1e-3 * sr
     }

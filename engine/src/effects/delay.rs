@@ -8,7 +8,7 @@
 
 use super::line::{flush, DelayLine, OnePole};
 use super::MAX_DELAY_MS;
-use super::{EffectContext, MixGains, Ramp};
+use super::{EffectContext, Memo, MixGains, Ramp};
 
 crate::stable_enum! {
     /// How the two channels' echoes run.
@@ -126,6 +126,9 @@ pub struct Delay {
     high: [OnePole; 2],
     /// The read position in samples now (gliding towards the setting).
     delay: Option<f32>,
+    /// The glide, loop low-pass and loop high-pass coefficients for the
+    /// last tone and rate.
+    coefs: Memo<(f32, f32), (f32, f32, f32)>,
     mix: Ramp,
 }
 
@@ -153,6 +156,7 @@ impl Delay {
             low: Default::default(),
             high: Default::default(),
             delay: None,
+            coefs: Memo::default(),
             mix: Ramp::default(),
         }
     }
@@ -169,9 +173,13 @@ impl Delay {
         let sr = ctx.sample_rate;
         let target = s.seconds(ctx.tempo) * sr;
         let mut delay = self.delay.unwrap_or(target);
-        let glide = 1.0 - (-1.0 / (GLIDE_SECONDS * sr)).exp();
-        let low = OnePole::coef(s.tone_hz.min(0.45 * sr), sr);
-        let high = OnePole::coef(LOOP_HIGHPASS_HZ, sr);
+        let (glide, low, high) = self.coefs.get((s.tone_hz, sr), |(tone_hz, sr)| {
+            (
+                1.0 - (-1.0 / (GLIDE_SECONDS * sr)).exp(),
+                OnePole::coef(tone_hz.min(0.45 * sr), sr),
+                OnePole::coef(LOOP_HIGHPASS_HZ, sr),
+            )
+        });
         let fb = s.feedback.clamp(0.0, 0.95);
         self.mix.target = s.mix;
         let gains = MixGains::new(&mut self.mix, n);

@@ -7,9 +7,10 @@
 //! off exponentially and the few that pass the oversampling filters stay more
 //! than 70 dB under the note (test below).
 
+use super::fast_math::{exp2, fold_sin};
 use super::line::OnePole;
 use super::oversample::{Fused, MulAdd, Oversampler, Plain, FACTOR, MAX_BLOCK};
-use super::{EffectContext, Ramp};
+use super::{EffectContext, Memo, Ramp};
 use crate::oscillator::Simd;
 
 crate::stable_enum! {
@@ -59,60 +60,6 @@ fn soft<A: MulAdd>(x: f32) -> f32 {
     (e - 1.0) / (e + 1.0)
 }
 
-/// Adding and taking away 1.5·2²³ rounds an `f32` of magnitude below 2²²
-/// to the nearest integer, and leaves that integer in the low mantissa bits
-/// of the sum: branch-free and vectorisable, where `round` is a library call
-/// on baseline x86-64 and a float-to-int `as` cast a saturating scalar
-/// sequence.
-const ROUNDER: f32 = 12_582_912.0;
-
-/// `2^t` for `t` in `−126..126`: the nearest integer into the exponent bits,
-/// the fraction (`−½..=½`) by a degree-7 Taylor polynomial of `e^(f·ln 2)`
-/// (relative error below 1e-8), branch-free so loops of it vectorise.
-#[inline(always)]
-fn exp2<A: MulAdd>(t: f32) -> f32 {
-    // [`ROUNDER`] rounds, and integer arithmetic on the sum's bits builds
-    // `2^whole` (the saturating `as` cast it replaced made the shaper a
-    // scalar loop, a third of the drive's time).
-    let shifted = t + ROUNDER;
-    let whole = shifted - ROUNDER;
-    let l = (t - whole) * std::f32::consts::LN_2;
-    const TAYLOR: [f32; 8] = [
-        1.0,
-        1.0,
-        0.5,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
-    ];
-    let p = TAYLOR.iter().rev().fold(0.0, |p, &c| A::mul_add(p, l, c));
-    let bits = shifted
-        .to_bits()
-        .wrapping_sub(ROUNDER.to_bits())
-        .wrapping_add(127)
-        << 23;
-    p * f32::from_bits(bits)
-}
-
-/// `sin(x)` for the folder: a polynomial after folding into `−π/2..=π/2`
-/// (error below 4e-6, smooth at the folds).
-#[inline(always)]
-fn fold_sin<A: MulAdd>(x: f32) -> f32 {
-    use std::f32::consts::{FRAC_PI_2, PI, TAU};
-    let turns = (x / TAU + ROUNDER) - ROUNDER;
-    let mut t = x - TAU * turns;
-    if t > FRAC_PI_2 {
-        t = PI - t;
-    } else if t < -FRAC_PI_2 {
-        t = -PI - t;
-    }
-    let t2 = t * t;
-    const TAYLOR: [f32; 5] = [1.0, -1.0 / 6.0, 1.0 / 120.0, -1.0 / 5040.0, 1.0 / 362_880.0];
-    t * TAYLOR.iter().rev().fold(0.0, |p, &c| A::mul_add(p, t2, c))
-}
-
 /// The tube character: the soft clipper shifted so one side clips first.
 #[inline(always)]
 fn tube<A: MulAdd>(x: f32) -> f32 {
@@ -134,24 +81,45 @@ impl DriveMode {
 /// Host samples shaped per pass (a pass's oversampled buffer lives on the stack).
 const PIECE: usize = MAX_BLOCK;
 
+/// Half the oversampling factor: the samples of each phase per host sample.
+const HALF: usize = FACTOR / 2;
+
 /// Mixes `shape(g·x)·comp` into each oversampled sample `x` by `mix`, the
 /// three ramped per host sample (`(start, step)`; sample `i` of the block
-/// reads `start + step·(i + 1)`).
+/// reads `start + step·(i + 1)`). The signal comes as its two phases
+/// (see [`Oversampler::process`]); each host sample's eight samples are
+/// shaped together, one register's worth.
+/// `WET` says the mix is 1 across the whole piece (the default): then the
+/// dry part is left out (two operations of about twenty a sample).
 #[inline(always)]
-fn shape_all(
-    up: &mut [[f32; FACTOR]],
+fn shape_all<const WET: bool>(
+    even: &mut [f32],
+    odd: &mut [f32],
     shape: impl Fn(f32) -> f32,
     gain: (f32, f32),
     comp: (f32, f32),
     mix: (f32, f32),
 ) {
-    for (i, u) in up.iter_mut().enumerate() {
+    for (i, (e, o)) in even
+        .chunks_exact_mut(HALF)
+        .zip(odd.chunks_exact_mut(HALF))
+        .enumerate()
+    {
         let k = super::sample_f32(i + 1);
         let (g, c, m) = (gain.0 + gain.1 * k, comp.0 + comp.1 * k, mix.0 + mix.1 * k);
+        let mut u = [0.0f32; FACTOR];
+        u[..HALF].copy_from_slice(e);
+        u[HALF..].copy_from_slice(o);
         for v in u.iter_mut() {
             let dry = *v;
-            *v = dry + m * (c * shape(g * dry) - dry);
+            *v = if WET {
+                c * shape(g * dry)
+            } else {
+                dry + m * (c * shape(g * dry) - dry)
+            };
         }
+        e.copy_from_slice(&u[..HALF]);
+        o.copy_from_slice(&u[HALF..]);
     }
 }
 
@@ -272,16 +240,24 @@ fn run<A: MulAdd>(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &Cha
             let (g0, c0, m0) = (g0 + gs * at, c0 + cs * at, m0 + ms * at);
             // Up, shape, down: each a loop of its own over the whole piece,
             // so each vectorises.
-            let len = piece.len();
-            let up = &mut c.up;
-            c.os.up::<A>(piece, up[..len].as_flattened_mut());
-            let shaped = &mut up[..len];
-            match mode {
-                DriveMode::Soft => shape_all(shaped, soft::<A>, (g0, gs), (c0, cs), (m0, ms)),
-                DriveMode::Tube => shape_all(shaped, tube::<A>, (g0, gs), (c0, cs), (m0, ms)),
-                DriveMode::Fold => shape_all(shaped, fold_sin::<A>, (g0, gs), (c0, cs), (m0, ms)),
-            }
-            c.os.down::<A>(up[..len].as_flattened(), piece);
+            let (gain, comp, mix) = ((g0, gs), (c0, cs), (m0, ms));
+            let wet = mix == (1.0, 0.0);
+            c.process::<A>(piece, |even, odd| match (mode, wet) {
+                (DriveMode::Soft, true) => shape_all::<true>(even, odd, soft::<A>, gain, comp, mix),
+                (DriveMode::Soft, false) => {
+                    shape_all::<false>(even, odd, soft::<A>, gain, comp, mix)
+                }
+                (DriveMode::Tube, true) => shape_all::<true>(even, odd, tube::<A>, gain, comp, mix),
+                (DriveMode::Tube, false) => {
+                    shape_all::<false>(even, odd, tube::<A>, gain, comp, mix)
+                }
+                (DriveMode::Fold, true) => {
+                    shape_all::<true>(even, odd, fold_sin::<A>, gain, comp, mix)
+                }
+                (DriveMode::Fold, false) => {
+                    shape_all::<false>(even, odd, fold_sin::<A>, gain, comp, mix)
+                }
+            });
         }
     }
     if mode == DriveMode::Tube {
@@ -292,27 +268,16 @@ fn run<A: MulAdd>(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &Cha
     }
 }
 
-/// One channel's state.
-#[derive(Debug, Clone)]
-struct Channel {
-    os: Oversampler,
-    /// A piece at the oversampled rate.
-    up: Vec<[f32; FACTOR]>,
-}
-
-impl Default for Channel {
-    fn default() -> Self {
-        Self {
-            os: Oversampler::default(),
-            up: vec![[0.0; FACTOR]; PIECE],
-        }
-    }
-}
+/// What the drive's coefficients come from: character, amount, tone, rate.
+type CoefKey = (DriveMode, f32, f32, f32);
+/// The loudness compensation, the drive gain, the tone and the DC-blocker coefficients.
+type Coefs = (f32, f32, f32, f32);
 
 /// The drive (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct Drive {
-    channels: [Channel; 2],
+    /// Each channel's oversampler.
+    channels: [Oversampler; 2],
     /// The tone low-pass and the tube character's DC blocker, per channel.
     tone: [OnePole; 2],
     dc: [OnePole; 2],
@@ -320,6 +285,9 @@ pub struct Drive {
     gain: Ramp,
     comp: Ramp,
     comp_table: SharedTable,
+    /// The compensation, drive gain, tone and DC-blocker coefficients for
+    /// the last character, amount, tone and rate.
+    coefs: Memo<CoefKey, Coefs>,
     simd: Simd,
 }
 
@@ -333,16 +301,25 @@ impl Drive {
         ctx: &EffectContext,
     ) {
         let n = left.len();
-        self.comp.target = self.comp_table.0.at(s.mode, s.amount);
-        self.gain.target = drive_gain(s.amount);
+        let (comp, gain, tone, dc) = self.coefs.get(
+            (s.mode, s.amount, s.tone, ctx.sample_rate),
+            |(mode, amount, tone, sr)| {
+                let tone_hz = 800.0 * 25f32.powf(tone);
+                (
+                    self.comp_table.0.at(mode, amount),
+                    drive_gain(amount),
+                    OnePole::coef(tone_hz.min(0.45 * sr), sr),
+                    OnePole::coef(8.0, sr),
+                )
+            },
+        );
+        self.comp.target = comp;
+        self.gain.target = gain;
         self.mix.target = s.mix;
         let (g0, gs) = self.gain.run(n);
         let (c0, cs) = self.comp.run(n);
         let (m0, ms) = self.mix.run(n);
-        let tone_hz = 800.0 * 25f32.powf(s.tone);
-        let tone = OnePole::coef(tone_hz.min(0.45 * ctx.sample_rate), ctx.sample_rate);
         let open = s.tone >= 0.999;
-        let dc = OnePole::coef(8.0, ctx.sample_rate);
         let mode = s.mode;
         let plan = ChannelPlan {
             mode,
@@ -371,7 +348,7 @@ impl Drive {
     /// Clears the filters.
     pub fn reset(&mut self) {
         for c in &mut self.channels {
-            c.os.reset();
+            c.reset();
         }
         self.tone = Default::default();
         self.dc = Default::default();
@@ -385,18 +362,6 @@ impl Drive {
 mod tests {
     use super::*;
     use crate::analysis::magnitude_spectrum_db;
-
-    #[test]
-    fn exp2_is_accurate_across_its_range() {
-        let mut worst = 0.0f64;
-        for i in -40_000..=40_000 {
-            let t = i as f32 * 1e-3 * std::f32::consts::LOG2_E;
-            let want = 2f64.powf(f64::from(t));
-            let err = (f64::from(exp2::<Plain>(t)) / want - 1.0).abs();
-            worst = worst.max(err);
-        }
-        assert!(worst < 5e-7, "worst relative error {worst:e}");
-    }
 
     /// Drives a 5 kHz sine of peak 0.5 at 48 kHz through `mode` at full
     /// amount and returns (fundamental level, loudest alias in 0–20 kHz), in dB.
