@@ -148,191 +148,223 @@ fn main() -> Result<()> {
     let device = cli.device;
     match cli.command {
         Command::Render(args) => render(args, &device),
-        Command::Presets { loudness } => {
-            let model = if loudness {
-                Some(Model::embedded()?)
-            } else {
-                None
-            };
-            let describe = |p: &Preset| -> String {
-                match &model {
-                    None => String::new(),
-                    Some(model) => match neural_wavetable::loudness::preset_loudness(p, model) {
-                        Ok(l) => format!(
-                            " {:>6.1} LUFS {:>6.1} dBFS",
-                            l.momentary_max_lufs, l.peak_dbfs
-                        ),
-                        Err(e) => format!(" (not measured: {e})"),
-                    },
-                }
-            };
-            println!("factory:");
-            for p in preset::factory_presets() {
-                println!("  {:<22} {:<8}{}", p.name, p.category, describe(&p));
-            }
-            let user = preset::user_presets();
-            if !user.is_empty() {
-                println!("user:");
-            }
-            for (path, p) in user {
-                match p {
-                    Ok(p) => println!(
-                        "  {:<22} {:<8}{} {}",
-                        p.name,
-                        p.category,
-                        describe(&p),
-                        path.display()
-                    ),
-                    Err(e) => println!("  (unreadable) {}: {e}", path.display()),
-                }
-            }
-            Ok(())
-        }
+        Command::Presets { loudness } => list_presets(loudness),
         Command::Preset(command) => preset_command(command),
         Command::Encode {
             input,
             output,
             model,
-        } => {
-            let model = model.load_on(&device)?;
-            let latent = model.encode(&read_cycle(&input)?)?;
-            let file = LatentFile {
-                model: model.id().to_string(),
-                latent: latent.to_vec(),
-            };
-            std::fs::write(&output, serde_json::to_string_pretty(&file)?)?;
-            println!(
-                "wrote {} ({} latent values, model {})",
-                output.display(),
-                latent.len(),
-                model.id()
-            );
-            Ok(())
-        }
+        } => encode(&input, &output, &model, &device),
         Command::Decode {
             input,
             output,
             model,
-        } => {
-            let model = model.load_on(&device)?;
-            let text = std::fs::read_to_string(&input)
-                .with_context(|| format!("reading {}", input.display()))?;
-            let file: LatentFile = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a latent file", input.display()))?;
-            if file.latent.len() == nwt_model::legacy::V1_LATENT {
-                // A latent of model 1: its own decoder still knows the cycle.
-                let frame = nwt_model::legacy::V1Decoder::embedded()?.cycle(&file.latent)?;
-                wav::write_mono_f32(&output, 48_000, &frame)?;
-                println!(
-                    "wrote {}: one 2048-sample cycle, decoded by model 1 (the latent is model 1's)",
-                    output.display()
-                );
-                return Ok(());
-            }
-            let latent: nwt_model::Latent = file.latent.as_slice().try_into().map_err(|_| {
-                anyhow::anyhow!(
-                    "{} has {} latent values; this model takes {}",
-                    input.display(),
-                    file.latent.len(),
-                    nwt_model::vae::LATENT
-                )
-            })?;
-            if latent.iter().any(|v| !v.is_finite()) {
-                bail!("{} holds a non-finite latent value", input.display());
-            }
-            if file.model != model.id() {
-                eprintln!(
-                    "note: {} was made by model {}, decoding with {}",
-                    input.display(),
-                    file.model,
-                    model.id()
-                );
-            }
-            let frame = frame_of(&model.decode(&[latent])?[0]);
-            wav::write_mono_f32(&output, 48_000, &frame)?;
-            println!("wrote {}: one 2048-sample cycle", output.display());
-            Ok(())
-        }
+        } => decode(&input, &output, &model, &device),
         Command::Reconstruct {
             input,
             output,
             model,
-        } => {
-            // What the network makes of the cycle: its decoded levels with the
-            // cycle's own phases (the network's miss, which the synth's
-            // tables add back at an anchor, left out so it can be heard).
-            let model = model.load_on(&device)?;
-            let h = read_cycle(&input)?;
-            let levels = model.decode_levels(&[model.encode(&h)?])?;
-            let phases = nwt_model::levels::phases(&Model::canonical(&h));
-            let mut decoded = nwt_model::levels::spectrum(&levels[0], Some(&phases));
-            nwt_model::families::normalise(&mut decoded, nwt_model::vae::HARMONICS);
-            let frame = frame_of(&decoded);
-            wav::write_mono_f32(&output, 48_000, &frame)?;
-            println!("wrote {}: one 2048-sample cycle", output.display());
-            Ok(())
-        }
+        } => reconstruct(&input, &output, &model, &device),
         Command::Table {
             anchors,
             frames,
             output,
             model,
-        } => {
-            if anchors.is_empty() || anchors.len() > 4 {
-                bail!("--anchors takes 1 to 4 WAV files, got {}", anchors.len());
-            }
-            if !(1..=nwt_engine::MAX_FRAMES).contains(&frames) {
-                bail!(
-                    "--frames takes 1..={}, got {frames}",
-                    nwt_engine::MAX_FRAMES
-                );
-            }
-            let model = model.load_on(&device)?;
-            let cycles = anchors
-                .iter()
-                .map(|p| read_audible_cycle(p).map(|(name, samples, _)| (name, samples)))
-                .collect::<Result<Vec<_>>>()?;
-            let set = synth_table(&model, cycles, frames)?;
-            let frames_td: Vec<Vec<f32>> = (0..set.frame_count())
-                .map(|i| set.frame(i).to_vec())
-                .collect();
-            wav::write_wavetable(&output, 48_000, &frames_td)?;
-            println!(
-                "wrote {}: {} frames of 2048 samples with a clm chunk",
-                output.display(),
-                frames_td.len()
-            );
-            Ok(())
-        }
+        } => table(&anchors, frames, &output, &model, &device),
         Command::Export {
             sound,
             model,
             output,
-        } => {
-            let params = SynthParams::default();
-            let preset = sound.load(&params, 48_000.0)?;
-            let output = match output {
-                Some(path) => path,
-                None => neural_wavetable::folders::wavetables_dir()?
-                    .join(format!("{}.wav", file_slug(&preset.name))),
-            };
-            let set = current_table(&params, &model.load_on(&device)?)?;
-            let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
-            wav::write_wavetable(&output, 48_000, &frames)?;
-            println!(
-                "wrote {}: {} frames of 2048 samples with a clm chunk",
-                output.display(),
-                frames.len()
-            );
-            Ok(())
+        } => export(&sound, &model, output, &device),
+        Command::Params { preset } => list_params(&preset),
+    }
+}
+
+/// `nwt presets`: the factory and user presets, with their loudness if asked.
+fn list_presets(loudness: bool) -> Result<()> {
+    let model = if loudness {
+        Some(Model::embedded()?)
+    } else {
+        None
+    };
+    let describe = |p: &Preset| -> String {
+        match &model {
+            None => String::new(),
+            Some(model) => match neural_wavetable::loudness::preset_loudness(p, model) {
+                Ok(l) => format!(
+                    " {:>6.1} LUFS {:>6.1} dBFS",
+                    l.momentary_max_lufs, l.peak_dbfs
+                ),
+                Err(e) => format!(" (not measured: {e})"),
+            },
         }
-        Command::Params { preset } => {
-            let params = SynthParams::default();
-            preset::resolve(&preset)?.load_into(&params, 48_000.0)?;
-            for (id, value) in params.describe() {
-                println!("{id:<20} {value}");
-            }
-            Ok(())
+    };
+    println!("factory:");
+    for p in preset::factory_presets() {
+        println!("  {:<22} {:<8}{}", p.name, p.category, describe(&p));
+    }
+    let user = preset::user_presets();
+    if !user.is_empty() {
+        println!("user:");
+    }
+    for (path, p) in user {
+        match p {
+            Ok(p) => println!(
+                "  {:<22} {:<8}{} {}",
+                p.name,
+                p.category,
+                describe(&p),
+                path.display()
+            ),
+            Err(e) => println!("  (unreadable) {}: {e}", path.display()),
         }
     }
+    Ok(())
+}
+
+/// `nwt encode`: a cycle's latent, as a latent file.
+fn encode(input: &Path, output: &Path, model: &ModelArgs, device: &str) -> Result<()> {
+    let model = model.load_on(device)?;
+    let latent = model.encode(&read_cycle(input)?)?;
+    let file = LatentFile {
+        model: model.id().to_string(),
+        latent: latent.to_vec(),
+    };
+    std::fs::write(output, serde_json::to_string_pretty(&file)?)?;
+    println!(
+        "wrote {} ({} latent values, model {})",
+        output.display(),
+        latent.len(),
+        model.id()
+    );
+    Ok(())
+}
+
+/// `nwt decode`: a latent file's cycle.
+fn decode(input: &Path, output: &Path, model: &ModelArgs, device: &str) -> Result<()> {
+    let model = model.load_on(device)?;
+    let text =
+        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
+    let file: LatentFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a latent file", input.display()))?;
+    if file.latent.len() == nwt_model::legacy::V1_LATENT {
+        // A latent of model 1: its own decoder still knows the cycle.
+        let frame = nwt_model::legacy::V1Decoder::embedded()?.cycle(&file.latent)?;
+        wav::write_mono_f32(output, 48_000, &frame)?;
+        println!(
+            "wrote {}: one 2048-sample cycle, decoded by model 1 (the latent is model 1's)",
+            output.display()
+        );
+        return Ok(());
+    }
+    let latent: nwt_model::Latent = file.latent.as_slice().try_into().map_err(|_| {
+        anyhow::anyhow!(
+            "{} has {} latent values; this model takes {}",
+            input.display(),
+            file.latent.len(),
+            nwt_model::vae::LATENT
+        )
+    })?;
+    if latent.iter().any(|v| !v.is_finite()) {
+        bail!("{} holds a non-finite latent value", input.display());
+    }
+    if file.model != model.id() {
+        eprintln!(
+            "note: {} was made by model {}, decoding with {}",
+            input.display(),
+            file.model,
+            model.id()
+        );
+    }
+    let frame = frame_of(&model.decode(&[latent])?[0]);
+    wav::write_mono_f32(output, 48_000, &frame)?;
+    println!("wrote {}: one 2048-sample cycle", output.display());
+    Ok(())
+}
+
+/// `nwt reconstruct`: what the network makes of a cycle.
+fn reconstruct(input: &Path, output: &Path, model: &ModelArgs, device: &str) -> Result<()> {
+    // What the network makes of the cycle: its decoded levels with the
+    // cycle's own phases (the network's miss, which the synth's
+    // tables add back at an anchor, left out so it can be heard).
+    let model = model.load_on(device)?;
+    let h = read_cycle(input)?;
+    let levels = model.decode_levels(&[model.encode(&h)?])?;
+    let phases = nwt_model::levels::phases(&Model::canonical(&h));
+    let mut decoded = nwt_model::levels::spectrum(&levels[0], Some(&phases));
+    nwt_model::families::normalise(&mut decoded, nwt_model::vae::HARMONICS);
+    let frame = frame_of(&decoded);
+    wav::write_mono_f32(output, 48_000, &frame)?;
+    println!("wrote {}: one 2048-sample cycle", output.display());
+    Ok(())
+}
+
+/// `nwt table`: a wavetable through 1 to 4 anchor cycles.
+fn table(
+    anchors: &[PathBuf],
+    frames: usize,
+    output: &Path,
+    model: &ModelArgs,
+    device: &str,
+) -> Result<()> {
+    if anchors.is_empty() || anchors.len() > 4 {
+        bail!("--anchors takes 1 to 4 WAV files, got {}", anchors.len());
+    }
+    if !(1..=nwt_engine::MAX_FRAMES).contains(&frames) {
+        bail!(
+            "--frames takes 1..={}, got {frames}",
+            nwt_engine::MAX_FRAMES
+        );
+    }
+    let model = model.load_on(device)?;
+    let cycles = anchors
+        .iter()
+        .map(|p| read_audible_cycle(p).map(|(name, samples, _)| (name, samples)))
+        .collect::<Result<Vec<_>>>()?;
+    let set = synth_table(&model, cycles, frames)?;
+    let frames_td: Vec<Vec<f32>> = (0..set.frame_count())
+        .map(|i| set.frame(i).to_vec())
+        .collect();
+    wav::write_wavetable(output, 48_000, &frames_td)?;
+    println!(
+        "wrote {}: {} frames of 2048 samples with a clm chunk",
+        output.display(),
+        frames_td.len()
+    );
+    Ok(())
+}
+
+/// `nwt export`: a sound's current table as a wavetable file.
+fn export(
+    sound: &SoundArgs,
+    model: &ModelArgs,
+    output: Option<PathBuf>,
+    device: &str,
+) -> Result<()> {
+    let params = SynthParams::default();
+    let preset = sound.load(&params, 48_000.0)?;
+    let output = match output {
+        Some(path) => path,
+        None => neural_wavetable::folders::wavetables_dir()?
+            .join(format!("{}.wav", file_slug(&preset.name))),
+    };
+    let set = current_table(&params, &model.load_on(device)?)?;
+    let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
+    wav::write_wavetable(&output, 48_000, &frames)?;
+    println!(
+        "wrote {}: {} frames of 2048 samples with a clm chunk",
+        output.display(),
+        frames.len()
+    );
+    Ok(())
+}
+
+/// `nwt params`: every parameter's stable id and its value in a preset.
+fn list_params(preset: &str) -> Result<()> {
+    let params = SynthParams::default();
+    preset::resolve(preset)?.load_into(&params, 48_000.0)?;
+    for (id, value) in params.describe() {
+        println!("{id:<20} {value}");
+    }
+    Ok(())
 }

@@ -91,45 +91,24 @@ fn read_tuning(spec: &str, kbm: Option<&Path>) -> Result<nwt_engine::tuning::Tun
     Tuning::from_text(&text, kbm_text.as_deref(), &name).with_context(|| format!("--tuning {spec}"))
 }
 
-pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
-    if !(8_000..=384_000).contains(&args.sample_rate) {
-        bail!(
-            "--sample-rate must be between 8000 and 384000 Hz, got {}",
-            args.sample_rate
-        );
-    }
-    if !(1..=4096).contains(&args.block_size) {
-        bail!(
-            "--block-size must be between 1 and 4096, got {}",
-            args.block_size
-        );
-    }
-    if !(args.bpm.is_finite() && (20.0..=999.0).contains(&args.bpm)) {
-        bail!("--bpm must be between 20 and 999, got {}", args.bpm);
-    }
-    if let Some(tail) = args.tail {
-        if !(tail.is_finite() && (0.0..=300.0).contains(&tail)) {
-            bail!("--tail must be between 0 and 300 seconds, got {tail}");
-        }
-    }
-    let sr = args.sample_rate as f32;
-    let mut notes = Vec::new();
-    let mut controls = Vec::new();
-    if let Some(spec) = &args.notes {
-        notes.extend(score::parse_notes(spec, args.velocity).context("in --notes")?);
-    }
-    if let Some(path) = &args.midi {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file =
-            score::read_midi_score(&bytes).with_context(|| format!("in {}", path.display()))?;
-        notes.extend(file.notes);
-        controls.extend(file.controls);
-    }
-    if notes.is_empty() {
-        bail!("nothing to render: give --notes and/or --midi");
-    }
+/// Sample rates `nwt render` takes, in Hz: the range the synth is tested over.
+const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 8_000..=384_000;
+/// Block sizes it takes: what hosts use.
+const BLOCK_SIZES: std::ops::RangeInclusive<usize> = 1..=4096;
+/// Tempos it takes, in bpm: what DAWs offer.
+const TEMPOS: std::ops::RangeInclusive<f64> = 20.0..=999.0;
+/// The longest `--tail`, in seconds: far past any reverb or delay here.
+const MAX_TAIL_S: f64 = 300.0;
+/// How long the decoder may take for one table before the render gives up
+/// (a cold start on a slow machine takes a few seconds).
+const SETTLE: Duration = Duration::from_secs(120);
+/// Renders shorter than this (seconds) draw no progress bar.
+const PROGRESS_FROM_S: f64 = 5.0;
 
+pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
+    check_ranges(&args)?;
+    let sr = args.sample_rate as f32;
+    let (notes, controls) = read_score(&args)?;
     let params = Arc::new(SynthParams::default());
     let preset = args.sound.load(&params, sr)?;
     if let Some(spec) = &args.tuning {
@@ -149,12 +128,7 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
             model.id()
         );
     }
-    let mut points = Vec::new();
-    for spec in &args.automate {
-        points.extend(parse_automation(spec).context("in --automate")?);
-    }
-    points.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-    let mut automation = AutomationPlayer::new(points);
+    let mut automation = read_automation(&args.automate)?;
     // Points at time 0 are part of the starting sound.
     automation.apply_until(0.0, &params, sr);
     params.reset_smoothers(sr);
@@ -172,7 +146,6 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
         },
     )?;
     eprintln!("neural decoder runs on {}", worker.device_name());
-    const SETTLE: Duration = Duration::from_secs(120);
     if !worker.settle(SETTLE) {
         bail!("the neural decoder did not finish the first table");
     }
@@ -185,15 +158,7 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
     options.fixed_tail = args.tail.map(to_samples);
     let expected = to_samples(score::end_time(&notes))
         + to_samples(f64::from(params.amp_release.value()) * 1e-3);
-    let bar = ProgressBar::new(expected.max(1));
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} rendering [{bar:40}] {percent:>3}% {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    if expected < to_samples(5.0) {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let bar = progress_bar(expected, expected < to_samples(PROGRESS_FROM_S));
     let mut unsettled = 0usize;
     // Offline, the tables follow the audio's grid, not the worker's timing.
     let mut grid = nwt_engine::neural::TableGrid::default();
@@ -253,4 +218,83 @@ pub(crate) fn render(args: RenderArgs, device: &str) -> Result<()> {
         swaps
     );
     Ok(())
+}
+
+/// A clear error for a rate, block size, tempo or tail out of range.
+fn check_ranges(args: &RenderArgs) -> Result<()> {
+    if !SAMPLE_RATES.contains(&args.sample_rate) {
+        bail!(
+            "--sample-rate must be between {} and {} Hz, got {}",
+            SAMPLE_RATES.start(),
+            SAMPLE_RATES.end(),
+            args.sample_rate
+        );
+    }
+    if !BLOCK_SIZES.contains(&args.block_size) {
+        bail!(
+            "--block-size must be between {} and {}, got {}",
+            BLOCK_SIZES.start(),
+            BLOCK_SIZES.end(),
+            args.block_size
+        );
+    }
+    if !(args.bpm.is_finite() && TEMPOS.contains(&args.bpm)) {
+        bail!(
+            "--bpm must be between {} and {}, got {}",
+            TEMPOS.start(),
+            TEMPOS.end(),
+            args.bpm
+        );
+    }
+    if let Some(tail) = args.tail {
+        if !(tail.is_finite() && (0.0..=MAX_TAIL_S).contains(&tail)) {
+            bail!("--tail must be between 0 and {MAX_TAIL_S} seconds, got {tail}");
+        }
+    }
+    Ok(())
+}
+
+/// The notes and controller moves of `--notes` and `--midi` (at least one note).
+fn read_score(args: &RenderArgs) -> Result<(Vec<score::NoteSpan>, Vec<score::ControlSpan>)> {
+    let mut notes = Vec::new();
+    let mut controls = Vec::new();
+    if let Some(spec) = &args.notes {
+        notes.extend(score::parse_notes(spec, args.velocity).context("in --notes")?);
+    }
+    if let Some(path) = &args.midi {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file =
+            score::read_midi_score(&bytes).with_context(|| format!("in {}", path.display()))?;
+        notes.extend(file.notes);
+        controls.extend(file.controls);
+    }
+    if notes.is_empty() {
+        bail!("nothing to render: give --notes and/or --midi");
+    }
+    Ok((notes, controls))
+}
+
+/// Every `--automate` point, in time order.
+fn read_automation(specs: &[String]) -> Result<AutomationPlayer> {
+    let mut points = Vec::new();
+    for spec in specs {
+        points.extend(parse_automation(spec).context("in --automate")?);
+    }
+    points.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    Ok(AutomationPlayer::new(points))
+}
+
+/// The render's progress bar over `expected` samples (drawn nowhere if `hidden`).
+fn progress_bar(expected: u64, hidden: bool) -> ProgressBar {
+    let bar = ProgressBar::new(expected.max(1));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} rendering [{bar:40}] {percent:>3}% {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    if hidden {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
 }
