@@ -149,8 +149,39 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
         egui::Rect::from_min_max(pos2(rect.left(), knob_rect.bottom() + 2.0), rect.max);
 
     let mut response = ui.interact(knob_rect, id, Sense::click_and_drag());
-    let mut new_value = None;
+    let new_value = drag(ui, &response, id, param, access, (value, default));
+    if new_value.is_some() {
+        response.mark_changed();
+    }
+    let shown = new_value.unwrap_or(value);
+    let active = response.hovered() || response.dragged();
+    paint(ui, (rect, knob_rect), &name, (default, shown), active);
+    if value_field(ui, value_rect, id, param, access, (&name, &text, shown)) {
+        response.mark_changed();
+    }
+    show_refusal(ui, id, value_rect, &name);
+    if response.hovered() && wheel(ui, param, access, value) {
+        response.mark_changed();
+    }
 
+    response.widget_info(|| WidgetInfo::slider(true, f64::from(shown), &name));
+    response.on_hover_text(format!(
+        "{name}: {text}\nDrag up or right to raise · Shift-drag for fine steps · \
+         the wheel moves it 1 % a notch · double-click for the default · click the value to type it (units: 2k, 2 kHz, 1.5 s, 50 %)"
+    ))
+}
+
+/// A drag (fine with Shift or Ctrl) or a double-click (the default) on the
+/// knob: the value it set, if any.
+fn drag(
+    ui: &Ui,
+    response: &Response,
+    id: Id,
+    param: ParamRef<'_>,
+    access: &dyn ParamAccess,
+    (value, default): (f32, f32),
+) -> Option<f32> {
+    let mut new_value = None;
     if response.drag_started() {
         access.begin(param);
         // (unclamped value, drag distance already applied)
@@ -179,17 +210,24 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
         set_gesture(access, param, default);
         new_value = Some(default);
     }
-    if new_value.is_some() {
-        response.mark_changed();
-    }
-    let shown = new_value.unwrap_or(value);
+    new_value
+}
 
-    // Drawing.
+/// Draws the knob: its name, track, value arc, the modulation's sweep and
+/// the pointer.
+fn paint(
+    ui: &Ui,
+    (rect, knob_rect): (egui::Rect, egui::Rect),
+    name: &str,
+    (default, shown): (f32, f32),
+    active: bool,
+) {
+    let diameter = knob_rect.width();
     let painter = ui.painter();
     painter.text(
         pos2(rect.center().x, rect.top() + 1.0),
         Align2::CENTER_TOP,
-        short_name(&name),
+        short_name(name),
         FontId::proportional(11.0),
         theme::TEXT_DIM,
     );
@@ -210,7 +248,6 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
     painter.add(Shape::line(arc(0.0, 1.0), Stroke::new(4.0, theme::TRACK)));
     let bipolar = (default - 0.5).abs() < 1e-6;
     let from = if bipolar { 0.5 } else { 0.0 };
-    let active = response.hovered() || response.dragged();
     let colour = if active {
         theme::ACCENT_HOT
     } else {
@@ -223,7 +260,7 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
         ));
     }
     // What the modulation matrix sweeps, just outside the knob's own track.
-    if let Some((lo, hi)) = crate::mod_arcs::range_of(ui.ctx(), &name) {
+    if let Some((lo, hi)) = crate::mod_arcs::range_of(ui.ctx(), name) {
         let (from, to) = ((shown + lo).clamp(0.0, 1.0), (shown + hi).clamp(0.0, 1.0));
         if to - from > 1e-3 {
             painter.add(Shape::line(
@@ -240,17 +277,28 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
         ],
         Stroke::new(2.0, Color32::WHITE),
     );
+}
 
-    // The value, or a field to type one.
+/// The value under the knob, or the field a click on it opens to type
+/// one. True when a typed value was set.
+fn value_field(
+    ui: &mut Ui,
+    value_rect: egui::Rect,
+    id: Id,
+    param: ParamRef<'_>,
+    access: &dyn ParamAccess,
+    (name, text, shown): (&str, &str, f32),
+) -> bool {
+    let mut changed = false;
     let edit_id = id.with("edit");
     let editing: Option<String> = ui.data(|d| d.get_temp(edit_id));
-    let label = value_label(&name);
+    let label = value_label(name);
     match editing {
         Some(mut buffer) => {
             let field = ui.put(
                 value_rect,
                 egui::TextEdit::singleline(&mut buffer)
-                    .hint_text(text.as_str())
+                    .hint_text(text)
                     .font(FontId::proportional(11.0))
                     .align(Align2::CENTER_CENTER),
             );
@@ -266,7 +314,7 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
                 match typed_value(param, &buffer) {
                     Ok(v) => {
                         set_gesture(access, param, v);
-                        response.mark_changed();
+                        changed = true;
                     }
                     Err(why) => ui.data_mut(|d| {
                         d.insert_temp(id.with("refused"), (why, std::time::Instant::now()));
@@ -296,7 +344,11 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
         }
     }
 
-    // Why the last typed text was refused, for a few seconds under the knob.
+    changed
+}
+
+/// Why the last typed text was refused, for a few seconds under the knob.
+fn show_refusal(ui: &mut Ui, id: Id, value_rect: egui::Rect, name: &str) {
     let refused: Option<(String, std::time::Instant)> = ui.data(|d| d.get_temp(id.with("refused")));
     if let Some((why, at)) = refused {
         if at.elapsed() < REFUSED_TIME {
@@ -326,51 +378,47 @@ pub fn knob(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, diameter
             ui.data_mut(|d| d.remove::<(String, std::time::Instant)>(id.with("refused")));
         }
     }
+}
 
-    // The mouse wheel: 1 % a notch (0.1 % with Shift), one step of a stepped parameter.
-    if response.hovered() {
-        let (notches, fine) = ui.input(|i| {
-            let mut fine = i.modifiers.shift || i.modifiers.command;
-            let mut notches = 0.0;
-            for e in &i.events {
-                if let egui::Event::MouseWheel {
-                    unit,
-                    delta,
-                    modifiers,
-                    ..
-                } = e
-                {
-                    fine |= modifiers.shift || modifiers.command;
-                    notches += match unit {
-                        egui::MouseWheelUnit::Line => delta.y,
-                        egui::MouseWheelUnit::Point => delta.y / WHEEL_NOTCH,
-                        egui::MouseWheelUnit::Page => delta.y * 10.0,
-                    };
-                }
+/// The mouse wheel over the knob: 1 % a notch (0.1 % with Shift), one step
+/// of a stepped parameter. True when it moved the value.
+fn wheel(ui: &mut Ui, param: ParamRef<'_>, access: &dyn ParamAccess, value: f32) -> bool {
+    let (notches, fine) = ui.input(|i| {
+        let mut fine = i.modifiers.shift || i.modifiers.command;
+        let mut notches = 0.0;
+        for e in &i.events {
+            if let egui::Event::MouseWheel {
+                unit,
+                delta,
+                modifiers,
+                ..
+            } = e
+            {
+                fine |= modifiers.shift || modifiers.command;
+                notches += match unit {
+                    egui::MouseWheelUnit::Line => delta.y,
+                    egui::MouseWheelUnit::Point => delta.y / WHEEL_NOTCH,
+                    egui::MouseWheelUnit::Page => delta.y * 10.0,
+                };
             }
-            (notches, fine)
-        });
-        if notches != 0.0 {
-            // The page does not scroll under a knob.
-            ui.input_mut(|i| i.smooth_scroll_delta = egui::Vec2::ZERO);
-            let steps = param.step_count();
-            let step = match steps {
-                Some(n) => 1.0 / n.max(1) as f32,
-                None if fine => 0.001,
-                None => 0.01,
-            };
-            let notches = notches.signum() * notches.abs().round().max(1.0);
-            let v = (value + notches * step).clamp(0.0, 1.0);
-            set_gesture(access, param, v);
-            response.mark_changed();
         }
+        (notches, fine)
+    });
+    if notches != 0.0 {
+        // The page does not scroll under a knob.
+        ui.input_mut(|i| i.smooth_scroll_delta = egui::Vec2::ZERO);
+        let steps = param.step_count();
+        let step = match steps {
+            Some(n) => 1.0 / n.max(1) as f32,
+            None if fine => 0.001,
+            None => 0.01,
+        };
+        let notches = notches.signum() * notches.abs().round().max(1.0);
+        let v = (value + notches * step).clamp(0.0, 1.0);
+        set_gesture(access, param, v);
+        return true;
     }
-
-    response.widget_info(|| WidgetInfo::slider(true, f64::from(shown), &name));
-    response.on_hover_text(format!(
-        "{name}: {text}\nDrag up or right to raise · Shift-drag for fine steps · \
-         the wheel moves it 1 % a notch · double-click for the default · click the value to type it (units: 2k, 2 kHz, 1.5 s, 50 %)"
-    ))
+    false
 }
 
 /// A drop-down for a stepped parameter (an enum or a switch), with its name above.
