@@ -230,6 +230,25 @@ impl NeuralWavetable {
 
 /// Converts a nice-plug note event into the engine's event, if the engine uses it.
 pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
+    match event {
+        e @ (NoteEvent::NoteOn { .. }
+        | NoteEvent::NoteOff { .. }
+        | NoteEvent::Choke { .. }
+        | NoteEvent::PolyModulation { .. }) => note_event(e),
+        e @ (NoteEvent::MidiPitchBend { .. }
+        | NoteEvent::MidiChannelPressure { .. }
+        | NoteEvent::MidiCC { .. }) => channel_event(e),
+        e @ (NoteEvent::PolyPressure { .. }
+        | NoteEvent::PolyTuning { .. }
+        | NoteEvent::PolyVolume { .. }
+        | NoteEvent::PolyPan { .. }
+        | NoteEvent::PolyBrightness { .. }) => expression_event(e),
+        _ => None,
+    }
+}
+
+/// A note starting, ending or choked, or a host's per-voice modulation.
+fn note_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
     let channel = |c: nice_plug::midi::Channel| c.number().unwrap_or(0);
     match event {
         NoteEvent::NoteOn {
@@ -279,6 +298,13 @@ pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
             poly_modulation_id,
             normalized_offset,
         }),
+        _ => None,
+    }
+}
+
+/// A channel-wide MIDI message: pitch bend, channel pressure, a controller.
+fn channel_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
+    match event {
         NoteEvent::MidiPitchBend {
             timing,
             channel,
@@ -314,6 +340,13 @@ pub fn engine_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
             cc,
             value,
         }),
+        _ => None,
+    }
+}
+
+/// A per-note expression (CLAP's and MPE's pressure, tuning, volume, pan, brightness).
+fn expression_event<S>(event: NoteEvent<S>) -> Option<SynthEvent> {
+    match event {
         NoteEvent::PolyPressure {
             timing,
             voice_id,
