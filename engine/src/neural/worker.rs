@@ -485,159 +485,278 @@ fn yield_to_the_audio_thread() {
 
 fn run(shared: &Shared, model: &Model, link: &TableLink) {
     yield_to_the_audio_thread();
-    let mut encoder = AnchorEncoder::default();
-    let mut last: Option<TableRequest> = None;
-    let mut serial = 0u64;
-    // The pacing of the last table, whether it was measured for its own
-    // path, and when it was built.
-    let mut pacing: Option<PathPacing> = None;
-    let mut paced = true;
-    let mut built_at = Instant::now();
-    let mut last_read_at = built_at;
-    let mut last_revision = 0u64;
-    let mut last_change = Instant::now();
+    let mut w = WorkerState::new();
     while !shared.stop.load(Ordering::Acquire) {
         // Free the sets the audio thread has finished with.
         while let Some(old) = link.returns.pop() {
             drop(old);
         }
-        let stale = last.as_ref().is_none_or(|r| !r.is_current(&shared.params));
+        let stale = w
+            .last
+            .as_ref()
+            .is_none_or(|r| !r.is_current(&shared.params));
         let settling = shared.settling.load(Ordering::Acquire) > 0;
         // Offline, only a render's wait asks for a table.
         let held = shared.offline.load(Ordering::Acquire) && !settling;
         // While knobs move, tables reuse the last pacing (no extra decode on
         // the knob-to-sound path); once they rest, the table is re-paced.
-        let repace = !stale && !paced && (settling || built_at.elapsed() >= REST_BEFORE_PACING);
+        let repace = !stale && !w.paced && (settling || w.built_at.elapsed() >= REST_BEFORE_PACING);
         if stale {
-            last_change = Instant::now();
+            w.last_change = Instant::now();
         }
         if (stale || repace) && !held {
-            // Coalescing: only the newest state is decoded; changes made while
-            // this decode runs are picked up by the next pass.
-            let started = Instant::now();
-            // When the parameters were read, stamped after the read: a read
-            // that saw a change is stamped after it (a read overlapping the
-            // store may be stamped after it without seeing it; the next poll
-            // then builds again). A re-paced table keeps the stamp of the
-            // state it was built from.
-            let (request, read_at, revision) = match (&last, stale) {
-                (Some(previous), false) => (previous.clone(), last_read_at, last_revision),
-                _ => {
-                    // Read before the request: a replacement made during the
-                    // read counts as not yet built.
-                    let revision = shared.params.sound_revision();
-                    let request = TableRequest::read(&shared.params);
-                    (request, Instant::now(), revision)
-                }
-            };
-            let mode = match &pacing {
-                Some(earlier) if stale && !settling => Pacing::Reuse(earlier),
-                _ => Pacing::Measure,
-            };
-            let result = match (&request.user, shared.params.user_table_snapshot()) {
-                (Some(_), Some(table)) => {
-                    build_user_table(&table).map(|set| (set, Vec::new(), Vec::new(), None))
-                }
-                _ => build_paced_table(model, &mut encoder, &request, mode)
-                    .map(|t| (t.set, t.latents, t.played, Some((t.pacing, t.measured)))),
-            };
-            let mut progress = shared.progress();
-            let mut built = false;
-            paced = true;
-            match result {
-                Ok((mut set, latents, played, table_pacing)) => {
-                    if let Some((table_pacing, measured)) = table_pacing {
-                        pacing = Some(table_pacing);
-                        paced = measured;
-                    }
-                    let frames: Vec<Vec<f32>> =
-                        (0..set.frame_count()).map(|i| set.frame(i)).collect();
-                    serial += 1;
-                    set.set_serial(serial);
-                    set.set_revision(revision);
-                    if progress.history.len() == HISTORY {
-                        progress.history.pop_front();
-                    }
-                    progress.history.push_back((serial, read_at));
-                    // A newer set replaces one the audio thread has not taken yet.
-                    if let Some(unplayed) = link.incoming.force_push(Box::new(set)) {
-                        drop(unplayed);
-                    }
-                    shared.info.update(|s| {
-                        s.tables_built += 1;
-                        s.last_build = started.elapsed();
-                        s.error = None;
-                        s.path = latents;
-                        s.frames = Arc::new(frames);
-                    });
-                    // After the push; the encoder has these latents cached.
-                    let anchor_latents: [Option<Latent>; 4] = std::array::from_fn(|slot| {
-                        let anchor = request.anchors.slots.get(slot)?.as_ref()?;
-                        encoder.latent(model, slot, anchor).ok()
-                    });
-                    // The filled slots, in order, are the table's points.
-                    let mut played = played.into_iter();
-                    let anchors_played: [Option<Latent>; 4] = std::array::from_fn(|slot| {
-                        request.anchors.slots.get(slot)?.as_ref()?;
-                        played.next()
-                    });
-                    shared.info.update(|s| {
-                        s.anchor_latents = anchor_latents;
-                        s.anchors_played = anchors_played;
-                    });
-                    built = true;
-                }
-                Err(e) => {
-                    shared.info.update(|s| s.error = Some(e.to_string()));
-                }
-            }
-            // Settled once the table of this state is final (paced for its path).
-            // A table with reused pacing is not final: settle waits for the
-            // re-paced one (even if an earlier final table had the same state).
-            progress.completed = paced.then(|| request.clone());
-            drop(progress);
-            shared.changed.notify_all();
-            if built {
-                report_shapes(shared, model, &mut encoder);
-            }
-            built_at = Instant::now();
-            last_read_at = read_at;
-            last_revision = revision;
-            last = Some(request);
+            w.build(shared, model, link, stale, settling);
         }
-        // Once the sound rests (or while a semantic knob is in use, or one is
-        // routed in the modulation matrix, so a wheel can move it any moment),
-        // compute the charts the knobs will need, one per pass, so a knob's
-        // first move costs what a later one does. A chart gives way to any
-        // change within one of its steps.
-        if let Some(request) = &last {
-            let resting = paced && last_change.elapsed() >= ACTIVE_SPELL;
-            let wanted = resting || shared.params.knobs_routed();
-            let stop =
-                || shared.stop.load(Ordering::Acquire) || !request.is_current(&shared.params);
-            if matches!(
-                encoder.prepare_knob_chart(model, request, wanted, &stop),
-                Ok(true)
-            ) {
-                let charts = encoder.knob_chart_count();
-                // The editor does not show it: no repaint for it.
-                shared.info.record(|s| s.knob_charts = charts);
+        if let Some(request) = &w.last {
+            let resting = w.paced && w.last_change.elapsed() >= ACTIVE_SPELL;
+            if chart_one(shared, model, &mut w.encoder, request, resting) {
                 continue;
             }
         }
-        // Sleep until woken: briefly while things move (no added delay for a
-        // change nobody announced), until the re-pacing is due, else long.
-        let since_change = last_change.elapsed();
-        let sleep = if since_change < ACTIVE_SPELL {
-            POLL_INTERVAL
-        } else if !paced {
-            REST_BEFORE_PACING
-                .saturating_sub(built_at.elapsed())
-                .max(POLL_INTERVAL)
-        } else {
-            IDLE_SLEEP
-        };
-        std::thread::park_timeout(sleep);
+        std::thread::park_timeout(sleep_time(w.last_change, w.paced, w.built_at));
         shared.wakeups.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the worker keeps from pass to pass.
+struct WorkerState {
+    encoder: AnchorEncoder,
+    /// The request the last table was built for.
+    last: Option<TableRequest>,
+    /// The last table's serial number.
+    serial: u64,
+    /// The pacing of the last table, and whether it was measured for its
+    /// own path.
+    pacing: Option<PathPacing>,
+    paced: bool,
+    /// When the last table was built, when its parameters were read, and
+    /// the sound revision it was read at.
+    built_at: Instant,
+    last_read_at: Instant,
+    last_revision: u64,
+    /// When the worker last saw the parameters change.
+    last_change: Instant,
+}
+
+impl WorkerState {
+    fn new() -> Self {
+        let now = Instant::now();
+        Self {
+            encoder: AnchorEncoder::default(),
+            last: None,
+            serial: 0,
+            pacing: None,
+            paced: true,
+            built_at: now,
+            last_read_at: now,
+            last_revision: 0,
+            last_change: now,
+        }
+    }
+
+    /// The request to build, when its parameters were read and the sound
+    /// revision then: the current parameters' (`stale`), or the last ones.
+    fn request(&self, shared: &Shared, stale: bool) -> (TableRequest, Instant, u64) {
+        // When the parameters were read, stamped after the read: a read
+        // that saw a change is stamped after it (a read overlapping the
+        // store may be stamped after it without seeing it; the next poll
+        // then builds again). A re-paced table keeps the stamp of the
+        // state it was built from.
+        match (&self.last, stale) {
+            (Some(previous), false) => (previous.clone(), self.last_read_at, self.last_revision),
+            _ => {
+                // Read before the request: a replacement made during the
+                // read counts as not yet built.
+                let revision = shared.params.sound_revision();
+                let request = TableRequest::read(&shared.params);
+                (request, Instant::now(), revision)
+            }
+        }
+    }
+
+    /// Builds the table of the current parameters (`stale`), or the last
+    /// one again with pacing measured for its own path, and publishes it.
+    fn build(
+        &mut self,
+        shared: &Shared,
+        model: &Model,
+        link: &TableLink,
+        stale: bool,
+        settling: bool,
+    ) {
+        // Coalescing: only the newest state is decoded; changes made while
+        // this decode runs are picked up by the next pass.
+        let started = Instant::now();
+        let (request, read_at, revision) = self.request(shared, stale);
+        let mode = match &self.pacing {
+            Some(earlier) if stale && !settling => Pacing::Reuse(earlier),
+            _ => Pacing::Measure,
+        };
+        let result = match (&request.user, shared.params.user_table_snapshot()) {
+            (Some(_), Some(table)) => {
+                build_user_table(&table).map(|set| (set, Vec::new(), Vec::new(), None))
+            }
+            _ => build_paced_table(model, &mut self.encoder, &request, mode)
+                .map(|t| (t.set, t.latents, t.played, Some((t.pacing, t.measured)))),
+        };
+        let mut progress = shared.progress();
+        let mut built = false;
+        self.paced = true;
+        match result {
+            Ok((set, latents, played, table_pacing)) => {
+                if let Some((table_pacing, measured)) = table_pacing {
+                    self.pacing = Some(table_pacing);
+                    self.paced = measured;
+                }
+                self.serial += 1;
+                let table = Built {
+                    set,
+                    latents,
+                    played,
+                    serial: self.serial,
+                    revision,
+                    read_at,
+                    started,
+                };
+                publish(
+                    shared,
+                    link,
+                    model,
+                    &mut self.encoder,
+                    &request,
+                    &mut progress,
+                    table,
+                );
+                built = true;
+            }
+            Err(e) => {
+                shared.info.update(|s| s.error = Some(e.to_string()));
+            }
+        }
+        // Settled once the table of this state is final (paced for its path).
+        // A table with reused pacing is not final: settle waits for the
+        // re-paced one (even if an earlier final table had the same state).
+        progress.completed = self.paced.then(|| request.clone());
+        drop(progress);
+        shared.changed.notify_all();
+        if built {
+            report_shapes(shared, model, &mut self.encoder);
+        }
+        self.built_at = Instant::now();
+        self.last_read_at = read_at;
+        self.last_revision = revision;
+        self.last = Some(request);
+    }
+}
+
+/// A table the worker has just built, with what the editor and `settle`
+/// learn of it.
+struct Built {
+    set: WavetableSet,
+    /// The latent path of its frames.
+    latents: Vec<Latent>,
+    /// The latents its anchors played at, in slot order of the filled slots.
+    played: Vec<Latent>,
+    serial: u64,
+    /// The sound revision it was read at.
+    revision: u64,
+    /// When its parameters were read.
+    read_at: Instant,
+    /// When its decode started.
+    started: Instant,
+}
+
+/// Hands a built table to the audio thread and tells the editor of it.
+fn publish(
+    shared: &Shared,
+    link: &TableLink,
+    model: &Model,
+    encoder: &mut AnchorEncoder,
+    request: &TableRequest,
+    progress: &mut Progress,
+    table: Built,
+) {
+    let Built {
+        mut set,
+        latents,
+        played,
+        serial,
+        revision,
+        read_at,
+        started,
+    } = table;
+    let frames: Vec<Vec<f32>> = (0..set.frame_count()).map(|i| set.frame(i)).collect();
+    set.set_serial(serial);
+    set.set_revision(revision);
+    if progress.history.len() == HISTORY {
+        progress.history.pop_front();
+    }
+    progress.history.push_back((serial, read_at));
+    // A newer set replaces one the audio thread has not taken yet.
+    if let Some(unplayed) = link.incoming.force_push(Box::new(set)) {
+        drop(unplayed);
+    }
+    shared.info.update(|s| {
+        s.tables_built += 1;
+        s.last_build = started.elapsed();
+        s.error = None;
+        s.path = latents;
+        s.frames = Arc::new(frames);
+    });
+    // After the push; the encoder has these latents cached.
+    let anchor_latents: [Option<Latent>; 4] = std::array::from_fn(|slot| {
+        let anchor = request.anchors.slots.get(slot)?.as_ref()?;
+        encoder.latent(model, slot, anchor).ok()
+    });
+    // The filled slots, in order, are the table's points.
+    let mut played = played.into_iter();
+    let anchors_played: [Option<Latent>; 4] = std::array::from_fn(|slot| {
+        request.anchors.slots.get(slot)?.as_ref()?;
+        played.next()
+    });
+    shared.info.update(|s| {
+        s.anchor_latents = anchor_latents;
+        s.anchors_played = anchors_played;
+    });
+}
+
+/// Once the sound rests (`resting`; or while a semantic knob is in use, or
+/// one is routed in the modulation matrix, so a wheel can move it any
+/// moment), computes one of the charts the knobs will need, so a knob's
+/// first move costs what a later one does. A chart gives way to any change
+/// within one of its steps. True when it computed one.
+fn chart_one(
+    shared: &Shared,
+    model: &Model,
+    encoder: &mut AnchorEncoder,
+    request: &TableRequest,
+    resting: bool,
+) -> bool {
+    let wanted = resting || shared.params.knobs_routed();
+    let stop = || shared.stop.load(Ordering::Acquire) || !request.is_current(&shared.params);
+    if matches!(
+        encoder.prepare_knob_chart(model, request, wanted, &stop),
+        Ok(true)
+    ) {
+        let charts = encoder.knob_chart_count();
+        // The editor does not show it: no repaint for it.
+        shared.info.record(|s| s.knob_charts = charts);
+        return true;
+    }
+    false
+}
+
+/// How long the worker sleeps unless woken: briefly while things move (no
+/// added delay for a change nobody announced), until the re-pacing is due,
+/// else long.
+fn sleep_time(last_change: Instant, paced: bool, built_at: Instant) -> Duration {
+    if last_change.elapsed() < ACTIVE_SPELL {
+        POLL_INTERVAL
+    } else if !paced {
+        REST_BEFORE_PACING
+            .saturating_sub(built_at.elapsed())
+            .max(POLL_INTERVAL)
+    } else {
+        IDLE_SLEEP
     }
 }
