@@ -353,178 +353,197 @@ impl Editor {
         let a = a.as_ref();
         let p = self.params.clone();
         ui.horizontal_top(|ui| {
-            theme::section(ui, "Oscillator", |ui| {
-                // The wavetable oscillator, or the sub and the noise beside
-                // it, in the same place.
-                theme::with_view_state(ui, "oscillator-page", false, |ui, sources| {
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            theme::pick(
-                                ui,
-                                sources,
-                                &[(false, "Osc"), (true, "Sub")],
-                                [30.0, 18.0],
-                                11.0,
-                                |label| match label {
-                                    "Osc" => "Show the wavetable oscillator".into(),
-                                    _ => "Show the sub oscillator and the noise".into(),
-                                },
-                            );
-                        });
-                        if *sources {
-                            let s = &p.sources;
-                            knob(ui, ptr(&s.sub_level), a, KNOB);
-                            choice(ui, ptr(&s.sub_shape), a, 62.0);
-                            knob(ui, ptr(&s.sub_octave), a, KNOB);
-                            knob(ui, ptr(&s.noise_level), a, KNOB);
-                            choice(ui, ptr(&s.noise_color), a, 62.0);
-                        } else {
-                            knob(ui, ptr(&p.unison), a, KNOB);
-                            knob(ui, ptr(&p.detune), a, KNOB);
-                            knob(ui, ptr(&p.spread), a, KNOB);
-                            knob(ui, ptr(&p.phase), a, KNOB);
-                            choice(ui, ptr(&p.phase_mode), a, 62.0);
-                            knob(ui, ptr(&p.pitch), a, KNOB);
-                            knob(ui, ptr(&p.glide), a, KNOB);
-                            knob(ui, ptr(&p.bend_range), a, KNOB);
-                        }
-                    });
-                });
-            });
-            theme::section(ui, "Envelope", |ui| {
-                // The amp envelope or the mod envelope (a matrix source) in
-                // the same place.
-                theme::with_view_state(ui, "envelope-page", false, |ui, modulation| {
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            theme::pick(
-                                ui,
-                                modulation,
-                                &[(false, "Amp"), (true, "Mod")],
-                                [34.0, 18.0],
-                                11.0,
-                                |label| format!("Show the {label} envelope"),
-                            );
-                        });
-                        if *modulation {
-                            knob(ui, ptr(&p.mod_env_attack), a, KNOB);
-                            knob(ui, ptr(&p.mod_env_decay), a, KNOB);
-                            knob(ui, ptr(&p.mod_env_sustain), a, KNOB);
-                            knob(ui, ptr(&p.mod_env_release), a, KNOB)
-                                .on_hover_text("Route the mod envelope in the matrix");
-                            knob(ui, ptr(&p.mod_env_curve), a, KNOB);
-                        } else {
-                            knob(ui, ptr(&p.amp_attack), a, KNOB);
-                            knob(ui, ptr(&p.amp_decay), a, KNOB);
-                            knob(ui, ptr(&p.amp_sustain), a, KNOB);
-                            knob(ui, ptr(&p.amp_release), a, KNOB);
-                            knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
-                        }
-                    });
-                });
-            });
+            theme::section(ui, "Oscillator", |ui| oscillator_section(ui, &p, a));
+            theme::section(ui, "Envelope", |ui| envelope_section(ui, &p, a));
             theme::section(ui, "Master", |ui| {
                 knob(ui, ptr(&p.gain), a, KNOB);
             });
         });
         ui.horizontal_top(|ui| {
-            theme::section(ui, "Filter", |ui| {
-                ui.horizontal(|ui| {
-                    choice(ui, ptr(&p.filter_mode), a, 80.0);
-                    knob(ui, ptr(&p.cutoff), a, KNOB);
-                    knob(ui, ptr(&p.resonance), a, KNOB);
-                    knob(ui, ptr(&p.key_track), a, KNOB);
-                    knob(ui, ptr(&p.filter_env_amount), a, KNOB);
-                    knob(ui, ptr(&p.filter_attack), a, KNOB);
-                    knob(ui, ptr(&p.filter_decay), a, KNOB);
-                    knob(ui, ptr(&p.filter_sustain), a, KNOB);
-                    knob(ui, ptr(&p.filter_release), a, KNOB);
-                });
-            });
-            theme::section(ui, "LFO", |ui| {
-                // LFO 1 or LFO 2 in the same place (LFO 2 moves what the
-                // modulation matrix routes it to).
-                theme::with_view_state(ui, "lfo-page", false, |ui, second| {
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            theme::pick(
-                                ui,
-                                second,
-                                &[(false, "1"), (true, "2")],
-                                [20.0, 18.0],
-                                11.0,
-                                |label| format!("Show LFO {label}"),
-                            );
-                        });
-                        let motion = theme::with_view_state(ui, "lfo-view", false, |ui, motion| {
-                            ui.vertical(|ui| {
-                                theme::pick(
-                                    ui,
-                                    motion,
-                                    &[(false, "Wave"), (true, "Time")],
-                                    [36.0, 18.0],
-                                    11.0,
-                                    |label| match label {
-                                        "Wave" => "Shape, rate and routes".into(),
-                                        _ => "Mode (global, per voice, transport), phase, delay and fade-in".into(),
-                                    },
-                                );
-                            });
-                            *motion
-                        });
-                        let second = *second;
-                        if motion {
-                            let m = &p.lfo_motion;
-                            let (mode, phase, delay, fade) = if second {
-                                (&m.lfo2_mode, &m.lfo2_phase, &m.lfo2_delay, &m.lfo2_fade)
-                            } else {
-                                (&m.lfo_mode, &m.lfo_phase, &m.lfo_delay, &m.lfo_fade)
-                            };
-                            choice(ui, ptr(mode), a, 80.0);
-                            knob(ui, ptr(phase), a, KNOB);
-                            knob(ui, ptr(delay), a, KNOB);
-                            knob(ui, ptr(fade), a, KNOB);
-                            return;
-                        }
-                        let (shape, rate, sync, division) = if second {
-                            (
-                                ptr(&p.lfo2_shape),
-                                ptr(&p.lfo2_rate),
-                                ptr(&p.lfo2_sync),
-                                ptr(&p.lfo2_division),
-                            )
-                        } else {
-                            (
-                                ptr(&p.lfo_shape),
-                                ptr(&p.lfo_rate),
-                                ptr(&p.lfo_sync),
-                                ptr(&p.lfo_division),
-                            )
-                        };
-                        choice(ui, shape, a, 70.0);
-                        knob(ui, rate, a, KNOB);
-                        ui.vertical(|ui| {
-                            ui.add_space(14.0);
-                            crate::knob::switch(ui, sync, a, "Sync");
-                        });
-                        choice(ui, division, a, 60.0);
-                        if second {
-                            ui.add_sized(
-                                [116.0, 48.0],
-                                egui::Label::new(
-                                    RichText::new("Route LFO 2 in the\nmodulation matrix")
-                                        .size(11.0)
-                                        .color(theme::TEXT_DIM),
-                                ),
-                            );
-                        } else {
-                            knob(ui, ptr(&p.lfo_to_position), a, KNOB);
-                            knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
-                        }
-                    });
-                });
-            });
+            theme::section(ui, "Filter", |ui| filter_section(ui, &p, a));
+            theme::section(ui, "LFO", |ui| lfo_section(ui, &p, a));
         });
+    }
+}
+
+/// The oscillator section: the wavetable oscillator, or the sub and the
+/// noise beside it, in the same place.
+fn oscillator_section(ui: &mut Ui, p: &SynthParams, a: &dyn ParamAccess) {
+    theme::with_view_state(ui, "oscillator-page", false, |ui, sources| {
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                theme::pick(
+                    ui,
+                    sources,
+                    &[(false, "Osc"), (true, "Sub")],
+                    [30.0, 18.0],
+                    11.0,
+                    |label| match label {
+                        "Osc" => "Show the wavetable oscillator".into(),
+                        _ => "Show the sub oscillator and the noise".into(),
+                    },
+                );
+            });
+            if *sources {
+                let s = &p.sources;
+                knob(ui, ptr(&s.sub_level), a, KNOB);
+                choice(ui, ptr(&s.sub_shape), a, 62.0);
+                knob(ui, ptr(&s.sub_octave), a, KNOB);
+                knob(ui, ptr(&s.noise_level), a, KNOB);
+                choice(ui, ptr(&s.noise_color), a, 62.0);
+            } else {
+                knob(ui, ptr(&p.unison), a, KNOB);
+                knob(ui, ptr(&p.detune), a, KNOB);
+                knob(ui, ptr(&p.spread), a, KNOB);
+                knob(ui, ptr(&p.phase), a, KNOB);
+                choice(ui, ptr(&p.phase_mode), a, 62.0);
+                knob(ui, ptr(&p.pitch), a, KNOB);
+                knob(ui, ptr(&p.glide), a, KNOB);
+                knob(ui, ptr(&p.bend_range), a, KNOB);
+            }
+        });
+    });
+}
+
+/// The envelope section: the amp envelope or the mod envelope (a matrix
+/// source) in the same place.
+fn envelope_section(ui: &mut Ui, p: &SynthParams, a: &dyn ParamAccess) {
+    theme::with_view_state(ui, "envelope-page", false, |ui, modulation| {
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                theme::pick(
+                    ui,
+                    modulation,
+                    &[(false, "Amp"), (true, "Mod")],
+                    [34.0, 18.0],
+                    11.0,
+                    |label| format!("Show the {label} envelope"),
+                );
+            });
+            if *modulation {
+                knob(ui, ptr(&p.mod_env_attack), a, KNOB);
+                knob(ui, ptr(&p.mod_env_decay), a, KNOB);
+                knob(ui, ptr(&p.mod_env_sustain), a, KNOB);
+                knob(ui, ptr(&p.mod_env_release), a, KNOB)
+                    .on_hover_text("Route the mod envelope in the matrix");
+                knob(ui, ptr(&p.mod_env_curve), a, KNOB);
+            } else {
+                knob(ui, ptr(&p.amp_attack), a, KNOB);
+                knob(ui, ptr(&p.amp_decay), a, KNOB);
+                knob(ui, ptr(&p.amp_sustain), a, KNOB);
+                knob(ui, ptr(&p.amp_release), a, KNOB);
+                knob(ui, ptr(&p.velocity_sensitivity), a, KNOB);
+            }
+        });
+    });
+}
+
+/// The filter section.
+fn filter_section(ui: &mut Ui, p: &SynthParams, a: &dyn ParamAccess) {
+    ui.horizontal(|ui| {
+        choice(ui, ptr(&p.filter_mode), a, 80.0);
+        knob(ui, ptr(&p.cutoff), a, KNOB);
+        knob(ui, ptr(&p.resonance), a, KNOB);
+        knob(ui, ptr(&p.key_track), a, KNOB);
+        knob(ui, ptr(&p.filter_env_amount), a, KNOB);
+        knob(ui, ptr(&p.filter_attack), a, KNOB);
+        knob(ui, ptr(&p.filter_decay), a, KNOB);
+        knob(ui, ptr(&p.filter_sustain), a, KNOB);
+        knob(ui, ptr(&p.filter_release), a, KNOB);
+    });
+}
+
+/// The LFO section: LFO 1 or LFO 2 in the same place (LFO 2 moves what the
+/// modulation matrix routes it to).
+fn lfo_section(ui: &mut Ui, p: &SynthParams, a: &dyn ParamAccess) {
+    theme::with_view_state(ui, "lfo-page", false, |ui, second| {
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                theme::pick(
+                    ui,
+                    second,
+                    &[(false, "1"), (true, "2")],
+                    [20.0, 18.0],
+                    11.0,
+                    |label| format!("Show LFO {label}"),
+                );
+            });
+            let motion = theme::with_view_state(ui, "lfo-view", false, |ui, motion| {
+                ui.vertical(|ui| {
+                    theme::pick(
+                        ui,
+                        motion,
+                        &[(false, "Wave"), (true, "Time")],
+                        [36.0, 18.0],
+                        11.0,
+                        |label| match label {
+                            "Wave" => "Shape, rate and routes".into(),
+                            _ => "Mode (global, per voice, transport), phase, delay and fade-in"
+                                .into(),
+                        },
+                    );
+                });
+                *motion
+            });
+            if motion {
+                lfo_timing(ui, p, a, *second);
+            } else {
+                lfo_wave(ui, p, a, *second);
+            }
+        });
+    });
+}
+
+/// An LFO's mode (global, per voice, transport), phase, delay and fade-in.
+fn lfo_timing(ui: &mut Ui, p: &SynthParams, a: &dyn ParamAccess, second: bool) {
+    let m = &p.lfo_motion;
+    let (mode, phase, delay, fade) = if second {
+        (&m.lfo2_mode, &m.lfo2_phase, &m.lfo2_delay, &m.lfo2_fade)
+    } else {
+        (&m.lfo_mode, &m.lfo_phase, &m.lfo_delay, &m.lfo_fade)
+    };
+    choice(ui, ptr(mode), a, 80.0);
+    knob(ui, ptr(phase), a, KNOB);
+    knob(ui, ptr(delay), a, KNOB);
+    knob(ui, ptr(fade), a, KNOB);
+}
+
+/// An LFO's shape, rate and sync, and LFO 1's fixed routes.
+fn lfo_wave(ui: &mut Ui, p: &SynthParams, a: &dyn ParamAccess, second: bool) {
+    let (shape, rate, sync, division) = if second {
+        (
+            ptr(&p.lfo2_shape),
+            ptr(&p.lfo2_rate),
+            ptr(&p.lfo2_sync),
+            ptr(&p.lfo2_division),
+        )
+    } else {
+        (
+            ptr(&p.lfo_shape),
+            ptr(&p.lfo_rate),
+            ptr(&p.lfo_sync),
+            ptr(&p.lfo_division),
+        )
+    };
+    choice(ui, shape, a, 70.0);
+    knob(ui, rate, a, KNOB);
+    ui.vertical(|ui| {
+        ui.add_space(14.0);
+        crate::knob::switch(ui, sync, a, "Sync");
+    });
+    choice(ui, division, a, 60.0);
+    if second {
+        ui.add_sized(
+            [116.0, 48.0],
+            egui::Label::new(
+                RichText::new("Route LFO 2 in the\nmodulation matrix")
+                    .size(11.0)
+                    .color(theme::TEXT_DIM),
+            ),
+        );
+    } else {
+        knob(ui, ptr(&p.lfo_to_position), a, KNOB);
+        knob(ui, ptr(&p.lfo_to_cutoff), a, KNOB);
     }
 }
 
