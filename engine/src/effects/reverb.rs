@@ -274,19 +274,20 @@ impl Reverb {
         }
     }
 
-    /// Runs the samples `offset..offset + left.len()` of a block (at most
-    /// `self.piece` of them): every line is read for the whole piece first,
-    /// the feedback and outputs worked out sample by sample with the eight
-    /// lines as the lanes of one register, then every line written.
+    /// The piece through the pre-delay and each channel's chain of
+    /// diffusers, into `diffused`.
     #[inline(always)]
-    fn run_piece(&mut self, left: &mut [f32], right: &mut [f32], offset: usize, b: &Block) {
+    fn diffuse_input(
+        &mut self,
+        left: &[f32],
+        right: &[f32],
+        b: &Block,
+        diffused: &mut [[f32; MAX_PIECE]; 2],
+    ) {
         let m = left.len();
-        let inject = 1.0 / (LINES as f32 / 2.0).sqrt();
-        let out_gain = OUTPUT_GAIN / (LINES as f32).sqrt();
         // Pre-delay: the piece goes in first, then is read `pre` samples back.
         self.predelay[0].push_block(left);
         self.predelay[1].push_block(right);
-        let mut diffused = [[0.0f32; MAX_PIECE]; 2];
         for (c, line) in self.predelay.iter().enumerate() {
             if b.pre >= 1.0 {
                 line.read_descending(
@@ -302,9 +303,14 @@ impl Reverb {
                 a.process_block(&mut diffused[c][..m]);
             }
         }
-        // Each line's output for the piece, read before any write.
-        let mut y = [[0.0f32; MAX_PIECE]; LINES];
-        for (k, (line, y)) in self.lines.iter().zip(&mut y).enumerate() {
+    }
+
+    /// Each line's output for the `m` samples of the piece from `offset`,
+    /// into `y`.
+    #[inline(always)]
+    fn read_lines(&self, offset: usize, m: usize, b: &Block, y: &mut [[f32; MAX_PIECE]; LINES]) {
+        // Read before any write.
+        for (k, (line, y)) in self.lines.iter().zip(y.iter_mut()).enumerate() {
             let (s, e) = (b.start[k], b.end[k]);
             let mut lens = [0.0f32; MAX_PIECE];
             for (i, len) in lens[..m].iter_mut().enumerate() {
@@ -315,6 +321,21 @@ impl Reverb {
             }
             line.read_descending(&lens[..m], &mut y[..m]);
         }
+    }
+
+    /// Runs the samples `offset..offset + left.len()` of a block (at most
+    /// `self.piece` of them): every line is read for the whole piece first,
+    /// the feedback and outputs worked out sample by sample with the eight
+    /// lines as the lanes of one register, then every line written.
+    #[inline(always)]
+    fn run_piece(&mut self, left: &mut [f32], right: &mut [f32], offset: usize, b: &Block) {
+        let m = left.len();
+        let inject = 1.0 / (LINES as f32 / 2.0).sqrt();
+        let out_gain = OUTPUT_GAIN / (LINES as f32).sqrt();
+        let mut diffused = [[0.0f32; MAX_PIECE]; 2];
+        self.diffuse_input(left, right, b, &mut diffused);
+        let mut y = [[0.0f32; MAX_PIECE]; LINES];
+        self.read_lines(offset, m, b, &mut y);
         // Damping: `d = (1 − a)·d + a·v` per line, the one recursion from
         // sample to sample (the states are flushed once a piece, below; what
         // leaves the chain is flushed at once). The eight lines' chains run
