@@ -260,7 +260,6 @@ pub fn latent_pad(
     });
     // The named pair spans its knobs' range, -1..1, edge to edge.
     let range = if semantic { 1.0 } else { layout.range };
-    let id = Id::unique("latent-pad");
     let [x_knob, y_knob] = pair.knobs(params);
     let knob_ptrs: [ParamRef<'_>; 2] = [ParamRef::new(x_knob), ParamRef::new(y_knob)];
     // The knobs as set (host modulation is not part of what a drag changes).
@@ -274,18 +273,117 @@ pub fn latent_pad(
     } else {
         current_point(status, position, knobs)
     };
-    // Knob units per point of pointer movement. "Every Anchor" moves the whole
-    // path (the point follows the pointer one to one); "Along Path" weights
-    // the offset by how far along the path the position is, so the knobs move
-    // more for the point to follow (and cannot move it at the path's start).
-    let gain = match params.macro_mode.value() {
-        _ if semantic => 1.0,
-        nwt_engine::neural::MacroMode::Anchors => 1.0,
-        nwt_engine::neural::MacroMode::Path => position.clamp(0.0, 1.0).max(0.1),
+    let gain = if semantic {
+        1.0
+    } else {
+        macro_gain(params.macro_mode.value(), position)
     };
+    // Knob units per point of pointer movement.
     let units_per_point = 2.0 * range / rect.width() / gain;
 
     let mut response = response;
+    let moved = drag_knobs(
+        ui,
+        &response,
+        access,
+        knob_ptrs,
+        (knobs, point),
+        (rect, range, units_per_point),
+    );
+    if moved.is_some() {
+        response.mark_changed();
+    }
+
+    let painter = ui.painter_at(rect);
+    paint_grid(&painter, rect, x_knob.name(), y_knob.name());
+    // Shapes, path and anchors live on the macro plane only.
+    if !semantic {
+        paint_map(&painter, &layout, live, &font);
+    }
+    let shown = moved.map_or(point, |m| {
+        [
+            point[0] + (m[0] - knobs[0]) * gain,
+            point[1] + (m[1] - knobs[1]) * gain,
+        ]
+    });
+    // The voices' dots live on the macro plane only.
+    let played = if semantic { &[][..] } else { played };
+    paint_points(&painter, (rect, range), status, played, shown, live);
+
+    response.widget_info(|| WidgetInfo::labeled(Role::Canvas, true, LABEL));
+    response.on_hover_text(if semantic { NAMED_HELP } else { MACRO_HELP })
+}
+
+/// The pad's tooltip on the named pair.
+const NAMED_HELP: &str = "Brightness (across) and warmth (up), each -1..1: drag the bright point \
+     (or click) to move both knobs.";
+/// The pad's tooltip on the macro plane.
+const MACRO_HELP: &str =
+    "The two strongest directions of the model's latent space (macro knobs 1 and 2). \
+     Grey dots: factory shapes; rings: your anchors as the knobs move them; the line: \
+     the table's path; white dots: what each sounding voice plays now. \
+     Drag the bright point (or click) to move the sound.";
+
+/// How far the point moves per knob unit on the macro plane. "Every
+/// Anchor" moves the whole path (the point follows the pointer one to one);
+/// "Along Path" weights the offset by how far along the path the position
+/// is, so the knobs move more for the point to follow (and cannot move it
+/// at the path's start).
+fn macro_gain(mode: nwt_engine::neural::MacroMode, position: f32) -> f32 {
+    match mode {
+        nwt_engine::neural::MacroMode::Anchors => 1.0,
+        nwt_engine::neural::MacroMode::Path => position.clamp(0.0, 1.0).max(0.1),
+    }
+}
+
+/// What each sounding voice plays (`played` table positions, on the path),
+/// the bright point at `shown`, and a note when the macros do not shape
+/// what plays (then everything is dimmed).
+fn paint_points(
+    painter: &egui::Painter,
+    (rect, range): (Rect, f32),
+    status: &WorkerStatus,
+    played: &[f32],
+    shown: [f32; 2],
+    live: bool,
+) {
+    let fade = |c: Color32| if live { c } else { c.gamma_multiply(0.35) };
+    // What the voices play, where modulation has taken them.
+    for at in played.iter().filter_map(|&pos| path_point(status, pos)) {
+        let v = to_screen(rect, range, at);
+        painter.circle_filled(v, 3.5, fade(Color32::WHITE));
+        painter.circle_stroke(v, 3.5, Stroke::new(1.0, fade(theme::ACCENT_HOT)));
+    }
+    let p = to_screen(rect, range, shown);
+    painter.circle_filled(p, 6.0, fade(theme::ACCENT_HOT));
+    painter.circle_stroke(
+        p,
+        9.0,
+        Stroke::new(1.5, fade(Color32::WHITE.gamma_multiply(0.7))),
+    );
+    if !live {
+        painter.text(
+            rect.center_bottom() - vec2(0.0, 18.0),
+            Align2::CENTER_BOTTOM,
+            "the macros shape the neural table only",
+            FontId::proportional(10.0),
+            theme::TEXT_DIM,
+        );
+    }
+}
+
+/// A drag on the pad, or a click (the point jumps to the pointer), moves
+/// the two knobs as one gesture: their new values (`-1..=1`), if they moved.
+fn drag_knobs(
+    ui: &Ui,
+    response: &Response,
+    access: &dyn ParamAccess,
+    knob_ptrs: [ParamRef<'_>; 2],
+    (knobs, point): ([f32; 2], [f32; 2]),
+    (rect, range, units_per_point): (Rect, f32, f32),
+) -> Option<[f32; 2]> {
+    let id = Id::unique("latent-pad");
+    let mut moved = None;
     if response.drag_started() || response.clicked() {
         for p in knob_ptrs {
             access.begin(p);
@@ -293,7 +391,6 @@ pub fn latent_pad(
         // (knob values, drag distance already applied)
         ui.data_mut(|d| d.insert_temp(id, (knobs, egui::Vec2::ZERO)));
     }
-    let mut moved = None;
     if response.dragged() || response.clicked() {
         let (start, applied) = ui
             .data(|d| d.get_temp::<([f32; 2], egui::Vec2)>(id))
@@ -330,13 +427,11 @@ pub fn latent_pad(
             access.end(p);
         }
     }
-    if moved.is_some() {
-        response.mark_changed();
-    }
+    moved
+}
 
-    let painter = ui.painter_at(rect);
-    // Dimmed when the macros and anchors do not shape what plays.
-    let fade = |c: Color32| if live { c } else { c.gamma_multiply(0.35) };
+/// The pad's ground: its grid and the two knobs' names.
+fn paint_grid(painter: &egui::Painter, rect: Rect, x_name: &str, y_name: &str) {
     painter.rect_filled(rect, 6.0, theme::PLOT);
     for k in -3..=3 {
         let t = k as f32 / 3.0;
@@ -349,23 +444,24 @@ pub fn latent_pad(
     painter.text(
         rect.right_bottom() - vec2(4.0, 4.0),
         Align2::RIGHT_BOTTOM,
-        x_knob.name(),
+        x_name,
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
     painter.text(
         rect.left_top() + vec2(4.0, 4.0),
         Align2::LEFT_TOP,
-        y_knob.name(),
+        y_name,
         FontId::proportional(10.0),
         theme::TEXT_DIM,
     );
-    // Shapes, path and anchors live on the macro plane only.
-    let (shapes, path, rings) = if semantic {
-        (&[][..], &[][..], &[][..])
-    } else {
-        (&layout.shapes[..], &layout.path[..], &layout.rings[..])
-    };
+}
+
+/// The macro plane's map: the factory shapes, the table's path and the
+/// anchors' rings (dimmed unless `live`).
+fn paint_map(painter: &egui::Painter, layout: &PadLayout, live: bool, font: &FontId) {
+    let fade = |c: Color32| if live { c } else { c.gamma_multiply(0.35) };
+    let (shapes, path, rings) = (&layout.shapes, &layout.path, &layout.rings);
     for (name, dot, label) in shapes {
         painter.circle_filled(*dot, 3.0, fade(theme::TEXT_DIM));
         if let Some(r) = label {
@@ -399,47 +495,6 @@ pub fn latent_pad(
             colour,
         );
     }
-    let shown = moved.map_or(point, |m| {
-        [
-            point[0] + (m[0] - knobs[0]) * gain,
-            point[1] + (m[1] - knobs[1]) * gain,
-        ]
-    });
-    if !semantic {
-        // What the voices play, where modulation has taken them.
-        for at in played.iter().filter_map(|&pos| path_point(status, pos)) {
-            let v = to_screen(rect, range, at);
-            painter.circle_filled(v, 3.5, fade(Color32::WHITE));
-            painter.circle_stroke(v, 3.5, Stroke::new(1.0, fade(theme::ACCENT_HOT)));
-        }
-    }
-    let p = to_screen(rect, range, shown);
-    painter.circle_filled(p, 6.0, fade(theme::ACCENT_HOT));
-    painter.circle_stroke(
-        p,
-        9.0,
-        Stroke::new(1.5, fade(Color32::WHITE.gamma_multiply(0.7))),
-    );
-    if !live {
-        painter.text(
-            rect.center_bottom() - vec2(0.0, 18.0),
-            Align2::CENTER_BOTTOM,
-            "the macros shape the neural table only",
-            FontId::proportional(10.0),
-            theme::TEXT_DIM,
-        );
-    }
-
-    response.widget_info(|| WidgetInfo::labeled(Role::Canvas, true, LABEL));
-    response.on_hover_text(if semantic {
-        "Brightness (across) and warmth (up), each -1..1: drag the bright point \
-         (or click) to move both knobs."
-    } else {
-        "The two strongest directions of the model's latent space (macro knobs 1 and 2). \
-         Grey dots: factory shapes; rings: your anchors as the knobs move them; the line: \
-         the table's path; white dots: what each sounding voice plays now. \
-         Drag the bright point (or click) to move the sound."
-    })
 }
 
 #[cfg(test)]
