@@ -32,39 +32,8 @@ impl Editor {
                     .ui(ui, |ui| {
                         for (label, user) in [("Factory", false), ("User", true)] {
                             ui.menu_button(label, |ui| {
-                                let mut any = false;
-                                let mut categories: Vec<String> =
-                                    CATEGORIES.iter().map(|c| c.to_string()).collect();
-                                for p in self.presets.iter().filter(|p| p.user == user) {
-                                    if !categories.contains(&p.category) {
-                                        categories.push(p.category.clone());
-                                    }
-                                }
-                                for category in categories {
-                                    let entries: Vec<&PresetEntry> = self
-                                        .presets
-                                        .iter()
-                                        .filter(|p| p.user == user && p.category == category)
-                                        .collect();
-                                    if entries.is_empty() {
-                                        continue;
-                                    }
-                                    any = true;
-                                    ui.menu_button(&category, |ui| {
-                                        for e in entries {
-                                            if ui
-                                                .button(&e.name)
-                                                .on_hover_text(format!("by {}", e.author))
-                                                .clicked()
-                                            {
-                                                chosen = Some(e.clone());
-                                                ui.close();
-                                            }
-                                        }
-                                    });
-                                }
-                                if !any {
-                                    ui.label("none yet");
+                                if let Some(e) = preset_menu(ui, &self.presets, user) {
+                                    chosen = Some(e);
                                 }
                             });
                         }
@@ -82,41 +51,51 @@ impl Editor {
             if ui.button(">").on_hover_text("Next preset").clicked() {
                 self.step_preset(1);
             }
-            let user_baseline = self
-                .baseline
-                .as_ref()
-                .filter(|(e, _)| e.user)
-                .map(|(e, _)| e.clone());
-            if ui
-                .button("Save")
-                .on_hover_text("Save over the user preset, or save as a new one")
-                .clicked()
-            {
-                match user_baseline {
-                    Some(entry) => self.save_preset(&entry.name, &entry.category, Some(&entry)),
-                    None => self.open_save_as(),
-                }
-            }
-            if ui.button("Save As…").clicked() {
-                self.open_save_as();
-            }
-            if ui
-                .add_enabled(self.history.undo_steps() > 0, egui::Button::new("Undo"))
-                .on_hover_text("Undo the last change (Ctrl+Z)")
-                .clicked()
-            {
-                self.undo();
-            }
-            if ui
-                .add_enabled(self.history.redo_steps() > 0, egui::Button::new("Redo"))
-                .on_hover_text("Redo (Ctrl+Shift+Z)")
-                .clicked()
-            {
-                self.redo();
-            }
+            self.save_and_history_buttons(ui);
             ui.add_space(16.0);
             self.meter_and_scale(ui);
         });
+        self.status_row(ui, status);
+    }
+
+    /// Save, Save As, Undo and Redo.
+    fn save_and_history_buttons(&mut self, ui: &mut Ui) {
+        let user_baseline = self
+            .baseline
+            .as_ref()
+            .filter(|(e, _)| e.user)
+            .map(|(e, _)| e.clone());
+        if ui
+            .button("Save")
+            .on_hover_text("Save over the user preset, or save as a new one")
+            .clicked()
+        {
+            match user_baseline {
+                Some(entry) => self.save_preset(&entry.name, &entry.category, Some(&entry)),
+                None => self.open_save_as(),
+            }
+        }
+        if ui.button("Save As…").clicked() {
+            self.open_save_as();
+        }
+        if ui
+            .add_enabled(self.history.undo_steps() > 0, egui::Button::new("Undo"))
+            .on_hover_text("Undo the last change (Ctrl+Z)")
+            .clicked()
+        {
+            self.undo();
+        }
+        if ui
+            .add_enabled(self.history.redo_steps() > 0, egui::Button::new("Redo"))
+            .on_hover_text("Redo (Ctrl+Shift+Z)")
+            .clicked()
+        {
+            self.redo();
+        }
+    }
+
+    /// The status row under the bar: the last message, then the readouts.
+    fn status_row(&mut self, ui: &mut Ui, status: &WorkerStatus) {
         // The status line always has its row, so nothing moves when a message comes or goes.
         let message = self.message.clone();
         ui.horizontal(|ui| {
@@ -420,4 +399,43 @@ impl Editor {
             self.clipped = false;
         }
     }
+}
+
+/// The presets of one side (factory or `user`) by category, as menus: the
+/// one picked, if any.
+fn preset_menu(ui: &mut Ui, presets: &[PresetEntry], user: bool) -> Option<PresetEntry> {
+    let mut chosen = None;
+    let mut any = false;
+    let mut categories: Vec<String> = CATEGORIES.iter().map(|c| c.to_string()).collect();
+    for p in presets.iter().filter(|p| p.user == user) {
+        if !categories.contains(&p.category) {
+            categories.push(p.category.clone());
+        }
+    }
+    for category in categories {
+        let entries: Vec<&PresetEntry> = presets
+            .iter()
+            .filter(|p| p.user == user && p.category == category)
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        any = true;
+        ui.menu_button(&category, |ui| {
+            for e in entries {
+                if ui
+                    .button(&e.name)
+                    .on_hover_text(format!("by {}", e.author))
+                    .clicked()
+                {
+                    chosen = Some(e.clone());
+                    ui.close();
+                }
+            }
+        });
+    }
+    if !any {
+        ui.label("none yet");
+    }
+    chosen
 }
