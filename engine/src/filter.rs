@@ -1,6 +1,8 @@
 //! A topology-preserving state-variable filter (trapezoidal integration), stable
 //! under fast modulation, with low-, band- and high-pass outputs.
 
+use crate::memo::Memo;
+
 crate::stable_enum! {
     /// Which output of the state-variable filter a voice hears.
     pub enum FilterMode: 33 {
@@ -69,7 +71,8 @@ impl SvfCoefs {
 /// (`perf` on `synth/64_voices_x16_unison_neural_static_rack`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CoefMemo {
-    last: Option<(FilterMode, [u32; 5], f32, SvfCoefs)>,
+    /// Keyed on the inputs' bits: a repeated NaN input matches itself.
+    last: Memo<(FilterMode, [u32; 5]), (f32, SvfCoefs)>,
 }
 
 impl CoefMemo {
@@ -84,15 +87,10 @@ impl CoefMemo {
         sample_rate: f32,
     ) -> (f32, SvfCoefs) {
         let key = [base, ratio, semis, resonance, sample_rate].map(f32::to_bits);
-        if let Some((m, k, cutoff, coefs)) = self.last {
-            if m == mode && k == key {
-                return (cutoff, coefs);
-            }
-        }
-        let cutoff = base * ratio * (semis / 12.0).exp2();
-        let coefs = SvfCoefs::new(mode, cutoff, resonance, sample_rate);
-        self.last = Some((mode, key, cutoff, coefs));
-        (cutoff, coefs)
+        self.last.get((mode, key), |_| {
+            let cutoff = base * ratio * (semis / 12.0).exp2();
+            (cutoff, SvfCoefs::new(mode, cutoff, resonance, sample_rate))
+        })
     }
 }
 

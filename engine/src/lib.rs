@@ -19,6 +19,7 @@ pub mod events;
 pub mod factory;
 pub mod filter;
 pub mod lfo;
+mod memo;
 pub mod modulation;
 pub mod neural;
 pub mod offline;

@@ -8,7 +8,8 @@
 
 use super::line::{flush, DelayLine, OnePole};
 use super::MAX_DELAY_MS;
-use super::{EffectContext, Memo, MixGains, Ramp};
+use super::{EffectContext, MixGains, Ramp};
+use crate::memo::Memo;
 
 crate::stable_enum! {
     /// How the two channels' echoes run.

@@ -10,7 +10,8 @@
 use super::fast_math::{exp2, fold_sin};
 use super::line::OnePole;
 use super::oversample::{Fused, MulAdd, Oversampler, Plain, FACTOR, MAX_BLOCK};
-use super::{EffectContext, Memo, Ramp};
+use super::{EffectContext, Ramp};
+use crate::memo::Memo;
 use crate::oscillator::Simd;
 
 crate::stable_enum! {
@@ -89,6 +90,7 @@ const HALF: usize = FACTOR / 2;
 /// reads `start + step·(i + 1)`). The signal comes as its two phases
 /// (see [`Oversampler::process`]); each host sample's eight samples are
 /// shaped together, one register's worth.
+///
 /// `WET` says the mix is 1 across the whole piece (the default): then the
 /// dry part is left out (two operations of about twenty a sample).
 #[inline(always)]
@@ -120,6 +122,24 @@ fn shape_all<const WET: bool>(
         }
         e.copy_from_slice(&u[..HALF]);
         o.copy_from_slice(&u[HALF..]);
+    }
+}
+
+/// The ramps of the drive gain, the compensation and the mix, each `(start, step)`.
+type Ramps = ((f32, f32), (f32, f32), (f32, f32));
+
+/// [`shape_all`] with `mode`'s shaper.
+#[inline(always)]
+fn shape_mode<A: MulAdd, const WET: bool>(
+    mode: DriveMode,
+    even: &mut [f32],
+    odd: &mut [f32],
+    (gain, comp, mix): Ramps,
+) {
+    match mode {
+        DriveMode::Soft => shape_all::<WET>(even, odd, soft::<A>, gain, comp, mix),
+        DriveMode::Tube => shape_all::<WET>(even, odd, tube::<A>, gain, comp, mix),
+        DriveMode::Fold => shape_all::<WET>(even, odd, fold_sin::<A>, gain, comp, mix),
     }
 }
 
@@ -240,24 +260,17 @@ fn run<A: MulAdd>(d: &mut Drive, left: &mut [f32], right: &mut [f32], plan: &Cha
             let (g0, c0, m0) = (g0 + gs * at, c0 + cs * at, m0 + ms * at);
             // Up, shape, down: each a loop of its own over the whole piece,
             // so each vectorises.
-            let (gain, comp, mix) = ((g0, gs), (c0, cs), (m0, ms));
-            let wet = mix == (1.0, 0.0);
-            c.process::<A>(piece, |even, odd| match (mode, wet) {
-                (DriveMode::Soft, true) => shape_all::<true>(even, odd, soft::<A>, gain, comp, mix),
-                (DriveMode::Soft, false) => {
-                    shape_all::<false>(even, odd, soft::<A>, gain, comp, mix)
-                }
-                (DriveMode::Tube, true) => shape_all::<true>(even, odd, tube::<A>, gain, comp, mix),
-                (DriveMode::Tube, false) => {
-                    shape_all::<false>(even, odd, tube::<A>, gain, comp, mix)
-                }
-                (DriveMode::Fold, true) => {
-                    shape_all::<true>(even, odd, fold_sin::<A>, gain, comp, mix)
-                }
-                (DriveMode::Fold, false) => {
-                    shape_all::<false>(even, odd, fold_sin::<A>, gain, comp, mix)
-                }
-            });
+            let ramps = ((g0, gs), (c0, cs), (m0, ms));
+            // A mix of 1 across the piece (the default) leaves the dry part out.
+            if ramps.2 == (1.0, 0.0) {
+                c.process::<A>(piece, |even, odd| {
+                    shape_mode::<A, true>(mode, even, odd, ramps)
+                });
+            } else {
+                c.process::<A>(piece, |even, odd| {
+                    shape_mode::<A, false>(mode, even, odd, ramps)
+                });
+            }
         }
     }
     if mode == DriveMode::Tube {

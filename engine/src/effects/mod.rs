@@ -68,36 +68,6 @@ pub const SILENCE: f32 = 1e-6;
 /// The rack processes in pieces of at most this many samples.
 const CHUNK: usize = 64;
 
-/// A value worked out from a key and kept until the key changes: the
-/// effects' filter coefficients and gains, which come from library calls
-/// (`powf`, `exp`) and from settings that hold still for many pieces. A
-/// NaN key never matches, so it is worked out again every time.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Memo<K, V> {
-    last: Option<(K, V)>,
-}
-
-impl<K, V> Default for Memo<K, V> {
-    fn default() -> Self {
-        Self { last: None }
-    }
-}
-
-impl<K: PartialEq + Copy, V: Copy> Memo<K, V> {
-    /// `work(key)`, or the value kept from the last call with the same key.
-    #[inline]
-    pub(crate) fn get(&mut self, key: K, work: impl FnOnce(K) -> V) -> V {
-        match self.last {
-            Some((k, v)) if k == key => v,
-            _ => {
-                let v = work(key);
-                self.last = Some((key, v));
-                v
-            }
-        }
-    }
-}
-
 /// What the effects know of the block beyond their own settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EffectContext {

@@ -17,7 +17,8 @@ use super::fast_math::{exp2, fold_sin};
 use super::line::{flush, DelayLine, OnePole};
 use super::oversample::Plain;
 use super::MAX_PREDELAY_MS;
-use super::{EffectContext, Memo, MixGains, Ramp};
+use super::{EffectContext, MixGains, Ramp};
+use crate::memo::Memo;
 use crate::oscillator::Simd;
 
 /// The reverb's settings for one block.
