@@ -20,6 +20,7 @@ use std::time::Duration;
 
 mod args;
 mod automation;
+mod check_tables;
 mod cycles;
 mod presets;
 mod realtime;
@@ -129,6 +130,25 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Measure the factory bank's neural tables as a position scan hears them:
+    /// phase seams between neighbouring frames, the halfway blend's dip, the
+    /// loudness range along each table and faint decoder floors (plateau
+    /// frames); at each preset's own settings, at the knobs' corners, or at
+    /// random settings.
+    CheckTables {
+        /// Also measure with macros 1 and 2 at ±0.5 and ±1 and each named
+        /// knob at its limits.
+        #[arg(long)]
+        corners: bool,
+        /// Also measure this many random knob settings per preset.
+        #[arg(long, default_value_t = 0)]
+        random: usize,
+        /// Print every table, not only those that miss a goal.
+        #[arg(long)]
+        verbose: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// List every parameter's stable id and its value in a preset (default Init).
     Params {
         /// Factory preset name or preset file.
@@ -176,6 +196,12 @@ fn main() -> Result<()> {
             model,
             output,
         } => export(&sound, &model, output, &device),
+        Command::CheckTables {
+            corners,
+            random,
+            verbose,
+            model,
+        } => check_tables::run(corners, random, verbose, &model.load_on(&device)?),
         Command::Params { preset } => list_params(&preset),
     }
 }

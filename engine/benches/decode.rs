@@ -44,6 +44,7 @@ fn decode(c: &mut Criterion) {
         knobs: [0.0; nwt_engine::neural::knobs::KNOBS],
         frames: 64,
         mode: MacroMode::Anchors,
+        even_loudness: true,
         anchors: Anchors::from_shapes(&[AnchorShape::Saw, AnchorShape::Square]),
     };
     // With the pacing measured (a coarse decode of 17 points first): the

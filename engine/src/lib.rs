@@ -28,6 +28,7 @@ pub mod params;
 pub mod sources;
 pub mod stable_enum;
 pub mod synth;
+pub mod table_quality;
 pub mod telemetry;
 pub mod tuning;
 pub mod voice;

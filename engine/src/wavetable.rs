@@ -290,6 +290,11 @@ fn normalise_frame(frame: &mut [f32], levels: &[LevelLayout; NUM_LEVELS]) {
         .iter()
         .fold(0.0f32, |m, x| m.max(x.abs()));
     let gain = if peak > 1e-9 { 1.0 / peak } else { 0.0 };
+    scale_frame(frame, levels, gain);
+}
+
+/// Scales every level of one frame by `gain` and fills the guards.
+fn scale_frame(frame: &mut [f32], levels: &[LevelLayout; NUM_LEVELS], gain: f32) {
     for (k, level) in levels.iter().enumerate() {
         if !owns_storage(levels, k) {
             continue;
@@ -306,10 +311,91 @@ fn normalise_frame(frame: &mut [f32], levels: &[LevelLayout; NUM_LEVELS]) {
     }
 }
 
+impl WavetableSet {
+    /// The RMS level of each frame's full-band cycle (level 0), dB re full
+    /// scale (−∞ for a silent frame).
+    pub fn frame_rms_db(&self) -> Vec<f32> {
+        (0..self.frames)
+            .map(|i| {
+                let cycle = self.cycle(i, 0);
+                // Sixteen partial sums, so the loop vectorises.
+                let mut lanes = [0.0f32; 16];
+                let mut chunks = cycle.chunks_exact(16);
+                for chunk in &mut chunks {
+                    for (l, &x) in lanes.iter_mut().zip(chunk) {
+                        *l += x * x;
+                    }
+                }
+                let tail: f32 = chunks.remainder().iter().map(|x| x * x).sum();
+                let power = f64::from(lanes.iter().sum::<f32>() + tail) / cycle.len().max(1) as f64;
+                (10.0 * power.log10()) as f32
+            })
+            .collect()
+    }
+
+    /// Evens the loudness along the table: every frame whose RMS lies more
+    /// than half of `window_db` from the frames' median is scaled to the edge
+    /// of that window (frames inside it keep their level, so a table keeps
+    /// some of its natural swell). Silent frames stay silent. Peaks may then
+    /// exceed 1 (a peaky frame brought up to the others' loudness).
+    pub fn even_loudness(&mut self, window_db: f32) {
+        let rms = self.frame_rms_db();
+        let mut audible: Vec<f32> = rms.iter().copied().filter(|r| r.is_finite()).collect();
+        if audible.len() < 2 {
+            return;
+        }
+        audible.sort_by(f32::total_cmp);
+        let median = audible[audible.len() / 2];
+        let half = 0.5 * window_db.max(0.0);
+        let levels = self.levels;
+        for (i, &r) in rms.iter().enumerate() {
+            if !r.is_finite() {
+                continue;
+            }
+            let target = r.clamp(median - half, median + half);
+            if target != r {
+                let gain = 10f32.powf((target - r) / 20.0);
+                let stride = self.stride;
+                scale_frame(&mut self.data[i * stride..(i + 1) * stride], &levels, gain);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use nwt_model::Shape;
+
+    #[test]
+    fn even_loudness_brings_frames_into_the_window_and_keeps_silence() {
+        // A sine (RMS 3 dB under its peak), a buzz (far peakier, so far
+        // quieter once peak-normalised) and a silent frame.
+        let mut sine = Harmonics::silent();
+        sine.sin[1] = 1.0;
+        let mut buzz = Harmonics::silent();
+        for k in 1..=200 {
+            buzz.cos[k] = 1.0;
+        }
+        let mut set =
+            WavetableSet::from_harmonics(&[sine.clone(), buzz.clone(), sine, Harmonics::silent()])
+                .unwrap();
+        let before = set.frame_rms_db();
+        assert!(before[0] - before[1] > 15.0, "{before:?}");
+        set.even_loudness(2.5);
+        let after = set.frame_rms_db();
+        // The median frame (a sine) keeps its level; the buzz comes up to
+        // the window's edge; silence stays silent.
+        assert!((after[0] - before[0]).abs() < 1e-3, "{after:?}");
+        assert!((after[0] - after[1] - 1.25).abs() < 1e-2, "{after:?}");
+        assert_eq!(after[3], f32::NEG_INFINITY);
+        // The guards follow the scaled cycle.
+        let l = set.level(3);
+        let start = set.stride + l.offset;
+        let len = 1usize << l.bits;
+        assert_eq!(set.data[start], set.data[start + len]);
+        assert_eq!(set.data[start + len + 1], set.data[start + 1]);
+    }
 
     #[test]
     fn levels_halve_harmonics_and_stay_oversampled() {

@@ -20,6 +20,7 @@ fn request(anchors: &[AnchorShape], knobs: [f32; KNOBS]) -> TableRequest {
         knobs,
         frames: 8,
         mode: MacroMode::Anchors,
+        even_loudness: true,
         anchors: Anchors::from_shapes(anchors),
     }
 }

@@ -299,7 +299,8 @@ impl Model {
 
     /// Decodes latents into spectra as the network outputs them: band-limited
     /// to [`HARMONICS`], DC-free, every harmonic in sine phase (the network
-    /// decodes levels, not phases; see [`crate::levels`]), levels re the
+    /// decodes levels, not phases; see [`crate::levels`]), a faint floor of
+    /// upper harmonics lowered as in every table ([`anchored::clean_floor`]), levels re the
     /// strongest harmonic at 0 dB but not peak-normalised (for callers that
     /// normalise anyway, such as wavetable building, which saves an inverse
     /// FFT per frame).
@@ -307,7 +308,13 @@ impl Model {
         Ok(self
             .decode_levels(latents)?
             .iter()
-            .map(|l| levels::spectrum(l, None))
+            .map(|l| {
+                // As a table frame with no source plays it: the decoder's
+                // faint floor lowered (`anchored::clean_floor`).
+                let mut h = levels::spectrum(l, None);
+                anchored::clean_floor(&mut h, |_| 0.0);
+                h
+            })
             .collect())
     }
 

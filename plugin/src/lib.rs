@@ -21,6 +21,7 @@ pub mod library;
 pub mod loudness;
 pub mod pace;
 pub mod preset;
+pub mod table_check;
 pub mod wav;
 pub mod wav_import;
 

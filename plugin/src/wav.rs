@@ -335,12 +335,30 @@ mod tests {
     }
 }
 
+/// The gain [`write_wavetable`] applies to `frames`: `1 / peak` when they
+/// peak above full scale, else 1.
+pub fn wavetable_gain(frames: &[Vec<f32>]) -> f32 {
+    let peak = frames.iter().flatten().fold(
+        0.0f32,
+        |m, x| if x.is_finite() { m.max(x.abs()) } else { m },
+    );
+    if peak > 1.0 {
+        1.0 / peak
+    } else {
+        1.0
+    }
+}
+
 /// Samples per frame in the wavetable files this tool writes.
 pub const TABLE_FRAME_LEN: usize = 2048;
 
 /// Writes a wavetable: mono 32-bit float WAV, `frames` of 2048 samples one
 /// after another, with a `clm ` chunk `<!>2048 ...` that Serum, Vital and
-/// Surge read as the frame size.
+/// Surge read as the frame size. A table peaking above full scale (a neural
+/// table with Even Loudness, whose peaky frames were brought up to the
+/// others' loudness) is scaled as a whole to peak at 1.0
+/// ([`wavetable_gain`]): those synths, and this one's importer, read a float
+/// table that way, so the file keeps the frames' relative levels.
 pub fn write_wavetable(path: &Path, sample_rate: u32, frames: &[Vec<f32>]) -> Result<(), WavError> {
     if frames.is_empty() || frames.len() > 256 || frames.iter().any(|f| f.len() != TABLE_FRAME_LEN)
     {
@@ -377,8 +395,9 @@ pub fn write_wavetable(path: &Path, sample_rate: u32, frames: &[Vec<f32>]) -> Re
     }
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
+    let gain = wavetable_gain(frames);
     for x in frames.iter().flatten() {
-        out.extend_from_slice(&x.to_le_bytes());
+        out.extend_from_slice(&(x * gain).to_le_bytes());
     }
     std::fs::write(path, out).map_err(|source| WavError::WriteTable {
         path: path.to_path_buf(),
@@ -389,6 +408,20 @@ pub fn write_wavetable(path: &Path, sample_rate: u32, frames: &[Vec<f32>]) -> Re
 #[cfg(test)]
 mod wavetable_tests {
     use super::*;
+
+    #[test]
+    fn a_table_above_full_scale_is_written_scaled_as_a_whole() {
+        let frames = vec![
+            vec![0.5f32; TABLE_FRAME_LEN],
+            vec![-2.0f32; TABLE_FRAME_LEN],
+        ];
+        let path = std::env::temp_dir().join(format!("nwt-loud-table-{}.wav", std::process::id()));
+        write_wavetable(&path, 48_000, &frames).unwrap();
+        let (_, channels) = read_wav(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(channels[0][0], 0.25);
+        assert_eq!(channels[0][TABLE_FRAME_LEN], -1.0);
+    }
 
     #[test]
     fn wavetables_have_a_clm_chunk_and_read_back_exactly() {

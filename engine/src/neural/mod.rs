@@ -33,6 +33,13 @@ use nwt_model::pacing::{point_on, PathPosition};
 use nwt_model::{Harmonics, Latent, Model, ModelError};
 use std::collections::HashMap;
 
+/// The loudness window of a neural table with [`TableRequest::even_loudness`]
+/// on, dB: every frame's RMS lies within it ([`WavetableSet::even_loudness`]).
+/// Measured on the factory bank before (`nwt check-tables`), the frames of one
+/// table spanned up to 18.7 dB (a position sweep faded out); the goal
+/// is 3 dB, and half a dB of it is left for rounding and the host's resampling.
+pub const EVEN_LOUDNESS_WINDOW_DB: f32 = 2.5;
+
 /// Everything the worker's table depends on: a snapshot the worker compares
 /// against the last one it built.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +55,8 @@ pub struct TableRequest {
     pub frames: usize,
     /// How the macros apply.
     pub mode: MacroMode,
+    /// Whether the frames' loudness is evened out ([`EVEN_LOUDNESS_WINDOW_DB`]).
+    pub even_loudness: bool,
     /// The anchor slots.
     pub anchors: Anchors,
 }
@@ -62,6 +71,7 @@ impl TableRequest {
             knobs: params.knob_values(),
             frames: params.frame_count(),
             mode: params.macro_mode.value(),
+            even_loudness: params.even_loudness.value(),
             anchors: params.anchors_snapshot(),
         }
     }
@@ -74,6 +84,7 @@ impl TableRequest {
             && self.knobs == params.knob_values()
             && self.frames == params.frame_count()
             && self.mode == params.macro_mode.value()
+            && self.even_loudness == params.even_loudness.value()
             && params.anchors_equal(&self.anchors)
     }
 }
@@ -87,6 +98,7 @@ pub struct DecoderInputs {
     knobs: [f32; knobs::KNOBS],
     frames: usize,
     mode: usize,
+    even_loudness: bool,
     table: usize,
     revision: u64,
 }
@@ -99,6 +111,7 @@ impl DecoderInputs {
             knobs: params.knob_values(),
             frames: params.frame_count(),
             mode: params.macro_mode.value().to_index(),
+            even_loudness: params.even_loudness.value(),
             table: params.table.value().to_index(),
             revision: params.sound_revision(),
         }
@@ -522,8 +535,12 @@ pub fn build_paced_table(
     let residuals: Vec<Option<Residual>> = points.into_iter().map(|p| p.residual).collect();
     let levels = model.decode_levels(&latents)?;
     let spectra = nwt_model::anchored::frames(&levels, &pacing.positions, &residuals);
+    let mut set = WavetableSet::from_harmonics(&spectra)?;
+    if request.even_loudness {
+        set.even_loudness(EVEN_LOUDNESS_WINDOW_DB);
+    }
     Ok(BuiltTable {
-        set: WavetableSet::from_harmonics(&spectra)?,
+        set,
         latents,
         played,
         pacing,
@@ -556,6 +573,7 @@ mod tests {
             knobs: [0.0; knobs::KNOBS],
             frames,
             mode: MacroMode::Anchors,
+            even_loudness: true,
             anchors: Anchors::from_shapes(shapes),
         }
     }
@@ -630,7 +648,16 @@ mod tests {
         let (saw, square) = (exact(AnchorShape::Saw), exact(AnchorShape::Square));
         let req = request(&[AnchorShape::Saw, AnchorShape::Square], 9);
         let set = build_table(&model, &mut enc, &req).unwrap();
-        let (first, middle, last) = (set.frame(0), set.frame(4), set.frame(8));
+        // Even Loudness scales whole frames; the shape is what must be exact.
+        let peak_normalised = |f: Vec<f32>| {
+            let peak = f.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            f.iter().map(|x| x / peak).collect::<Vec<f32>>()
+        };
+        let (first, middle, last) = (
+            peak_normalised(set.frame(0)),
+            peak_normalised(set.frame(4)),
+            peak_normalised(set.frame(8)),
+        );
         let (at_saw, at_square) = (snr_db(&saw, &first), snr_db(&square, &last));
         // The network alone decodes the saw's levels (MODEL.md), in sine phase.
         let decoded = model

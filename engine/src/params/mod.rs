@@ -112,6 +112,13 @@ pub struct SynthParams {
     /// Frames in the neural table (the path through the anchors is sampled this often).
     #[id = "frames"]
     pub frames: IntParam,
+    /// Even out the loudness along the neural table (on by default): frames
+    /// louder or quieter than the table's median by more than
+    /// [`crate::neural::EVEN_LOUDNESS_WINDOW_DB`] / 2 are brought to that edge,
+    /// so a position sweep neither fades nor swells; off keeps the frames'
+    /// natural levels (each peak-normalised).
+    #[id = "even_loudness"]
+    pub even_loudness: BoolParam,
     /// The anchor slots A–D (saved with the DAW session; the audio thread
     /// reads only their lock-free revision count, never the slots).
     #[persist = "anchors"]
@@ -313,6 +320,7 @@ impl Default for SynthParams {
             formant: knob_param("Formant"),
             macro_mode: EnumParam::new("Macro Mode", MacroMode::Anchors),
             frames: IntParam::new("Frames", 64, IntRange::Linear { min: 8, max: 256 }),
+            even_loudness: BoolParam::new("Even Loudness", true),
             anchors: AnchorStore::default(),
             user_table: RwLock::new(None),
             tuning: Default::default(),

@@ -5,7 +5,7 @@ use crate::access::{ParamAccess, PresetEntry, Sound, SoundLibrary, WaveFile, CAT
 use crate::file_browser::{BrowserAction, FileBrowser};
 use crate::history::History;
 use crate::keyboard::Keyboard;
-use crate::knob::{choice, knob};
+use crate::knob::{choice, knob, toggle};
 use crate::table_view::{Frames, TableView};
 use crate::{pad, theme};
 use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Stroke, Ui};

@@ -42,7 +42,13 @@ impl Editor {
                 }
             });
         }
-        choice(ui, ptr(&p.macro_mode), access.as_ref(), 120.0);
+        ui.horizontal(|ui| {
+            choice(ui, ptr(&p.macro_mode), access.as_ref(), 120.0);
+            toggle(ui, ptr(&p.even_loudness), access.as_ref()).on_hover_text(
+                "Even out the loudness along the table, so a position sweep \
+                 neither fades nor swells; off keeps each frame's natural level",
+            );
+        });
     }
 
     /// The named knobs: timbre moves on top of the anchors (the neural table only).
