@@ -76,16 +76,9 @@ pub fn requests(base: &TableRequest, settings: Settings) -> Vec<(String, TableRe
             out
         }
         Settings::Random { count, seed } => {
-            let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-            let mut next = move || {
-                // SplitMix64, mapped to −1..1.
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^= z >> 31;
-                (z >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-            };
+            // The project's SplitMix64 (`nwt_model::rng`), 24 bits mapped to −1..1.
+            let mut rng = nwt_model::rng::Rng::new(seed ^ 0x9E37_79B9_7F4A_7C15);
+            let mut next = move || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0;
             (0..count)
                 .map(|i| {
                     let mut r = base.clone();
